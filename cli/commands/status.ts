@@ -1,0 +1,59 @@
+// devenv status: each container of a stack as the Docker engine sees it now.
+import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
+import { devStackName } from '../../stacks/tiers.ts';
+import { UserError } from '../errors.ts';
+import { resolveUser } from '../user.ts';
+
+export interface StatusOptions {
+  user?: string;
+  stack?: string;
+}
+
+export interface ContainerStatus {
+  name: string;
+  role: string;
+  state: string;
+  health: 'healthy' | 'unhealthy' | 'starting' | 'none';
+  urls: string[];
+  image: string;
+}
+
+export interface StatusResult {
+  stack: string;
+  healthy: boolean;
+  containers: ContainerStatus[];
+}
+
+export async function status(options: StatusOptions): Promise<StatusResult> {
+  const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
+  const docker = dockerClient();
+  const listed = await docker
+    .listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } })
+    .catch((error: Error) => {
+      throw new UserError(`cannot ask the Docker engine: ${error.message}`, 'run `devenv doctor` to see what is missing');
+    });
+  const containers = listed
+    .map((c): ContainerStatus => {
+      const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
+      return {
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+        role: c.Labels[labelKeys.role] ?? '?',
+        state: c.State,
+        health: health === 'health: starting' ? 'starting' : ((health as ContainerStatus['health'] | undefined) ?? 'none'),
+        urls: c.Ports.filter((p) => p.PublicPort).map((p) => `http://${p.IP}:${p.PublicPort}/`),
+        image: c.Image,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const healthy = containers.length > 0 && containers.every((c) => c.state === 'running' && c.health !== 'unhealthy');
+  return { stack, healthy, containers };
+}
+
+export function statusText(result: StatusResult): string {
+  if (result.containers.length === 0) return `${result.stack}: no containers (run \`devenv up\`)`;
+  const rows = result.containers.map((c) => [c.role, c.name, c.state, c.health, c.urls.join(' ') || '-', c.image]);
+  const header = ['ROLE', 'CONTAINER', 'STATE', 'HEALTH', 'URL', 'IMAGE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,112 @@
+// Opens a tier's stack on the Pulumi engine: renders it from production, keeps its
+// host ports stable (recorded in the stack's config), and runs Pulumi operations
+// with progress. Commands (up, down, status) are thin over this.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
+import { UserError } from './errors.ts';
+import { devenvHome, paths, projectRoot } from './paths.ts';
+import { probePulumi } from './toolchain/pulumi-engine.ts';
+import { production } from '../stacks/production.ts';
+import { render, imageBuild, type RenderedStack } from '../stacks/render.ts';
+import { tierOfStack } from '../stacks/tiers.ts';
+import { contextHash } from '../stacks/context-hash.ts';
+import { candidateBases, portRange } from '../stacks/ports.ts';
+import { program } from '../stacks/program.ts';
+import { selectStack } from '../stacks/engine.ts';
+
+/** The SDK's own version: the oldest engine the Automation API accepts from us. */
+const sdkVersion = '3.270.0';
+
+export interface Environment {
+  stack: Stack;
+  rendered: RenderedStack;
+}
+
+export interface OpenOptions {
+  /** env overrides per role, applied on top of production's (tests, experiments) */
+  envOverrides?: Record<string, Record<string, string>>;
+}
+
+async function imageHashes(): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    production().roles.map(async (role) => [role.image.name, await contextHash(imageBuild(projectRoot, role.image))] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function rangeFree(base: number): Promise<boolean> {
+  for (let port = base; port < base + portRange.size; port++) if (!(await portFree(port))) return false;
+  return true;
+}
+
+/**
+ * The stack's first host port: the recorded one, else the first free range from
+ * the user's own slot (a taken slot moves on to the next free one, said plainly).
+ */
+async function portBase(stack: Stack, user: string, notice: (line: string) => void): Promise<number> {
+  const tier = tierOfStack(stack.name);
+  if (tier.ports.kind === 'fixed') return tier.ports.base;
+  const recorded = await stack.getConfig('portBase').catch(() => undefined);
+  if (recorded) return Number(recorded.value);
+  const candidates = candidateBases(user);
+  for (const [index, base] of candidates.entries()) {
+    if (await rangeFree(base)) {
+      if (index > 0) notice(`ports ${candidates[0]}-${candidates[0]! + portRange.size - 1} are taken by another process; using ${base}-${base + portRange.size - 1}`);
+      await stack.setConfig('portBase', { value: String(base) });
+      return base;
+    }
+  }
+  throw new UserError('no free range of host ports between 20000 and 29999', 'stop some of the services using them and run again');
+}
+
+export async function openEnvironment(stackName: string, user: string, options: OpenOptions = {}, notice: (line: string) => void = () => {}): Promise<Environment> {
+  const tier = tierOfStack(stackName);
+  const pulumi = await probePulumi();
+  const stack = await selectStack(
+    {
+      home: devenvHome(),
+      ...(pulumi.root && { pulumiRoot: pulumi.root }),
+      pulumiVersion: sdkVersion,
+      toolsBin: paths.toolsBin(),
+      workDir: join(devenvHome(), 'workspace'),
+    },
+    stackName,
+    async () => {
+      throw new Error('the program is set once the stack is rendered');
+    },
+  );
+  const base = await portBase(stack, user, notice);
+  const rendered = withEnvOverrides(
+    render(production(), { stack: stackName, tier, projectRoot, imageHashes: await imageHashes(), portBase: base }),
+    options.envOverrides ?? {},
+  );
+  stack.workspace.program = program(rendered, { logDir: paths.logs(), retainData: tier.name === 'prod' });
+  return { stack, rendered };
+}
+
+function withEnvOverrides(rendered: RenderedStack, overrides: Record<string, Record<string, string>>): RenderedStack {
+  return {
+    ...rendered,
+    containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })),
+  };
+}
+
+/** One line per resource step, for the progress display. */
+export function describeEvent(event: EngineEvent): string | undefined {
+  const pre = event.resourcePreEvent?.metadata;
+  if (pre && pre.op !== 'same') return `${pre.op} ${pre.urn.split('::').pop()}`;
+  const done = event.resOutputsEvent?.metadata;
+  if (done && done.op !== 'same') return `${done.op} ${done.urn.split('::').pop()}: done`;
+  const diagnostic = event.diagnosticEvent;
+  if (diagnostic && diagnostic.severity === 'error') return diagnostic.message.trim();
+  return undefined;
+}

@@ -1,0 +1,124 @@
+// The devenv command: commander wiring over one typed function per command.
+// Commands return results; this file prints them (text, or --json on stdout) and
+// is the one place that exits.
+import { Command, Option } from 'commander';
+import { explain, UserError } from './errors.ts';
+import { paths } from './paths.ts';
+
+interface Rendered {
+  ok: boolean;
+  value: unknown;
+  text: string;
+}
+
+const debug = process.argv.includes('--debug');
+
+async function emit(json: boolean | undefined, work: () => Promise<Rendered>): Promise<void> {
+  const { ok, value, text } = await work();
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  if (!ok) process.exitCode = 1;
+}
+
+const program = new Command('devenv')
+  .description('One typed description of the production stack; every environment built from it.')
+  .option('--debug', 'print stack traces of errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (message, write) => write(message) });
+
+program
+  .command('doctor')
+  .description('check the prerequisites (Node.js, Docker engine, Pulumi engine, base image, disk) and say what to do')
+  .option('--json', 'print the rows as JSON')
+  .action((opts: { json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { doctor, doctorText } = await import('./commands/doctor.ts');
+      const result = await doctor();
+      return { ok: result.ok, value: result, text: doctorText(result) };
+    }),
+  );
+
+program
+  .command('setup')
+  .description('install and start what is missing: Docker engine, Pulumi engine, base image')
+  .option('--json', 'print the outcome as JSON')
+  .action((opts: { json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { setup, setupText } = await import('./commands/setup.ts');
+      const result = await setup();
+      return { ok: result.ok, value: result, text: setupText(result) };
+    }),
+  );
+
+program
+  .command('up')
+  .description('bring up your own copy of the production stack (dev-<user>) and print its URLs')
+  .option('--user <name>', "whose stack (default: git's user.email, else the OS user)")
+  .option('--json', 'print the result as JSON')
+  .addOption(new Option('--env <role.KEY=VALUE...>', 'override an env variable of a role').hideHelp())
+  .action((opts: { user?: string; json?: boolean; env?: string[] }) =>
+    emit(opts.json, async () => {
+      const { up, upText } = await import('./commands/up.ts');
+      const result = await up({ ...(opts.user && { user: opts.user }), envOverrides: parseEnvOverrides(opts.env ?? []) });
+      return { ok: true, value: result, text: upText(result) };
+    }),
+  );
+
+program
+  .command('down')
+  .description('stop your stack; its data volumes are kept unless --purge-data')
+  .option('--user <name>', 'whose stack')
+  .option('--purge-data', 'also delete the data volumes')
+  .option('--json', 'print the result as JSON')
+  .action((opts: { user?: string; purgeData?: boolean; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { down, downText } = await import('./commands/down.ts');
+      const result = await down({ ...(opts.user && { user: opts.user }), purgeData: Boolean(opts.purgeData) });
+      return { ok: true, value: result, text: downText(result) };
+    }),
+  );
+
+program
+  .command('status')
+  .description('state, health, URL and image of each container of a stack')
+  .option('--user <name>', 'whose dev stack')
+  .option('--stack <name>', 'any stack by name (dev-<user>, princess, prod)')
+  .option('--json', 'print the result as JSON')
+  .action((opts: { user?: string; stack?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { status, statusText } = await import('./commands/status.ts');
+      const result = await status({ ...(opts.user && { user: opts.user }), ...(opts.stack && { stack: opts.stack }) });
+      return { ok: result.healthy, value: result, text: statusText(result) };
+    }),
+  );
+
+/** role.KEY=VALUE pairs into per-role env overrides. */
+function parseEnvOverrides(pairs: string[]): Record<string, Record<string, string>> {
+  const overrides: Record<string, Record<string, string>> = {};
+  for (const pair of pairs) {
+    const match = /^([a-z0-9]+)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!match) throw new UserError(`--env wants role.KEY=VALUE, got "${pair}"`);
+    const [, role, key, value] = match as unknown as [string, string, string, string];
+    overrides[role] = { ...overrides[role], [key]: value };
+  }
+  return overrides;
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const known = explain(error);
+    if (known) {
+      process.stderr.write(`devenv: ${known.message}${known.fix ? `\n  what to do: ${known.fix}` : ''}\n`);
+    } else {
+      process.stderr.write(
+        `devenv: unexpected error: ${(error as Error)?.message ?? String(error)}\n` +
+          `  logs are in ${paths.logs()}; run again with --debug for the stack trace and report it with that output\n`,
+      );
+    }
+    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

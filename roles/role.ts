@@ -1,0 +1,53 @@
+// What a role of the production stack is: pure, typed data (Chef's idea of a
+// role). Tiers override some of it; the Pulumi program turns it into resources.
+
+export interface HealthCheck {
+  /** shell command run inside the container; exit 0 means healthy */
+  command: string;
+  /** Docker's interval for status reporting @default 5 */
+  intervalSeconds?: number;
+  /** @default 3 */
+  timeoutSeconds?: number;
+  /** how long a new container may take to become healthy @default 60 */
+  readyTimeoutSeconds?: number;
+}
+
+export interface Role {
+  /** lowercase name, also the host name other roles reach it by */
+  name: string;
+  /**
+   * image build: images/<name>/Dockerfile with its context folder (default: the
+   * Dockerfile's folder); `sourcePath` is where the image keeps the context, which
+   * tiers with live edit mount over it.
+   */
+  image: { name: string; context?: string; sourcePath?: string };
+  command?: string[];
+  env: Record<string, string>;
+  /** named container ports; a tier decides which are published on the host */
+  ports: Record<string, number>;
+  /** ports published to 127.0.0.1 (the others are reachable inside the stack only) */
+  publish: string[];
+  /** named volumes; `data: true` marks the ones holding data a tier may keep or scrub */
+  volumes: { name: string; path: string; data: boolean }[];
+  healthCheck?: HealthCheck;
+  dependsOn: string[];
+  replicas: number;
+  resources: { memoryMb: number };
+}
+
+const namePattern = /^[a-z][a-z0-9]{0,19}$/;
+
+/** Problems of one role on its own (the stack checks references between roles). */
+export function roleProblems(role: Role): string[] {
+  const problems: string[] = [];
+  if (!namePattern.test(role.name)) problems.push(`role name "${role.name}" must be 1-20 lowercase letters and digits`);
+  for (const name of role.publish) {
+    if (!(name in role.ports)) problems.push(`role ${role.name} publishes port "${name}" it does not declare`);
+  }
+  for (const [name, port] of Object.entries(role.ports)) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`role ${role.name} port ${name}=${port} is not a port number`);
+  }
+  if (!Number.isInteger(role.replicas) || role.replicas < 1) problems.push(`role ${role.name} needs at least 1 replica`);
+  if (new Set(role.volumes.map((v) => v.name)).size !== role.volumes.length) problems.push(`role ${role.name} names a volume twice`);
+  return problems;
+}

@@ -1,0 +1,103 @@
+// The Pulumi engine through the Automation API: a local file backend under the
+// devenv home, a passphrase secrets provider, and the tools folder on the engine's
+// PATH (for the provider shim). The program lives in program.ts; this is the automation.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as pulumi from '@pulumi/pulumi';
+import { hostname } from 'node:os';
+import { SemVer } from 'semver';
+import { LocalWorkspace, PulumiCommand, type OpMap, type Stack } from '@pulumi/pulumi/automation/index.js';
+
+export interface EngineSettings {
+  /** devenv home: state, passphrase, logs */
+  home: string;
+  /** folder holding bin/pulumi, or undefined for PATH's pulumi */
+  pulumiRoot?: string;
+  /** minimum engine version the Automation API must find */
+  pulumiVersion: string;
+  /** folder prepended to the engine's PATH (provider shim) */
+  toolsBin: string;
+  /** the workspace folder: Pulumi.yaml and each stack's config persist there */
+  workDir: string;
+}
+
+export const projectName = 'devenv';
+
+async function passphraseFile(home: string): Promise<string> {
+  const file = join(home, 'passphrase');
+  if (!existsSync(file)) {
+    await mkdir(home, { recursive: true });
+    await writeFile(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch((error) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+  return file;
+}
+
+export function stateDir(home: string): string {
+  return join(home, 'state');
+}
+
+/**
+ * A killed command leaves its lock file behind in the file backend, and Pulumi
+ * has no `cancel` for it. A lock whose process is gone on this host is stale:
+ * removing it lets the next command converge.
+ */
+export async function clearStaleLocks(home: string, stack: string): Promise<string[]> {
+  const dir = join(stateDir(home), '.pulumi', 'locks', 'organization', projectName, stack);
+  if (!existsSync(dir)) return [];
+  const cleared: string[] = [];
+  for (const file of await readdir(dir)) {
+    const path = join(dir, file);
+    const lock = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as { pid?: number; hostname?: string };
+    if (lock.hostname && lock.hostname !== hostname()) continue;
+    if (lock.pid && processAlive(lock.pid)) continue;
+    await rm(path, { force: true });
+    cleared.push(file);
+  }
+  return cleared;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function selectStack(settings: EngineSettings, stackName: string, program: pulumi.automation.PulumiFn): Promise<Stack> {
+  await mkdir(stateDir(settings.home), { recursive: true });
+  await mkdir(settings.workDir, { recursive: true });
+  const pulumiCommand = await PulumiCommand.get({
+    ...(settings.pulumiRoot && { root: settings.pulumiRoot }),
+    version: new SemVer(settings.pulumiVersion),
+  });
+  await clearStaleLocks(settings.home, stackName);
+  return LocalWorkspace.createOrSelectStack(
+    { stackName, projectName, program },
+    {
+      pulumiCommand,
+      workDir: settings.workDir,
+      projectSettings: { name: projectName, runtime: 'nodejs', backend: { url: `file://${stateDir(settings.home)}` } },
+      secretsProvider: 'passphrase',
+      envVars: {
+        PULUMI_CONFIG_PASSPHRASE_FILE: await passphraseFile(settings.home),
+        PULUMI_HOME: join(settings.home, 'pulumi-home'),
+        PULUMI_SKIP_UPDATE_CHECK: 'true',
+        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
+        PATH: `${settings.toolsBin}:${process.env.PATH ?? ''}`,
+      },
+    },
+  );
+}
+
+/** Resources changed by an operation: everything except "same". */
+export function changeCount(changes: OpMap | undefined): number {
+  return Object.entries(changes ?? {})
+    .filter(([op]) => op !== 'same')
+    .reduce((sum, [, n]) => sum + (n ?? 0), 0);
+}

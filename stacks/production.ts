@@ -1,0 +1,44 @@
+// The production stack, described once. Every tier is derived from it.
+import { roleProblems, type Role } from '../roles/role.ts';
+import { web } from '../roles/web.ts';
+
+export interface Production {
+  /** roles in dependency order: every role after the roles it depends on */
+  roles: Role[];
+}
+
+export function production(): Production {
+  return composeStack([web]);
+}
+
+/** Validates the roles and orders them by dependency; throws naming every problem. */
+export function composeStack(roles: Role[]): Production {
+  const problems = roles.flatMap(roleProblems);
+  const byName = new Map(roles.map((role) => [role.name, role]));
+  if (byName.size !== roles.length) problems.push('two roles share a name');
+  for (const role of roles) {
+    for (const dependency of role.dependsOn) {
+      if (!byName.has(dependency)) problems.push(`role ${role.name} depends on unknown role "${dependency}"`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`the production stack is invalid: ${problems.join('; ')}`);
+  return { roles: dependencyOrder(roles, byName) };
+}
+
+function dependencyOrder(roles: Role[], byName: Map<string, Role>): Role[] {
+  const ordered: Role[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (role: Role, path: string[]): void => {
+    if (state.get(role.name) === 'done') return;
+    if (state.get(role.name) === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(role.name)), role.name];
+      throw new Error(`the production stack is invalid: roles depend on each other in a cycle: ${cycle.join(' -> ')}`);
+    }
+    state.set(role.name, 'visiting');
+    for (const dependency of role.dependsOn) visit(byName.get(dependency)!, [...path, role.name]);
+    state.set(role.name, 'done');
+    ordered.push(role);
+  };
+  for (const role of roles) visit(role, []);
+  return ordered;
+}

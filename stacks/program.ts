@@ -1,0 +1,94 @@
+// The Pulumi program: a rendered stack becomes Docker resources. Containers are
+// created after the containers of the roles they depend on, which only count as
+// created once healthy.
+import * as pulumi from '@pulumi/pulumi';
+import { Container } from './providers/container.ts';
+import { Image } from './providers/image.ts';
+import { Network } from './providers/network.ts';
+import { Volume } from './providers/volume.ts';
+import { labelKeys } from './docker-client.ts';
+import type { RenderedStack } from './render.ts';
+
+export interface ProgramOptions {
+  /** where image build logs go */
+  logDir: string;
+  /** keep data volumes when the stack is destroyed (prod's policy) */
+  retainData: boolean;
+}
+
+const label = (stack: string, role: string) => [
+  { label: labelKeys.managed, value: 'true' },
+  { label: labelKeys.stack, value: stack },
+  { label: labelKeys.role, value: role },
+];
+
+export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
+  return async () => {
+    const { stack } = rendered;
+    const network = new Network(rendered.network, { name: rendered.network, labels: label(stack, 'network'), internal: false });
+    const images = new Map(
+      rendered.images.map((image) => [
+        image.name,
+        new Image(`image-${image.name}`, {
+          imageName: image.ref,
+          contextDir: image.contextDir,
+          dockerfile: image.dockerfile,
+          buildArgs: {},
+          labels: [{ label: labelKeys.managed, value: 'true' }],
+          logDir: options.logDir,
+        }),
+      ]),
+    );
+    const volumes = new Map(
+      rendered.volumes.map((volume) => [
+        volume.name,
+        new Volume(volume.name, { name: volume.name, labels: label(stack, volume.role) }, { retainOnDelete: options.retainData && volume.data }),
+      ]),
+    );
+    const byRole = new Map<string, Container[]>();
+    for (const spec of rendered.containers) {
+      const image = images.get(rendered.images.find((i) => i.ref === spec.image)!.name)!;
+      // Volumes by name are known up front; depending on their resources orders creation.
+      const dependencies = [
+        ...spec.dependsOn.flatMap((role) => byRole.get(role) ?? []),
+        ...spec.mounts.flatMap((m) => (m.volume ? [volumes.get(m.volume)!] : [])),
+      ];
+      const container = new Container(
+        spec.name,
+        {
+          name: spec.name,
+          image: image.imageName,
+          ...(spec.command && { command: spec.command }),
+          envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+          ports: spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' as const })),
+          networkName: network.name,
+          aliases: spec.replica === 1 ? [spec.role, spec.name] : [spec.name],
+          volumes: spec.mounts.map((m) =>
+            m.volume
+              ? { containerPath: m.path, volumeName: m.volume, readOnly: m.readOnly }
+              : { containerPath: m.path, hostPath: m.hostPath!, readOnly: m.readOnly },
+          ),
+          labels: Object.entries(spec.labels).map(([key, value]) => ({ label: key, value })),
+          ...(spec.healthCheck && {
+            healthcheck: {
+              tests: ['CMD-SHELL', spec.healthCheck.command],
+              intervalSeconds: spec.healthCheck.intervalSeconds,
+              timeoutSeconds: spec.healthCheck.timeoutSeconds,
+              retries: 3,
+              readyTimeoutSeconds: spec.healthCheck.readyTimeoutSeconds,
+            },
+          }),
+          memoryMb: spec.memoryMb,
+          restart: 'unless-stopped',
+        },
+        { dependsOn: dependencies },
+      );
+      byRole.set(spec.role, [...(byRole.get(spec.role) ?? []), container]);
+    }
+    return {
+      urls: Object.fromEntries(
+        rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, `http://127.0.0.1:${p.host}/`])),
+      ),
+    };
+  };
+}

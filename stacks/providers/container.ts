@@ -1,0 +1,198 @@
+// A Docker container that counts as created only once it is healthy, so that
+// containers depending on it start after it really serves. Input names follow
+// @pulumi/docker's Container where they mean the same.
+import * as pulumi from '@pulumi/pulumi';
+import type Docker from 'dockerode';
+import { dockerClient, isNotFound, labelKeys, removeIfPresent } from '../docker-client.ts';
+import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+
+export interface PortInput {
+  internal: number;
+  external: number;
+  /** @default "127.0.0.1": nothing we publish listens beyond loopback */
+  ip: string;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface VolumeMountInput {
+  containerPath: string;
+  /** a named volume... */
+  volumeName?: string;
+  /** ...or a folder of the host (live edit in dev) */
+  hostPath?: string;
+  readOnly: boolean;
+}
+
+export interface HealthcheckInput {
+  /** CMD-SHELL form: ["CMD-SHELL", "curl -f http://localhost/"] or ["CMD", ...] */
+  tests: string[];
+  /** Docker's own interval for `docker ps` health; readiness at create is polled faster */
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  /** how long create waits for the first healthy answer before giving up */
+  readyTimeoutSeconds: number;
+}
+
+export interface ContainerInputs {
+  name: string;
+  image: string;
+  command?: string[];
+  envs: string[];
+  ports: PortInput[];
+  networkName: string;
+  /** names other containers of the stack reach this one by */
+  aliases: string[];
+  volumes: VolumeMountInput[];
+  labels: Label[];
+  healthcheck?: HealthcheckInput;
+  /** memory limit in MiB; changed in place */
+  memoryMb?: number;
+  /** @default "unless-stopped"; changed in place */
+  restart: 'no' | 'unless-stopped' | 'always';
+}
+
+export interface ContainerOutputs extends ContainerInputs {
+  containerId: string;
+}
+
+const inPlaceKeys = ['memoryMb', 'restart'] as const;
+const replacingKeys = ['name', 'image', 'command', 'envs', 'ports', 'networkName', 'aliases', 'volumes', 'labels', 'healthcheck'] as const;
+const readinessPollMs = 200;
+
+function nanoseconds(seconds: number): number {
+  return Math.round(seconds * 1e9);
+}
+
+function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
+  const portKey = (p: PortInput) => `${p.internal}/${p.protocol}`;
+  return {
+    name: inputs.name,
+    Image: inputs.image,
+    ...(inputs.command && { Cmd: inputs.command }),
+    Env: inputs.envs,
+    Labels: labelsObject(inputs.labels),
+    ExposedPorts: Object.fromEntries(inputs.ports.map((p) => [portKey(p), {}])),
+    ...(inputs.healthcheck && {
+      Healthcheck: {
+        Test: inputs.healthcheck.tests,
+        Interval: nanoseconds(inputs.healthcheck.intervalSeconds),
+        Timeout: nanoseconds(inputs.healthcheck.timeoutSeconds),
+        Retries: inputs.healthcheck.retries,
+      },
+    }),
+    HostConfig: {
+      PortBindings: Object.fromEntries(
+        inputs.ports.map((p) => [portKey(p), [{ HostIp: p.ip, HostPort: String(p.external) }]]),
+      ),
+      Mounts: inputs.volumes.map((v) =>
+        v.volumeName
+          ? { Type: 'volume' as const, Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly }
+          : { Type: 'bind' as const, Source: v.hostPath!, Target: v.containerPath, ReadOnly: v.readOnly },
+      ),
+      RestartPolicy: { Name: inputs.restart },
+      NetworkMode: inputs.networkName,
+      ...(inputs.memoryMb !== undefined && { Memory: inputs.memoryMb * 1024 * 1024 }),
+    },
+    NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } },
+  };
+}
+
+async function inspectOrUndefined(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await container.inspect();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function lastLogLines(container: Docker.Container, lines = 15): Promise<string> {
+  const buffer = (await container.logs({ stdout: true, stderr: true, tail: lines }).catch(() => Buffer.from(''))) as Buffer;
+  // Multiplexed frames carry an 8-byte header; keep the printable text.
+  return buffer.toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
+}
+
+/** Runs the health test in the container until it passes: seconds, not Docker's intervals. */
+async function passesHealthTest(container: Docker.Container, tests: string[]): Promise<boolean> {
+  const [kind, ...rest] = tests;
+  const cmd = kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : rest;
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+    stream.resume();
+  });
+  return (await exec.inspect()).ExitCode === 0;
+}
+
+async function waitReady(container: Docker.Container, inputs: ContainerInputs): Promise<void> {
+  const timeoutMs = (inputs.healthcheck?.readyTimeoutSeconds ?? 30) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = (await container.inspect()).State;
+    if (!state.Running) {
+      throw new Error(`container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`);
+    }
+    if (!inputs.healthcheck) return;
+    if (await passesHealthTest(container, inputs.healthcheck.tests)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, readinessPollMs));
+  }
+}
+
+async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerOutputs }> {
+  const docker = dockerClient();
+  const leftover = await inspectOrUndefined(docker.getContainer(inputs.name));
+  const stackLabels = inputs.labels.filter((l) => l.label === labelKeys.managed || l.label === labelKeys.stack);
+  if (leftover && !sameLabels(leftover.Config.Labels, stackLabels)) {
+    throw new Error(`a container named ${inputs.name} exists and is not this stack's: remove or rename it`);
+  }
+  // Ours, left by an interrupted run or replaced by hand: recreate it from the spec.
+  if (leftover) await removeIfPresent(() => docker.getContainer(leftover.Id).remove({ force: true }));
+  const container = await docker.createContainer(createOptions(inputs));
+  try {
+    await container.start();
+    await waitReady(container, inputs);
+  } catch (error) {
+    // Leave nothing half-made: a container that never became ready is removed.
+    await removeIfPresent(() => container.remove({ force: true }));
+    throw error;
+  }
+  return { id: container.id, outs: { ...inputs, containerId: container.id } };
+}
+
+export const operations: Operations<ContainerInputs, ContainerOutputs> = {
+  create: createAndStart,
+  async diff(id, olds, news) {
+    const replaces = changedKeys(olds, news, replacingKeys);
+    const updates = changedKeys(olds, news, inPlaceKeys);
+    // Drift: removed or stopped by hand, or crashed. The next `up` repairs it.
+    const actual = await inspectOrUndefined(dockerClient().getContainer(id));
+    if (!actual || !actual.State.Running) replaces.push('containerId');
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
+  },
+  async update(id, _olds, news) {
+    const container = dockerClient().getContainer(id);
+    await container.update({
+      RestartPolicy: { Name: news.restart },
+      ...(news.memoryMb !== undefined && { Memory: news.memoryMb * 1024 * 1024, MemorySwap: -1 }),
+    });
+    return { outs: { ...news, containerId: id } };
+  },
+  async delete(id) {
+    await removeIfPresent(() => dockerClient().getContainer(id).remove({ force: true, v: false }));
+  },
+};
+
+export class Container extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly containerId: pulumi.Output<string>;
+  constructor(name: string, args: { [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(lazyProvider(import.meta.url), name, { ...args, containerId: undefined }, opts);
+  }
+}

@@ -1,0 +1,42 @@
+// Glue between Pulumi dynamic providers and our Docker operations.
+//
+// The engine runs a dynamic provider in a separate process from a serialized
+// closure. Serializing dockerode and our modules into that closure is fragile, so
+// each provider's closure holds only the URL of the module that implements it and
+// imports it on first use: the provider process then runs our real, typed code.
+import type * as pulumi from '@pulumi/pulumi';
+
+export interface Operations<In, Out> {
+  create(inputs: In): Promise<{ id: string; outs: Out }>;
+  diff(id: string, olds: Out, news: In): Promise<pulumi.dynamic.DiffResult>;
+  update(id: string, olds: Out, news: In): Promise<{ outs: Out }>;
+  delete(id: string, props: Out): Promise<void>;
+}
+
+export function lazyProvider(moduleUrl: string): pulumi.dynamic.ResourceProvider {
+  const load = async (): Promise<Operations<any, any>> => (await import(moduleUrl)).operations;
+  return {
+    create: async (inputs) => (await load()).create(inputs),
+    diff: async (id, olds, news) => (await load()).diff(id, olds, news),
+    update: async (id, olds, news) => (await load()).update(id, olds, news),
+    delete: async (id, props) => (await load()).delete(id, props),
+  };
+}
+
+/** Keys whose values differ between two plain JSON-shaped records. */
+export function changedKeys<T extends object>(olds: Partial<T>, news: T, keys: readonly (keyof T & string)[]): string[] {
+  return keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+}
+
+export interface Label {
+  label: string;
+  value: string;
+}
+
+export function labelsObject(labels: readonly Label[]): Record<string, string> {
+  return Object.fromEntries(labels.map(({ label, value }) => [label, value]));
+}
+
+export function sameLabels(actual: Record<string, string> | undefined, wanted: readonly Label[]): boolean {
+  return wanted.every(({ label, value }) => actual?.[label] === value);
+}

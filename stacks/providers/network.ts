@@ -1,0 +1,53 @@
+// A Docker bridge network; roles of one stack reach each other on it by name.
+import * as pulumi from '@pulumi/pulumi';
+import { dockerClient, isNotFound, removeIfPresent } from '../docker-client.ts';
+import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+
+export interface NetworkInputs {
+  name: string;
+  labels: Label[];
+  /** no route out of the network (the containers still publish ports) @default false */
+  internal: boolean;
+}
+
+const replacingKeys = ['name', 'labels', 'internal'] as const;
+
+export const operations: Operations<NetworkInputs, NetworkInputs> = {
+  async create(inputs) {
+    const docker = dockerClient();
+    const existing = await docker.getNetwork(inputs.name).inspect().catch((error) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    // Left by an interrupted run of ours: adopt it rather than fail on the name.
+    if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Id, outs: inputs };
+    if (existing) throw new Error(`a network named ${inputs.name} exists and is not devenv's: remove or rename it`);
+    const created = await docker.createNetwork({
+      Name: inputs.name,
+      Driver: 'bridge',
+      Internal: inputs.internal,
+      Labels: labelsObject(inputs.labels),
+      CheckDuplicate: true,
+    });
+    return { id: created.id, outs: inputs };
+  },
+  async diff(id, olds, news) {
+    const replaces = changedKeys(olds, news, replacingKeys);
+    const gone = await dockerClient().getNetwork(id).inspect().then(() => false, (error) => isNotFound(error));
+    if (gone) replaces.push('name');
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  },
+  async update() {
+    throw new Error('a Docker network cannot change in place; diff replaces it');
+  },
+  async delete(id) {
+    await removeIfPresent(() => dockerClient().getNetwork(id).remove());
+  },
+};
+
+export class Network extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  constructor(name: string, args: { [K in keyof NetworkInputs]: pulumi.Input<NetworkInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(lazyProvider(import.meta.url), name, args, opts);
+  }
+}

@@ -1,0 +1,43 @@
+// A named Docker volume: where a role's data outlives its containers.
+import * as pulumi from '@pulumi/pulumi';
+import { dockerClient, isNotFound, removeIfPresent } from '../docker-client.ts';
+import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+
+export interface VolumeInputs {
+  name: string;
+  labels: Label[];
+}
+
+export const operations: Operations<VolumeInputs, VolumeInputs> = {
+  async create(inputs) {
+    const docker = dockerClient();
+    const existing = await docker.getVolume(inputs.name).inspect().catch((error) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    // A volume kept by `down` (data kept) or left by an interrupted run: adopt it, data and all.
+    if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Name, outs: inputs };
+    if (existing) throw new Error(`a volume named ${inputs.name} exists and is not devenv's: remove or rename it`);
+    const created = await docker.createVolume({ Name: inputs.name, Labels: labelsObject(inputs.labels) });
+    return { id: created.name, outs: inputs };
+  },
+  async diff(id, olds, news) {
+    const replaces = changedKeys(olds, news, ['name', 'labels'] as const);
+    const gone = await dockerClient().getVolume(id).inspect().then(() => false, (error) => isNotFound(error));
+    if (gone) replaces.push('name');
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  },
+  async update() {
+    throw new Error('a Docker volume cannot change in place; diff replaces it');
+  },
+  async delete(id) {
+    await removeIfPresent(() => dockerClient().getVolume(id).remove());
+  },
+};
+
+export class Volume extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  constructor(name: string, args: { [K in keyof VolumeInputs]: pulumi.Input<VolumeInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(lazyProvider(import.meta.url), name, args, opts);
+  }
+}

@@ -1,0 +1,111 @@
+// A tier rendered from production: every container, volume, image and port as
+// plain data. What Pulumi turns into resources, and what parity compares.
+import { join } from 'node:path';
+import { labelKeys } from './docker-client.ts';
+import { imageRepository, networkName, resourceName } from './naming.ts';
+import { hostPort } from './ports.ts';
+import type { Production } from './production.ts';
+import type { Tier } from './tiers.ts';
+import type { Role } from '../roles/role.ts';
+
+export interface RenderedImage {
+  name: string;
+  /** devenv/<name>:<content hash> */
+  ref: string;
+  contextDir: string;
+  dockerfile: string;
+}
+
+export interface RenderedContainer {
+  name: string;
+  role: string;
+  replica: number;
+  image: string;
+  command?: string[];
+  env: Record<string, string>;
+  ports: { name: string; container: number; host: number }[];
+  mounts: { path: string; volume?: string; hostPath?: string; readOnly: boolean }[];
+  healthCheck?: Required<NonNullable<Role['healthCheck']>>;
+  dependsOn: string[];
+  memoryMb: number;
+  labels: Record<string, string>;
+}
+
+export interface RenderedStack {
+  stack: string;
+  tier: Tier['name'];
+  network: string;
+  images: RenderedImage[];
+  volumes: { name: string; role: string; data: boolean }[];
+  containers: RenderedContainer[];
+}
+
+export interface RenderInputs {
+  stack: string;
+  tier: Tier;
+  projectRoot: string;
+  /** content hash of each image's build inputs, by image name */
+  imageHashes: Record<string, string>;
+  /** first host port of the stack */
+  portBase: number;
+}
+
+export function imageBuild(projectRoot: string, image: Role['image']): { contextDir: string; dockerfile: string } {
+  const dockerfileDir = join(projectRoot, 'images', image.name);
+  return { dockerfile: join(dockerfileDir, 'Dockerfile'), contextDir: image.context ? join(projectRoot, image.context) : dockerfileDir };
+}
+
+export function render(production: Production, inputs: RenderInputs): RenderedStack {
+  const { stack, tier } = inputs;
+  const images = uniqueImages(production.roles).map((image) => {
+    const hash = inputs.imageHashes[image.name];
+    if (!hash) throw new Error(`no content hash for image ${image.name}`);
+    return { name: image.name, ref: `${imageRepository(image.name)}:${hash}`, ...imageBuild(inputs.projectRoot, image) };
+  });
+  let published = 0;
+  const containers = production.roles.flatMap((role) => {
+    const replicas = tier.replicas[role.name] ?? role.replicas;
+    const ports = role.publish.map((name) => ({ name, container: role.ports[name]!, host: hostPort(inputs.portBase, published++) }));
+    return Array.from({ length: replicas }, (_, i): RenderedContainer => {
+      const replica = i + 1;
+      return {
+        name: replicas === 1 ? resourceName(stack, role.name) : resourceName(stack, role.name, replica),
+        role: role.name,
+        replica,
+        image: images.find((image) => image.name === role.image.name)!.ref,
+        ...(role.command && { command: role.command }),
+        env: role.env,
+        // Replicas sit behind the proxy; only a single replica publishes its ports itself.
+        ports: replicas === 1 ? ports : [],
+        mounts: [
+          ...role.volumes.map((v) => ({ path: v.path, volume: resourceName(stack, `${role.name}-${v.name}`), readOnly: false })),
+          ...(tier.liveEdit && role.image.context && role.image.sourcePath
+            ? [{ path: role.image.sourcePath, hostPath: join(inputs.projectRoot, role.image.context), readOnly: true }]
+            : []),
+        ],
+        ...(role.healthCheck && {
+          healthCheck: { intervalSeconds: 5, timeoutSeconds: 3, readyTimeoutSeconds: 60, ...role.healthCheck },
+        }),
+        dependsOn: role.dependsOn,
+        memoryMb: role.resources.memoryMb,
+        labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: role.name },
+      };
+    });
+  });
+  return {
+    stack,
+    tier: tier.name,
+    network: networkName(stack),
+    images,
+    volumes: production.roles.flatMap((role) =>
+      role.volumes.map((v) => ({ name: resourceName(stack, `${role.name}-${v.name}`), role: role.name, data: v.data })),
+    ),
+    containers,
+  };
+}
+
+function uniqueImages(roles: Role[]): Role['image'][] {
+  const seen = new Map<string, Role['image']>();
+  for (const role of roles) seen.set(role.image.name, role.image);
+  return [...seen.values()];
+}

@@ -1,0 +1,44 @@
+// The tiers, as data: what each changes about production. No role knows its tier.
+
+export type TierName = 'dev' | 'princess' | 'prod';
+
+export interface Tier {
+  name: TierName;
+  /** replicas per role where the tier differs from production */
+  replicas: Record<string, number>;
+  /** roles whose source folder is mounted into the container for live edit */
+  liveEdit: boolean;
+  /** where host ports come from: a per-developer range, or the tier's fixed base */
+  ports: { kind: 'per-user' } | { kind: 'fixed'; base: number };
+}
+
+export const tiers: Record<TierName, Tier> = {
+  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, ports: { kind: 'per-user' } },
+  princess: { name: 'princess', replicas: {}, liveEdit: false, ports: { kind: 'fixed', base: 18000 } },
+  prod: { name: 'prod', replicas: {}, liveEdit: false, ports: { kind: 'fixed', base: 18100 } },
+};
+
+const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+/**
+ * A user name fit for stack and container names. Lowercases and turns the
+ * address part of an email into a name; refuses anything else unusual, saying why.
+ */
+export function normaliseUser(raw: string): string {
+  const user = raw.trim().replace(/@.*$/, '').toLowerCase().replace(/[._]/g, '-');
+  if (!userPattern.test(user)) {
+    throw new Error(`"${raw}" cannot be a user name: use 1-31 letters, digits or "-" (it becomes part of container names)`);
+  }
+  return user;
+}
+
+export function devStackName(user: string): string {
+  return `dev-${normaliseUser(user)}`;
+}
+
+/** The tier a stack name belongs to: dev-<user>, princess or prod. */
+export function tierOfStack(stack: string): Tier {
+  if (stack === 'prod' || stack === 'princess') return tiers[stack];
+  if (/^dev-[a-z0-9][a-z0-9-]*$/.test(stack)) return tiers.dev;
+  throw new Error(`unknown stack "${stack}": stacks are dev-<user>, princess and prod`);
+}
