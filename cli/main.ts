@@ -1,6 +1,8 @@
 // The devenv command: commander wiring over one typed function per command.
 // Commands return results; this file prints them (text, or --json on stdout) and
 // is the one place that exits.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { explain, UserError } from './errors.ts';
 import { paths } from './paths.ts';
@@ -103,17 +105,31 @@ function parseEnvOverrides(pairs: string[]): Record<string, Record<string, strin
   return overrides;
 }
 
+/** The line that says what failed: Pulumi's own "error:" line when there is one. */
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const errorLine = lines.filter((line) => /^(error|stderr: error):/i.test(line)).pop();
+  return (errorLine ?? lines[0] ?? text).replace(/^stderr: /, '');
+}
+
+function saveForReport(error: unknown): string {
+  const file = join(paths.logs(), 'last-error.log');
+  mkdirSync(paths.logs(), { recursive: true });
+  writeFileSync(file, `${new Date().toISOString()} devenv ${process.argv.slice(2).join(' ')}\n${(error as Error)?.stack ?? String(error)}\n`);
+  return file;
+}
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
     const known = explain(error);
     if (known) {
-      process.stderr.write(`devenv: ${known.message}${known.fix ? `\n  what to do: ${known.fix}` : ''}\n`);
+      process.stderr.write(`devenv: ${known.message}${known.fix ? `; ${known.fix}` : ''}\n`);
     } else {
       process.stderr.write(
-        `devenv: unexpected error: ${(error as Error)?.message ?? String(error)}\n` +
-          `  logs are in ${paths.logs()}; run again with --debug for the stack trace and report it with that output\n`,
+        `devenv: unexpected error: ${firstLine((error as Error)?.message ?? String(error))}; ` +
+          `the full error is in ${saveForReport(error)}; run again with --debug and report the output\n`,
       );
     }
     if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);

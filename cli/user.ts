@@ -16,9 +16,10 @@ export async function resolveUser(given: string | undefined): Promise<ResolvedUs
   try {
     user = normaliseUser(raw);
   } catch (error) {
-    throw new UserError((error as Error).message, 'pass --user with a short lowercase name, e.g. --user ada');
+    throw new UserError((error as Error).message);
   }
-  return user === raw ? { user } : { user, normalisedFrom: raw };
+  // Only a name the user typed is worth a note; an email from git is expected to change.
+  return user === raw || given === undefined ? { user } : { user, normalisedFrom: raw };
 }
 
 async function gitEmail(): Promise<string | undefined> {

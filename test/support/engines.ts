@@ -1,0 +1,62 @@
+// Shared by the engine-backed tests: a throwaway devenv home, the engine settings
+// for it, and what the Docker engine holds for a stack.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
+import type { EngineSettings } from '../../stacks/engine.ts';
+import { paths } from '../../cli/paths.ts';
+import { probePulumi } from '../../cli/toolchain/pulumi-engine.ts';
+
+export async function throwawayHome(): Promise<{ home: string; remove: () => Promise<void> }> {
+  const home = await mkdtemp(join(tmpdir(), 'devenv-test-home-'));
+  return { home, remove: () => rm(home, { recursive: true, force: true }) };
+}
+
+export async function engineSettings(home: string): Promise<EngineSettings> {
+  const pulumi = await probePulumi();
+  if (!pulumi.root) throw new Error('no Pulumi engine: run `devenv setup` first');
+  return { home, pulumiRoot: pulumi.root, pulumiVersion: '3.270.0', toolsBin: paths.toolsBin(), workDir: join(home, 'workspace') };
+}
+
+/** Names of the containers, networks and volumes labelled with the stack. */
+export async function labelled(stack: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const docker = dockerClient();
+  const filters = { label: [`${labelKeys.stack}=${stack}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return {
+    containers: containers.map((c) => (c.Names[0] ?? '').replace(/^\//, '')).sort(),
+    networks: networks.map((n) => n.Name).sort(),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
+  };
+}
+
+/** Removes whatever a failed test left labelled with the stack. */
+export async function removeLabelled(stack: string): Promise<void> {
+  const docker = dockerClient();
+  const left = await labelled(stack);
+  await Promise.all(left.containers.map((name) => docker.getContainer(name).remove({ force: true }).catch(() => {})));
+  await Promise.all(left.networks.map((name) => docker.getNetwork(name).remove().catch(() => {})));
+  await Promise.all(left.volumes.map((name) => docker.getVolume(name).remove().catch(() => {})));
+}
+
+/** GETs a loopback URL until it answers 200 or the deadline passes. */
+export async function fetchText(url: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return await response.text();
+      last = new Error(`HTTP ${response.status}`);
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms: ${String(last)}`);
+}
