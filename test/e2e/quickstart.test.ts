@@ -3,6 +3,7 @@
 // down behave as the README says.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../cli/paths.ts';
@@ -13,10 +14,18 @@ const devenv = join(projectRoot, 'bin', 'devenv');
 describe('quick start: bin/devenv up', { timeout: 15 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
   let stack = '';
-  const run = (args: string[]) => execa(devenv, args, { env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  // A new user: empty devenv home, and a git identity of their own (the default user).
+  const user = `newhire${process.pid}`;
+  const run = (args: string[]) =>
+    execa(devenv, args, {
+      env: { DEVENV_HOME: home.home, GIT_CONFIG_GLOBAL: join(home.home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' },
+      reject: false,
+      all: true,
+    });
 
   before(async () => {
     home = await throwawayHome();
+    await writeFile(join(home.home, 'gitconfig'), `[user]\n\temail = ${user}@example.com\n`);
   });
   after(async () => {
     if (stack) await removeLabelled(stack);
@@ -29,6 +38,7 @@ describe('quick start: bin/devenv up', { timeout: 15 * 60_000 }, () => {
     const match = /^(dev-[a-z0-9-]+) is up/m.exec(up.stdout);
     assert.ok(match, up.stdout);
     stack = match[1]!;
+    assert.equal(stack, `dev-${user}`, "the user comes from git's user.email");
     const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(up.stdout)?.[0];
     assert.ok(url, up.stdout);
     assert.match(await fetchText(url), /devenv shop/);
@@ -46,14 +56,6 @@ describe('quick start: bin/devenv up', { timeout: 15 * 60_000 }, () => {
     const again = await run(['up', '--json']);
     assert.equal(again.exitCode, 0, again.all);
     assert.equal((JSON.parse(again.stdout) as { changes: number }).changes, 0);
-  });
-
-  it('bad input is one line and creates nothing', async () => {
-    const bad = await run(['up', '--user', 'robert; drop table']);
-    assert.equal(bad.exitCode, 1);
-    assert.equal(bad.stdout, '');
-    assert.match(bad.stderr, /^devenv: "robert; drop table" cannot be a user name/);
-    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
   });
 
   it('down removes everything labelled with the stack', async () => {
