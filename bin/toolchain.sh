@@ -45,8 +45,6 @@ devenv_use_node() {
     devenv_install_node
     export PATH="$DEVENV_TOOLS/node/bin:$PATH"
   fi
-  mkdir -p "$DEVENV_TOOLS/bin"
-  export PATH="$DEVENV_TOOLS/bin:$PATH"
 }
 
 # npm ci when the lockfile changed since the last install (stamp = its hash).

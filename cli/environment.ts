@@ -7,10 +7,8 @@ import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { UserError } from './errors.ts';
 import { devenvHome, paths, projectRoot } from './paths.ts';
 import { probePulumi } from './toolchain/pulumi-engine.ts';
-import { production } from '../stacks/production.ts';
-import { render, imageBuild, type RenderedStack } from '../stacks/render.ts';
+import { renderStack, type RenderedStack } from '../stacks/render.ts';
 import { tierOfStack } from '../stacks/tiers.ts';
-import { contextHash } from '../stacks/context-hash.ts';
 import { candidateBases, portRange } from '../stacks/ports.ts';
 import { program } from '../stacks/program.ts';
 import { selectStack } from '../stacks/engine.ts';
@@ -26,13 +24,6 @@ export interface Environment {
 export interface OpenOptions {
   /** env overrides per role, applied on top of production's (tests, experiments) */
   envOverrides?: Record<string, Record<string, string>>;
-}
-
-async function imageHashes(): Promise<Record<string, string>> {
-  const entries = await Promise.all(
-    production().roles.map(async (role) => [role.image.name, await contextHash(imageBuild(projectRoot, role.image))] as const),
-  );
-  return Object.fromEntries(entries);
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -76,8 +67,9 @@ export async function openEnvironment(stackName: string, user: string, options: 
       home: devenvHome(),
       ...(pulumi.root && { pulumiRoot: pulumi.root }),
       pulumiVersion: sdkVersion,
-      toolsBin: paths.toolsBin(),
+      pluginDir: paths.pulumiPlugins(),
       workDir: join(devenvHome(), 'workspace'),
+      projectFile: join(projectRoot, 'Pulumi.yaml'),
     },
     stackName,
     async () => {
@@ -85,10 +77,7 @@ export async function openEnvironment(stackName: string, user: string, options: 
     },
   );
   const base = await portBase(stack, user, notice);
-  const rendered = withEnvOverrides(
-    render(production(), { stack: stackName, tier, projectRoot, imageHashes: await imageHashes(), portBase: base }),
-    options.envOverrides ?? {},
-  );
+  const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base), options.envOverrides ?? {});
   stack.workspace.program = program(rendered, { logDir: paths.logs(), retainData: tier.name === 'prod' });
   return { stack, rendered };
 }

@@ -21,6 +21,7 @@ export const paths = {
   passphraseFile: () => join(devenvHome(), 'passphrase'),
   pulumiHome: () => join(devenvHome(), 'pulumi-home'),
   pulumiRoot: () => join(toolsDir(), 'pulumi'),
-  toolsBin: () => join(toolsDir(), 'bin'),
+  /** beside the engine, where it looks for bundled plugins first (no "from $PATH" warnings) */
+  pulumiPlugins: () => join(toolsDir(), 'pulumi', 'bin'),
   images: () => join(projectRoot, 'images'),
 };

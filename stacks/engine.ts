@@ -4,11 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { hostname } from 'node:os';
 import { SemVer } from 'semver';
-import { LocalWorkspace, PulumiCommand, type OpMap, type Stack } from '@pulumi/pulumi/automation/index.js';
+import { LocalWorkspace, PulumiCommand, type OpMap, type ProjectSettings, type Stack } from '@pulumi/pulumi/automation/index.js';
+import { parse } from 'yaml';
 
 export interface EngineSettings {
   /** devenv home: state, passphrase, logs */
@@ -17,10 +18,23 @@ export interface EngineSettings {
   pulumiRoot?: string;
   /** minimum engine version the Automation API must find */
   pulumiVersion: string;
-  /** folder prepended to the engine's PATH (provider shim) */
-  toolsBin: string;
+  /** folder prepended to the engine's PATH: our Node.js plugins (dynamic providers, language host) */
+  pluginDir: string;
   /** the workspace folder: Pulumi.yaml and each stack's config persist there */
   workDir: string;
+  /** the project's Pulumi.yaml, declared once in the repository */
+  projectFile: string;
+}
+
+/** The repository's Pulumi.yaml, with its main made absolute and our file backend. */
+async function projectSettings(projectFile: string, state: string): Promise<ProjectSettings> {
+  const declared = parse(await readFile(projectFile, 'utf8')) as ProjectSettings;
+  if (declared.name !== projectName) throw new Error(`${projectFile} names project "${declared.name}", expected "${projectName}"`);
+  return {
+    ...declared,
+    ...(declared.main && { main: resolve(dirname(projectFile), declared.main) }),
+    backend: { url: `file://${state}` },
+  };
 }
 
 export const projectName = 'devenv';
@@ -82,14 +96,14 @@ export async function selectStack(settings: EngineSettings, stackName: string, p
     {
       pulumiCommand,
       workDir: settings.workDir,
-      projectSettings: { name: projectName, runtime: 'nodejs', backend: { url: `file://${stateDir(settings.home)}` } },
+      projectSettings: await projectSettings(settings.projectFile, stateDir(settings.home)),
       secretsProvider: 'passphrase',
       envVars: {
         PULUMI_CONFIG_PASSPHRASE_FILE: await passphraseFile(settings.home),
         PULUMI_HOME: join(settings.home, 'pulumi-home'),
         PULUMI_SKIP_UPDATE_CHECK: 'true',
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
-        PATH: `${settings.toolsBin}:${process.env.PATH ?? ''}`,
+        PATH: `${settings.pluginDir}:${process.env.PATH ?? ''}`,
       },
     },
   );

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { labelKeys } from './docker-client.ts';
 import { imageRepository, networkName, resourceName } from './naming.ts';
 import { hostPort } from './ports.ts';
-import type { Production } from './production.ts';
-import type { Tier } from './tiers.ts';
+import { production, type Production } from './production.ts';
+import { tierOfStack, type Tier } from './tiers.ts';
+import { contextHash } from './context-hash.ts';
 import type { Role } from '../roles/role.ts';
 
 export interface RenderedImage {
@@ -108,4 +109,17 @@ function uniqueImages(roles: Role[]): Role['image'][] {
   const seen = new Map<string, Role['image']>();
   for (const role of roles) seen.set(role.image.name, role.image);
   return [...seen.values()];
+}
+
+/** Content hash of every image's build inputs, by image name. */
+export async function imageHashes(projectRoot: string, roles: Role[]): Promise<Record<string, string>> {
+  const entries = await Promise.all(uniqueImages(roles).map(async (image) => [image.name, await contextHash(imageBuild(projectRoot, image))] as const));
+  return Object.fromEntries(entries);
+}
+
+/** A stack by name (dev-<user>, princess, prod) rendered from production as it is now. */
+export async function renderStack(stack: string, projectRoot: string, portBase: number): Promise<RenderedStack> {
+  const roles = production();
+  const tier = tierOfStack(stack);
+  return render(roles, { stack, tier, projectRoot, imageHashes: await imageHashes(projectRoot, roles.roles), portBase });
 }

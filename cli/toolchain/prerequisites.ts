@@ -7,7 +7,7 @@ import { runTasks, type Task } from '../progress.ts';
 import { baseImageName } from '../../stacks/docker-client.ts';
 import { planRows, type Facts, type Row } from './plan.ts';
 import { installDocker, probeDocker, startDocker } from './docker-engine.ts';
-import { goInstalled, installPulumi, probePulumi, pulumiVersion, writeProviderShim } from './pulumi-engine.ts';
+import { goInstalled, installPulumi, probePulumi, pulumiVersion, writePluginShims } from './pulumi-engine.ts';
 import { baseImagePresent, makeBaseImage } from './base-image.ts';
 
 export async function gatherFacts(): Promise<Facts> {
@@ -55,7 +55,7 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
       task: async (_, t) => { const v = await installPulumi((s) => (t.output = s)); done.push(`installed pulumi ${v}`); },
     });
   }
-  tasks.push({ title: 'Provider shim for dynamic providers', task: () => writeProviderShim() });
+  tasks.push({ title: 'Pulumi plugins for Node.js (dynamic providers, language host)', task: () => writePluginShims() });
   if (!row('base-image').ok) {
     tasks.push({
       title: `Making the base image ${baseImageName}`,
@@ -63,6 +63,6 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
     });
   }
   if (tasks.length > 1) await runTasks(tasks, {});
-  else await writeProviderShim();
+  else await writePluginShims();
   return { rows: planRows(await gatherFacts()), done };
 }

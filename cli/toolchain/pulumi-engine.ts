@@ -182,18 +182,23 @@ async function step<T>(name: string, log: string, run: () => Promise<T>): Promis
 }
 
 /**
- * The engine serves dynamic providers through an executable named
- * pulumi-resource-pulumi-nodejs on PATH. The official tarball ships it as a few
- * lines of shell; an engine built from source needs ours. It runs the Node.js that
- * runs devenv, so providers get the same runtime.
+ * Plugins the engine finds on PATH. pulumi-resource-pulumi-nodejs serves dynamic
+ * providers (the official tarball ships it as a few lines of shell; an engine built
+ * from source needs ours); pulumi-language-nodejs runs Pulumi.yaml's program.
+ * Both run the Node.js that runs devenv, so everything gets the same runtime.
  */
-export async function writeProviderShim(): Promise<void> {
-  const host = join(projectRoot, 'node_modules', '@pulumi', 'pulumi', 'cmd', 'dynamic-provider', 'index.js');
-  const shim = join(paths.toolsBin(), 'pulumi-resource-pulumi-nodejs');
-  const text = `#!/bin/sh\n# Written by devenv setup: serves Pulumi dynamic providers on devenv's Node.js.\nexec "${process.execPath}" "${host}" "$@"\n`;
+export async function writePluginShims(): Promise<void> {
+  const pulumiPackage = join(projectRoot, 'node_modules', '@pulumi', 'pulumi');
+  await writeShim('pulumi-resource-pulumi-nodejs', join(pulumiPackage, 'cmd', 'dynamic-provider', 'index.js'));
+  await writeShim('pulumi-language-nodejs', join(projectRoot, 'stacks', 'language-host.ts'));
+}
+
+async function writeShim(name: string, script: string): Promise<void> {
+  const shim = join(paths.pulumiPlugins(), name);
+  const text = `#!/bin/sh\n# Written by devenv setup: a Pulumi plugin on devenv's Node.js.\nexec "${process.execPath}" "${script}" "$@"\n`;
   const current = existsSync(shim) ? await readFile(shim, 'utf8') : '';
   if (current === text) return;
-  await mkdir(paths.toolsBin(), { recursive: true });
+  await mkdir(paths.pulumiPlugins(), { recursive: true });
   await writeFile(shim, text);
   await chmod(shim, 0o755);
 }

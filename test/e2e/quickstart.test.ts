@@ -58,6 +58,16 @@ describe('quick start: bin/devenv up', { timeout: 15 * 60_000 }, () => {
     assert.equal((JSON.parse(again.stdout) as { changes: number }).changes, 0);
   });
 
+  it('the engine runs Pulumi.yaml itself (bin/pulumi) and agrees nothing changed', async () => {
+    const preview = await execa(join(projectRoot, 'bin', 'pulumi'), ['preview', '-s', stack, '--json'], {
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+    });
+    assert.equal(preview.exitCode, 0, preview.stderr);
+    const summary = (JSON.parse(preview.stdout) as { changeSummary: Record<string, number> }).changeSummary;
+    assert.deepEqual(Object.keys(summary), ['same'], JSON.stringify(summary));
+  });
+
   it('down removes everything labelled with the stack', async () => {
     const down = await run(['down']);
     assert.equal(down.exitCode, 0, down.all);

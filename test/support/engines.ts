@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import type { EngineSettings } from '../../stacks/engine.ts';
-import { paths } from '../../cli/paths.ts';
+import { paths, projectRoot } from '../../cli/paths.ts';
 import { probePulumi } from '../../cli/toolchain/pulumi-engine.ts';
 
 export async function throwawayHome(): Promise<{ home: string; remove: () => Promise<void> }> {
@@ -16,7 +16,14 @@ export async function throwawayHome(): Promise<{ home: string; remove: () => Pro
 export async function engineSettings(home: string): Promise<EngineSettings> {
   const pulumi = await probePulumi();
   if (!pulumi.root) throw new Error('no Pulumi engine: run `devenv setup` first');
-  return { home, pulumiRoot: pulumi.root, pulumiVersion: '3.270.0', toolsBin: paths.toolsBin(), workDir: join(home, 'workspace') };
+  return {
+    home,
+    pulumiRoot: pulumi.root,
+    pulumiVersion: '3.270.0',
+    pluginDir: paths.pulumiPlugins(),
+    workDir: join(home, 'workspace'),
+    projectFile: join(projectRoot, 'Pulumi.yaml'),
+  };
 }
 
 /** Names of the containers, networks and volumes labelled with the stack. */
