@@ -7,7 +7,7 @@ import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { UserError } from './errors.ts';
 import { devenvHome, paths, projectRoot } from './paths.ts';
 import { probePulumi } from './toolchain/pulumi-engine.ts';
-import { renderStack, type RenderedStack } from '../stacks/render.ts';
+import { renderStack, withEnvOverrides, type RenderedStack } from '../stacks/render.ts';
 import { tierOfStack } from '../stacks/tiers.ts';
 import { candidateBases, portRange } from '../stacks/ports.ts';
 import { program } from '../stacks/program.ts';
@@ -19,6 +19,7 @@ const sdkVersion = '3.270.0';
 export interface Environment {
   stack: Stack;
   rendered: RenderedStack;
+  portBase: number;
 }
 
 export interface OpenOptions {
@@ -79,14 +80,7 @@ export async function openEnvironment(stackName: string, user: string, options: 
   const base = await portBase(stack, user, notice);
   const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base), options.envOverrides ?? {});
   stack.workspace.program = program(rendered, { logDir: paths.logs(), retainData: tier.name === 'prod' });
-  return { stack, rendered };
-}
-
-function withEnvOverrides(rendered: RenderedStack, overrides: Record<string, Record<string, string>>): RenderedStack {
-  return {
-    ...rendered,
-    containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })),
-  };
+  return { stack, rendered, portBase: base };
 }
 
 /** One line per resource step, for the progress display. */

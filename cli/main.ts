@@ -93,6 +93,63 @@ program
     }),
   );
 
+program
+  .command('preview')
+  .description('what `devenv up` would change in your stack (Pulumi preview), one line per resource')
+  .option('--user <name>', 'whose stack')
+  .option('--json', 'print the planned steps as JSON')
+  .action((opts: { user?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { preview, previewText } = await import('./commands/preview.ts');
+      const result = await preview({ ...(opts.user && { user: opts.user }) });
+      return { ok: true, value: result, text: previewText(result) };
+    }),
+  );
+
+program
+  .command('parity')
+  .description('compare two tiers rendered from production (default: your dev stack vs prod); exit 1 on a difference outside the allow-list')
+  .argument('[a]', 'a stack: dev-<user>, princess or prod (default: your dev stack)')
+  .argument('[b]', 'the other stack (default: prod)')
+  .option('--user <name>', 'whose dev stack is the default A')
+  .option('--json', 'print the differences as JSON')
+  .action((a: string | undefined, b: string | undefined, opts: { user?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { parityCheck, parityText } = await import('./commands/parity.ts');
+      const result = await parityCheck({ ...(a && { a }), ...(b && { b }), ...(opts.user && { user: opts.user }) });
+      return { ok: result.ok, value: result, text: parityText(result) };
+    }),
+  );
+
+program
+  .command('logs')
+  .description("a stack's container logs merged in time order, prefixed by container")
+  .argument('[roles...]', 'only these roles (default: all)')
+  .option('--user <name>', 'whose dev stack')
+  .option('--stack <name>', 'any stack by name')
+  .option('--grep <regex>', 'show only lines matching (case-insensitive)')
+  .option('--except <regex>', 'hide lines matching: the expected noise')
+  .option('-f, --follow', 'keep streaming new lines until interrupted')
+  .option('--tail <n>', 'lines per container from the end', (v) => Number.parseInt(v, 10), 200)
+  .option('--json', 'one JSON object per line')
+  .action(async (roles: string[], opts: { user?: string; stack?: string; grep?: string; except?: string; follow?: boolean; tail: number; json?: boolean }) => {
+    const { logs, logLineText } = await import('./commands/logs.ts');
+    if (!Number.isInteger(opts.tail) || opts.tail < 0) throw new UserError('--tail wants a whole number of lines');
+    const width = 12;
+    await logs(
+      {
+        roles,
+        tail: opts.tail,
+        follow: Boolean(opts.follow),
+        ...(opts.user && { user: opts.user }),
+        ...(opts.stack && { stack: opts.stack }),
+        ...(opts.grep !== undefined && { grep: opts.grep }),
+        ...(opts.except !== undefined && { except: opts.except }),
+      },
+      (line) => process.stdout.write(`${opts.json ? JSON.stringify(line) : logLineText(line, width)}\n`),
+    );
+  });
+
 /** role.KEY=VALUE pairs into per-role env overrides. */
 function parseEnvOverrides(pairs: string[]): Record<string, Record<string, string>> {
   const overrides: Record<string, Record<string, string>> = {};

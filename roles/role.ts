@@ -21,12 +21,18 @@ export interface Role {
    * tiers with live edit mount over it.
    */
   image: { name: string; context?: string; sourcePath?: string };
+  /** in tiers with live edit: the command that serves edits without a rebuild */
+  liveEditCommand?: string[];
   command?: string[];
   env: Record<string, string>;
   /** named container ports; a tier decides which are published on the host */
   ports: Record<string, number>;
-  /** ports published to 127.0.0.1 (the others are reachable inside the stack only) */
-  publish: string[];
+  /**
+   * ports published to 127.0.0.1, each at a fixed offset in the stack's range of
+   * host ports, so URLs stay put as roles come and go (the others are reachable
+   * inside the stack only)
+   */
+  publish: Record<string, number>;
   /** named volumes; `data: true` marks the ones holding data a tier may keep or scrub */
   volumes: { name: string; path: string; data: boolean }[];
   healthCheck?: HealthCheck;
@@ -41,8 +47,9 @@ const namePattern = /^[a-z][a-z0-9]{0,19}$/;
 export function roleProblems(role: Role): string[] {
   const problems: string[] = [];
   if (!namePattern.test(role.name)) problems.push(`role name "${role.name}" must be 1-20 lowercase letters and digits`);
-  for (const name of role.publish) {
+  for (const [name, offset] of Object.entries(role.publish)) {
     if (!(name in role.ports)) problems.push(`role ${role.name} publishes port "${name}" it does not declare`);
+    if (!Number.isInteger(offset) || offset < 0) problems.push(`role ${role.name} publishes ${name} at offset ${offset}, not a whole number >= 0`);
   }
   for (const [name, port] of Object.entries(role.ports)) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`role ${role.name} port ${name}=${port} is not a port number`);

@@ -1,17 +1,17 @@
-// web: the shop site (site/), on Node.js 24.
+// web: the shop site (site/) on Node.js 24, behind the proxy.
 import type { Role } from './role.ts';
+import { siteEnv } from './site-env.ts';
 
 export const web: Role = {
   name: 'web',
   image: { name: 'web', context: 'site', sourcePath: '/srv/site' },
-  env: { SHOP_NAME: 'devenv shop', PORT: '8080' },
+  liveEditCommand: ['node', '--watch', 'server.ts'],
+  env: { ...siteEnv, PORT: '8080' },
   ports: { http: 8080 },
-  publish: ['http'],
+  publish: {},
   volumes: [],
-  healthCheck: {
-    command: `node -e "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`,
-  },
-  dependsOn: [],
+  healthCheck: { command: 'node health.ts web' },
+  dependsOn: ['db', 'cache', 'statsd'],
   replicas: 1,
   resources: { memoryMb: 256 },
 };

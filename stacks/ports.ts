@@ -15,8 +15,8 @@ export function candidateBases(user: string, count = portRange.slots): number[] 
   return Array.from({ length: Math.min(count, portRange.slots) }, (_, i) => portRange.first + ((start + i) % portRange.slots) * portRange.size);
 }
 
-/** Host port of the n-th published port of a stack whose range starts at base. */
-export function hostPort(base: number, index: number): number {
-  if (index >= portRange.size) throw new Error(`a stack publishes at most ${portRange.size} ports`);
-  return base + index;
+/** Host port at an offset in a stack's range that starts at base. */
+export function hostPort(base: number, offset: number): number {
+  if (offset >= portRange.size) throw new Error(`a published port's offset must be below ${portRange.size}, got ${offset}`);
+  return base + offset;
 }

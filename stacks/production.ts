@@ -1,6 +1,12 @@
 // The production stack, described once. Every tier is derived from it.
 import { roleProblems, type Role } from '../roles/role.ts';
+import { cache } from '../roles/cache.ts';
+import { db } from '../roles/db.ts';
+import { graphite } from '../roles/graphite.ts';
+import { proxy } from '../roles/proxy.ts';
+import { statsd } from '../roles/statsd.ts';
 import { web } from '../roles/web.ts';
+import { worker } from '../roles/worker.ts';
 
 export interface Production {
   /** roles in dependency order: every role after the roles it depends on */
@@ -8,7 +14,7 @@ export interface Production {
 }
 
 export function production(): Production {
-  return composeStack([web]);
+  return composeStack([proxy, web, worker, db, cache, statsd, graphite]);
 }
 
 /** Validates the roles and orders them by dependency; throws naming every problem. */
@@ -20,6 +26,11 @@ export function composeStack(roles: Role[]): Production {
     for (const dependency of role.dependsOn) {
       if (!byName.has(dependency)) problems.push(`role ${role.name} depends on unknown role "${dependency}"`);
     }
+  }
+  const offsets = roles.flatMap((role) => Object.entries(role.publish).map(([port, offset]) => ({ at: `${role.name}.${port}`, offset })));
+  for (const { at, offset } of offsets) {
+    const clash = offsets.find((other) => other.offset === offset && other.at < at);
+    if (clash) problems.push(`${at} and ${clash.at} are both published at offset ${offset}`);
   }
   if (problems.length > 0) throw new Error(`the production stack is invalid: ${problems.join('; ')}`);
   return { roles: dependencyOrder(roles, byName) };

@@ -7,7 +7,7 @@ import { Image } from './providers/image.ts';
 import { Network } from './providers/network.ts';
 import { Volume } from './providers/volume.ts';
 import { labelKeys } from './docker-client.ts';
-import type { RenderedStack } from './render.ts';
+import { urlsOf, type RenderedStack } from './render.ts';
 
 export interface ProgramOptions {
   /** where image build logs go */
@@ -85,10 +85,6 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
       );
       byRole.set(spec.role, [...(byRole.get(spec.role) ?? []), container]);
     }
-    return {
-      urls: Object.fromEntries(
-        rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, `http://127.0.0.1:${p.host}/`])),
-      ),
-    };
+    return { urls: urlsOf(rendered) };
   };
 }

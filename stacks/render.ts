@@ -1,5 +1,6 @@
 // A tier rendered from production: every container, volume, image and port as
 // plain data. What Pulumi turns into resources, and what parity compares.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { labelKeys } from './docker-client.ts';
 import { imageRepository, networkName, resourceName } from './naming.ts';
@@ -27,6 +28,8 @@ export interface RenderedContainer {
   ports: { name: string; container: number; host: number }[];
   mounts: { path: string; volume?: string; hostPath?: string; readOnly: boolean }[];
   healthCheck?: Required<NonNullable<Role['healthCheck']>>;
+  /** source mounted and the live-edit command run (dev) */
+  liveEdit: boolean;
   dependsOn: string[];
   memoryMb: number;
   labels: Record<string, string>;
@@ -63,10 +66,11 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
     if (!hash) throw new Error(`no content hash for image ${image.name}`);
     return { name: image.name, ref: `${imageRepository(image.name)}:${hash}`, ...imageBuild(inputs.projectRoot, image) };
   });
-  let published = 0;
   const containers = production.roles.flatMap((role) => {
     const replicas = tier.replicas[role.name] ?? role.replicas;
-    const ports = role.publish.map((name) => ({ name, container: role.ports[name]!, host: hostPort(inputs.portBase, published++) }));
+    const ports = Object.entries(role.publish).map(([name, offset]) => ({ name, container: role.ports[name]!, host: hostPort(inputs.portBase, offset) }));
+    const liveEdit = tier.liveEdit && role.image.context !== undefined && role.image.sourcePath !== undefined;
+    const command = liveEdit && role.liveEditCommand ? role.liveEditCommand : role.command;
     return Array.from({ length: replicas }, (_, i): RenderedContainer => {
       const replica = i + 1;
       return {
@@ -74,19 +78,20 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
         role: role.name,
         replica,
         image: images.find((image) => image.name === role.image.name)!.ref,
-        ...(role.command && { command: role.command }),
-        env: role.env,
+        ...(command && { command }),
+        env: { ...role.env, ...tier.env[role.name] },
         // Replicas sit behind the proxy; only a single replica publishes its ports itself.
         ports: replicas === 1 ? ports : [],
         mounts: [
           ...role.volumes.map((v) => ({ path: v.path, volume: resourceName(stack, `${role.name}-${v.name}`), readOnly: false })),
-          ...(tier.liveEdit && role.image.context && role.image.sourcePath
-            ? [{ path: role.image.sourcePath, hostPath: join(inputs.projectRoot, role.image.context), readOnly: true }]
+          ...(liveEdit
+            ? [{ path: role.image.sourcePath!, hostPath: join(inputs.projectRoot, role.image.context!), readOnly: true }]
             : []),
         ],
         ...(role.healthCheck && {
           healthCheck: { intervalSeconds: 5, timeoutSeconds: 3, readyTimeoutSeconds: 60, ...role.healthCheck },
         }),
+        liveEdit,
         dependsOn: role.dependsOn,
         memoryMb: role.resources.memoryMb,
         labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: role.name },
@@ -113,7 +118,13 @@ function uniqueImages(roles: Role[]): Role['image'][] {
 
 /** Content hash of every image's build inputs, by image name. */
 export async function imageHashes(projectRoot: string, roles: Role[]): Promise<Record<string, string>> {
-  const entries = await Promise.all(uniqueImages(roles).map(async (image) => [image.name, await contextHash(imageBuild(projectRoot, image))] as const));
+  const entries = await Promise.all(
+    uniqueImages(roles).map(async (image) => {
+      const build = imageBuild(projectRoot, image);
+      if (!existsSync(build.dockerfile)) throw new Error(`image ${image.name} has no build context: ${build.dockerfile} is missing`);
+      return [image.name, await contextHash(build)] as const;
+    }),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -122,4 +133,14 @@ export async function renderStack(stack: string, projectRoot: string, portBase: 
   const roles = production();
   const tier = tierOfStack(stack);
   return render(roles, { stack, tier, projectRoot, imageHashes: await imageHashes(projectRoot, roles.roles), portBase });
+}
+
+/** Per-role env overrides on top of the rendered ones (experiments, tests). */
+export function withEnvOverrides(rendered: RenderedStack, overrides: Record<string, Record<string, string>>): RenderedStack {
+  return { ...rendered, containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })) };
+}
+
+/** The URLs a stack serves on the host, by role.port. */
+export function urlsOf(rendered: RenderedStack): Record<string, string> {
+  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, `http://127.0.0.1:${p.host}/`])));
 }

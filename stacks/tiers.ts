@@ -6,16 +6,18 @@ export interface Tier {
   name: TierName;
   /** replicas per role where the tier differs from production */
   replicas: Record<string, number>;
-  /** roles whose source folder is mounted into the container for live edit */
+  /** roles with a source folder get it mounted, and run their live-edit command */
   liveEdit: boolean;
+  /** env overrides per role (where the data comes from, mostly) */
+  env: Record<string, Record<string, string>>;
   /** where host ports come from: a per-developer range, or the tier's fixed base */
   ports: { kind: 'per-user' } | { kind: 'fixed'; base: number };
 }
 
 export const tiers: Record<TierName, Tier> = {
-  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, ports: { kind: 'per-user' } },
-  princess: { name: 'princess', replicas: {}, liveEdit: false, ports: { kind: 'fixed', base: 18000 } },
-  prod: { name: 'prod', replicas: {}, liveEdit: false, ports: { kind: 'fixed', base: 18100 } },
+  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev' } }, ports: { kind: 'per-user' } },
+  princess: { name: 'princess', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18000 } },
+  prod: { name: 'prod', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18100 } },
 };
 
 const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;

@@ -6,6 +6,9 @@ import { describeEvent, openEnvironment } from '../environment.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
+import { forgetConverged } from '../fast-path.ts';
+import { devenvHome } from '../paths.ts';
+import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
 
 export interface DownOptions {
   user?: string;
@@ -22,6 +25,7 @@ export async function down(options: DownOptions): Promise<DownResult> {
   const { user } = await resolveUser(options.user);
   await ensurePrerequisites();
   const stackName = devStackName(user);
+  await forgetConverged(devenvHome(), stackName);
   const result: DownResult = { stack: stackName, removed: 0, keptVolumes: [] };
   await runTasks(
     [
@@ -49,6 +53,12 @@ export async function down(options: DownOptions): Promise<DownResult> {
             },
           });
           result.removed = changeCount(destroyed.summary.resourceChanges);
+          if (options.purgeData) {
+            // Volumes kept by an earlier `down` are no longer in the state: find them by label.
+            const docker = dockerClient();
+            const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });
+            for (const volume of Volumes ?? []) await removeIfPresent(() => docker.getVolume(volume.Name).remove());
+          }
         },
       },
     ],

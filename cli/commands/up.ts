@@ -1,7 +1,9 @@
 // devenv up: the developer's own copy of the production stack, converged.
-import { changeCount } from '../../stacks/engine.ts';
 import { devStackName } from '../../stacks/tiers.ts';
-import { describeEvent, openEnvironment } from '../environment.ts';
+import { renderStack, urlsOf, withEnvOverrides } from '../../stacks/render.ts';
+import { dockerClient } from '../../stacks/docker-client.ts';
+import { fingerprint, observe, readConverged, recordConverged, unchanged } from '../fast-path.ts';
+import { devenvHome, projectRoot } from '../paths.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
@@ -17,22 +19,45 @@ export interface UpResult {
   changes: number;
   urls: Record<string, string>;
   seconds: number;
+  /** proved unchanged without running the Pulumi engine */
+  fastPath: boolean;
   notices: string[];
+}
+
+/** The converged record matches the description and the engine: nothing to do. */
+async function provedUnchanged(stack: string, envOverrides: UpOptions['envOverrides']): Promise<Record<string, string> | undefined> {
+  const converged = await readConverged(devenvHome(), stack);
+  if (!converged) return undefined;
+  try {
+    const rendered = withEnvOverrides(await renderStack(stack, projectRoot, converged.portBase), envOverrides ?? {});
+    const [current, observed] = await Promise.all([fingerprint(rendered, projectRoot), observe(dockerClient(), devenvHome(), stack)]);
+    return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed) ? urlsOf(rendered) : undefined;
+  } catch {
+    return undefined; // the engine or the description disagrees: the full path will say how
+  }
 }
 
 export async function up(options: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const { user, normalisedFrom } = await resolveUser(options.user);
   const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
-  await ensurePrerequisites();
   const stackName = devStackName(user);
+  const seconds = () => (Date.now() - started) / 1000;
+
+  const urls = await provedUnchanged(stackName, options.envOverrides);
+  if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
+
+  await ensurePrerequisites();
+  // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
+  const { describeEvent, openEnvironment } = await import('../environment.ts');
+  const { changeCount } = await import('../../stacks/engine.ts');
   const context = { changes: 0, urls: {} as Record<string, string> };
   await runTasks(
     [
       {
         title: `Bringing up ${stackName}`,
         task: async (_, task) => {
-          const { stack } = await openEnvironment(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, (line) => notices.push(line));
+          const { stack, rendered, portBase } = await openEnvironment(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, (line) => notices.push(line));
           const result = await stack.up({
             color: 'never',
             onEvent: (event) => {
@@ -41,20 +66,32 @@ export async function up(options: UpOptions): Promise<UpResult> {
             },
           });
           context.changes = changeCount(result.summary.resourceChanges);
-          context.urls = (result.outputs.urls?.value ?? {}) as Record<string, string>;
+          context.urls = urlsOf(rendered);
+          const docker = dockerClient();
+          const { running } = await observe(docker, devenvHome(), stackName);
+          await recordConverged(
+            devenvHome(),
+            stackName,
+            {
+              fingerprint: await fingerprint(rendered, projectRoot),
+              portBase,
+              containers: running,
+              network: rendered.network,
+              volumes: rendered.volumes.map((v) => v.name),
+              images: rendered.images.map((i) => i.ref),
+            },
+            docker,
+          );
         },
       },
     ],
     context,
   );
-  return { stack: stackName, changes: context.changes, urls: context.urls, seconds: (Date.now() - started) / 1000, notices };
+  return { stack: stackName, changes: context.changes, urls: context.urls, seconds: seconds(), fastPath: false, notices };
 }
 
 export function upText(result: UpResult): string {
-  const urls = Object.entries(result.urls).map(([name, url]) => `  ${name.padEnd(12)} ${url}`);
-  return [
-    ...result.notices.map((line) => `note: ${line}`),
-    `${result.stack} is up (${result.changes} change${result.changes === 1 ? '' : 's'}, ${result.seconds.toFixed(1)} s)`,
-    ...urls,
-  ].join('\n');
+  const urls = Object.entries(result.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`);
+  const how = result.fastPath ? 'already converged' : `${result.changes} change${result.changes === 1 ? '' : 's'}`;
+  return [...result.notices.map((line) => `note: ${line}`), `${result.stack} is up (${how}, ${result.seconds.toFixed(1)} s)`, ...urls].join('\n');
 }

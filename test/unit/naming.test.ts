@@ -57,6 +57,6 @@ describe('port ranges', () => {
   it('hand out host ports within the range', () => {
     assert.equal(hostPort(20000, 0), 20000);
     assert.equal(hostPort(20000, 9), 20009);
-    assert.throws(() => hostPort(20000, 10), /at most 10/);
+    assert.throws(() => hostPort(20000, 10), /below 10/);
   });
 });

@@ -11,7 +11,7 @@ const role = (name: string, dependsOn: string[] = [], extra: Partial<Role> = {})
   image: { name },
   env: {},
   ports: { http: 80 },
-  publish: ['http'],
+  publish: {},
   volumes: [],
   dependsOn,
   replicas: 1,
@@ -35,36 +35,45 @@ describe('composeStack', () => {
 
   it('refuses bad role data', () => {
     assert.throws(() => composeStack([role('Web')]), /lowercase/);
-    assert.throws(() => composeStack([role('web', [], { publish: ['admin'] })]), /publishes port "admin"/);
+    assert.throws(() => composeStack([role('web', [], { publish: { admin: 1 } })]), /publishes port "admin"/);
+    assert.throws(() => composeStack([role('web', [], { publish: { http: 0 } }), role('api', [], { publish: { http: 0 } })]), /web.http and api.http are both published at offset 0/);
     assert.throws(() => composeStack([role('web', [], { replicas: 0 })]), /at least 1 replica/);
     assert.throws(() => composeStack([role('web'), role('web')]), /share a name/);
   });
 });
 
 describe('render', () => {
-  const inputs = (stack: string, tier: keyof typeof tiers) => ({
-    stack,
-    tier: tiers[tier],
-    projectRoot: '/repo',
-    imageHashes: { web: '0123456789abcdef' },
-    portBase: 20100,
+  const hashes = { web: '0123456789abcdef', db: 'db00000000000000', cache: 'ca00000000000000', statsd: '5a00000000000000', graphite: '9a00000000000000', proxy: 'b000000000000000' };
+  const inputs = (stack: string, tier: keyof typeof tiers) => ({ stack, tier: tiers[tier], projectRoot: '/repo', imageHashes: hashes, portBase: 20100 });
+
+  it('composes the seven roles of production, dependencies first', () => {
+    const names = production().roles.map((r) => r.name);
+    assert.deepEqual([...names].sort(), ['cache', 'db', 'graphite', 'proxy', 'statsd', 'web', 'worker']);
+    assert.ok(names.indexOf('db') < names.indexOf('web') && names.indexOf('web') < names.indexOf('proxy'));
+    assert.ok(names.indexOf('graphite') < names.indexOf('statsd'));
   });
 
-  it('renders the dev tier with live edit and per-user ports, labelled', () => {
+  it('renders the dev tier with live edit, dev seed and per-user ports, labelled', () => {
     const rendered = render(production(), inputs('dev-ada', 'dev'));
     const web = rendered.containers.find((c) => c.role === 'web')!;
     assert.equal(web.name, 'dev-ada-web');
     assert.equal(web.image, 'devenv/web:0123456789abcdef');
-    assert.deepEqual(web.ports, [{ name: 'http', container: 8080, host: 20100 }]);
     assert.deepEqual(web.mounts, [{ path: '/srv/site', hostPath: '/repo/site', readOnly: true }]);
+    assert.deepEqual(web.command, ['node', '--watch', 'server.ts']);
+    assert.equal(web.env.SEED, 'dev');
     assert.deepEqual(web.labels, { 'devenv.managed': 'true', 'devenv.stack': 'dev-ada', 'devenv.role': 'web' });
+    const published = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.role}.${p.name}=${p.host}`)).sort();
+    assert.deepEqual(published, ['graphite.http=20101', 'proxy.http=20100']);
     assert.equal(rendered.network, 'dev-ada-net');
+    assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), ['dev-ada-db-data', 'dev-ada-graphite-whisper']);
   });
 
-  it('gives prod the same image and no source mount', () => {
+  it('gives prod the same images, its own data and no source mount', () => {
     const dev = render(production(), inputs('dev-ada', 'dev'));
     const prod = render(production(), inputs('prod', 'prod'));
     assert.deepEqual(prod.images.map((i) => i.ref), dev.images.map((i) => i.ref));
     assert.ok(prod.containers.every((c) => c.mounts.every((m) => !m.hostPath)));
+    assert.equal(prod.containers.find((c) => c.role === 'web')!.env.SEED, 'none');
+    assert.deepEqual(prod.containers.find((c) => c.role === 'worker')!.command, ['node', 'worker.ts']);
   });
 });

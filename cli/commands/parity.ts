@@ -1,0 +1,51 @@
+// devenv parity [A] [B]: two tiers rendered from production, compared. Nothing
+// needs to be running: this is about what the description makes of each tier.
+import { breaksParity, parity, type Difference } from '../../stacks/parity.ts';
+import { candidateBases } from '../../stacks/ports.ts';
+import { renderStack } from '../../stacks/render.ts';
+import { devStackName, tierOfStack } from '../../stacks/tiers.ts';
+import { UserError } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import { resolveUser } from '../user.ts';
+
+export interface ParityOptions {
+  a?: string;
+  b?: string;
+  user?: string;
+}
+
+export interface ParityResult {
+  a: string;
+  b: string;
+  ok: boolean;
+  differences: Difference[];
+}
+
+async function rendered(stack: string) {
+  let tier;
+  try {
+    tier = tierOfStack(stack);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  // Host ports are allowed to differ, so a dev stack's own range is not needed here.
+  const portBase = tier.ports.kind === 'fixed' ? tier.ports.base : candidateBases(stack.slice('dev-'.length))[0]!;
+  return renderStack(stack, projectRoot, portBase);
+}
+
+export async function parityCheck(options: ParityOptions): Promise<ParityResult> {
+  const a = options.a ?? devStackName((await resolveUser(options.user)).user);
+  const b = options.b ?? 'prod';
+  const differences = parity(await rendered(a), await rendered(b));
+  return { a, b, ok: breaksParity(differences).length === 0, differences };
+}
+
+export function parityText(result: ParityResult): string {
+  const lines = result.differences.map(
+    (d) => `${d.allowedAs ? 'allowed' : 'BREAKS '}  ${d.role.padEnd(9)} ${d.field.padEnd(16)} ${d.a}  ->  ${d.b}${d.allowedAs ? `  (${d.allowedAs})` : ''}`,
+  );
+  const verdict = result.ok
+    ? `${result.a} and ${result.b} are at parity: they differ only where tiers may (replicas, host ports, data source, live edit).`
+    : `${result.a} and ${result.b} are NOT at parity: ${breaksParity(result.differences).length} difference(s) outside the allow-list.`;
+  return [...lines, verdict].join('\n');
+}
