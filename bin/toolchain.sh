@@ -47,14 +47,18 @@ devenv_use_node() {
   fi
 }
 
-# npm ci when the lockfile changed since the last install (stamp = its hash).
-devenv_install_deps() {
-  local stamp="$DEVENV_ROOT/node_modules/.devenv-lock" want
-  want=$(sha256sum "$DEVENV_ROOT/package-lock.json" | cut -d' ' -f1)
+# npm ci in a folder when its lockfile changed since the last install (stamp = its hash).
+devenv_npm_ci() {
+  local dir="$1" stamp="$1/node_modules/.devenv-lock" want
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-  devenv_say "installing dependencies (npm ci)"
-  (cd "$DEVENV_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || devenv_die "npm ci failed (see above)."
+  devenv_say "installing dependencies in ${dir#"$DEVENV_ROOT"/} (npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || devenv_die "npm ci in $dir failed (see above)."
   echo "$want" > "$stamp"
+}
+
+devenv_install_deps() {
+  devenv_npm_ci "$DEVENV_ROOT"
 }
 
 devenv_toolchain() {

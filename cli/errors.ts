@@ -20,7 +20,8 @@ interface KnownError {
 
 const knownErrors: KnownError[] = [
   {
-    matches: (e) => e.code === 'ECONNREFUSED' && /docker|\.sock/i.test(e.message),
+    // Also inside the engine's error text, when a provider lost the daemon mid-update.
+    matches: (e) => (e.code === 'ECONNREFUSED' && /docker|\.sock/i.test(e.message)) || /connect (ECONNREFUSED|ENOENT) \S*docker\.sock/.test(e.message),
     message: 'the Docker engine stopped answering',
     fix: 'run `devenv setup` to start it, then run the command again (it converges)',
   },

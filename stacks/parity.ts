@@ -49,7 +49,7 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
   differ('host ports', x.ports.map((p) => p.host), y.ports.map((p) => p.host), 'ports');
   const volumes = (c: RenderedContainer) => c.mounts.filter((m) => m.volume).map((m) => m.path);
   differ('volumes', volumes(x), volumes(y));
-  const sources = (c: RenderedContainer) => c.mounts.filter((m) => m.hostPath).map((m) => `${m.hostPath}:${m.path}`);
+  const sources = (c: RenderedContainer) => c.mounts.filter((m) => !m.volume).map((m) => `${m.hostPath ?? 'tmpfs'}:${m.path}`);
   differ('source mounts', sources(x), sources(y), 'live edit');
   differ('health check', x.healthCheck, y.healthCheck);
   differ('depends on', x.dependsOn, y.dependsOn);

@@ -66,7 +66,9 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           volumes: spec.mounts.map((m) =>
             m.volume
               ? { containerPath: m.path, volumeName: m.volume, readOnly: m.readOnly }
-              : { containerPath: m.path, hostPath: m.hostPath!, readOnly: m.readOnly },
+              : m.tmpfs
+                ? { containerPath: m.path, tmpfs: true, readOnly: m.readOnly }
+                : { containerPath: m.path, hostPath: m.hostPath!, readOnly: m.readOnly },
           ),
           labels: Object.entries(spec.labels).map(([key, value]) => ({ label: key, value })),
           ...(spec.healthCheck && {

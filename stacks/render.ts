@@ -26,7 +26,7 @@ export interface RenderedContainer {
   command?: string[];
   env: Record<string, string>;
   ports: { name: string; container: number; host: number }[];
-  mounts: { path: string; volume?: string; hostPath?: string; readOnly: boolean }[];
+  mounts: { path: string; volume?: string; hostPath?: string; tmpfs?: boolean; readOnly: boolean }[];
   healthCheck?: Required<NonNullable<Role['healthCheck']>>;
   /** source mounted and the live-edit command run (dev) */
   liveEdit: boolean;
@@ -85,7 +85,11 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
         mounts: [
           ...role.volumes.map((v) => ({ path: v.path, volume: resourceName(stack, `${role.name}-${v.name}`), readOnly: false })),
           ...(liveEdit
-            ? [{ path: role.image.sourcePath!, hostPath: join(inputs.projectRoot, role.image.context!), readOnly: true }]
+            ? [
+                { path: role.image.sourcePath!, hostPath: join(inputs.projectRoot, role.image.context!), readOnly: true },
+                // The host's own node_modules (built for the host) must not shadow the image's.
+                { path: `${role.image.sourcePath}/node_modules`, tmpfs: true, readOnly: true },
+              ]
             : []),
         ],
         ...(role.healthCheck && {

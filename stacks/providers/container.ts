@@ -18,8 +18,10 @@ export interface VolumeMountInput {
   containerPath: string;
   /** a named volume... */
   volumeName?: string;
-  /** ...or a folder of the host (live edit in dev) */
+  /** ...or a folder of the host (live edit in dev)... */
   hostPath?: string;
+  /** ...or an empty in-memory folder (hides what a host folder would bring along) */
+  tmpfs?: boolean;
   readOnly: boolean;
 }
 
@@ -88,7 +90,9 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
       Mounts: inputs.volumes.map((v) =>
         v.volumeName
           ? { Type: 'volume' as const, Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly }
-          : { Type: 'bind' as const, Source: v.hostPath!, Target: v.containerPath, ReadOnly: v.readOnly },
+          : v.tmpfs
+            ? { Type: 'tmpfs' as const, Source: '', Target: v.containerPath, ReadOnly: v.readOnly }
+            : { Type: 'bind' as const, Source: v.hostPath!, Target: v.containerPath, ReadOnly: v.readOnly },
       ),
       RestartPolicy: { Name: inputs.restart },
       NetworkMode: inputs.networkName,

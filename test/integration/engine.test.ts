@@ -1,5 +1,6 @@
 // A real `pulumi up` through the Automation API on the local file backend: a
-// one-service stack (the web image built FROM the base image, serving HTTP).
+// one-service stack (the proxy's nginx image built FROM the base image, serving
+// HTTP on its own health endpoint).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { changeCount, selectStack } from '../../stacks/engine.ts';
@@ -8,7 +9,7 @@ import { imageBuild, render } from '../../stacks/render.ts';
 import { program } from '../../stacks/program.ts';
 import { contextHash } from '../../stacks/context-hash.ts';
 import { tiers } from '../../stacks/tiers.ts';
-import { web } from '../../roles/web.ts';
+import { proxy } from '../../roles/proxy.ts';
 import { projectRoot } from '../../cli/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import { engineSettings, fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
@@ -26,54 +27,55 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
     await home.remove();
   });
 
-  // web with a scratch volume, so that destroy is shown to remove volumes too.
-  const roles = composeStack([{ ...web, volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }] }]);
-  async function deploy(shopName: string) {
-    const hash = await contextHash(imageBuild(projectRoot, web.image));
-    const rendered = render(roles, { stack: stackName, tier: { ...tiers.prod, ports: { kind: 'fixed', base: port } }, projectRoot, imageHashes: { web: hash }, portBase: port });
-    rendered.containers[0]!.env = { ...rendered.containers[0]!.env, SHOP_NAME: shopName };
+  // The proxy alone, with a scratch volume so that destroy is shown to remove volumes too.
+  const roles = composeStack([{ ...proxy, dependsOn: [], volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }] }]);
+  const health = `http://127.0.0.1:${port}/__proxy/health`;
+  async function deploy(upstream: string) {
+    const hash = await contextHash(imageBuild(projectRoot, proxy.image));
+    const rendered = render(roles, { stack: stackName, tier: { ...tiers.prod, ports: { kind: 'fixed', base: port } }, projectRoot, imageHashes: { proxy: hash }, portBase: port });
+    rendered.containers[0]!.env = { ...rendered.containers[0]!.env, WEB_UPSTREAM: upstream };
     const stack = await selectStack(await engineSettings(home.home), stackName, program(rendered, { logDir: home.home, retainData: false }));
     return { stack, result: await stack.up({ color: 'never' }) };
   }
 
   it('brings the stack up and it answers on 127.0.0.1', async () => {
-    const { result } = await deploy('First Shop');
+    const { result } = await deploy('web:8080');
     assert.equal(result.summary.result, 'succeeded');
     assert.ok(changeCount(result.summary.resourceChanges) >= 4, JSON.stringify(result.summary.resourceChanges));
-    assert.match(await fetchText(`http://127.0.0.1:${port}/`), /<h1>First Shop<\/h1>/);
+    await fetchText(health);
     assert.deepEqual(await labelled(stackName), {
-      containers: [`${stackName}-web`],
+      containers: [`${stackName}-proxy`],
       networks: [`${stackName}-net`],
-      volumes: [`${stackName}-web-scratch`],
+      volumes: [`${stackName}-proxy-scratch`],
     });
-    const [binding] = (await dockerClient().getContainer(`${stackName}-web`).inspect()).HostConfig.PortBindings?.['8080/tcp'] ?? [];
+    const [binding] = (await dockerClient().getContainer(`${stackName}-proxy`).inspect()).HostConfig.PortBindings?.['8080/tcp'] ?? [];
     assert.equal(binding?.HostIp, '127.0.0.1');
   });
 
   it('reports 0 changes on a second up', async () => {
-    const { result } = await deploy('First Shop');
+    const { result } = await deploy('web:8080');
     assert.equal(changeCount(result.summary.resourceChanges), 0, JSON.stringify(result.summary.resourceChanges));
   });
 
   it("updates the container when the service's env changes", async () => {
-    const before = (await dockerClient().getContainer(`${stackName}-web`).inspect()).Id;
-    const { result } = await deploy('Second Shop');
+    const before = (await dockerClient().getContainer(`${stackName}-proxy`).inspect()).Id;
+    const { result } = await deploy('web:9090');
     assert.ok(changeCount(result.summary.resourceChanges) > 0);
-    assert.match(await fetchText(`http://127.0.0.1:${port}/`), /<h1>Second Shop<\/h1>/);
-    const after = await dockerClient().getContainer(`${stackName}-web`).inspect();
+    await fetchText(health);
+    const after = await dockerClient().getContainer(`${stackName}-proxy`).inspect();
     assert.notEqual(after.Id, before);
-    assert.ok(after.Config.Env.includes('SHOP_NAME=Second Shop'));
+    assert.ok(after.Config.Env.includes('WEB_UPSTREAM=web:9090'));
   });
 
   it('repairs a container removed by hand', async () => {
-    await dockerClient().getContainer(`${stackName}-web`).remove({ force: true });
-    const { result } = await deploy('Second Shop');
+    await dockerClient().getContainer(`${stackName}-proxy`).remove({ force: true });
+    const { result } = await deploy('web:9090');
     assert.ok(changeCount(result.summary.resourceChanges) > 0);
-    assert.match(await fetchText(`http://127.0.0.1:${port}/`), /<h1>Second Shop<\/h1>/);
+    await fetchText(health);
   });
 
   it('destroy leaves no container, network or volume labelled with the stack', async () => {
-    const { stack } = await deploy('Second Shop');
+    const { stack } = await deploy('web:9090');
     await stack.destroy({ color: 'never' });
     assert.deepEqual(await labelled(stackName), { containers: [], networks: [], volumes: [] });
   });

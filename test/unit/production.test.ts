@@ -58,7 +58,10 @@ describe('render', () => {
     const web = rendered.containers.find((c) => c.role === 'web')!;
     assert.equal(web.name, 'dev-ada-web');
     assert.equal(web.image, 'devenv/web:0123456789abcdef');
-    assert.deepEqual(web.mounts, [{ path: '/srv/site', hostPath: '/repo/site', readOnly: true }]);
+    assert.deepEqual(web.mounts, [
+      { path: '/srv/site', hostPath: '/repo/site', readOnly: true },
+      { path: '/srv/site/node_modules', tmpfs: true, readOnly: true },
+    ]);
     assert.deepEqual(web.command, ['node', '--watch', 'server.ts']);
     assert.equal(web.env.SEED, 'dev');
     assert.deepEqual(web.labels, { 'devenv.managed': 'true', 'devenv.stack': 'dev-ada', 'devenv.role': 'web' });

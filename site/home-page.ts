@@ -1,0 +1,34 @@
+// The home page: every item with its price and the shop selling it.
+import { html } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface ItemRow {
+  title: string;
+  priceCents: number;
+  shop: string;
+}
+
+export interface HomePage {
+  shopName: string;
+  servedBy: string;
+  items: readonly ItemRow[];
+  saleBanner: boolean;
+}
+
+export function formatPrice(cents: number): string {
+  return `$${(cents / 100).toFixed(2)}`;
+}
+
+export function renderHomePage(page: HomePage): string {
+  const rows = page.items.map(
+    (item) => html`<tr><td>${item.title}</td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
+  );
+  const body = html`${page.saleBanner && html`<p class="banner">Sale this week: everything must go.</p>`}
+<h2>Items</h2>
+${
+  page.items.length === 0
+    ? html`<p>No items yet.</p>`
+    : html`<table><thead><tr><th>Item</th><th>Price</th><th>Shop</th></tr></thead><tbody>${rows}</tbody></table>`
+}`;
+  return layout({ shopName: page.shopName, title: page.shopName, body, servedBy: page.servedBy });
+}

@@ -1,0 +1,39 @@
+// The items the home page lists: from memcached when fresh, else from PostgreSQL.
+import type { Cache } from './cache.ts';
+import type { Pool } from './db.ts';
+import type { ItemRow } from './home-page.ts';
+import type { Statsd } from './statsd.ts';
+
+const cacheKey = 'home:items:v1';
+const ttlSeconds = 30;
+
+export async function loadItems(pool: Pool): Promise<ItemRow[]> {
+  const { rows } = await pool.query<ItemRow>(
+    `SELECT i.title, i.price_cents AS "priceCents", s.name AS shop
+       FROM items i JOIN shops s ON s.id = i.shop_id
+      ORDER BY i.id`,
+  );
+  return rows;
+}
+
+export async function cachedItems(pool: Pool, cache: Cache, statsd: Statsd): Promise<ItemRow[]> {
+  try {
+    const cached = await cache.getJson<ItemRow[]>(cacheKey);
+    if (cached) {
+      statsd.increment('cache.hit');
+      return cached;
+    }
+    statsd.increment('cache.miss');
+  } catch (error) {
+    cacheFailed('read', error, statsd);
+  }
+  const items = await loadItems(pool);
+  // Not awaited: the page need not wait for the cache, nor fail with it.
+  cache.setJson(cacheKey, items, ttlSeconds).catch((error: unknown) => cacheFailed('write', error, statsd));
+  return items;
+}
+
+function cacheFailed(what: string, error: unknown, statsd: Statsd): void {
+  statsd.increment('cache.errors');
+  console.error(`cache: ${what} of ${cacheKey} failed: ${(error as Error).message}`);
+}

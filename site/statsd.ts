@@ -1,0 +1,44 @@
+// A statsd client on UDP: fire and forget. Sending never throws and never waits,
+// so metrics cannot slow down or break a request, and a missing statsd is fine.
+import { createSocket } from 'node:dgram';
+import type { HostPort } from './config.ts';
+import { formatPacket, type Metric } from './statsd-line.ts';
+
+export interface Statsd {
+  send(metrics: readonly Metric[]): void;
+  increment(name: string, by?: number): void;
+  timing(name: string, ms: number): void;
+  gauge(name: string, value: number): void;
+  close(): void;
+}
+
+export function createStatsd(target: HostPort, prefix: string): Statsd {
+  const socket = createSocket('udp4');
+  // An unreachable or unresolvable statsd surfaces here; metrics are best effort.
+  socket.on('error', () => {});
+  socket.unref();
+  let closed = false;
+
+  const send = (metrics: readonly Metric[]): void => {
+    if (closed) return;
+    const packet = formatPacket(prefix, metrics);
+    if (packet === '') return;
+    try {
+      socket.send(packet, target.port, target.host, () => {});
+    } catch {
+      // e.g. the socket was closed underneath us; dropping a metric is fine
+    }
+  };
+
+  return {
+    send,
+    increment: (name, by = 1) => send([{ name, value: by, type: 'c' }]),
+    timing: (name, ms) => send([{ name, value: ms, type: 'ms' }]),
+    gauge: (name, value) => send([{ name, value, type: 'g' }]),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      socket.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Known failures become one plain sentence with what to do.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { explain, UserError } from '../../cli/errors.ts';
+
+describe('explain', () => {
+  it('passes user errors through', () => {
+    const error = new UserError('bad', 'do this');
+    assert.equal(explain(error), error);
+  });
+
+  it('maps a lost Docker engine, also inside the engine output', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
+    assert.equal(explain(refused)?.message, 'the Docker engine stopped answering');
+    const wrapped = new Error('code: 255\n stderr: error: create failed: connect ENOENT /var/run/docker.sock');
+    assert.equal(explain(wrapped)?.message, 'the Docker engine stopped answering');
+  });
+
+  it('maps a concurrent update and a missing stack', () => {
+    assert.match(explain(Object.assign(new Error('x'), { name: 'ConcurrentUpdateError' }))!.message, /another devenv command/);
+    assert.match(explain(new Error('no stack named dev-ada found'))!.message, /does not exist/);
+  });
+
+  it('leaves unknown errors unknown', () => {
+    assert.equal(explain(new Error('something else')), undefined);
+    assert.equal(explain('a string'), undefined);
+  });
+});
