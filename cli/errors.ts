@@ -42,10 +42,30 @@ const knownErrors: KnownError[] = [
   },
 ];
 
+/** Failures our Docker providers report inside the engine's error text, with their details. */
+const providerErrors: { pattern: RegExp; explain: (match: RegExpExecArray) => UserError }[] = [
+  {
+    pattern: /container (\S+) was not healthy within (\d+) s/,
+    explain: ([, name, seconds]) => new UserError(`${name} did not become healthy within ${seconds} s`, `see its log with \`docker logs ${name}\`; fix and run the command again (it converges)`),
+  },
+  {
+    pattern: /container (\S+) exited with code (\d+) while starting/,
+    explain: ([, name, code]) => new UserError(`${name} exited with code ${code} while starting`, `see its log with \`docker logs ${name}\``),
+  },
+  {
+    pattern: /building (\S+) failed: (.*?) \(build log: (\S+)\)/,
+    explain: ([, image, why, log]) => new UserError(`building ${image} failed: ${why}`, `the build log is ${log}`),
+  },
+];
+
 /** Turns a thrown value into the error the user should see, or undefined when unknown. */
 export function explain(error: unknown): UserError | undefined {
   if (error instanceof UserError) return error;
   if (!(error instanceof Error)) return undefined;
+  for (const { pattern, explain } of providerErrors) {
+    const match = pattern.exec(error.message);
+    if (match) return explain(match);
+  }
   const known = knownErrors.find((k) => k.matches(error));
   return known && new UserError(known.message, known.fix);
 }

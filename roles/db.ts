@@ -8,7 +8,7 @@ export const db: Role = {
   ports: { postgres: 5432 },
   publish: {},
   volumes: [{ name: 'data', path: '/var/lib/postgresql/data', data: true }],
-  healthCheck: { command: "pg_isready -q -h 127.0.0.1 -U shop -d shop && PGPASSWORD=shop psql -h 127.0.0.1 -U shop -d shop -tAc 'select 1' >/dev/null" },
+  healthCheck: { command: `PGCONNECT_TIMEOUT=2 PGPASSWORD="$POSTGRES_PASSWORD" psql -X -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atqc 'select 1' 2>/dev/null | grep -qx 1` },
   dependsOn: [],
   replicas: 1,
   resources: { memoryMb: 384 },

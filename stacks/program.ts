@@ -62,7 +62,8 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
           ports: spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' as const })),
           networkName: network.name,
-          aliases: spec.replica === 1 ? [spec.role, spec.name] : [spec.name],
+          // Every replica answers to the role's name: Docker's DNS spreads lookups over them.
+          aliases: [spec.role, spec.name],
           volumes: spec.mounts.map((m) =>
             m.volume
               ? { containerPath: m.path, volumeName: m.volume, readOnly: m.readOnly }

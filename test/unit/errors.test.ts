@@ -21,6 +21,15 @@ describe('explain', () => {
     assert.match(explain(new Error('no stack named dev-ada found'))!.message, /does not exist/);
   });
 
+  it('names the container or image our providers reported', () => {
+    const unhealthy = explain(new Error('error: update failed\n error: container dev-ada-proxy was not healthy within 60 s:\n'));
+    assert.equal(unhealthy?.message, 'dev-ada-proxy did not become healthy within 60 s');
+    assert.match(unhealthy?.fix ?? '', /docker logs dev-ada-proxy/);
+    const build = explain(new Error('error: building devenv/web:abc failed: npm ERR! 404 (build log: /h/logs/build-web.log)'));
+    assert.equal(build?.message, 'building devenv/web:abc failed: npm ERR! 404');
+    assert.equal(build?.fix, 'the build log is /h/logs/build-web.log');
+  });
+
   it('leaves unknown errors unknown', () => {
     assert.equal(explain(new Error('something else')), undefined);
     assert.equal(explain('a string'), undefined);

@@ -1,0 +1,25 @@
+// statsd for the stack: counters, timers and gauges in over UDP 8125, sent to
+// Graphite's plaintext port every 2 s (which matches graphite's finest
+// retention, 2s). With legacyNamespace false the names are
+// stats.counters.<name>.count / .rate, stats.timers.<name>.*, stats.gauges.<name>.
+{
+  port: 8125,
+  address: "0.0.0.0",
+  mgmt_port: 8126,
+  mgmt_address: "0.0.0.0",
+  flushInterval: 2000,
+  percentThreshold: [90, 99],
+
+  backends: ["./backends/graphite"],
+  graphiteHost: "graphite",
+  graphitePort: 2003,
+  graphite: {
+    legacyNamespace: false,
+    globalPrefix: "stats"
+  },
+
+  // a counter not seen since the last flush is sent as 0 (not dropped)
+  deleteIdleStats: false,
+  debug: false,
+  dumpMessages: false
+}
