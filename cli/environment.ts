@@ -79,7 +79,7 @@ export async function openEnvironment(stackName: string, user: string, options: 
   );
   const base = await portBase(stack, user, notice);
   const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base), options.envOverrides ?? {});
-  stack.workspace.program = program(rendered, { logDir: paths.logs(), retainData: tier.name === 'prod' });
+  stack.workspace.program = program(rendered, { logDir: paths.logs() });
   return { stack, rendered, portBase: base };
 }
 

@@ -12,8 +12,6 @@ import { urlsOf, type RenderedStack } from './render.ts';
 export interface ProgramOptions {
   /** where image build logs go */
   logDir: string;
-  /** keep data volumes when the stack is destroyed (prod's policy) */
-  retainData: boolean;
 }
 
 const label = (stack: string, role: string) => [
@@ -22,9 +20,21 @@ const label = (stack: string, role: string) => [
   { label: labelKeys.role, value: role },
 ];
 
+/**
+ * Data outlives the stack: destroying it (`down`, an interrupted run's cleanup,
+ * a replaced volume) keeps the volumes holding data, in every tier. Applied once
+ * to the whole stack; deleting data is explicit (`down --purge-data`).
+ */
+function keepDataOnDestroy(dataVolumes: Set<string>): void {
+  pulumi.runtime.registerResourceTransform(({ name, props, opts }) =>
+    dataVolumes.has(name) ? { props, opts: { ...opts, retainOnDelete: true } } : undefined,
+  );
+}
+
 export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
   return async () => {
     const { stack } = rendered;
+    keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => v.name)));
     const network = new Network(rendered.network, { name: rendered.network, labels: label(stack, 'network'), internal: false });
     const images = new Map(
       rendered.images.map((image) => [
@@ -42,7 +52,7 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
     const volumes = new Map(
       rendered.volumes.map((volume) => [
         volume.name,
-        new Volume(volume.name, { name: volume.name, labels: label(stack, volume.role) }, { retainOnDelete: options.retainData && volume.data }),
+        new Volume(volume.name, { name: volume.name, labels: label(stack, volume.role) }),
       ]),
     );
     const byRole = new Map<string, Container[]>();

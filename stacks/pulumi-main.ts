@@ -18,5 +18,5 @@ export async function stackProgram(): Promise<Record<string, unknown> | void> {
   const portBase = tier.ports.kind === 'fixed' ? tier.ports.base : new pulumi.Config('devenv').requireNumber('portBase');
   const rendered = await renderStack(stack, projectRoot, portBase);
   const home = process.env.DEVENV_HOME ?? join(homedir(), '.devenv');
-  return program(rendered, { logDir: join(home, 'logs'), retainData: tier.name === 'prod' })();
+  return program(rendered, { logDir: join(home, 'logs') })();
 }

@@ -32,19 +32,8 @@ export async function down(options: DownOptions): Promise<DownResult> {
       {
         title: `Taking down ${stackName}${options.purgeData ? ' and its data' : ''}`,
         task: async (_, task) => {
-          const { stack, rendered } = await openEnvironment(stackName, user);
-          if (!options.purgeData) {
-            // Forget the data volumes so destroy leaves them; the next `up` adopts them, data and all.
-            const kept = new Set(rendered.volumes.filter((v) => v.data).map((v) => v.name));
-            const deployment = await stack.exportStack();
-            const resources = (deployment.deployment.resources ?? []) as { urn: string }[];
-            const forgotten = resources.filter((r) => kept.has(r.urn.split('::').pop() ?? ''));
-            if (forgotten.length > 0) {
-              deployment.deployment.resources = resources.filter((r) => !forgotten.includes(r));
-              await stack.importStack(deployment);
-              result.keptVolumes = forgotten.map((r) => r.urn.split('::').pop() ?? '');
-            }
-          }
+          // Data volumes are retained by the program's policy; the next `up` adopts them, data and all.
+          const { stack } = await openEnvironment(stackName, user);
           const destroyed = await stack.destroy({
             color: 'never',
             onEvent: (event) => {
@@ -53,12 +42,12 @@ export async function down(options: DownOptions): Promise<DownResult> {
             },
           });
           result.removed = changeCount(destroyed.summary.resourceChanges);
-          if (options.purgeData) {
-            // Volumes kept by an earlier `down` are no longer in the state: find them by label.
-            const docker = dockerClient();
-            const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });
-            for (const volume of Volumes ?? []) await removeIfPresent(() => docker.getVolume(volume.Name).remove());
-          }
+          const docker = dockerClient();
+          const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });
+          const kept = (Volumes ?? []).map((v) => v.Name).sort();
+          // Retained volumes are out of Pulumi's state by now: purging finds them by label.
+          if (options.purgeData) for (const name of kept) await removeIfPresent(() => docker.getVolume(name).remove());
+          else result.keptVolumes = kept;
         },
       },
     ],

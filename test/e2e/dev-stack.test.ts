@@ -149,7 +149,7 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
 
   it('down keeps the data and up brings it back', async () => {
     const insert = "insert into items (title, price_cents, shop_id) select 'Kept across down', 4200, id from shops order by id limit 1";
-    const exec = await execa('docker', ['exec', 'dev-ada-db', 'psql', '-U', 'shop', '-d', 'shop', '-c', insert], { reject: false });
+    const exec = await execa('docker', ['exec', '-e', 'PGPASSWORD=shop', 'dev-ada-db', 'psql', '-h', '127.0.0.1', '-U', 'shop', '-d', 'shop', '-c', insert], { reject: false });
     assert.equal(exec.exitCode, 0, exec.stderr);
     const down = await devenv.run(['down']);
     assert.equal(down.exitCode, 0, down.all);

@@ -34,7 +34,7 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
     const hash = await contextHash(imageBuild(projectRoot, proxy.image));
     const rendered = render(roles, { stack: stackName, tier: { ...tiers.prod, ports: { kind: 'fixed', base: port } }, projectRoot, imageHashes: { proxy: hash }, portBase: port });
     rendered.containers[0]!.env = { ...rendered.containers[0]!.env, WEB_UPSTREAM: upstream };
-    const stack = await selectStack(await engineSettings(home.home), stackName, program(rendered, { logDir: home.home, retainData: false }));
+    const stack = await selectStack(await engineSettings(home.home), stackName, program(rendered, { logDir: home.home }));
     return { stack, result: await stack.up({ color: 'never' }) };
   }
 
