@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { candidateBases } from '../../stacks/ports.ts';
 import { projectRoot } from '../../cli/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
@@ -106,9 +109,20 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     assert.match(result.stdout, /are at parity/);
   });
 
-  it('dev-bob runs beside dev-ada without a clash', async () => {
-    const bob = await devenv.json<UpResult>(['up', '--user', 'bob']);
+  it('dev-bob runs beside dev-ada without a clash, moving off a port range another process holds', async () => {
+    // Another program listens in bob's own range: devenv says so and takes the next free one.
+    const [ownBase] = candidateBases('bob');
+    const squatter = createServer().listen(ownBase! + 1, '127.0.0.1');
+    await once(squatter, 'listening');
+    let bob: UpResult & { notices: string[] };
+    try {
+      bob = await devenv.json<UpResult & { notices: string[] }>(['up', '--user', 'bob']);
+    } finally {
+      squatter.close();
+    }
     assert.equal(bob.stack, 'dev-bob');
+    assert.match(bob.notices.join('\n'), new RegExp(`ports ${ownBase}-${ownBase! + 9} are taken by another process; using \\d+-\\d+`));
+    assert.ok(!bob.urls['proxy.http']!.includes(`:${ownBase}/`));
     assert.notEqual(bob.urls['proxy.http'], ada.site);
     assert.match(await fetchText(bob.urls['proxy.http']!), /class="price"/);
     assert.match(await fetchText(ada.site!), /class="price"/);
