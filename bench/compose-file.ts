@@ -11,6 +11,9 @@ export interface ComposeOptions {
   projectRoot: string;
 }
 
+/** compose interpolates $VARIABLES; ours are meant for the container's shell. */
+const literal = (text: string) => text.replaceAll('$', '$$$$');
+
 export function composeFile(rendered: RenderedStack, options: ComposeOptions): string {
   const services = Object.fromEntries(
     rendered.containers.map((c) => {
@@ -21,13 +24,16 @@ export function composeFile(rendered: RenderedStack, options: ComposeOptions): s
           ...(options.build
             ? { build: { context: image.contextDir, dockerfile: relative(image.contextDir, image.dockerfile) } }
             : { image: c.image }),
-          ...(c.command && { command: c.command }),
-          environment: c.env,
+          ...(c.command && { command: c.command.map(literal) }),
+          environment: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, literal(v)])),
           ports: c.ports.map((p) => `127.0.0.1:${p.host}:${p.container}`),
-          volumes: c.mounts.map((m) => `${m.volume ? m.volume.slice(rendered.stack.length + 1) : m.hostPath}:${m.path}${m.readOnly ? ':ro' : ''}`),
+          volumes: c.mounts
+            .filter((m) => !m.tmpfs)
+            .map((m) => `${m.volume ? m.volume.slice(rendered.stack.length + 1) : m.hostPath}:${m.path}${m.readOnly ? ':ro' : ''}`),
+          tmpfs: c.mounts.filter((m) => m.tmpfs).map((m) => m.path),
           ...(c.healthCheck && {
             healthcheck: {
-              test: ['CMD-SHELL', c.healthCheck.command],
+              test: ['CMD-SHELL', literal(c.healthCheck.command)],
               interval: `${c.healthCheck.intervalSeconds}s`,
               timeout: `${c.healthCheck.timeoutSeconds}s`,
               retries: 3,

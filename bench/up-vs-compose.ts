@@ -56,7 +56,6 @@ async function main(): Promise<void> {
     const roleImages = rendered.images.map((i) => i.ref);
     await execa('mkdir', ['-p', composeDir]);
     await writeFile(join(composeDir, 'build.yml'), composeFile(rendered, { build: true, projectRoot }));
-    await writeFile(join(composeDir, 'images.yml'), composeFile(rendered, { build: false, projectRoot }));
 
     console.error('cold: docker-compose up -d --build (no role images)');
     await removeImages(roleImages);
@@ -76,6 +75,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) devenvNoop.push(await seconds(() => devenv('up', '--user', user)));
 
     console.error(`warm no-op: docker-compose up -d x${runs}`);
+    // Rendered again now: the tags devenv built are the ones compose must reuse.
+    await writeFile(join(composeDir, 'images.yml'), composeFile(await renderStack(stack, projectRoot, composePortBase), { build: false, projectRoot }));
     await compose('images.yml', 'up', '-d');
     const composeNoop: number[] = [];
     for (let i = 0; i < runs; i++) composeNoop.push(await seconds(() => compose('images.yml', 'up', '-d')));

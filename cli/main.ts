@@ -150,6 +150,74 @@ program
     );
   });
 
+/** `devenv prod up|status|down` and the same for princess: the dev commands, pointed at a fixed stack. */
+function fixedStackCommands(stack: 'prod' | 'princess', what: string): Command {
+  const group = program.command(stack).description(`${what}: the same commands as for your dev stack, pointed at ${stack}`);
+  group
+    .command('up')
+    .description(`bring ${stack} up or converge it`)
+    .option('--json', 'print the result as JSON')
+    .action((opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { up, upText } = await import('./commands/up.ts');
+        const result = await up({ stack });
+        return { ok: true, value: result, text: upText(result) };
+      }),
+    );
+  group
+    .command('status')
+    .description(`state, health, URL and image of each container of ${stack}`)
+    .option('--json', 'print the result as JSON')
+    .action((opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { status, statusText } = await import('./commands/status.ts');
+        const result = await status({ stack });
+        return { ok: result.healthy, value: result, text: statusText(result) };
+      }),
+    );
+  group
+    .command('down')
+    .description(`stop ${stack}; its data volumes are kept unless --purge-data`)
+    .option('--purge-data', 'also delete the data volumes')
+    .option('--json', 'print the result as JSON')
+    .action((opts: { purgeData?: boolean; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { down, downText } = await import('./commands/down.ts');
+        const result = await down({ stack, purgeData: Boolean(opts.purgeData) });
+        return { ok: true, value: result, text: downText(result) };
+      }),
+    );
+  return group;
+}
+
+fixedStackCommands('prod', 'production (several web replicas behind the proxy, its own data kept on destroy)')
+  .command('generate')
+  .description("fill prod's empty database with realistic marketplace data, personal data included (deterministic by seed)")
+  .requiredOption('--members <n>', 'how many members (10000 to 1000000); shops, items, orders and messages follow', (v) => Number(v))
+  .option('--seed <n>', 'the generator seed', (v) => Number(v), 1)
+  .option('--json', 'print the row counts as JSON')
+  .action((opts: { members: number; seed: number; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { generateProd, generateText } = await import('./commands/prod-generate.ts');
+      const result = await generateProd({ members: opts.members, seed: opts.seed });
+      return { ok: true, value: result, text: generateText(result) };
+    }),
+  );
+
+fixedStackCommands('princess', 'staging on scrubbed production data')
+  .command('rebuild')
+  .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
+  .option('--rules <file>', 'the scrub rules (default: stacks/data/scrub-rules.yaml)')
+  .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
+  .option('--json', 'print the summary as JSON')
+  .action((opts: { rules?: string; keyFile?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { rebuildPrincess, rebuildText } = await import('./commands/princess-rebuild.ts');
+      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }) });
+      return { ok: true, value: result, text: rebuildText(result) };
+    }),
+  );
+
 /** role.KEY=VALUE pairs into per-role env overrides. */
 function parseEnvOverrides(pairs: string[]): Record<string, Record<string, string>> {
   const overrides: Record<string, Record<string, string>> = {};

@@ -6,7 +6,8 @@ export const db: Role = {
   image: { name: 'db' },
   env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: 'shop', POSTGRES_DB: 'shop' },
   ports: { postgres: 5432 },
-  publish: {},
+  // On 127.0.0.1 only: psql for developers, and princess rebuilds read prod through it.
+  publish: { postgres: 2 },
   volumes: [{ name: 'data', path: '/var/lib/postgresql/data', data: true }],
   healthCheck: { command: `PGCONNECT_TIMEOUT=2 PGPASSWORD="$POSTGRES_PASSWORD" psql -X -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atqc 'select 1' 2>/dev/null | grep -qx 1` },
   dependsOn: [],

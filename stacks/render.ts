@@ -144,7 +144,8 @@ export function withEnvOverrides(rendered: RenderedStack, overrides: Record<stri
   return { ...rendered, containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })) };
 }
 
-/** The URLs a stack serves on the host, by role.port. */
+/** The URLs a stack serves on the host, by role.port; a port is named after its protocol. */
 export function urlsOf(rendered: RenderedStack): Record<string, string> {
-  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, `http://127.0.0.1:${p.host}/`])));
+  const url = (name: string, port: number) => (name === 'http' ? `http://127.0.0.1:${port}/` : `${name}://127.0.0.1:${port}`);
+  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, url(p.name, p.host)])));
 }

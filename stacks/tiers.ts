@@ -16,8 +16,9 @@ export interface Tier {
 
 export const tiers: Record<TierName, Tier> = {
   dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev' } }, ports: { kind: 'per-user' } },
-  princess: { name: 'princess', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18000 } },
-  prod: { name: 'prod', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18100 } },
+  // Princess is prod's rehearsal: the same shape, on scrubbed production data.
+  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18000 } },
+  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18100 } },
 };
 
 const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;

@@ -12,6 +12,8 @@ import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-cl
 
 export interface DownOptions {
   user?: string;
+  /** a fixed stack (prod, princess) instead of the user's dev stack */
+  stack?: 'prod' | 'princess';
   purgeData?: boolean;
 }
 
@@ -24,7 +26,7 @@ export interface DownResult {
 export async function down(options: DownOptions): Promise<DownResult> {
   const { user } = await resolveUser(options.user);
   await ensurePrerequisites();
-  const stackName = devStackName(user);
+  const stackName = options.stack ?? devStackName(user);
   await forgetConverged(devenvHome(), stackName);
   const result: DownResult = { stack: stackName, removed: 0, keptVolumes: [] };
   await runTasks(

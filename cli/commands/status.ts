@@ -40,7 +40,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
         role: c.Labels[labelKeys.role] ?? '?',
         state: c.State,
         health: health === 'health: starting' ? 'starting' : ((health as ContainerStatus['health'] | undefined) ?? 'none'),
-        urls: c.Ports.filter((p) => p.PublicPort).map((p) => `http://${p.IP}:${p.PublicPort}/`),
+        urls: c.Ports.filter((p) => p.PublicPort).map((p) => (p.PrivatePort === 5432 ? `postgres://${p.IP}:${p.PublicPort}` : `http://${p.IP}:${p.PublicPort}/`)),
         image: c.Image,
       };
     })

@@ -10,6 +10,8 @@ import { resolveUser } from '../user.ts';
 
 export interface UpOptions {
   user?: string;
+  /** a fixed stack (prod, princess) instead of the user's dev stack */
+  stack?: 'prod' | 'princess';
   envOverrides?: Record<string, Record<string, string>>;
 }
 
@@ -41,7 +43,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const { user, normalisedFrom } = await resolveUser(options.user);
   const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
-  const stackName = devStackName(user);
+  const stackName = options.stack ?? devStackName(user);
   const seconds = () => (Date.now() - started) / 1000;
 
   const urls = await provedUnchanged(stackName, options.envOverrides);

@@ -16,10 +16,12 @@ describe('parity', () => {
     assert.deepEqual(breaksParity(differences), []);
     const allowed = differences.map((d) => `${d.role} ${d.field} (${d.allowedAs})`).sort();
     assert.deepEqual(allowed, [
+      'db host ports (ports)',
       'graphite host ports (ports)',
       'proxy host ports (ports)',
       'web command (live edit)',
       'web env.SEED (data source)',
+      'web replicas (replicas)',
       'web source mounts (live edit)',
       'worker command (live edit)',
       'worker source mounts (live edit)',
@@ -49,9 +51,10 @@ describe('parity', () => {
 
   it('allows replicas to differ', () => {
     const prod = rendered('prod', 'prod', 18100);
-    const three = render(production(), { stack: 'prod', tier: { ...tiers.prod, replicas: { web: 3 } }, projectRoot: '/repo', imageHashes: hashes, portBase: 18100 });
-    const differences = parity(prod, three);
+    const five = render(production(), { stack: 'prod', tier: { ...tiers.prod, replicas: { web: 5 } }, projectRoot: '/repo', imageHashes: hashes, portBase: 18100 });
+    const differences = parity(prod, five);
     assert.deepEqual(breaksParity(differences), []);
-    assert.deepEqual(differences.map((d) => [d.role, d.field, d.a, d.b]), [['web', 'replicas', '1', '3']]);
+    assert.deepEqual(differences.map((d) => [d.role, d.field, d.a, d.b]), [['web', 'replicas', '3', '5']]);
+    assert.deepEqual(five.containers.filter((c) => c.role === 'web').map((c) => c.name), ['prod-web-1', 'prod-web-2', 'prod-web-3', 'prod-web-4', 'prod-web-5']);
   });
 });

@@ -66,7 +66,7 @@ describe('render', () => {
     assert.equal(web.env.SEED, 'dev');
     assert.deepEqual(web.labels, { 'devenv.managed': 'true', 'devenv.stack': 'dev-ada', 'devenv.role': 'web' });
     const published = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.role}.${p.name}=${p.host}`)).sort();
-    assert.deepEqual(published, ['graphite.http=20101', 'proxy.http=20100']);
+    assert.deepEqual(published, ['db.postgres=20102', 'graphite.http=20101', 'proxy.http=20100']);
     assert.equal(rendered.network, 'dev-ada-net');
     assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), ['dev-ada-db-data', 'dev-ada-graphite-whisper']);
   });

@@ -1,0 +1,263 @@
+// devenv princess rebuild: princess's database made anew from production's, with
+// every piece of personal data replaced.
+//
+// One snapshot of prod (exported, so the schema dump and every table's copy see
+// the same moment) is streamed table by table through the scrubber into a fresh
+// database beside princess's, with no temporary copy on disk and flat memory;
+// then constraints and indexes, the candidate build's migrations, checks and the
+// leak scan. Only then does princess switch to it; until that moment, and if any
+// step fails, princess keeps serving its old data.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { execa } from 'execa';
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
+import { scanForLeaks, type LeakReport } from '../../stacks/data/leak-scan.ts';
+import { parseScrubRules, unconfiguredColumns, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
+import { createTransforms, minimumKeyBytes, type Transforms } from '../../stacks/data/scrub-transforms.ts';
+import { ScrubStream } from '../../stacks/data/scrubber.ts';
+import { networkName } from '../../stacks/naming.ts';
+import { renderStack } from '../../stacks/render.ts';
+import { tiers } from '../../stacks/tiers.ts';
+import { UserError } from '../errors.ts';
+import { devenvHome, projectRoot } from '../paths.ts';
+import { connect, copySchemaSection } from '../postgres.ts';
+import { runTasks } from '../progress.ts';
+
+export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
+const liveDatabase = 'shop';
+const nextDatabase = 'shop_next';
+const previousDatabase = 'shop_previous';
+
+export interface RebuildOptions {
+  rules?: string;
+  /** file holding the scrub key; else DEVENV_SCRUB_KEY, else <devenv home>/scrub.key */
+  keyFile?: string;
+}
+
+export interface TableCopy {
+  table: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+}
+
+export interface RebuildResult {
+  snapshot: string;
+  tables: TableCopy[];
+  rows: number;
+  megabytes: number;
+  seconds: number;
+  rowsPerSecond: number;
+  megabytesPerSecond: number;
+  migrations: string;
+  leaks: LeakReport;
+}
+
+/** The key as bytes: hex when it looks like hex, else the text itself. */
+export function decodeKey(text: string): Buffer {
+  const trimmed = text.trim();
+  return /^([0-9a-f]{2})+$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'utf8');
+}
+
+async function readKey(options: RebuildOptions): Promise<Buffer> {
+  const file = options.keyFile ?? join(devenvHome(), 'scrub.key');
+  const text = process.env.DEVENV_SCRUB_KEY ?? (await readFile(file, 'utf8').catch(() => undefined));
+  const fix = `put at least ${minimumKeyBytes} random bytes in DEVENV_SCRUB_KEY or ${file} (e.g. \`openssl rand -hex 32 > ${file}\`)`;
+  if (text === undefined) throw new UserError('no scrub key: pseudonyms are keyed so nobody without the key can map them back', fix);
+  const key = decodeKey(text);
+  if (key.length < minimumKeyBytes) throw new UserError(`the scrub key is ${key.length} bytes, fewer than ${minimumKeyBytes}`, fix);
+  return key;
+}
+
+async function readRules(file: string, schema: Parameters<typeof parseScrubRules>[1]): Promise<ScrubRules> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UserError(`cannot read the scrub rules ${file}`);
+  });
+  let rules: ScrubRules;
+  try {
+    rules = parseScrubRules(text, schema, file);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  const missing = unconfiguredColumns(rules, schema);
+  if (missing.length > 0) {
+    throw new UserError(`prod has ${missing.length} column(s) with no scrub rule: ${missing.join(', ')}`, `add a rule for each to ${file} (new personal data must not leak by default)`);
+  }
+  return rules;
+}
+
+/** Distinct words of every column faked as a name: redact-text replaces them inside free text. */
+async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<Set<string>> {
+  const tokens = new Set<string>();
+  for (const rule of rules.columns.filter((r) => r.transform === 'fake-name')) {
+    const { rows } = await prod.query<{ w: string }>(`SELECT DISTINCT w FROM "${rule.table}", regexp_split_to_table("${rule.column}", '\\s+') AS w WHERE w <> ''`);
+    for (const { w } of rows) tokens.add(w);
+  }
+  return tokens;
+}
+
+async function copyTable(prod: pg.Client, next: pg.Client, table: string, columns: string[], rules: ScrubRules, transforms: Transforms, progress: (rows: number) => void): Promise<TableCopy> {
+  const started = performance.now();
+  const list = columns.map((c) => `"${c}"`).join(', ');
+  const perColumn = columns.map((column) => {
+    const rule = rules.columns.find((r) => r.table === table && r.column === column)!;
+    return transforms[rule.transform];
+  });
+  const scrubber = new ScrubStream(perColumn, { table, columns, onProgress: progress, progressEvery: 20_000 });
+  let bytes = 0;
+  const source = prod.query(copyTo(`COPY (SELECT ${list} FROM "${table}") TO STDOUT`));
+  source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  await pipeline(source, scrubber, next.query(copyFrom(`COPY "${table}" (${list}) FROM STDIN`)));
+  return { table, rows: scrubber.rows, bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Identity and serial columns continue after the copied rows, as in prod. */
+async function resetSequences(next: pg.Client): Promise<void> {
+  const { rows } = await next.query<{ table: string; column: string }>(`
+    SELECT table_name AS table, column_name AS column FROM information_schema.columns
+    WHERE table_schema = 'public' AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`);
+  for (const { table, column } of rows) {
+    await next.query(`SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), GREATEST((SELECT max("${column}") FROM "${table}"), 1))`);
+  }
+}
+
+/** The candidate build (this checkout's web image) migrates the new database, as a deploy would. */
+async function rehearseMigrations(): Promise<string> {
+  const rendered = await renderStack('princess', projectRoot, 0);
+  const image = rendered.images.find((i) => i.name === 'web')!.ref;
+  const run = await execa(
+    'docker',
+    ['run', '--rm', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts'],
+    { reject: false, all: true },
+  );
+  if (run.exitCode !== 0) throw new UserError(`the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`, 'princess keeps its old data; fix the migration and rebuild');
+  return run.stdout.trim().split('\n').pop() ?? '';
+}
+
+async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
+  for (const table of tables) {
+    const [a, b] = await Promise.all([prod, next].map(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n)));
+    if (a !== b) throw new UserError(`${table} has ${b} rows in the new princess database but ${a} in prod's snapshot`);
+  }
+}
+
+/** Princess's databases switch under their names; the web's pool reconnects to the new one. */
+async function switchOver(admin: pg.Client): Promise<void> {
+  await admin.query(`DROP DATABASE IF EXISTS ${previousDatabase} WITH (FORCE)`);
+  const live = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [liveDatabase])).rowCount;
+  if (live) {
+    await admin.query(`ALTER DATABASE ${liveDatabase} WITH ALLOW_CONNECTIONS false`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [liveDatabase]);
+    await admin.query(`ALTER DATABASE ${liveDatabase} RENAME TO ${previousDatabase}`);
+  }
+  await admin.query(`ALTER DATABASE ${nextDatabase} RENAME TO ${liveDatabase}`);
+}
+
+async function smokeTest(): Promise<void> {
+  const site = `http://127.0.0.1:${tiers.princess.ports.kind === 'fixed' ? tiers.princess.ports.base : 0}/`;
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const answers = await Promise.all(['healthz', ''].map((path) => fetch(site + path, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, (e: Error) => e.message)));
+    if (answers.every((a) => a === 200)) return;
+    last = answers.join(', ');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new UserError(`princess does not serve after the switch (${last})`);
+}
+
+export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildResult> {
+  const started = performance.now();
+  const key = await readKey(options);
+  const rulesFile = options.rules ?? defaultRulesFile;
+  const prod = await connect('prod', liveDatabase);
+  const admin = await connect('princess', 'postgres');
+  let next: pg.Client | undefined;
+  const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport };
+  let switched = false;
+  try {
+    await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    result.snapshot = (await prod.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
+    const schema = await readSchema(prod);
+    const rules = await readRules(rulesFile, schema);
+    const transforms = createTransforms(key, await knownNameTokens(prod, rules));
+    const tables = loadOrder(schema);
+    const context = {};
+    await runTasks(
+      [
+        {
+          title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
+          task: async () => {
+            await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`);
+            await admin.query(`CREATE DATABASE ${nextDatabase}`);
+            await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'pre-data');
+            next = await connect('princess', nextDatabase);
+          },
+        },
+        ...tables.map((table) => ({
+          title: `Copying ${table} through the scrubber`,
+          task: async (_: object, task: { output: string; title: string }) => {
+            const copyStarted = performance.now();
+            const copied = await copyTable(prod, next!, table, columnsOf(schema, table), rules, transforms, (rows) => {
+              task.output = `${rows.toLocaleString('en')} rows, ${Math.round(rows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`;
+            });
+            result.tables.push(copied);
+            task.title = `Copied ${table}: ${copied.rows.toLocaleString('en')} rows in ${copied.seconds.toFixed(1)} s (${Math.round(copied.rows / Math.max(copied.seconds, 0.001)).toLocaleString('en')} rows/s)`;
+          },
+        })),
+        {
+          title: 'Constraints and indexes (every foreign key and unique constraint checked)',
+          task: async () => {
+            await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data');
+            await resetSequences(next!);
+          },
+        },
+        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await rehearseMigrations(); } },
+        { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
+        {
+          title: 'Leak scan: production personal data in the new database',
+          task: async (_: object, task: { title: string }) => {
+            result.leaks = await scanForLeaks(prod, next!, rules.columns);
+            if (result.leaks.hits > 0) {
+              const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
+              throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');
+            }
+            task.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
+          },
+        },
+        {
+          title: 'Princess switches to the new database',
+          task: async () => {
+            await next!.end();
+            next = undefined;
+            await switchOver(admin);
+            switched = true;
+            await smokeTest();
+          },
+        },
+      ],
+      context,
+    );
+    await prod.query('COMMIT');
+  } finally {
+    await next?.end().catch(() => {});
+    if (!switched) await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`).catch(() => {});
+    await Promise.all([prod.end(), admin.end()]).catch(() => {});
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+  const megabytes = result.tables.reduce((sum, t) => sum + t.bytes, 0) / 1024 ** 2;
+  const copySeconds = result.tables.reduce((sum, t) => sum + t.seconds, 0);
+  return { ...result, rows, megabytes, seconds, rowsPerSecond: rows / copySeconds, megabytesPerSecond: megabytes / copySeconds };
+}
+
+export function rebuildText(result: RebuildResult): string {
+  return [
+    ...result.tables.map((t) => `  ${t.table.padEnd(18)} ${t.rows.toLocaleString('en').padStart(11)} rows  ${(t.bytes / 1024 ** 2).toFixed(1).padStart(7)} MB  ${t.seconds.toFixed(1).padStart(6)} s`),
+    `princess rebuilt from prod's snapshot ${result.snapshot}: ${result.rows.toLocaleString('en')} rows, ${result.megabytes.toFixed(1)} MB in ${result.seconds.toFixed(1)} s ` +
+      `(copy ${Math.round(result.rowsPerSecond).toLocaleString('en')} rows/s, ${result.megabytesPerSecond.toFixed(1)} MB/s); leak scan: ${result.leaks.hits} hits in ${result.leaks.checks.length} checks`,
+  ].join('\n');
+}

@@ -1,0 +1,51 @@
+// PostgreSQL of a running stack, reached the two ways devenv needs: a client on
+// the db role's port published on 127.0.0.1, and the server's own tools
+// (pg_dump, psql) run inside its container, piped into each other.
+import { execa, type ResultPromise } from 'execa';
+import pg from 'pg';
+import { resourceName } from '../stacks/naming.ts';
+import { hostPort } from '../stacks/ports.ts';
+import { db } from '../roles/db.ts';
+import { tierOfStack } from '../stacks/tiers.ts';
+import { UserError } from './errors.ts';
+
+const credentials = { user: db.env.POSTGRES_USER!, password: db.env.POSTGRES_PASSWORD! };
+
+/** The published db port of a fixed-port stack (prod, princess). */
+export function databasePort(stack: string): number {
+  const tier = tierOfStack(stack);
+  if (tier.ports.kind !== 'fixed') throw new Error(`${stack} has no fixed ports`);
+  return hostPort(tier.ports.base, db.publish.postgres!);
+}
+
+export async function connect(stack: string, database: string): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port: databasePort(stack), database, ...credentials, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new UserError(`cannot reach ${stack}'s database ${database}: ${(error as Error).message}`, `bring it up with \`devenv ${stack} up\``);
+  }
+  return client;
+}
+
+/** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */
+export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: string[]): ResultPromise {
+  return execa('docker', ['exec', '-i', '-e', `PGPASSWORD=${credentials.password}`, resourceName(stack, 'db'), tool, '-h', '127.0.0.1', '-U', credentials.user, ...args], {
+    buffer: { stdout: tool !== 'pg_dump', stderr: true },
+    stdin: 'pipe',
+  });
+}
+
+/** pg_dump of one section of a database's schema, piped into psql of another stack's database. */
+export async function copySchemaSection(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }, section: 'pre-data' | 'post-data'): Promise<void> {
+  const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', `--section=${section}`, '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
+  dump.stdout!.pipe(restore.stdin!);
+  const [dumped, restored] = await Promise.allSettled([dump, restore]);
+  for (const [step, result] of [['pg_dump', dumped], ['psql', restored]] as const) {
+    if (result.status === 'rejected') {
+      const stderr = String((result.reason as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
+      throw new Error(`copying the ${section} schema failed in ${step}: ${stderr}`);
+    }
+  }
+}

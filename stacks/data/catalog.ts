@@ -1,0 +1,64 @@
+// The production schema as its catalog says it is (the scrub rules are checked
+// against this, not against what we believe the migrations made), and the order
+// in which tables can be loaded so that every foreign key finds its row.
+import type pg from 'pg';
+import type { ColumnInfo } from './scrub-rules.ts';
+
+interface ColumnRow { table: string; column: string; type: string; nullable: boolean }
+interface KeyRow { kind: 'p' | 'u' | 'f'; table: string; column: string; ref_table: string | null; ref_column: string | null }
+
+export async function readSchema(client: pg.Client): Promise<ColumnInfo[]> {
+  const columns = await client.query<ColumnRow>(`
+    SELECT c.table_name AS table, c.column_name AS column, c.udt_name AS type, c.is_nullable = 'YES' AS nullable
+    FROM information_schema.columns c
+    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+    WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+    ORDER BY c.table_name, c.ordinal_position`);
+  const keys = await client.query<KeyRow>(`
+    SELECT con.contype AS kind, rel.relname AS table, att.attname AS column, frel.relname AS ref_table, fatt.attname AS ref_column
+    FROM pg_constraint con
+    JOIN pg_class rel ON rel.oid = con.conrelid
+    JOIN pg_namespace ns ON ns.oid = rel.relnamespace AND ns.nspname = 'public'
+    CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute att ON att.attrelid = rel.oid AND att.attnum = k.attnum
+    LEFT JOIN pg_class frel ON frel.oid = con.confrelid
+    LEFT JOIN pg_attribute fatt ON fatt.attrelid = con.confrelid AND fatt.attnum = con.confkey[k.ord]
+    WHERE con.contype IN ('p', 'u', 'f')
+    UNION ALL
+    SELECT 'u', t.relname, a.attname, NULL, NULL
+    FROM pg_index i
+    JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_namespace ns ON ns.oid = t.relnamespace AND ns.nspname = 'public'
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (i.indkey)
+    WHERE i.indisunique AND NOT i.indisprimary`);
+  return columns.rows.map((c) => {
+    const mine = keys.rows.filter((k) => k.table === c.table && k.column === c.column);
+    const foreign = mine.find((k) => k.kind === 'f' && k.ref_table && k.ref_column);
+    return {
+      table: c.table,
+      column: c.column,
+      type: c.type,
+      nullable: c.nullable,
+      unique: mine.some((k) => k.kind === 'u' || k.kind === 'p'),
+      primaryKey: mine.some((k) => k.kind === 'p'),
+      ...(foreign && { references: { table: foreign.ref_table!, column: foreign.ref_column! } }),
+    };
+  });
+}
+
+/** Tables, referenced ones before those referring to them (self-references aside). */
+export function loadOrder(schema: readonly ColumnInfo[]): string[] {
+  const tables = [...new Set(schema.map((c) => c.table))].sort();
+  const needs = new Map(tables.map((t) => [t, new Set(schema.filter((c) => c.table === t && c.references && c.references.table !== t).map((c) => c.references!.table))]));
+  const ordered: string[] = [];
+  while (ordered.length < tables.length) {
+    const ready = tables.filter((t) => !ordered.includes(t) && [...needs.get(t)!].every((n) => ordered.includes(n)));
+    if (ready.length === 0) throw new Error(`tables reference each other in a cycle: ${tables.filter((t) => !ordered.includes(t)).join(', ')}`);
+    ordered.push(...ready);
+  }
+  return ordered;
+}
+
+export function columnsOf(schema: readonly ColumnInfo[], table: string): string[] {
+  return schema.filter((c) => c.table === table).map((c) => c.column);
+}

@@ -1,0 +1,286 @@
+// The transforms of the scrub rules: deterministic pseudonyms under a secret key.
+// Every fake is an HMAC-SHA256 of the real value, so one value gets the same
+// pseudonym wherever it appears (members.email and an email inside a message,
+// members.name and a name in a message body), across tables and across runs
+// with the same key, while nobody without the key can map a fake back.
+import { createHmac } from 'node:crypto';
+import { typeFamily } from './scrub-rules.ts';
+import type { ColumnRule, TransformName } from './scrub-rules.ts';
+
+export type ValueTransform = (value: string | null) => string | null;
+
+export interface Transforms extends Readonly<Record<TransformName, ValueTransform>> {
+  /** redact-text for json and jsonb: only inside string literals, so the value stays valid JSON and its numbers untouched. */
+  readonly redactJson: ValueTransform;
+}
+
+export const minimumKeyBytes = 16;
+
+/** The keep transform; the scrubber recognises it and copies such fields through without decoding them. */
+export const keep: ValueTransform = (value) => value;
+
+/** The function a rule applies to its column: redact-text on json or jsonb works inside the JSON's strings. */
+export function columnTransform(rule: ColumnRule, transforms: Transforms): ValueTransform {
+  return rule.transform === 'redact-text' && typeFamily(rule.type) === 'json' ? transforms.redactJson : transforms[rule.transform];
+}
+
+/**
+ * The transforms under `key`. `knownNameTokens` are the distinct
+ * whitespace-separated tokens of production's members.name: redact-text replaces
+ * them (as written, word-bounded) inside free text, and no pseudonym is ever one of them.
+ */
+export function createTransforms(key: Buffer | undefined, knownNameTokens: ReadonlySet<string>): Transforms {
+  if (!key || key.length < minimumKeyBytes) {
+    throw new Error(`the scrub key is missing or shorter than ${minimumKeyBytes} bytes (got ${key?.length ?? 0}); give it at least 32 random bytes, e.g. from \`openssl rand -hex 32\``);
+  }
+  // A copy, so that a caller reusing its buffer cannot change pseudonyms mid-copy.
+  const secret = Buffer.from(key);
+  const mac = (domain: string, value: string, attempt: number): Buffer =>
+    createHmac('sha256', secret).update(`${domain}\0${attempt}\0${value}`).digest();
+  /** The first candidate `make` builds from the HMAC of `value` that `acceptable` takes (the next attempt otherwise). */
+  const derive = (domain: string, value: string, make: (bytes: Buffer) => string, acceptable: (fake: string) => boolean): string => {
+    for (let attempt = 0; ; attempt++) {
+      const fake = make(mac(domain, value, attempt));
+      if (acceptable(fake)) return fake;
+    }
+  };
+
+  const knownLowercase = new Set([...knownNameTokens].map((token) => token.toLowerCase()));
+  const nameTokens = new BoundedCache<string, string>(10_000);
+  const fakeNameToken = (token: string): string => {
+    let fake = nameTokens.get(token);
+    if (fake === undefined) {
+      const lower = token.toLowerCase();
+      // Case folded, so "MARIA" and "Maria" share a pseudonym; never a real member's name token, so the leak scan sees no false leak.
+      const base = derive('name', lower, pseudonymToken, (candidate) => candidate !== lower && !knownLowercase.has(candidate));
+      fake = withShapeOf(token, base);
+      nameTokens.set(token, fake);
+    }
+    return fake;
+  };
+  // Tokens without a letter ("&", "-") say nothing about the person and are kept.
+  const fakeName = (name: string): string => name.replace(/\S+/g, (token) => (/\p{L}/u.test(token) ? fakeNameToken(token) : token));
+
+  const fakeEmail = (email: string): string => {
+    const normal = email.trim().toLowerCase();
+    // 80 bits: a collision among even 10^9 addresses has odds below 10^-6.
+    return derive('email', normal, (bytes) => `u${bytes.toString('hex').slice(0, 20)}@example.invalid`, (fake) => fake !== normal);
+  };
+
+  const fakePhone = (phone: string): string => {
+    // Digits only, so "+1 (415) 555-2671" in a column and "+1 415 555 2671" in a message match.
+    const digits = phone.replace(/\D/g, '');
+    const make = (bytes: Buffer) => {
+      const n = bytes.readUInt32BE(0) % 1_000_000;
+      return `+1-555-01${String(Math.floor(n / 10_000)).padStart(2, '0')}-${String(n % 10_000).padStart(4, '0')}`;
+    };
+    return derive('phone', digits, make, (fake) => fake !== phone && fake.replace(/\D/g, '') !== digits);
+  };
+
+  const fakeAddress = (address: string): string => {
+    const normal = address.trim().replace(/\s+/g, ' ').toLowerCase();
+    const make = (bytes: Buffer) => {
+      const number = (bytes.readUInt16BE(0) % 9999) + 1;
+      const street = capitalise(syllables(bytes.subarray(2), 3));
+      const town = capitalise(syllables(bytes.subarray(5), 2));
+      return `${number} ${street} ${streetKinds[(bytes[8] ?? 0) % streetKinds.length]}, ${town}ville`;
+    };
+    return derive('address', normal, make, (fake) => fake.toLowerCase() !== normal);
+  };
+
+  const fakeIp = (ip: string): string => {
+    const normal = ip.trim().toLowerCase();
+    const make = (bytes: Buffer) => `${documentationNetworks[(bytes[0] ?? 0) % documentationNetworks.length]}.${((bytes[1] ?? 0) % 254) + 1}`;
+    return derive('ip', normal, make, (fake) => fake !== normal && `${fake}/32` !== normal);
+  };
+
+  const dateShift = (value: string): string => shiftDate(value, shiftDays(mac('date', value, 0)));
+
+  const hash = (value: string): string => mac('hash', value, 0).toString('hex');
+
+  const names = { tokens: knownNameTokens, longest: [...knownNameTokens].reduce((longest, token) => Math.max(longest, token.length), 0), fake: fakeNameToken };
+  const redactText = (text: string): string => redact(text, fakeEmail, fakePhone, names);
+
+  const nullable =
+    (transform: (value: string) => string): ValueTransform =>
+    (value) =>
+      value === null ? null : transform(value);
+  return {
+    keep,
+    null: () => null,
+    'fake-name': nullable(fakeName),
+    'fake-email': nullable(fakeEmail),
+    'fake-address': nullable(fakeAddress),
+    'fake-phone': nullable(fakePhone),
+    'fake-ip': nullable(fakeIp),
+    'date-shift': nullable(dateShift),
+    hash: nullable(hash),
+    'redact-text': nullable(redactText),
+    // Each JSON string literal decoded, redacted and written back; untouched literals keep their spelling.
+    redactJson: nullable((json) =>
+      json.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => {
+        const text = JSON.parse(literal) as string;
+        const redacted = redactText(text);
+        return redacted === text ? literal : JSON.stringify(redacted);
+      }),
+    ),
+  };
+}
+
+const streetKinds = ['Street', 'Lane', 'Road', 'Way'];
+const documentationNetworks = ['192.0.2', '198.51.100', '203.0.113'];
+
+// Syllables that read as names but, put together, rarely spell a real one; the
+// endings (x, z, q, double consonants) mark a pseudonym as synthetic at a glance.
+const onsets = ['ka', 'te', 'zo', 'vi', 'mu', 'ry', 'lo', 'fe', 'qui', 'dra', 'sa', 'no', 'be', 'tsu', 'go', 'xe'];
+const middles = ['vo', 'lim', 'ra', 'ne', 'do', 'ki', 'sel', 'mo', 'tu', 'ga', 'ri', 'pe', 'ny', 'zu', 'la', 'ko'];
+const endings = ['ru', 'mbe', 'xo', 'zan', 'kku', 'vex', 'tsa', 'qen', 'ddi', 'zel', 'nox', 'ppa', 'vru', 'lqe', 'xis', 'zzo'];
+
+/** A lowercase pseudonym of 2 to 4 syllables: an onset, up to two middles, an ending (about 70,000 of them). */
+function pseudonymToken(bytes: Buffer): string {
+  return syllables(bytes.subarray(1), 2 + ((bytes[0] ?? 0) % 3));
+}
+
+/** `count` syllables (at least 2) chosen by `bytes`: an onset, middles, an ending. */
+function syllables(bytes: Buffer, count: number): string {
+  const pick = (list: readonly string[], i: number) => list[(bytes[i] ?? 0) % list.length] as string;
+  let word = pick(onsets, 0);
+  for (let i = 1; i < count - 1; i++) word += pick(middles, i);
+  return word + pick(endings, count - 1);
+}
+
+const capitalise = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** `base` (lowercase) written the way `token` is: UPPER, lower or Capitalised. */
+function withShapeOf(token: string, base: string): string {
+  const letters = token.replace(/\P{L}/gu, '');
+  if (letters.length > 1 && letters === letters.toUpperCase()) return base.toUpperCase();
+  if (letters === letters.toLowerCase()) return base;
+  return capitalise(base);
+}
+
+/** Days in [-180, -1] or [1, 180]: never 0, so no date survives unchanged. */
+function shiftDays(bytes: Buffer): number {
+  const n = bytes.readUInt32BE(0) % 360;
+  return n < 180 ? n - 180 : n - 179;
+}
+
+// PostgreSQL's ISO output: date, then for timestamps the time and, for timestamptz, the offset; BC last.
+const isoDate = /^(\d{4,})-(\d{2})-(\d{2})( \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}(?::\d{2}){0,2})?)?( BC)?$/;
+
+/** A date, timestamp or timestamptz in PostgreSQL's ISO text output, `days` later; the time of day and offset are kept. */
+function shiftDate(value: string, days: number): string {
+  if (value === 'infinity' || value === '-infinity') return value;
+  const match = isoDate.exec(value);
+  // The value's form only (digits as 9, letters as a): error messages end up in logs, personal data must not.
+  if (!match) throw new Error(`date-shift needs PostgreSQL's ISO output, got the form "${value.replace(/\d/g, '9').replace(/\p{L}/gu, 'a').slice(0, 40)}"; copy with DateStyle ISO`);
+  const [, year, month, day, time = '', bc] = match as unknown as [string, string, string, string, string | undefined, string | undefined];
+  // Astronomical years (1 BC is year 0), so a shift can cross the era.
+  const date = new Date(0);
+  date.setUTCFullYear(bc ? 1 - Number(year) : Number(year), Number(month) - 1, Number(day) + days);
+  const shiftedYear = date.getUTCFullYear();
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const ymd = `${pad(shiftedYear > 0 ? shiftedYear : 1 - shiftedYear, 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+  return `${ymd}${time}${shiftedYear > 0 ? '' : ' BC'}`;
+}
+
+const email = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+// 7 to 15 digits (E.164) with spaces, dots, dashes or brackets between them, as in "+1 (415) 555-2671"; not glued to a word or a longer number.
+const phone = /(?<![\p{L}\p{N}+])\+?\(?\d(?:[ .()-]{0,2}\d){6,14}(?![\p{L}\p{N}])/gu;
+const isoDateOnly = /^\d{4}-\d{2}-\d{2}$/;
+const wordChar = /[\p{L}\p{M}\p{N}_]/u;
+
+/** Looks like a phone number rather than a date, an amount or an id. */
+function isPhoneLike(run: string): boolean {
+  if (isoDateOnly.test(run)) return false;
+  const digits = run.replace(/\D/g, '').length;
+  return run.startsWith('+') || /[ .()-]/.test(run) || digits >= 10;
+}
+
+interface KnownNames {
+  readonly tokens: ReadonlySet<string>;
+  /** The length of the longest token, which bounds the candidates tried at each word. */
+  readonly longest: number;
+  readonly fake: (token: string) => string;
+}
+
+/**
+ * Free text with its emails, phone numbers and known name tokens replaced, in
+ * that order; what one step wrote is never looked at by the next.
+ */
+function redact(
+  text: string,
+  fakeEmail: (email: string) => string,
+  fakePhone: (phone: string) => string,
+  names: KnownNames,
+): string {
+  return replaceOutside(text, email, fakeEmail, (rest) =>
+    replaceOutside(rest, phone, (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)),
+  );
+}
+
+/** `text` with each match of `pattern` replaced and everything between matches handed to `between`. */
+function replaceOutside(text: string, pattern: RegExp, replace: (match: string) => string, between: (part: string) => string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    out += between(text.slice(last, match.index)) + replace(match[0]);
+    last = match.index + match[0].length;
+  }
+  return out + between(text.slice(last));
+}
+
+/**
+ * Known name tokens, as written and word-bounded: each non-space run is tried
+ * from every word boundary inside it, longest candidate first, so "Lopez," finds
+ * "Lopez" and "Jean-Luc" is preferred over "Jean" when both are names.
+ */
+function replaceNames(text: string, names: KnownNames): string {
+  if (names.tokens.size === 0) return text;
+  return text.replace(/\S+/g, (run) => {
+    let out = '';
+    let i = 0;
+    while (i < run.length) {
+      const found = i === 0 || !wordChar.test(run[i - 1] as string) ? longestTokenAt(run, i, names) : undefined;
+      if (found) {
+        out += names.fake(found);
+        i += found.length;
+      } else {
+        out += run[i];
+        i++;
+      }
+    }
+    return out;
+  });
+}
+
+function longestTokenAt(run: string, start: number, names: KnownNames): string | undefined {
+  for (let end = Math.min(run.length, start + names.longest); end > start; end--) {
+    // A word boundary after the candidate: the run ends, or the next character is not part of a word.
+    if (end < run.length && wordChar.test(run[end] as string) && wordChar.test(run[end - 1] as string)) continue;
+    const candidate = run.slice(start, end);
+    if (names.tokens.has(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** A Map that forgets its least recently used entry past `capacity`, so memory stays flat over millions of rows. */
+class BoundedCache<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #capacity: number;
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: K, value: V): void {
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
+  }
+}

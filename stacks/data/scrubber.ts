@@ -1,0 +1,101 @@
+// The stream between production's COPY TO and princess's COPY FROM for one
+// table: COPY TEXT rows in, the same rows with each column's transform applied
+// out. Chunks may split a row (or a UTF-8 character) anywhere; only the unfinished
+// row is held back, and Transform's own backpressure does the rest.
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { decodeField, encodeField, splitFields } from './copy-text.ts';
+import { keep } from './scrub-transforms.ts';
+import type { ValueTransform } from './scrub-transforms.ts';
+
+export interface ScrubberOptions {
+  /** For messages: the table, and its columns in copy order. */
+  readonly table?: string;
+  readonly columns?: readonly string[];
+  /** Called with the row count every `progressEvery` rows (10,000 unless set). */
+  readonly onProgress?: (rows: number) => void;
+  readonly progressEvery?: number;
+}
+
+const newline = 0x0a;
+
+export class ScrubStream extends Transform {
+  /** Per column in copy order; keep is copied through without decoding. */
+  readonly #transforms: readonly ValueTransform[];
+  readonly #table: string;
+  readonly #columns: readonly string[];
+  readonly #onProgress: ((rows: number) => void) | undefined;
+  readonly #progressEvery: number;
+  /** The bytes of the row not yet ended by a newline. */
+  #pending: Buffer[] = [];
+  #rows = 0;
+
+  constructor(transforms: readonly ValueTransform[], options: ScrubberOptions = {}) {
+    super();
+    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000 } = options;
+    if (columns.length !== transforms.length) throw new Error(`${table}: ${columns.length} column names for ${transforms.length} transforms; give one transform per copied column`);
+    if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error(`progressEvery must be a positive whole number of rows, got ${progressEvery}`);
+    this.#transforms = transforms;
+    this.#table = table;
+    this.#columns = columns;
+    this.#onProgress = onProgress;
+    this.#progressEvery = progressEvery;
+  }
+
+  /** Rows scrubbed so far. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let out = '';
+      let start = 0;
+      for (let end = chunk.indexOf(newline, start); end !== -1; end = chunk.indexOf(newline, start)) {
+        let line = chunk.subarray(start, end);
+        if (this.#pending.length > 0) {
+          line = Buffer.concat([...this.#pending, line]);
+          this.#pending = [];
+        }
+        out += this.#scrubRow(line.toString('utf8'));
+        start = end + 1;
+      }
+      if (start < chunk.length) this.#pending.push(chunk.subarray(start));
+      callback(null, out === '' ? undefined : Buffer.from(out, 'utf8'));
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#pending.length > 0) {
+      callback(new Error(`the copy of ${this.#table} ended inside row ${this.#rows + 1} (no final newline): it was cut short; copy the table again`));
+      return;
+    }
+    callback();
+  }
+
+  #scrubRow(line: string): string {
+    const row = ++this.#rows;
+    const fields = splitFields(line);
+    if (fields.length !== this.#columns.length) {
+      throw new Error(`${this.#table}, row ${row}: ${fields.length} fields for ${this.#columns.length} columns (${this.#columns.join(', ')}); copy exactly these columns, in this order`);
+    }
+    for (let i = 0; i < fields.length; i++) {
+      const transform = this.#transforms[i];
+      if (transform === keep || transform === undefined) continue;
+      try {
+        fields[i] = encodeField(transform(decodeField(fields[i] as string)));
+      } catch (error) {
+        throw new Error(`${this.#table}.${this.#columns[i]}, row ${row}: ${(error as Error).message}`);
+      }
+    }
+    if (row % this.#progressEvery === 0) this.#onProgress?.(row);
+    return `${fields.join('\t')}\n`;
+  }
+}
+
+/** A scrubber for one table's copy: `transforms[i]` applies to the copy's i-th column. */
+export function createScrubber(transforms: readonly ValueTransform[], options: ScrubberOptions = {}): ScrubStream {
+  return new ScrubStream(transforms, options);
+}

@@ -1,0 +1,173 @@
+// prod and princess: prod with several web replicas and generated production
+// data; princess rebuilt from one snapshot of it through the scrubber, checked for
+// leaks, and left serving its old data whenever a rebuild is refused or killed.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
+import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
+import { defaultRulesFile } from '../../cli/commands/princess-rebuild.ts';
+
+interface Rebuild { rows: number; leaks: { hits: number; checks: { what: string; hits: number }[] }; tables: { table: string; rows: number }[] }
+interface Status { healthy: boolean; containers: { role: string; state: string }[] }
+
+const princessSite = 'http://127.0.0.1:18000/';
+
+async function query<T extends pg.QueryResultRow>(port: number, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'shop', password: 'shop', database: 'shop' });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18102, sql, params);
+const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18002, sql, params);
+
+/** What princess serves, summed up: rebuilds that fail must leave it exactly so. */
+async function princessFingerprint(): Promise<string> {
+  const [row] = await princessDb<{ f: string }>(`SELECT md5(string_agg(email, ',' ORDER BY id)) || ':' || count(*) AS f FROM members`);
+  return row!.f;
+}
+
+describe('prod and princess', { timeout: 40 * 60_000 }, () => {
+  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  let devenv: Cli;
+  let rules: string;
+
+  before(async () => {
+    home = await throwawayHome();
+    await writeFile(join(home.home, 'scrub.key'), 'c0ffee'.repeat(6) + '\n');
+    devenv = cli({ DEVENV_HOME: home.home });
+    rules = await readFile(defaultRulesFile, 'utf8');
+  });
+  after(async () => {
+    for (const stack of ['prod', 'princess']) await removeLabelled(stack);
+    await home.remove();
+  });
+
+  it('prod comes up with three web replicas behind the proxy', async () => {
+    const up = await devenv.run(['prod', 'up', '--json']);
+    assert.equal(up.exitCode, 0, up.all);
+    const status = await devenv.json<Status>(['prod', 'status']);
+    assert.equal(status.containers.filter((c) => c.role === 'web' && c.state === 'running').length, 3);
+    const servedBy = new Set<string>();
+    for (let i = 0; i < 30; i++) servedBy.add(/Served by ([^<.]+)/.exec(await fetchText('http://127.0.0.1:18100/'))?.[1] ?? '');
+    assert.ok(servedBy.size >= 2, `the proxy spreads requests over replicas (saw ${[...servedBy].join(', ')})`);
+  });
+
+  it('prod generate fills it with production data, personal data included', async () => {
+    const generated = await devenv.json<{ rows: Record<string, number> }>(['prod', 'generate', '--members', '10000', '--seed', '7']);
+    assert.equal(generated.rows.members, 10_000);
+    const [member] = await prodDb<{ email: string }>('SELECT email FROM members ORDER BY id LIMIT 1');
+    assert.match(member!.email, /@/);
+    const refused = await devenv.run(['prod', 'generate', '--members', '10000']);
+    assert.equal(refused.exitCode, 1, 'a second load into a full database is refused');
+  });
+
+  it('princess comes up', async () => {
+    const up = await devenv.run(['princess', 'up']);
+    assert.equal(up.exitCode, 0, up.all);
+  });
+
+  it('bad input is refused in one line before princess is touched', async () => {
+    const before = await princessFingerprint();
+    const cases: [string, string[], RegExp][] = [
+      ['missing key', ['--key-file', join(home.home, 'no-such-key')], /no scrub key/],
+      ['malformed YAML', ['--rules', await rulesFile('tables: [members\n')], /scrub-rules|YAML|line/i],
+      ['unknown column', ['--rules', await rulesFile(rules.replace('    phone: fake-phone\n', '    phone: fake-phone\n    shoe_size: keep\n'))], /shoe_size/],
+      ['unconfigured column', ['--rules', await rulesFile(rules.replace('    phone: fake-phone\n', ''))], /no scrub rule: members\.phone/],
+      ['a transform breaking a foreign key', ['--rules', await rulesFile(rules.replace('    buyer_id: keep\n', '    buyer_id: hash\n'))], /buyer_id/],
+    ];
+    for (const [name, args, message] of cases) {
+      const result = await devenv.run(['princess', 'rebuild', ...args]);
+      assert.equal(result.exitCode, 1, `${name}: ${result.all}`);
+      assert.match(result.stderr, message, name);
+      assert.equal(result.stderr.trim().split('\n').filter((l) => l.startsWith('devenv:')).length, 1, `${name}: one line`);
+    }
+    assert.equal(await princessFingerprint(), before);
+    const databases = await princessDb<{ datname: string }>('SELECT datname FROM pg_database');
+    assert.ok(!databases.some((d) => d.datname === 'shop_next'), 'no half-made database left');
+  });
+
+  async function rulesFile(text: string): Promise<string> {
+    const file = join(home.home, `rules-${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(file, text);
+    return file;
+  }
+
+  it('rebuild copies prod through the scrubber and the leak scan finds nothing', async () => {
+    const result = await devenv.json<Rebuild>(['princess', 'rebuild']);
+    assert.equal(result.leaks.hits, 0, JSON.stringify(result.leaks.checks));
+    assert.ok(result.leaks.checks.length >= 8);
+    const prodCounts = await prodDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
+    const princessCounts = await princessDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
+    assert.equal(princessCounts[0]!.n, prodCounts[0]!.n);
+    assert.match(await fetchText(princessSite), /class="price"/, 'princess serves the new data');
+  });
+
+  it('foreign keys and unique constraints hold, and no value is personal', async () => {
+    const [checks] = await princessDb<{ orphans: string; duplicates: string; constraints: string; real: string }>(`SELECT
+      (SELECT count(*) FROM orders o LEFT JOIN members m ON m.id = o.buyer_id WHERE m.id IS NULL) AS orphans,
+      (SELECT count(*) FROM (SELECT email FROM members GROUP BY email HAVING count(*) > 1) d) AS duplicates,
+      (SELECT count(*) FROM pg_constraint WHERE contype IN ('f', 'u') AND convalidated) AS constraints,
+      (SELECT count(*) FROM members WHERE email NOT LIKE '%@example.invalid') AS real`);
+    assert.deepEqual(checks, { orphans: '0', duplicates: '0', constraints: checks!.constraints, real: '0' });
+    assert.ok(Number(checks!.constraints) >= 8);
+  });
+
+  it('the same member has the same pseudonym in every table and in message text', async () => {
+    const [sent] = await prodDb<{ id: string; sender_id: string; email: string; recipient_id: string; name: string }>(`
+      SELECT g.id, g.sender_id, s.email, g.recipient_id, r.name FROM messages g
+      JOIN members s ON s.id = g.sender_id JOIN members r ON r.id = g.recipient_id
+      WHERE strpos(g.body, s.email) > 0 AND strpos(g.body, r.name) > 0 ORDER BY g.id LIMIT 1`);
+    assert.ok(sent, 'prod has a message quoting its sender email and recipient name');
+    const [fake] = await princessDb<{ body: string; email: string; name: string }>(`
+      SELECT g.body, s.email, r.name FROM messages g JOIN members s ON s.id = g.sender_id JOIN members r ON r.id = g.recipient_id WHERE g.id = $1`, [sent.id]);
+    assert.notEqual(fake!.email, sent.email);
+    assert.notEqual(fake!.name, sent.name);
+    assert.ok(fake!.body.includes(fake!.email), 'the sender pseudonym email is in the text');
+    assert.ok(fake!.body.includes(fake!.name), 'the recipient pseudonym name is in the text');
+    assert.ok(!fake!.body.includes(sent.email) && !fake!.body.includes(sent.name));
+  });
+
+  it('with a rule removed on purpose, the leak scan finds the values and princess keeps its data', async () => {
+    const before = await princessFingerprint();
+    const leaky = await rulesFile(rules.replace('    email: fake-email\n', '    email: keep\n'));
+    const result = await devenv.run(['princess', 'rebuild', '--rules', leaky]);
+    assert.equal(result.exitCode, 1, result.all);
+    assert.match(result.stderr, /leak scan found \d+ production value\(s\).*members\.email: 10000/);
+    assert.equal(await princessFingerprint(), before);
+    assert.match(await fetchText(princessSite), /class="price"/);
+  });
+
+  it('a rebuild killed part-way leaves princess serving its old data; the next one converges', async () => {
+    const before = await princessFingerprint();
+    const child = execa(devenvBin, ['princess', 'rebuild'], { env: { DEVENV_HOME: home.home }, reject: false, all: true });
+    let output = '';
+    await new Promise<void>((resolve) => {
+      child.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/Copying members/.test(output)) resolve();
+      });
+      child.all!.once('end', () => resolve());
+    });
+    child.kill('SIGKILL');
+    await child;
+    assert.match(output, /Copying members/, 'killed while copying');
+    assert.equal(await princessFingerprint(), before);
+    assert.match(await fetchText(princessSite), /class="price"/);
+    const again = await devenv.json<Rebuild>(['princess', 'rebuild']);
+    assert.equal(again.leaks.hits, 0);
+    assert.equal(await princessFingerprint(), before, 'same key, same data: the same pseudonyms');
+  });
+
+  it('prod down keeps its data volumes', async () => {
+    const down = await devenv.json<{ keptVolumes: string[] }>(['prod', 'down']);
+    assert.deepEqual(down.keptVolumes, ['prod-db-data', 'prod-graphite-whisper']);
+  });
+});
