@@ -15,8 +15,8 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
 import { scanForLeaks, type LeakReport } from '../../stacks/data/leak-scan.ts';
-import { parseScrubRules, unconfiguredColumns, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
-import { createTransforms, minimumKeyBytes, type Transforms } from '../../stacks/data/scrub-transforms.ts';
+import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
+import { columnTransform, createTransforms, minimumKeyBytes, type Transforms } from '../../stacks/data/scrub-transforms.ts';
 import { ScrubStream } from '../../stacks/data/scrubber.ts';
 import { networkName } from '../../stacks/naming.ts';
 import { renderStack } from '../../stacks/render.ts';
@@ -99,13 +99,17 @@ async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<Set<
   return tokens;
 }
 
+/** Single-column primary keys by table, for the leak scan's row-by-row checks. */
+function primaryKeys(schema: readonly ColumnInfo[]): Record<string, string> {
+  const keys = schema.filter((c) => c.primaryKey);
+  return Object.fromEntries(keys.filter((c) => keys.filter((k) => k.table === c.table).length === 1).map((c) => [c.table, c.column]));
+}
+
 async function copyTable(prod: pg.Client, next: pg.Client, table: string, columns: string[], rules: ScrubRules, transforms: Transforms, progress: (rows: number) => void): Promise<TableCopy> {
   const started = performance.now();
   const list = columns.map((c) => `"${c}"`).join(', ');
-  const perColumn = columns.map((column) => {
-    const rule = rules.columns.find((r) => r.table === table && r.column === column)!;
-    return transforms[rule.transform];
-  });
+  // columnTransform keeps JSON valid when free text is redacted inside a jsonb value.
+  const perColumn = columns.map((column) => columnTransform(rules.columns.find((r) => r.table === table && r.column === column)!, transforms));
   const scrubber = new ScrubStream(perColumn, { table, columns, onProgress: progress, progressEvery: 20_000 });
   let bytes = 0;
   const source = prod.query(copyTo(`COPY (SELECT ${list} FROM "${table}") TO STDOUT`));
@@ -181,7 +185,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   try {
     await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     result.snapshot = (await prod.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
-    const schema = await readSchema(prod);
+    const { columns: schema, personal } = await readSchema(prod);
     const rules = await readRules(rulesFile, schema);
     const transforms = createTransforms(key, await knownNameTokens(prod, rules));
     const tables = loadOrder(schema);
@@ -220,7 +224,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
         {
           title: 'Leak scan: production personal data in the new database',
           task: async (_: object, task: { title: string }) => {
-            result.leaks = await scanForLeaks(prod, next!, rules.columns);
+            result.leaks = await scanForLeaks(prod, next!, personal, primaryKeys(schema));
             if (result.leaks.hits > 0) {
               const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
               throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');

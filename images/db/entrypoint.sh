@@ -34,7 +34,8 @@ fi
 # The role and database are (re)applied when the marker is missing (first
 # start, or a first start that was interrupted) or POSTGRES_* changed.
 marker="$PGDATA/devenv-provisioned"
-wanted="$(printf '%s\0%s\0%s' "$DB_USER" "$DB_NAME" "$DB_PASSWORD" | sha256sum | cut -d' ' -f1)"
+# (v2: the app role may create databases: princess rebuilds a fresh one beside its live one)
+wanted="$(printf 'v2\0%s\0%s\0%s' "$DB_USER" "$DB_NAME" "$DB_PASSWORD" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$marker" 2>/dev/null || true)" != "$wanted" ]; then
   echo "db: creating role \"$DB_USER\" and database \"$DB_NAME\" when missing"
   # socket only while provisioning: nothing else can connect yet
@@ -44,7 +45,7 @@ if [ "$(cat "$marker" 2>/dev/null || true)" != "$wanted" ]; then
     -v user="$DB_USER" -v password="$DB_PASSWORD" -v db="$DB_NAME" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'user')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'user', :'password') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'user', :'password') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SQL

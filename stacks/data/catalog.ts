@@ -4,12 +4,28 @@
 import type pg from 'pg';
 import type { ColumnInfo } from './scrub-rules.ts';
 
-interface ColumnRow { table: string; column: string; type: string; nullable: boolean }
+interface ColumnRow { table: string; column: string; type: string; nullable: boolean; comment: string | null }
+
+export const personalKinds = ['name', 'email', 'address', 'phone', 'ip', 'date', 'text'] as const;
+export type PersonalKind = (typeof personalKinds)[number];
+
+export interface PersonalColumn {
+  table: string;
+  column: string;
+  kind: PersonalKind;
+}
 interface KeyRow { kind: 'p' | 'u' | 'f'; table: string; column: string; ref_table: string | null; ref_column: string | null }
 
-export async function readSchema(client: pg.Client): Promise<ColumnInfo[]> {
+export interface Schema {
+  columns: ColumnInfo[];
+  /** columns the schema marks `personal:<kind>` in their comment */
+  personal: PersonalColumn[];
+}
+
+export async function readSchema(client: pg.Client): Promise<Schema> {
   const columns = await client.query<ColumnRow>(`
-    SELECT c.table_name AS table, c.column_name AS column, c.udt_name AS type, c.is_nullable = 'YES' AS nullable
+    SELECT c.table_name AS table, c.column_name AS column, c.udt_name AS type, c.is_nullable = 'YES' AS nullable,
+      col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position) AS comment
     FROM information_schema.columns c
     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
     WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
@@ -31,7 +47,13 @@ export async function readSchema(client: pg.Client): Promise<ColumnInfo[]> {
     JOIN pg_namespace ns ON ns.oid = t.relnamespace AND ns.nspname = 'public'
     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (i.indkey)
     WHERE i.indisunique AND NOT i.indisprimary`);
-  return columns.rows.map((c) => {
+  const personal = columns.rows.flatMap((c) => {
+    const kind = /^personal:(\w+)/.exec(c.comment ?? '')?.[1];
+    if (kind === undefined) return [];
+    if (!(personalKinds as readonly string[]).includes(kind)) throw new Error(`${c.table}.${c.column} is marked personal:${kind}, not one of ${personalKinds.join(', ')}`);
+    return [{ table: c.table, column: c.column, kind: kind as PersonalKind }];
+  });
+  return { personal, columns: columns.rows.map((c) => {
     const mine = keys.rows.filter((k) => k.table === c.table && k.column === c.column);
     const foreign = mine.find((k) => k.kind === 'f' && k.ref_table && k.ref_column);
     return {
@@ -43,7 +65,7 @@ export async function readSchema(client: pg.Client): Promise<ColumnInfo[]> {
       primaryKey: mine.some((k) => k.kind === 'p'),
       ...(foreign && { references: { table: foreign.ref_table!, column: foreign.ref_column! } }),
     };
-  });
+  }) };
 }
 
 /** Tables, referenced ones before those referring to them (self-references aside). */

@@ -170,7 +170,7 @@ function refuse(info: ColumnInfo, transform: TransformName, referencedBy: string
     ? 'a primary key'
     : info.references
       ? `a foreign key to ${info.references.table}.${info.references.column}`
-      : referencedBy && `referenced by ${referencedBy}`;
+      : referencedBy && `a column referenced by ${referencedBy}`;
   if (key && transform !== 'keep') return `"${transform}" on ${key} would break the joins between tables; use keep`;
   if (transform === 'null' && !info.nullable) return `"null" on a NOT NULL column would fail the load; pick a transform that gives a value`;
   if (info.unique && !injective.has(transform)) {

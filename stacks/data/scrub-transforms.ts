@@ -3,7 +3,7 @@
 // pseudonym wherever it appears (members.email and an email inside a message,
 // members.name and a name in a message body), across tables and across runs
 // with the same key, while nobody without the key can map a fake back.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { typeFamily } from './scrub-rules.ts';
 import type { ColumnRule, TransformName } from './scrub-rules.ts';
 
@@ -33,16 +33,19 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
   if (!key || key.length < minimumKeyBytes) {
     throw new Error(`the scrub key is missing or shorter than ${minimumKeyBytes} bytes (got ${key?.length ?? 0}); give it at least 32 random bytes, e.g. from \`openssl rand -hex 32\``);
   }
-  // A copy, so that a caller reusing its buffer cannot change pseudonyms mid-copy.
-  const secret = Buffer.from(key);
+  // A key object copies the key (a caller reusing its buffer cannot change pseudonyms mid-copy) and is
+  // imported once: an HMAC keyed by a raw buffer costs several times more per value.
+  const secret = createSecretKey(key);
   const mac = (domain: string, value: string, attempt: number): Buffer =>
     createHmac('sha256', secret).update(`${domain}\0${attempt}\0${value}`).digest();
   /** The first candidate `make` builds from the HMAC of `value` that `acceptable` takes (the next attempt otherwise). */
   const derive = (domain: string, value: string, make: (bytes: Buffer) => string, acceptable: (fake: string) => boolean): string => {
-    for (let attempt = 0; ; attempt++) {
+    // One attempt almost always does; the bound turns a pathological name list into an error instead of a hang.
+    for (let attempt = 0; attempt < 1000; attempt++) {
       const fake = make(mac(domain, value, attempt));
       if (acceptable(fake)) return fake;
     }
+    throw new Error(`no ${domain} pseudonym in 1000 tries differed from the value and from every known name token; pass the words of members' names as known name tokens, nothing more`);
   };
 
   const knownLowercase = new Set([...knownNameTokens].map((token) => token.toLowerCase()));
@@ -58,13 +61,15 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
     }
     return fake;
   };
-  // Tokens without a letter ("&", "-") say nothing about the person and are kept.
-  const fakeName = (name: string): string => name.replace(/\S+/g, (token) => (/\p{L}/u.test(token) ? fakeNameToken(token) : token));
+  // Tokens of punctuation only ("&", "-") say nothing about the person and are kept.
+  const fakeName = (name: string): string => name.replace(/\S+/g, (token) => (/[\p{L}\p{N}]/u.test(token) ? fakeNameToken(token) : token));
 
   const fakeEmail = (email: string): string => {
     const normal = email.trim().toLowerCase();
+    // Read as words, "u3de07…" has "ude"; a leak scan splitting text into words must not find a name there.
+    const spellsNoName = (fake: string) => !(fake.slice(0, fake.indexOf('@')).match(/[a-z]+/g) ?? []).some((word) => knownNameTokens.has(word));
     // 80 bits: a collision among even 10^9 addresses has odds below 10^-6.
-    return derive('email', normal, (bytes) => `u${bytes.toString('hex').slice(0, 20)}@example.invalid`, (fake) => fake !== normal);
+    return derive('email', normal, (bytes) => `u${bytes.toString('hex').slice(0, 20)}@example.invalid`, (fake) => fake !== normal && spellsNoName(fake));
   };
 
   const fakePhone = (phone: string): string => {
@@ -98,7 +103,12 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
 
   const hash = (value: string): string => mac('hash', value, 0).toString('hex');
 
-  const names = { tokens: knownNameTokens, longest: [...knownNameTokens].reduce((longest, token) => Math.max(longest, token.length), 0), fake: fakeNameToken };
+  const names: KnownNames = {
+    tokens: knownNameTokens,
+    firstWords: new Set([...knownNameTokens].map((token) => /^[\p{L}\p{M}\p{N}_]+/u.exec(token)?.[0] ?? '')),
+    longest: [...knownNameTokens].reduce((longest, token) => Math.max(longest, token.length), 0),
+    fake: fakeNameToken,
+  };
   const redactText = (text: string): string => redact(text, fakeEmail, fakePhone, names);
 
   const nullable =
@@ -189,6 +199,7 @@ const email = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}
 const phone = /(?<![\p{L}\p{N}+])\+?\(?\d(?:[ .()-]{0,2}\d){6,14}(?![\p{L}\p{N}])/gu;
 const isoDateOnly = /^\d{4}-\d{2}-\d{2}$/;
 const wordChar = /[\p{L}\p{M}\p{N}_]/u;
+const word = /[\p{L}\p{M}\p{N}_]+/gu;
 
 /** Looks like a phone number rather than a date, an amount or an id. */
 function isPhoneLike(run: string): boolean {
@@ -199,6 +210,8 @@ function isPhoneLike(run: string): boolean {
 
 interface KnownNames {
   readonly tokens: ReadonlySet<string>;
+  /** The word each token begins with ("Jean" of "Jean-Luc", "O" of "O'Brien"): any other word is passed over at once (so is a token opening with punctuation). */
+  readonly firstWords: ReadonlySet<string>;
   /** The length of the longest token, which bounds the candidates tried at each word. */
   readonly longest: number;
   readonly fake: (token: string) => string;
@@ -231,34 +244,29 @@ function replaceOutside(text: string, pattern: RegExp, replace: (match: string) 
 }
 
 /**
- * Known name tokens, as written and word-bounded: each non-space run is tried
- * from every word boundary inside it, longest candidate first, so "Lopez," finds
- * "Lopez" and "Jean-Luc" is preferred over "Jean" when both are names.
+ * Known name tokens, as written and word-bounded. Only a word that begins some
+ * token is looked at further, longest candidate first and never across a space,
+ * so "Lopez," finds "Lopez" and "Jean-Luc" wins over "Jean" when both are names.
  */
 function replaceNames(text: string, names: KnownNames): string {
-  if (names.tokens.size === 0) return text;
-  return text.replace(/\S+/g, (run) => {
-    let out = '';
-    let i = 0;
-    while (i < run.length) {
-      const found = i === 0 || !wordChar.test(run[i - 1] as string) ? longestTokenAt(run, i, names) : undefined;
-      if (found) {
-        out += names.fake(found);
-        i += found.length;
-      } else {
-        out += run[i];
-        i++;
-      }
-    }
-    return out;
-  });
+  let out = '';
+  let done = 0;
+  for (const match of text.matchAll(word)) {
+    if (match.index < done || !names.firstWords.has(match[0])) continue;
+    const found = longestTokenAt(text, match.index, names);
+    if (!found) continue;
+    out += text.slice(done, match.index) + names.fake(found);
+    done = match.index + found.length;
+  }
+  return out + text.slice(done);
 }
 
-function longestTokenAt(run: string, start: number, names: KnownNames): string | undefined {
-  for (let end = Math.min(run.length, start + names.longest); end > start; end--) {
-    // A word boundary after the candidate: the run ends, or the next character is not part of a word.
-    if (end < run.length && wordChar.test(run[end] as string) && wordChar.test(run[end - 1] as string)) continue;
-    const candidate = run.slice(start, end);
+function longestTokenAt(text: string, start: number, names: KnownNames): string | undefined {
+  const space = text.slice(start, start + names.longest).search(/\s/);
+  for (let end = space === -1 ? Math.min(text.length, start + names.longest) : start + space; end > start; end--) {
+    // A word boundary after the candidate: the text ends, or a word does not go on.
+    if (end < text.length && wordChar.test(text[end] as string) && wordChar.test(text[end - 1] as string)) continue;
+    const candidate = text.slice(start, end);
     if (names.tokens.has(candidate)) return candidate;
   }
   return undefined;

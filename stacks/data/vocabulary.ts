@@ -67,7 +67,7 @@ const au = (name: string, region: string, postcode: string, area: string, local:
 export const cities: readonly City[] = [
   us('Portland', 'OR', '972', '503'), us('Seattle', 'WA', '981', '206'), us('Denver', 'CO', '802', '303'),
   us('Boston', 'MA', '021', '617'), us('Chicago', 'IL', '606', '312'), us('Phoenix', 'AZ', '850', '602'),
-  us('San Diego', 'CA', '921', '619'), us('Oakland', 'CA', '946', '510'), us('San Francisco', 'CA', '941', '415'),
+  us('Los Angeles', 'CA', '900', '213'), us('Oakland', 'CA', '946', '510'), us('San Francisco', 'CA', '941', '415'),
   us('Minneapolis', 'MN', '554', '612'), us('Milwaukee', 'WI', '532', '414'), us('Pittsburgh', 'PA', '152', '412'),
   us('Baltimore', 'MD', '212', '410'), us('Raleigh', 'NC', '276', '919'), us('Nashville', 'TN', '372', '615'),
   us('New Orleans', 'LA', '701', '504'), us('Sacramento', 'CA', '958', '916'), us('Tucson', 'AZ', '857', '520'),

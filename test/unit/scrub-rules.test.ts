@@ -144,7 +144,7 @@ describe('scrub rules refuse in one line', () => {
     refuses(rulesFor('orders', { buyer_id: 'null' }), /orders\.buyer_id: "null" on a foreign key to members\.id would break the joins/);
     refuses(rulesFor('thumbnails', { file: 'hash' }), /thumbnails\.file: "hash" on a primary key/);
     const referencedOnly = schema.map((c) => (c.table === 'members' && c.column === 'id' ? { ...c, primaryKey: false } : c));
-    assert.throws(() => parseScrubRules(rulesFor('members', { id: 'hash' }), referencedOnly), /members\.id: "hash" on referenced by (orders\.buyer_id|shops\.owner_id|messages\.\w+) would break/);
+    assert.throws(() => parseScrubRules(rulesFor('members', { id: 'hash' }), referencedOnly), /members\.id: "hash" on a column referenced by (orders\.buyer_id|shops\.owner_id|messages\.\w+) would break/);
   });
 
   it('null on a NOT NULL column', () => {
