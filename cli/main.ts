@@ -55,12 +55,20 @@ program
   .command('up')
   .description('bring up your own copy of the production stack (dev-<user>) and print its URLs')
   .option('--user <name>', "whose stack (default: git's user.email, else the OS user)")
+  .option('--data <source>', 'where the data comes from: princess-sample (a consistent sample of princess) instead of the dev seed')
+  .option('--percent <p>', 'with --data princess-sample: the share of members to take', (v) => Number(v), 10)
   .option('--json', 'print the result as JSON')
   .addOption(new Option('--env <role.KEY=VALUE...>', 'override an env variable of a role').hideHelp())
-  .action((opts: { user?: string; json?: boolean; env?: string[] }) =>
+  .action((opts: { user?: string; json?: boolean; env?: string[]; data?: string; percent: number }) =>
     emit(opts.json, async () => {
       const { up, upText } = await import('./commands/up.ts');
-      const result = await up({ ...(opts.user && { user: opts.user }), envOverrides: parseEnvOverrides(opts.env ?? []) });
+      if (opts.data !== undefined && opts.data !== 'princess-sample') throw new UserError(`--data knows princess-sample only, got "${opts.data}"`);
+      if (!(opts.percent > 0 && opts.percent <= 100)) throw new UserError(`--percent must be above 0 and at most 100, got ${opts.percent}`);
+      const result = await up({
+        ...(opts.user && { user: opts.user }),
+        envOverrides: parseEnvOverrides(opts.env ?? []),
+        ...(opts.data && { princessSample: { percent: opts.percent } }),
+      });
       return { ok: true, value: result, text: upText(result) };
     }),
   );

@@ -7,12 +7,16 @@ import { devenvHome, projectRoot } from '../paths.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
+import { UserError } from '../errors.ts';
+import { loadPrincessSample, type SampleResult } from '../princess-sample.ts';
 
 export interface UpOptions {
   user?: string;
   /** a fixed stack (prod, princess) instead of the user's dev stack */
   stack?: 'prod' | 'princess';
   envOverrides?: Record<string, Record<string, string>>;
+  /** fill the database with a sample of princess instead of the dev seed */
+  princessSample?: { percent: number };
 }
 
 export interface UpResult {
@@ -24,6 +28,7 @@ export interface UpResult {
   /** proved unchanged without running the Pulumi engine */
   fastPath: boolean;
   notices: string[];
+  sample?: SampleResult;
 }
 
 /** The converged record matches the description and the engine: nothing to do. */
@@ -39,7 +44,18 @@ async function provedUnchanged(stack: string, envOverrides: UpOptions['envOverri
   }
 }
 
-export async function up(options: UpOptions): Promise<UpResult> {
+export async function up(given: UpOptions): Promise<UpResult> {
+  // A princess sample replaces the seed: the web must not seed what the sample fills.
+  const options = given.princessSample ? { ...given, envOverrides: { ...given.envOverrides, web: { ...given.envOverrides?.web, SEED: 'none' } } } : given;
+  const result = await converge(options);
+  if (!options.princessSample) return result;
+  const url = result.urls['db.postgres'];
+  if (!url) throw new UserError(`${result.stack} publishes no database port to load the sample into`);
+  const sample = await loadPrincessSample(url, options.princessSample.percent);
+  return { ...result, sample };
+}
+
+async function converge(options: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const { user, normalisedFrom } = await resolveUser(options.user);
   const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
@@ -95,5 +111,8 @@ export async function up(options: UpOptions): Promise<UpResult> {
 export function upText(result: UpResult): string {
   const urls = Object.entries(result.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`);
   const how = result.fastPath ? 'already converged' : `${result.changes} change${result.changes === 1 ? '' : 's'}`;
-  return [...result.notices.map((line) => `note: ${line}`), `${result.stack} is up (${how}, ${result.seconds.toFixed(1)} s)`, ...urls].join('\n');
+  const sample = result.sample
+    ? [result.sample.alreadyLoaded ? 'the princess sample is already loaded' : `loaded ${result.sample.percent}% of princess: ${Object.entries(result.sample.rows).map(([t, n]) => `${n} ${t}`).join(', ')}`]
+    : [];
+  return [...result.notices.map((line) => `note: ${line}`), `${result.stack} is up (${how}, ${result.seconds.toFixed(1)} s)`, ...urls, ...sample].join('\n');
 }

@@ -46,7 +46,7 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     rules = await readFile(defaultRulesFile, 'utf8');
   });
   after(async () => {
-    for (const stack of ['prod', 'princess']) await removeLabelled(stack);
+    for (const stack of ['prod', 'princess', 'dev-sam']) await removeLabelled(stack);
     await home.remove();
   });
 
@@ -166,6 +166,27 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     const again = await devenv.json<Rebuild>(['princess', 'rebuild']);
     assert.equal(again.leaks.hits, 0);
     assert.equal(await princessFingerprint(), before, 'same key, same data: the same pseudonyms');
+  });
+
+  it("a developer's database takes a consistent sample of princess instead of the seed", async () => {
+    interface Sampled { urls: Record<string, string>; sample: { rows: Record<string, number>; alreadyLoaded: boolean } }
+    const up = await devenv.json<Sampled>(['up', '--user', 'sam', '--data', 'princess-sample', '--percent', '10']);
+    const members = up.sample.rows.members!;
+    assert.ok(members > 700 && members < 1300, `about 10% of 10000 members, got ${members}`);
+    assert.ok(up.sample.rows.orders! > 0 && up.sample.rows.messages! > 0);
+    const port = Number(new URL(up.urls['db.postgres']!).port);
+    const [checks] = await query<Record<string, string>>(port, `SELECT
+      (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = o.buyer_id)) AS buyers,
+      (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = o.item_id)) AS items,
+      (SELECT count(*) FROM messages g WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = g.sender_id) OR NOT EXISTS (SELECT 1 FROM members m WHERE m.id = g.recipient_id)) AS messages,
+      (SELECT count(*) FROM shops s WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = s.owner_id)) AS owners,
+      (SELECT count(*) FROM members WHERE email NOT LIKE '%@example.invalid') AS unscrubbed`);
+    assert.deepEqual(checks, { buyers: '0', items: '0', messages: '0', owners: '0', unscrubbed: '0' });
+    assert.match(await fetchText(up.urls['proxy.http']!), /class="price"/);
+    const again = await devenv.json<Sampled>(['up', '--user', 'sam', '--data', 'princess-sample', '--percent', '10']);
+    assert.equal(again.sample.alreadyLoaded, true);
+    const down = await devenv.run(['down', '--user', 'sam', '--purge-data']);
+    assert.equal(down.exitCode, 0, down.all);
   });
 
   it('prod down keeps its data volumes', async () => {
