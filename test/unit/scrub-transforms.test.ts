@@ -269,3 +269,14 @@ describe('redact-text', () => {
     assert.equal(columnTransform({ ...rule('text'), transform: 'keep' }, t), keep);
   });
 });
+
+describe('pseudonyms are HMAC-SHA256', () => {
+  it('hash equals node:crypto createHmac of the documented message', async () => {
+    const { createHmac } = await import('node:crypto');
+    const { createTransforms: make } = await import('../../stacks/data/scrub-transforms.ts');
+    for (const key of [Buffer.alloc(32, 7), Buffer.alloc(100, 3)]) {
+      const expected = createHmac('sha256', key).update('hash\0' + '0\0' + 'some value').digest('hex');
+      assert.equal(make(key, new Set()).hash('some value'), expected);
+    }
+  });
+});
