@@ -1,17 +1,21 @@
-// The items the home page lists: from memcached when fresh, else from PostgreSQL.
+// The items the home page lists, newest first and a page of them (production
+// holds millions): from memcached when fresh, else from PostgreSQL.
 import type { Cache } from './cache.ts';
 import type { Pool } from './db.ts';
 import type { ItemRow } from './home-page.ts';
 import type { Statsd } from './statsd.ts';
 
-const cacheKey = 'home:items:v1';
+const cacheKey = 'home:items:v2';
+export const homePageItems = 60;
 const ttlSeconds = 30;
 
 export async function loadItems(pool: Pool): Promise<ItemRow[]> {
   const { rows } = await pool.query<ItemRow>(
     `SELECT i.title, i.price_cents AS "priceCents", s.name AS shop
        FROM items i JOIN shops s ON s.id = i.shop_id
-      ORDER BY i.id`,
+      ORDER BY i.id DESC
+      LIMIT $1`,
+    [homePageItems],
   );
   return rows;
 }
