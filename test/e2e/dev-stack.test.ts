@@ -103,6 +103,23 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     assert.equal(again.fastPath, true);
   });
 
+  it('preview agrees there is nothing to change', async () => {
+    const preview = await devenv.json<{ steps: unknown[] }>(['preview']);
+    assert.deepEqual(preview.steps, []);
+  });
+
+  it('logs merges the containers, filters with --grep and --except', async () => {
+    const lines = async (args: string[]) =>
+      (await devenv.run(['logs', ...args, '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { container: string; text: string });
+    const web = await lines(['web', 'proxy', '--tail', '50']);
+    assert.deepEqual([...new Set(web.map((l) => l.container))].sort(), ['proxy', 'web']);
+    const gets = await lines(['web', '--grep', '^GET /', '--except', 'healthz']);
+    assert.ok(gets.length > 0 && gets.every((l) => /^GET \//.test(l.text) && !l.text.includes('healthz')));
+    const unknown = await devenv.run(['logs', 'nosuchrole']);
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.stderr, /no role nosuchrole in dev-ada; its roles are cache, db, graphite, proxy, statsd, web, worker/);
+  });
+
   it('parity of the rendered dev-ada and prod passes', async () => {
     const result = await devenv.run(['parity', 'dev-ada', 'prod']);
     assert.equal(result.exitCode, 0, result.all);
