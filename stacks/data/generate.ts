@@ -5,6 +5,7 @@
 // between rows, a million members cost no more memory than a thousand, and an
 // order can look up its buyer's address (or a message its recipient's name) by
 // recomputing that member in O(1).
+import { encodeField } from './copy-text.ts';
 import {
   addressFormats,
   cities,
@@ -245,40 +246,30 @@ export function* copyLines(data: Dataset, table: TableName): Generator<string, v
   for (let id = 1; id <= count; id++) yield line(data, id);
 }
 
-// Text is escaped; numbers, dates, timestamps and IP addresses are formatted
-// here and have nothing to escape.
+// Text is escaped (copy-text.ts); numbers, dates, timestamps and IP addresses
+// are formatted here and have nothing to escape.
 const lineOf: Readonly<Record<TableName, (data: Dataset, id: number) => string>> = {
   members: (data, id) => {
     const m = memberRecord(data, id);
-    return `${id}\t${copyField(m.name)}\t${copyField(m.email)}\t${copyField(m.address)}\t${copyField(m.phone)}\t${m.birthDate}\t${m.lastLoginIp ?? copyNull}\t${timestamp(m.joinedAt)}\n`;
+    return `${id}\t${encodeField(m.name)}\t${encodeField(m.email)}\t${encodeField(m.address)}\t${encodeField(m.phone)}\t${m.birthDate}\t${encodeField(m.lastLoginIp)}\t${timestamp(m.joinedAt)}\n`;
   },
   shops: (data, id) => {
     const s = shopRecord(data, id);
-    return `${id}\t${copyField(s.name)}\t${s.ownerId}\n`;
+    return `${id}\t${encodeField(s.name)}\t${s.ownerId}\n`;
   },
   items: (data, id) => {
     const i = itemRecord(data, id);
-    return `${id}\t${i.shopId}\t${copyField(i.title)}\t${i.priceCents}\n`;
+    return `${id}\t${i.shopId}\t${encodeField(i.title)}\t${i.priceCents}\n`;
   },
   orders: (data, id) => {
     const o = orderRecord(data, id);
-    return `${id}\t${o.buyerId}\t${o.itemId}\t${o.quantity}\t${o.totalCents}\t${copyField(o.shippingAddress)}\t${timestamp(o.orderedAt)}\n`;
+    return `${id}\t${o.buyerId}\t${o.itemId}\t${o.quantity}\t${o.totalCents}\t${encodeField(o.shippingAddress)}\t${timestamp(o.orderedAt)}\n`;
   },
   messages: (data, id) => {
     const m = messageRecord(data, id);
-    return `${id}\t${m.senderId}\t${m.recipientId}\t${copyField(m.body)}\t${timestamp(m.sentAt)}\n`;
+    return `${id}\t${m.senderId}\t${m.recipientId}\t${encodeField(m.body)}\t${timestamp(m.sentAt)}\n`;
   },
 };
-
-const copyNull = '\\N';
-const copySpecial = /[\\\t\n\r]/;
-const copySpecials = /[\\\t\n\r]/g;
-const copyEscapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A text value as a COPY TEXT field: backslash, tab, newline and carriage return would break the framing. */
-export function copyField(value: string): string {
-  return copySpecial.test(value) ? value.replace(copySpecials, (char) => copyEscapes[char] ?? char) : value;
-}
 
 // ---- Pieces of rows -------------------------------------------------------------
 

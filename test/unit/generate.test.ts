@@ -2,8 +2,8 @@
 // written as COPY TEXT that PostgreSQL reads back as the values meant.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { encodeField } from '../../stacks/data/copy-text.ts';
 import {
-  copyField,
   copyLines,
   dataset,
   memberRecord,
@@ -181,9 +181,9 @@ describe('generated rows', () => {
 
 describe('COPY TEXT escaping', () => {
   it('escapes backslash, tab, newline and carriage return, and leaves other text alone', () => {
-    assert.equal(copyField('a\tb\nc\\d\re'), 'a\\tb\\nc\\\\d\\re');
-    assert.equal(copyField('C:\\new\\table'), 'C:\\\\new\\\\table');
-    assert.equal(copyField("María O'Brien, 12 Queen Street"), "María O'Brien, 12 Queen Street");
+    assert.equal(encodeField('a\tb\nc\\d\re'), 'a\\tb\\nc\\\\d\\re');
+    assert.equal(encodeField('C:\\new\\table'), 'C:\\\\new\\\\table');
+    assert.equal(encodeField("María O'Brien, 12 Queen Street"), "María O'Brien, 12 Queen Street");
   });
 
   it('carries message bodies with line breaks, tabs and backslashes through a round trip', () => {
