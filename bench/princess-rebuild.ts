@@ -9,17 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
 import { projectRoot } from '../cli/paths.ts';
-import { databasePort } from '../cli/postgres.ts';
+import { connect } from '../cli/postgres.ts';
 
 const args = process.argv.slice(2);
 const membersAt = args.indexOf('--members');
 const sizes = (membersAt >= 0 ? (args[membersAt + 1] ?? '') : '100000,1000000').split(',').map(Number);
 
 async function sql(stack: string, database: string, text: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: databasePort(stack), user: 'shop', password: 'shop', database });
-  await client.connect();
+  const client = await connect(stack, database);
   try {
     await client.query(text);
   } finally {

@@ -18,14 +18,19 @@ export function databasePort(stack: string): number {
   return hostPort(tier.ports.base, db.publish.postgres!);
 }
 
+/** A client of the shop's database role on a port published on 127.0.0.1. */
+export async function openClient(port: number, database: string): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port, database, ...credentials, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  return client;
+}
+
 export async function connect(stack: string, database: string): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port: databasePort(stack), database, ...credentials, connectionTimeoutMillis: 5000 });
   try {
-    await client.connect();
+    return await openClient(databasePort(stack), database);
   } catch (error) {
     throw new UserError(`cannot reach ${stack}'s database ${database}: ${(error as Error).message}`, `bring it up with \`devenv ${stack} up\``);
   }
-  return client;
 }
 
 /** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */

@@ -1,11 +1,11 @@
 // `devenv up --data princess-sample`: a developer's database filled with a
 // consistent sample of princess (scrubbed production data) instead of the seed.
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { subsetQueries } from '../stacks/data/subset.ts';
 import { UserError } from './errors.ts';
-import { connect } from './postgres.ts';
+import { connect, openClient } from './postgres.ts';
 
 export interface SampleResult {
   percent: number;
@@ -16,9 +16,7 @@ export interface SampleResult {
 
 export async function loadPrincessSample(devDatabaseUrl: string, percent: number): Promise<SampleResult> {
   const queries = subsetQueries(percent);
-  const url = new URL(devDatabaseUrl);
-  const dev = new pg.Client({ host: url.hostname, port: Number(url.port), user: 'shop', password: 'shop', database: 'shop' });
-  await dev.connect();
+  const dev = await openClient(Number(new URL(devDatabaseUrl).port), 'shop');
   const princess = await connect('princess', 'shop').catch((error: UserError) => {
     void dev.end();
     throw new UserError(`princess-sample needs princess: ${error.message}`, 'bring it up with `devenv princess up` and fill it with `devenv princess rebuild`');
