@@ -92,10 +92,11 @@ export async function observe(docker: Docker, home: string, stack: string): Prom
   };
 }
 
-export async function recordConverged(home: string, stack: string, converged: Omit<Converged, 'files'>, docker: Docker): Promise<void> {
+/** Records what an up converged to: the description's side given, the engine's side observed now. */
+export async function recordConverged(home: string, stack: string, converged: Omit<Converged, 'files' | 'containers'>, docker: Docker): Promise<void> {
   const observed = await observe(docker, home, stack);
   await mkdir(join(home, 'converged'), { recursive: true });
-  await writeFile(recordPath(home, stack), JSON.stringify({ ...converged, files: observed.files }, null, 2));
+  await writeFile(recordPath(home, stack), JSON.stringify({ ...converged, files: observed.files, containers: observed.running }, null, 2));
 }
 
 /** Pure: does what the engine shows prove the stack is exactly as converged? */

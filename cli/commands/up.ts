@@ -85,20 +85,17 @@ async function converge(options: UpOptions): Promise<UpResult> {
           });
           context.changes = changeCount(result.summary.resourceChanges);
           context.urls = urlsOf(rendered);
-          const docker = dockerClient();
-          const { running } = await observe(docker, devenvHome(), stackName);
           await recordConverged(
             devenvHome(),
             stackName,
             {
               fingerprint: await fingerprint(rendered, projectRoot),
               portBase,
-              containers: running,
               network: rendered.network,
               volumes: rendered.volumes.map((v) => v.name),
               images: rendered.images.map((i) => i.ref),
             },
-            docker,
+            dockerClient(),
           );
         },
       },
