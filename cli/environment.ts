@@ -83,8 +83,16 @@ export async function openEnvironment(stackName: string, user: string, options: 
   return { stack, rendered, portBase: base };
 }
 
+/** An engine event handler that shows each resource step as the task's current output. */
+export function showSteps(task: { output: string }): (event: EngineEvent) => void {
+  return (event) => {
+    const line = describeEvent(event);
+    if (line) task.output = line;
+  };
+}
+
 /** One line per resource step, for the progress display. */
-export function describeEvent(event: EngineEvent): string | undefined {
+function describeEvent(event: EngineEvent): string | undefined {
   const pre = event.resourcePreEvent?.metadata;
   if (pre && pre.op !== 'same') return `${pre.op} ${pre.urn.split('::').pop()}`;
   const done = event.resOutputsEvent?.metadata;

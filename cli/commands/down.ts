@@ -2,7 +2,7 @@
 // `up` unless --purge-data.
 import { devStackName } from '../../stacks/tiers.ts';
 import { changeCount } from '../../stacks/engine.ts';
-import { describeEvent, openEnvironment } from '../environment.ts';
+import { openEnvironment, showSteps } from '../environment.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
@@ -36,13 +36,7 @@ export async function down(options: DownOptions): Promise<DownResult> {
         task: async (_, task) => {
           // Data volumes are retained by the program's policy; the next `up` adopts them, data and all.
           const { stack } = await openEnvironment(stackName, user);
-          const destroyed = await stack.destroy({
-            color: 'never',
-            onEvent: (event) => {
-              const line = describeEvent(event);
-              if (line) task.output = line;
-            },
-          });
+          const destroyed = await stack.destroy({ color: 'never', onEvent: showSteps(task) });
           result.removed = changeCount(destroyed.summary.resourceChanges);
           const docker = dockerClient();
           const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });

@@ -67,7 +67,7 @@ async function converge(options: UpOptions): Promise<UpResult> {
 
   await ensurePrerequisites();
   // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
-  const { describeEvent, openEnvironment } = await import('../environment.ts');
+  const { openEnvironment, showSteps } = await import('../environment.ts');
   const { changeCount } = await import('../../stacks/engine.ts');
   const context = { changes: 0, urls: {} as Record<string, string> };
   await runTasks(
@@ -76,13 +76,7 @@ async function converge(options: UpOptions): Promise<UpResult> {
         title: `Bringing up ${stackName}`,
         task: async (_, task) => {
           const { stack, rendered, portBase } = await openEnvironment(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, (line) => notices.push(line));
-          const result = await stack.up({
-            color: 'never',
-            onEvent: (event) => {
-              const line = describeEvent(event);
-              if (line) task.output = line;
-            },
-          });
+          const result = await stack.up({ color: 'never', onEvent: showSteps(task) });
           context.changes = changeCount(result.summary.resourceChanges);
           context.urls = urlsOf(rendered);
           await recordConverged(
