@@ -6,15 +6,12 @@ import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { UserError } from './errors.ts';
 import { devenvHome, paths, projectRoot } from './paths.ts';
-import { probePulumi } from './toolchain/pulumi-engine.ts';
+import { automationSdkVersion, probePulumi } from './toolchain/pulumi-engine.ts';
 import { renderStack, withEnvOverrides, type RenderedStack } from '../stacks/render.ts';
 import { tierOfStack } from '../stacks/tiers.ts';
 import { candidateBases, portRange } from '../stacks/ports.ts';
 import { program } from '../stacks/program.ts';
 import { selectStack } from '../stacks/engine.ts';
-
-/** The SDK's own version: the oldest engine the Automation API accepts from us. */
-const sdkVersion = '3.270.0';
 
 export interface Environment {
   stack: Stack;
@@ -67,7 +64,7 @@ export async function openEnvironment(stackName: string, user: string, options: 
     {
       home: devenvHome(),
       ...(pulumi.root && { pulumiRoot: pulumi.root }),
-      pulumiVersion: sdkVersion,
+      pulumiVersion: automationSdkVersion,
       pluginDir: paths.pulumiPlugins(),
       workDir: join(devenvHome(), 'workspace'),
       projectFile: join(projectRoot, 'Pulumi.yaml'),

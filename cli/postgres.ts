@@ -6,16 +6,14 @@ import pg from 'pg';
 import { resourceName } from '../stacks/naming.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { db } from '../roles/db.ts';
-import { tierOfStack } from '../stacks/tiers.ts';
+import { fixedPortBase } from '../stacks/tiers.ts';
 import { UserError } from './errors.ts';
 
 const credentials = { user: db.env.POSTGRES_USER!, password: db.env.POSTGRES_PASSWORD! };
 
 /** The published db port of a fixed-port stack (prod, princess). */
 export function databasePort(stack: string): number {
-  const tier = tierOfStack(stack);
-  if (tier.ports.kind !== 'fixed') throw new Error(`${stack} has no fixed ports`);
-  return hostPort(tier.ports.base, db.publish.postgres!);
+  return hostPort(fixedPortBase(stack), db.publish.postgres!);
 }
 
 /** A client of the shop's database role on a port published on 127.0.0.1. */

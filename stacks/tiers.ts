@@ -39,6 +39,13 @@ export function devStackName(user: string): string {
   return `dev-${normaliseUser(user)}`;
 }
 
+/** The first host port of a stack whose tier has fixed ports (princess, prod). */
+export function fixedPortBase(stack: string): number {
+  const { ports } = tierOfStack(stack);
+  if (ports.kind !== 'fixed') throw new Error(`${stack} has no fixed ports: its range is chosen per developer`);
+  return ports.base;
+}
+
 /** The tier a stack name belongs to: dev-<user>, princess or prod. */
 export function tierOfStack(stack: string): Tier {
   if (stack === 'prod' || stack === 'princess') return tiers[stack];

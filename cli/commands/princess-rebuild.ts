@@ -19,8 +19,8 @@ import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules 
 import { columnTransform, createTransforms, minimumKeyBytes, type Transforms } from '../../stacks/data/scrub-transforms.ts';
 import { ScrubStream } from '../../stacks/data/scrubber.ts';
 import { networkName } from '../../stacks/naming.ts';
-import { renderStack } from '../../stacks/render.ts';
-import { tiers } from '../../stacks/tiers.ts';
+import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts';
+import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, projectRoot } from '../paths.ts';
 import { connect, copySchemaSection } from '../postgres.ts';
@@ -129,9 +129,8 @@ async function resetSequences(next: pg.Client): Promise<void> {
 }
 
 /** The candidate build (this checkout's web image) migrates the new database, as a deploy would. */
-async function rehearseMigrations(): Promise<string> {
-  const rendered = await renderStack('princess', projectRoot, 0);
-  const image = rendered.images.find((i) => i.name === 'web')!.ref;
+async function rehearseMigrations(princess: RenderedStack): Promise<string> {
+  const image = princess.images.find((i) => i.name === 'web')!.ref;
   const run = await execa(
     'docker',
     ['run', '--rm', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts'],
@@ -160,8 +159,8 @@ async function switchOver(admin: pg.Client): Promise<void> {
   await admin.query(`ALTER DATABASE ${nextDatabase} RENAME TO ${liveDatabase}`);
 }
 
-async function smokeTest(): Promise<void> {
-  const site = `http://127.0.0.1:${tiers.princess.ports.kind === 'fixed' ? tiers.princess.ports.base : 0}/`;
+async function smokeTest(princess: RenderedStack): Promise<void> {
+  const site = urlsOf(princess)['proxy.http']!;
   const deadline = Date.now() + 30_000;
   let last = '';
   while (Date.now() < deadline) {
@@ -177,6 +176,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const started = performance.now();
   const key = await readKey(options);
   const rulesFile = options.rules ?? defaultRulesFile;
+  // Princess as this checkout describes it: the candidate build's image, the site's URL.
+  const princess = await renderStack('princess', projectRoot, fixedPortBase('princess'));
   const prod = await connect('prod', liveDatabase);
   const admin = await connect('princess', 'postgres');
   let next: pg.Client | undefined;
@@ -219,7 +220,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             await resetSequences(next!);
           },
         },
-        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await rehearseMigrations(); } },
+        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await rehearseMigrations(princess); } },
         { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
         {
           title: 'Leak scan: production personal data in the new database',
@@ -239,7 +240,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             next = undefined;
             await switchOver(admin);
             switched = true;
-            await smokeTest();
+            await smokeTest(princess);
           },
         },
       ],

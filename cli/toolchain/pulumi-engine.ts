@@ -14,6 +14,9 @@ import { pulumiInstallMethod } from './plan.ts';
  */
 export const pulumiVersion = '3.274.1';
 
+/** The Automation API's own version (@pulumi/pulumi): the oldest engine we let it drive. */
+export const automationSdkVersion = '3.270.0';
+
 const pulumiModule = 'github.com/pulumi/pulumi';
 const installerUrl = 'https://get.pulumi.com';
 

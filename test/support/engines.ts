@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import type { EngineSettings } from '../../stacks/engine.ts';
 import { paths, projectRoot } from '../../cli/paths.ts';
-import { probePulumi } from '../../cli/toolchain/pulumi-engine.ts';
+import { automationSdkVersion, probePulumi } from '../../cli/toolchain/pulumi-engine.ts';
 
 export async function throwawayHome(): Promise<{ home: string; remove: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'devenv-test-home-'));
@@ -19,7 +19,7 @@ export async function engineSettings(home: string): Promise<EngineSettings> {
   return {
     home,
     pulumiRoot: pulumi.root,
-    pulumiVersion: '3.270.0',
+    pulumiVersion: automationSdkVersion,
     pluginDir: paths.pulumiPlugins(),
     workDir: join(home, 'workspace'),
     projectFile: join(projectRoot, 'Pulumi.yaml'),
