@@ -29,6 +29,16 @@ export function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number } | null)?.statusCode === 404;
 }
 
+/** What an inspect returns, or undefined when the object does not exist; other errors throw. */
+export async function inspectIfPresent<T>(inspect: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await inspect();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Removes a container, network or volume, treating "already gone" as success. */
 export async function removeIfPresent(remove: () => Promise<unknown>): Promise<void> {
   try {

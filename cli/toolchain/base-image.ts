@@ -9,20 +9,14 @@ import { execa } from 'execa';
 import type Docker from 'dockerode';
 import { UserError } from '../errors.ts';
 import { devenvHome, paths } from '../paths.ts';
-import { baseImageName, dockerClient, isNotFound, labelKeys } from '../../stacks/docker-client.ts';
+import { baseImageName, dockerClient, inspectIfPresent, labelKeys } from '../../stacks/docker-client.ts';
 import { baseImageMethod } from './plan.ts';
 
 const suite = 'bookworm';
 const hostExtraCaDir = '/usr/local/share/ca-certificates';
 
 export async function baseImagePresent(docker: Docker = dockerClient()): Promise<boolean> {
-  try {
-    await docker.getImage(baseImageName).inspect();
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
+  return (await inspectIfPresent(() => docker.getImage(baseImageName).inspect())) !== undefined;
 }
 
 /** The extra CA certificates of this host, to be trusted inside images too. */

@@ -3,7 +3,7 @@
 // @pulumi/docker's Container where they mean the same.
 import * as pulumi from '@pulumi/pulumi';
 import type Docker from 'dockerode';
-import { dockerClient, isNotFound, labelKeys, removeIfPresent } from '../docker-client.ts';
+import { dockerClient, inspectIfPresent, labelKeys, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface PortInput {
@@ -102,15 +102,6 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
   };
 }
 
-async function inspectOrUndefined(container: Docker.Container): Promise<Docker.ContainerInspectInfo | undefined> {
-  try {
-    return await container.inspect();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 async function lastLogLines(container: Docker.Container, lines = 15): Promise<string> {
   const buffer = (await container.logs({ stdout: true, stderr: true, tail: lines }).catch(() => Buffer.from(''))) as Buffer;
   // Multiplexed frames carry an 8-byte header; keep the printable text.
@@ -151,7 +142,7 @@ async function waitReady(container: Docker.Container, inputs: ContainerInputs): 
 
 async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerOutputs }> {
   const docker = dockerClient();
-  const leftover = await inspectOrUndefined(docker.getContainer(inputs.name));
+  const leftover = await inspectIfPresent(() => docker.getContainer(inputs.name).inspect());
   const stackLabels = inputs.labels.filter((l) => l.label === labelKeys.managed || l.label === labelKeys.stack);
   if (leftover && !sameLabels(leftover.Config.Labels, stackLabels)) {
     throw new Error(`a container named ${inputs.name} exists and is not this stack's: remove or rename it`);
@@ -176,7 +167,7 @@ export const operations: Operations<ContainerInputs, ContainerOutputs> = {
     const replaces = changedKeys(olds, news, replacingKeys);
     const updates = changedKeys(olds, news, inPlaceKeys);
     // Drift: removed or stopped by hand, or crashed. The next `up` repairs it.
-    const actual = await inspectOrUndefined(dockerClient().getContainer(id));
+    const actual = await inspectIfPresent(() => dockerClient().getContainer(id).inspect());
     if (!actual || !actual.State.Running) replaces.push('containerId');
     return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
   },

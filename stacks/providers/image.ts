@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { pack } from 'tar-fs';
-import { dockerClient, isNotFound } from '../docker-client.ts';
+import { dockerClient, inspectIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, type Label, type Operations } from './dynamic.ts';
 
 export interface ImageInputs {
@@ -27,12 +27,7 @@ export interface ImageOutputs extends ImageInputs {
 const dockerfileInContext = '.devenv.Dockerfile';
 
 async function imageId(ref: string): Promise<string | undefined> {
-  try {
-    return (await dockerClient().getImage(ref).inspect()).Id;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return (await inspectIfPresent(() => dockerClient().getImage(ref).inspect()))?.Id;
 }
 
 async function build(inputs: ImageInputs): Promise<string> {

@@ -1,6 +1,6 @@
 // A Docker bridge network; roles of one stack reach each other on it by name.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, isNotFound, removeIfPresent } from '../docker-client.ts';
+import { dockerClient, inspectIfPresent, isNotFound, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface NetworkInputs {
@@ -15,10 +15,7 @@ const replacingKeys = ['name', 'labels', 'internal'] as const;
 export const operations: Operations<NetworkInputs, NetworkInputs> = {
   async create(inputs) {
     const docker = dockerClient();
-    const existing = await docker.getNetwork(inputs.name).inspect().catch((error) => {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    });
+    const existing = await inspectIfPresent(() => docker.getNetwork(inputs.name).inspect());
     // Left by an interrupted run of ours: adopt it rather than fail on the name.
     if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Id, outs: inputs };
     if (existing) throw new Error(`a network named ${inputs.name} exists and is not devenv's: remove or rename it`);

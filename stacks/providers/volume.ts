@@ -1,6 +1,6 @@
 // A named Docker volume: where a role's data outlives its containers.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, isNotFound, removeIfPresent } from '../docker-client.ts';
+import { dockerClient, inspectIfPresent, isNotFound, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface VolumeInputs {
@@ -11,10 +11,7 @@ export interface VolumeInputs {
 export const operations: Operations<VolumeInputs, VolumeInputs> = {
   async create(inputs) {
     const docker = dockerClient();
-    const existing = await docker.getVolume(inputs.name).inspect().catch((error) => {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    });
+    const existing = await inspectIfPresent(() => docker.getVolume(inputs.name).inspect());
     // A volume kept by `down` (data kept) or left by an interrupted run: adopt it, data and all.
     if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Name, outs: inputs };
     if (existing) throw new Error(`a volume named ${inputs.name} exists and is not devenv's: remove or rename it`);
