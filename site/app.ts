@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Cache } from './cache.ts';
 import type { Pool } from './db.ts';
 import { imageContentType } from './content-type.ts';
-import { isOn, type Flags } from './flags.ts';
+import type { Flags } from './flags.ts';
+import { requestFlags, type FlagSettings, type RequestFlags } from './flag-request.ts';
 import { renderHomePage } from './home-page.ts';
 import { cachedItems } from './items.ts';
 import { route, type Route } from './router.ts';
@@ -23,6 +24,7 @@ export interface AppContext {
   cache: Cache;
   statsd: Statsd;
   flags: () => Flags;
+  flagSettings: FlagSettings;
 }
 
 type Respond = (response: ServerResponse) => void;
@@ -31,7 +33,9 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://site').pathname;
+    const url = new URL(request.url ?? '/', 'http://site');
+    const path = url.pathname;
+    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings);
     let failed = false;
 
     response.on('close', () => {
@@ -43,12 +47,17 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
         { name: 'latency', value: ms, type: 'ms' as const },
       ];
       if (failed || status >= 500) metrics.push({ name: 'errors', value: 1, type: 'c' });
+      metrics.push(...flags.exposures());
       context.statsd.send(metrics);
       console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`);
     });
 
-    handle(context, route(method, path)).then(
-      (respond) => respond(response),
+    handle(context, route(method, path), flags).then(
+      (respond) => {
+        const cookie = flags.cookie();
+        if (cookie) response.setHeader('set-cookie', cookie);
+        respond(response);
+      },
       (error: unknown) => {
         failed = true;
         console.error(`${method} ${path} failed: ${(error as Error).stack ?? String(error)}`);
@@ -59,12 +68,13 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
   };
 }
 
-async function handle(context: AppContext, target: Route): Promise<Respond> {
+async function handle(context: AppContext, target: Route, flags: RequestFlags): Promise<Respond> {
   switch (target.page) {
     case 'home': {
       const items = await cachedItems(context.pool, context.cache, context.statsd);
-      const saleBanner = isOn(context.flags(), 'sale_banner');
-      return page(renderHomePage({ shopName: context.shopName, servedBy: context.servedBy, items, saleBanner }));
+      const saleBanner = flags.variant('sale_banner') !== 'off';
+      const newBanner = flags.variant('new_banner');
+      return page(renderHomePage({ shopName: context.shopName, servedBy: context.servedBy, items, saleBanner, newBanner }));
     }
     case 'team': {
       const members = await readTeam(context.teamDir);
@@ -78,7 +88,7 @@ async function handle(context: AppContext, target: Route): Promise<Respond> {
     case 'healthz':
       return health(context);
     case 'flags':
-      return json(200, { flags: context.flags() });
+      return json(200, { visitor: flags.context.visitorId, flags: flags.all() });
     case 'method-not-allowed':
       return (response) => {
         response.setHeader('allow', 'GET, HEAD');

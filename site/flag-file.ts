@@ -1,10 +1,10 @@
 // Keeps the flags of FLAGS_FILE current. fs.watch reacts at once; a periodic
 // stat catches what it misses (bind mounts, editors that replace the file).
-// A file that does not parse keeps the last good flags.
+// A file that fails lint (see flags.ts) keeps the last good flags.
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { parseFlags, type Flags } from './flags.ts';
+import { flagList, noFlags, parseFlags, summary, type Flags } from './flags.ts';
 
 export interface FlagFile {
   current(): Flags;
@@ -19,7 +19,7 @@ export interface FlagFileOptions {
 
 export async function watchFlagFile(path: string, options: FlagFileOptions = {}): Promise<FlagFile> {
   const { pollMs = 2000, log = console.log, warn = console.error } = options;
-  let flags: Flags = {};
+  let flags: Flags = noFlags;
   let seen = '';
   let reloading: Promise<void> | null = null;
 
@@ -80,6 +80,7 @@ export async function watchFlagFile(path: string, options: FlagFileOptions = {})
 }
 
 function describe(flags: Flags): string {
-  const names = Object.entries(flags).map(([name, on]) => `${name}=${on ? 'on' : 'off'}`);
+  const names = flagList(flags).map((flag) => `${flag.name}=${summary(flag)}`);
   return names.length === 0 ? 'no flags' : names.join(', ');
 }
+

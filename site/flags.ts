@@ -1,41 +1,389 @@
-// Feature flags: the text of flags.yaml (`flags: { name: true|false }`) parsed
-// into a map. A flag that is not listed is off.
-import { parse } from 'yaml';
+// Config flags: the flags file (flags.yaml) checked line by line, and the pure
+// evaluation of a flag for one request. The site, `devenv flags` and the config
+// deploy all read the file through lintFlags/parseFlags here, so they agree on
+// what a valid file is.
+//
+// The file:
+//   flags:
+//     sale_banner: true              # shorthand: on (or off) for everyone
+//     new_banner:
+//       description: the new banner, A/B tested on a tenth of visitors
+//       enabled: true                # false: off for everyone (a kill switch)   @default true
+//       percent: 10                  # share of ids that get the flag, 0..100    @default 100
+//       variants: { blue: 50, green: 50 }  # weights adding up to 100          @default { on: 100 }
+//       bucket: visitor              # what is hashed: visitor (cookie) or user  @default visitor
+//       users: [ada, bob]            # always get the flag (a variant by weight)
+//       groups: [staff]              # members of these groups always get it too
+//       admin: blue                  # what staff see: a variant, "on" or "off"  @default as anyone
+// A flag that is not listed is off.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 
-export type Flags = Readonly<Record<string, boolean>>;
+export interface Variant {
+  readonly name: string;
+  readonly weight: number;
+}
 
-export type FlagsResult = { ok: true; flags: Flags } | { ok: false; error: string };
+/** One flag as the file says it (defaults filled in). */
+export interface Flag {
+  readonly name: string;
+  readonly description?: string;
+  readonly enabled: boolean;
+  /** 0..100, in steps of 0.01 */
+  readonly percent: number;
+  /** weights add up to 100; a flag without variants has the one variant "on" */
+  readonly variants: readonly Variant[];
+  readonly bucket: 'user' | 'visitor';
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+  /** what staff get, when set: a variant or "off" */
+  readonly admin?: string;
+}
 
-const flagName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A flag with what evaluation needs precomputed. */
+interface Compiled {
+  readonly flag: Flag;
+  /** FNV-1a state after hashing `<name>:` */
+  readonly seed: number;
+  /** ids whose bucket (0..9999) is below this get the flag */
+  readonly rolloutBelow: number;
+  /** cumulative upper bounds of the variants' buckets, in the order of `flag.variants` */
+  readonly variantBelow: readonly number[];
+  readonly users: ReadonlySet<string>;
+}
 
-export function parseFlags(text: string): FlagsResult {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    return { ok: false, error: `not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+export type Flags = ReadonlyMap<string, Compiled>;
+
+/** Who asks, as the site knows it. */
+export interface FlagContext {
+  /** random, stable per visitor (a cookie) */
+  readonly visitorId: string;
+  readonly userId?: string | undefined;
+  readonly groups: readonly string[];
+  readonly isAdmin: boolean;
+  /** the tier the site runs in: dev, princess or prod */
+  readonly tier: string;
+  /** from `?features=name:variant,...`; honoured only in the tiers of urlOverrideTiers */
+  readonly urlOverrides: ReadonlyMap<string, string>;
+}
+
+export interface Problem {
+  /** 1-based */
+  readonly line: number;
+  readonly message: string;
+}
+
+export type FlagsResult = { ok: true; flags: Flags } | { ok: false; problems: readonly Problem[]; error: string };
+
+/** The answer for a flag that is off, missing, or not rolled out to this id. */
+export const off = 'off';
+/** The one variant of a flag that lists none. */
+export const on = 'on';
+/** Tiers where `?features=` may force a flag: never production. */
+export const urlOverrideTiers: ReadonlySet<string> = new Set(['dev', 'princess']);
+
+const flagName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const variantName = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+const flagKeys = ['description', 'enabled', 'percent', 'variants', 'bucket', 'users', 'groups', 'admin'] as const;
+const buckets = 10_000;
+
+export const noFlags: Flags = new Map();
+
+// ---- evaluation -------------------------------------------------------------
+
+/** The variant of `name` for this context, or "off". Pure; a missing flag is off. */
+export function evaluate(flags: Flags, name: string, context: FlagContext): string {
+  const compiled = flags.get(name);
+  if (context.urlOverrides.size > 0 && urlOverrideTiers.has(context.tier)) {
+    const forced = context.urlOverrides.get(name);
+    if (forced !== undefined) {
+      const value = overrideValue(compiled?.flag, forced);
+      if (value !== undefined) return value;
+    }
   }
+  if (compiled === undefined) return off;
+  const { flag } = compiled;
+  if (!flag.enabled) return off;
+  if (context.isAdmin && flag.admin !== undefined) return flag.admin;
+  const id = flag.bucket === 'user' ? context.userId : context.visitorId;
+  const listed =
+    (context.userId !== undefined && compiled.users.has(context.userId)) ||
+    (flag.groups.length > 0 && context.groups.some((group) => flag.groups.includes(group)));
+  if (listed) return pickVariant(compiled, hashId(compiled.seed, id ?? context.visitorId));
+  if (id === undefined) return off;
+  const hash = hashId(compiled.seed, id);
+  if (hash % buckets >= compiled.rolloutBelow) return off;
+  return pickVariant(compiled, hash);
+}
+
+/** What `?features=name[:variant]` may force: "off", a variant of the flag, or "on" for its first. */
+function overrideValue(flag: Flag | undefined, asked: string): string | undefined {
+  if (asked === off) return off;
+  if (flag === undefined) return undefined;
+  if (asked === on || asked === '') return flag.variants[0]?.name;
+  return flag.variants.some((variant) => variant.name === asked) ? asked : undefined;
+}
+
+function pickVariant(compiled: Compiled, hash: number): string {
+  const { variants } = compiled.flag;
+  if (variants.length === 1) return variants[0]!.name;
+  // A second, independent bucket: growing `percent` does not move anyone between variants.
+  const bucket = mix(hash ^ 0x9e3779b9) % buckets;
+  const bounds = compiled.variantBelow;
+  for (let i = 0; i < bounds.length; i++) if (bucket < bounds[i]!) return variants[i]!.name;
+  return variants[variants.length - 1]!.name;
+}
+
+/** FNV-1a over the characters of `text`, continuing from `state`. */
+function fnv(state: number, text: string): number {
+  let hash = state;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
+}
+
+/** murmur3's finaliser: FNV-1a alone leaves the low bits of similar ids (1, 2, 3...) correlated. */
+function mix(value: number): number {
+  let h = value;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A stable unsigned 32-bit hash of `<flag name>:<id>`. */
+function hashId(seed: number, id: string): number {
+  return mix(fnv(seed, id));
+}
+
+/** The bucket (0..9999) an id falls in for a flag: what `percent` is compared with. Exported for tests. */
+export function bucketOf(name: string, id: string): number {
+  return hashId(fnv(0x811c9dc5, `${name}:`), id) % buckets;
+}
+
+// ---- the file ---------------------------------------------------------------
+
+/** Every problem of a flags file, each with its line; none means it may ship. */
+export function lintFlags(text: string): Problem[] {
+  return [...read(text).problems];
+}
+
+/** The flags of a file, or its problems (and a one-line summary of them). */
+export function parseFlags(text: string): FlagsResult {
+  const { flags, problems } = read(text);
+  if (problems.length === 0) return { ok: true, flags };
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return { ok: false, problems, error: `line ${first.line}: ${first.message}${more}` };
+}
+
+/** The flags as the file says them, in file order (for listing). */
+export function flagList(flags: Flags): Flag[] {
+  return [...flags.values()].map((compiled) => compiled.flag);
+}
+
+/** on, off, or the rollout in short: `40%`, `40% blue/green`. */
+export function summary(flag: Flag): string {
+  if (!flag.enabled) return 'off';
+  const variants = flag.variants.length > 1 ? ` ${flag.variants.map((variant) => variant.name).join('/')}` : '';
+  if (flag.percent === 100 && variants === '') return 'on';
+  return `${flag.percent}%${variants}`;
+}
+
+
+function read(text: string): { flags: Flags; problems: Problem[] } {
+  const lines = new LineCounter();
+  const problems: Problem[] = [];
+  // Duplicates are found below, with both lines named.
+  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lines.linePos(offset).line);
+  const at = (node: Node | null | undefined | unknown): number => lineOf((node as Node | null | undefined)?.range?.[0]);
+  const report = (line: number, message: string): void => void problems.push({ line, message });
+
+  for (const error of document.errors) report(lineOf(error.pos[0]), `not valid YAML: ${error.message.split('\n')[0]}`);
+  if (problems.length > 0) return { flags: noFlags, problems };
+
+  const root = document.contents;
   // An empty file is most often one caught half-written: refuse it rather than
   // switch every flag off. `flags: {}` says "none" on purpose.
-  if (document === null || document === undefined) return { ok: false, error: 'the file is empty' };
-  if (!isMap(document)) return { ok: false, error: 'expected a map with the key "flags"' };
-  const extra = Object.keys(document).filter((key) => key !== 'flags');
-  if (extra.length > 0) return { ok: false, error: `unknown key ${extra.map((k) => `"${k}"`).join(', ')} (only "flags")` };
-  const listed = document.flags ?? {};
-  if (!isMap(listed)) return { ok: false, error: '"flags" must be a map of flag name to true or false' };
-  const flags: Record<string, boolean> = {};
-  for (const [name, value] of Object.entries(listed)) {
-    if (!flagName.test(name)) return { ok: false, error: `flag name "${name}" must be letters, digits, "_", "." or "-"` };
-    if (typeof value !== 'boolean') return { ok: false, error: `flag "${name}" must be true or false, not ${JSON.stringify(value)}` };
-    flags[name] = value;
+  if (root === null || (isScalar(root) && root.value === null)) return { flags: noFlags, problems: [{ line: 1, message: 'the file is empty (write `flags: {}` for no flags)' }] };
+  if (!isMap(root)) return { flags: noFlags, problems: [{ line: at(root), message: 'expected a map with the key "flags"' }] };
+
+  let listed: Node | null | undefined;
+  for (const pair of root.items) {
+    const key = keyText(pair);
+    if (key === 'flags') listed = pair.value as Node | null;
+    else report(at(pair.key), `unknown key "${key}" at the top (only "flags")`);
   }
-  return { ok: true, flags };
+  const flags = new Map<string, Compiled>();
+  if (listed === undefined || listed === null || (isScalar(listed) && listed.value === null)) return { flags, problems };
+  if (!isMap(listed)) {
+    report(at(listed), '"flags" must be a map of flag name to true, false or settings');
+    return { flags: noFlags, problems };
+  }
+  const firstLine = new Map<string, number>();
+  for (const pair of listed.items) {
+    const name = keyText(pair);
+    const line = at(pair.key);
+    if (!flagName.test(name)) {
+      report(line, `flag name "${name}" must start with a letter or digit and use only letters, digits, "_", "." or "-" (64 at most)`);
+      continue;
+    }
+    const seen = firstLine.get(name);
+    if (seen !== undefined) {
+      report(line, `flag "${name}" is listed twice (first on line ${seen})`);
+      continue;
+    }
+    firstLine.set(name, line);
+    const flag = readFlag(name, pair.value as Node | null, line, at, report);
+    if (flag) flags.set(name, compile(flag));
+  }
+  return { flags: problems.length === 0 ? flags : noFlags, problems };
 }
 
-export function isOn(flags: Flags, name: string): boolean {
-  return Object.hasOwn(flags, name) && flags[name] === true;
+type At = (node: unknown) => number;
+type Report = (line: number, message: string) => void;
+
+function readFlag(name: string, value: Node | null, line: number, at: At, report: Report): Flag | undefined {
+  if (isScalar(value) && typeof value.value === 'boolean') {
+    return { name, enabled: value.value, percent: 100, variants: [{ name: on, weight: 100 }], bucket: 'visitor', users: [], groups: [] };
+  }
+  if (!isMap(value)) {
+    const shown = isScalar(value) ? JSON.stringify(value.value) : isSeq(value) ? 'a list' : 'nothing';
+    report(value ? at(value) : line, `flag "${name}" must be true, false or a map of settings (${flagKeys.join(', ')}), not ${shown}`);
+    return undefined;
+  }
+  const before = { count: 0 };
+  const problem: Report = (where, message) => {
+    before.count++;
+    report(where, `flag "${name}": ${message}`);
+  };
+  const settings = new Map<string, Pair<unknown, unknown>>();
+  for (const pair of (value as YAMLMap<unknown, unknown>).items) {
+    const key = keyText(pair);
+    if (!(flagKeys as readonly string[]).includes(key)) problem(at(pair.key), `unknown key "${key}" (known: ${flagKeys.join(', ')})`);
+    else if (settings.has(key)) problem(at(pair.key), `"${key}" is given twice`);
+    else settings.set(key, pair);
+  }
+  const node = (key: string): Node | null | undefined => settings.get(key)?.value as Node | null | undefined;
+  const lineOf = (key: string): number => at(settings.get(key)?.value ?? settings.get(key)?.key);
+
+  const scalar = (key: string, want: string, ok: (v: unknown) => boolean): unknown => {
+    if (!settings.has(key)) return undefined;
+    const found = node(key);
+    const v = isScalar(found) ? found.value : undefined;
+    if (!isScalar(found) || !ok(v)) {
+      problem(lineOf(key), `${key} must be ${want}, not ${isScalar(found) ? JSON.stringify(v) : isSeq(found) ? 'a list' : isMap(found) ? 'a map' : 'nothing'}`);
+      return undefined;
+    }
+    return v;
+  };
+
+  const description = scalar('description', 'text', (v) => typeof v === 'string') as string | undefined;
+  const enabled = scalar('enabled', 'true or false', (v) => typeof v === 'boolean') as boolean | undefined;
+  const percent = scalar('percent', 'a number from 0 to 100', (v) => typeof v === 'number') as number | undefined;
+  if (percent !== undefined && !(percent >= 0 && percent <= 100)) problem(lineOf('percent'), `percent ${percent} is not between 0 and 100`);
+  else if (percent !== undefined && !hundredths(percent)) problem(lineOf('percent'), `percent ${percent} is finer than 0.01`);
+  const bucket = scalar('bucket', '"user" or "visitor"', (v) => v === 'user' || v === 'visitor') as 'user' | 'visitor' | undefined;
+
+  const variants = readVariants(node('variants'), settings.has('variants'), lineOf('variants'), at, problem);
+  const users = readList('users', node('users'), settings.has('users'), lineOf('users'), at, problem);
+  const groups = readList('groups', node('groups'), settings.has('groups'), lineOf('groups'), at, problem);
+
+  const admin = scalar('admin', 'a variant, "on" or "off"', (v) => typeof v === 'string' || typeof v === 'boolean') as string | boolean | undefined;
+  let adminVariant: string | undefined;
+  if (admin !== undefined && variants !== undefined) {
+    const asked = admin === true ? on : admin === false ? off : admin;
+    const known = variants.map((variant) => variant.name);
+    if (asked === off) adminVariant = off;
+    else if (asked === on && !settings.has('variants')) adminVariant = on;
+    else if (known.includes(asked)) adminVariant = asked;
+    else problem(lineOf('admin'), `admin names the variant "${asked}", which the flag does not have (${[...known, off].join(', ')})`);
+  }
+
+  if (before.count > 0 || variants === undefined) return undefined;
+  return {
+    name,
+    ...(description !== undefined && { description }),
+    enabled: enabled ?? true,
+    percent: percent ?? 100,
+    variants,
+    bucket: bucket ?? 'visitor',
+    users: users ?? [],
+    groups: groups ?? [],
+    ...(adminVariant !== undefined && { admin: adminVariant }),
+  };
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The variants (default: the one variant "on"), or undefined when they are wrong. */
+function readVariants(value: Node | null | undefined, given: boolean, line: number, at: At, problem: Report): Variant[] | undefined {
+  if (!given) return [{ name: on, weight: 100 }];
+  if (!isMap(value) || value.items.length === 0) {
+    problem(line, 'variants must be a map of variant name to weight, e.g. { blue: 50, green: 50 }');
+    return undefined;
+  }
+  const variants: Variant[] = [];
+  let wrong = false;
+  for (const pair of value.items) {
+    const name = keyText(pair);
+    const where = at(pair.key);
+    const weight = isScalar(pair.value) ? pair.value.value : undefined;
+    if (!variantName.test(name)) {
+      problem(where, `variant name "${name}" must start with a letter or digit and use only letters, digits, "_" or "-"`);
+      wrong = true;
+    } else if (name === off) {
+      problem(where, 'a variant cannot be called "off": that is what ids outside the rollout get');
+      wrong = true;
+    } else if (variants.some((variant) => variant.name === name)) {
+      problem(where, `variant "${name}" is listed twice`);
+      wrong = true;
+    } else if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100) || !hundredths(weight)) {
+      problem(where, `the weight of variant "${name}" must be a number from 0 to 100 (steps of 0.01), not ${JSON.stringify(weight ?? null)}`);
+      wrong = true;
+    } else {
+      variants.push({ name, weight });
+    }
+  }
+  if (wrong) return undefined;
+  const total = variants.reduce((sum, variant) => sum + Math.round(variant.weight * 100), 0) / 100;
+  if (total !== 100) {
+    problem(line, `the weights of the variants add up to ${total}, not 100`);
+    return undefined;
+  }
+  return variants;
+}
+
+function readList(key: string, value: Node | null | undefined, given: boolean, line: number, at: At, problem: Report): string[] | undefined {
+  if (!given) return undefined;
+  if (!isSeq(value)) {
+    problem(line, `${key} must be a list, e.g. [a, b]`);
+    return undefined;
+  }
+  const names: string[] = [];
+  for (const item of value.items) {
+    const v = isScalar(item) ? item.value : undefined;
+    // User ids are often numbers; YAML reads `[42]` as one.
+    if (typeof v === 'string' && v !== '') names.push(v);
+    else if (key === 'users' && typeof v === 'number' && Number.isInteger(v)) names.push(String(v));
+    else problem(at(item) || line, `${key} must list ${key === 'users' ? 'user ids' : 'group names'}, not ${JSON.stringify(v ?? null)}`);
+  }
+  return names;
+}
+
+function hundredths(value: number): boolean {
+  return Math.abs(value * 100 - Math.round(value * 100)) < 1e-9;
+}
+
+function keyText(pair: Pair<unknown, unknown>): string {
+  const key = pair.key;
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+function compile(flag: Flag): Compiled {
+  let upTo = 0;
+  const variantBelow = flag.variants.map((variant) => (upTo += Math.round(variant.weight * 100)));
+  return {
+    flag,
+    seed: fnv(0x811c9dc5, `${flag.name}:`),
+    rolloutBelow: Math.round(flag.percent * 100),
+    variantBelow,
+    users: new Set(flag.users),
+  };
 }

@@ -13,6 +13,8 @@ export interface HomePage {
   servedBy: string;
   items: readonly ItemRow[];
   saleBanner: boolean;
+  /** the variant of the flag new_banner ("off": no banner) */
+  newBanner?: string;
 }
 
 export function formatPrice(cents: number): string {
@@ -23,7 +25,9 @@ export function renderHomePage(page: HomePage): string {
   const rows = page.items.map(
     (item) => html`<tr><td>${item.title}</td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
   );
+  const newBanner = page.newBanner ?? 'off';
   const body = html`${page.saleBanner && html`<p class="banner">Sale this week: everything must go.</p>`}
+${newBanner !== 'off' && html`<p class="banner banner-${newBanner}" data-flag="new_banner" data-variant="${newBanner}">New: find something made by hand today.</p>`}
 <h2>Items</h2>
 ${
   page.items.length === 0

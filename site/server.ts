@@ -10,6 +10,7 @@ import { readConfig } from './config.ts';
 import { setUpDatabase } from './database-setup.ts';
 import { createPool, ping, type Pool } from './db.ts';
 import { watchFlagFile } from './flag-file.ts';
+import { readFlagSettings } from './flag-request.ts';
 import { enqueueThumbnail } from './jobs.ts';
 import { retryFor } from './retry.ts';
 import { createStatsd } from './statsd.ts';
@@ -21,7 +22,7 @@ const pool = createPool(config.databaseUrl);
 const cache = createCache(config.memcached);
 const flags = await watchFlagFile(config.flagsFile);
 const server = createServer(
-  createApp({ shopName: config.shopName, teamDir: config.teamDir, servedBy: hostname(), pool, cache, statsd, flags: flags.current }),
+  createApp({ shopName: config.shopName, teamDir: config.teamDir, servedBy: hostname(), pool, cache, statsd, flags: flags.current, flagSettings: readFlagSettings(process.env) }),
 );
 
 let stopping = false;

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseFlags, type Flags } from '../flags.ts';
+import { parseFeatures, readFlagSettings, requestFlags } from '../flag-request.ts';
+import { renderHomePage } from '../home-page.ts';
+
+function flagsOf(text: string): Flags {
+  const result = parseFlags(text);
+  assert.ok(result.ok, result.ok ? '' : result.error);
+  return result.flags;
+}
+
+const flags = flagsOf('flags:\n  a: true\n  dark: { percent: 0, admin: on }\n  ab: { variants: { blue: 50, green: 50 } }\n');
+const prod = readFlagSettings({});
+const dev = readFlagSettings({ DEVENV_TIER: 'dev', STAFF_TOKEN: 'sesame' });
+
+test('a new visitor gets a random id, and a cookie only when a flag used it', () => {
+  const first = requestFlags(flags, {}, '', prod);
+  assert.match(first.context.visitorId, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(first.cookie(), undefined, 'no flag evaluated: no cookie');
+  first.variant('a');
+  assert.equal(first.cookie(), `visitor=${first.context.visitorId}; Path=/; Max-Age=63072000; HttpOnly; SameSite=Lax`);
+  assert.notEqual(requestFlags(flags, {}, '', prod).context.visitorId, first.context.visitorId);
+});
+
+test('a returning visitor keeps their id and variant, and gets no new cookie', () => {
+  const id = 'AAAAAAAAAAAAAAAAAAAAAA';
+  const once = requestFlags(flags, { cookie: `theme=dark; visitor=${id}` }, '', prod);
+  const again = requestFlags(flags, { cookie: `visitor=${id}` }, '', prod);
+  assert.equal(once.context.visitorId, id);
+  assert.equal(once.variant('ab'), again.variant('ab'));
+  assert.equal(once.cookie(), undefined);
+  assert.notEqual(requestFlags(flags, { cookie: 'visitor=<script>' }, '', prod).context.visitorId, '<script>', 'a malformed id is replaced');
+});
+
+test('exposures: one counter per flag evaluated, however often it is asked', () => {
+  const request = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  request.variant('a');
+  request.variant('a');
+  const ab = request.variant('ab');
+  request.variant('missing');
+  assert.deepEqual(request.exposures(), [
+    { name: 'flags.a.on', value: 1, type: 'c' },
+    { name: `flags.ab.${ab}`, value: 1, type: 'c' },
+    { name: 'flags.missing.off', value: 1, type: 'c' },
+  ]);
+  const listing = requestFlags(flags, {}, '', prod);
+  assert.deepEqual(Object.keys(listing.all()), ['a', 'dark', 'ab']);
+  assert.deepEqual(listing.exposures(), [], '/flags.json shows nothing to the visitor: not an exposure');
+});
+
+test('?features= forces flags in dev, never in prod', () => {
+  assert.equal(requestFlags(flags, {}, '?features=dark:on,ab:green', dev).variant('dark'), 'on');
+  assert.equal(requestFlags(flags, {}, '?features=dark,ab:green', dev).variant('ab'), 'green');
+  assert.equal(requestFlags(flags, {}, '?features=a%3Aoff', dev).variant('a'), 'off');
+  assert.equal(requestFlags(flags, {}, '?features=dark:on', prod).variant('dark'), 'off');
+  assert.deepEqual([...parseFeatures(['a:x, b', 'c:'])], [['a', 'x'], ['b', 'on'], ['c', '']]);
+});
+
+test('staff: the staff cookie must match STAFF_TOKEN; without a token nobody is staff', () => {
+  assert.equal(requestFlags(flags, { cookie: 'staff=sesame' }, '', dev).variant('dark'), 'on');
+  assert.deepEqual(requestFlags(flags, { cookie: 'staff=sesame' }, '', dev).context.groups, ['staff']);
+  assert.equal(requestFlags(flags, { cookie: 'staff=sesam' }, '', dev).variant('dark'), 'off');
+  assert.equal(requestFlags(flags, { cookie: 'staff=' }, '', readFlagSettings({ STAFF_TOKEN: '' })).variant('dark'), 'off');
+  assert.equal(requestFlags(flags, { cookie: 'staff=anything' }, '', prod).context.isAdmin, false);
+});
+
+test('the user cookie is the user id when it looks like one', () => {
+  assert.equal(requestFlags(flags, { cookie: 'user=ada' }, '', prod).context.userId, 'ada');
+  assert.equal(requestFlags(flags, { cookie: 'user=a b;' }, '', prod).context.userId, undefined);
+});
+
+test('the tier: DEVENV_TIER, else prod', () => {
+  assert.equal(prod.tier, 'prod');
+  assert.equal(dev.tier, 'dev');
+});
+
+test('the home page shows the new banner with its flag and variant, for e2e tests to find', () => {
+  const page = renderHomePage({ shopName: 's', servedBy: 'h', items: [], saleBanner: false, newBanner: 'green' });
+  assert.match(page, /<p class="banner banner-green" data-flag="new_banner" data-variant="green">/);
+  assert.doesNotMatch(renderHomePage({ shopName: 's', servedBy: 'h', items: [], saleBanner: false, newBanner: 'off' }), /data-flag/);
+});
