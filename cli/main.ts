@@ -130,6 +130,20 @@ program
   );
 
 program
+  .command('try')
+  .description("your working copy's diff against trunk (untracked files too), applied to a clean checkout and type-checked and tested in the build environment")
+  .option('--staged', 'only what is staged in the index')
+  .option('--trunk <ref>', 'the trunk to diff against and apply to (default: origin/main, else main)')
+  .option('--json', 'print the result as JSON')
+  .action((opts: { staged?: boolean; trunk?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { tryDiff, tryText } = await import('./commands/try.ts');
+      const result = await tryDiff({ cwd: process.cwd(), staged: Boolean(opts.staged), ...(opts.trunk !== undefined && { trunk: opts.trunk }) });
+      return { ok: result.ok, value: result, text: tryText(result) };
+    }),
+  );
+
+program
   .command('logs')
   .description("a stack's container logs merged in time order, prefixed by container")
   .argument('[roles...]', 'only these roles (default: all)')

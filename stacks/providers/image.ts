@@ -69,7 +69,8 @@ async function build(inputs: ImageInputs): Promise<string> {
   return id;
 }
 
-async function ensureImage(inputs: ImageInputs): Promise<ImageOutputs> {
+/** The image of that tag, built when missing (also used outside Pulumi, by `devenv try`). */
+export async function ensureImage(inputs: ImageInputs): Promise<ImageOutputs> {
   const id = (await imageId(inputs.imageName)) ?? (await build(inputs));
   return { ...inputs, imageId: id };
 }
