@@ -240,6 +240,78 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
     }),
   );
 
+{
+  const flags = program.command('flags').description('config flags (site/flags.yaml): lint, list, show, set; they ship with `devenv deploy --config`');
+  const fileOption = () => new Option('--file <path>', 'the flags file (default: site/flags.yaml of this checkout)');
+  flags
+    .command('lint')
+    .description('check a flags file: each problem with its line; exit 1 if any (such a file cannot ship)')
+    .argument('[file]', 'the flags file (default: site/flags.yaml)')
+    .option('--json', 'print the problems as JSON')
+    .action((file: string | undefined, opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { flagsLint, lintText } = await import('./commands/flags.ts');
+        const result = await flagsLint({ ...(file && { file }) });
+        return { ok: result.ok, value: result, text: lintText(result) };
+      }),
+    );
+  flags
+    .command('list')
+    .description('every flag: on, off or its rollout, and its description')
+    .addOption(fileOption())
+    .option('--json', 'print the flags as JSON')
+    .action((opts: { file?: string; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { flagsList, listText } = await import('./commands/flags.ts');
+        const result = await flagsList({ ...(opts.file && { file: opts.file }) });
+        return { ok: true, value: result, text: listText(result) };
+      }),
+    );
+  flags
+    .command('show')
+    .description('one flag with all its settings')
+    .argument('<name>', 'the flag')
+    .addOption(fileOption())
+    .option('--json', 'print the flag as JSON')
+    .action((name: string, opts: { file?: string; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { flagsShow, showText } = await import('./commands/flags.ts');
+        const result = await flagsShow(name, { ...(opts.file && { file: opts.file }) });
+        return { ok: true, value: result, text: showText(result) };
+      }),
+    );
+  flags
+    .command('set')
+    .description('change one flag (or add it) in the flags file, print the diff; refused, file unchanged, if the result would fail lint')
+    .argument('<name>', 'the flag')
+    .option('--on', 'switch it on')
+    .option('--off', 'switch it off for everyone')
+    .option('--percent <p>', 'roll it out to this share of ids (0 to 100)')
+    .option('--variants <a=50,b=50>', 'A/B variants and their weights (adding up to 100)')
+    .option('--users <a,b>', 'users who always get it (empty to clear)')
+    .option('--groups <g,h>', 'groups whose members always get it (empty to clear)')
+    .addOption(fileOption())
+    .option('--json', 'print the result as JSON')
+    .action((name: string, opts: { on?: boolean; off?: boolean; percent?: string; variants?: string; users?: string; groups?: string; file?: string; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { flagsSet, setText, parseListOption, parsePercentOption, parseVariantsOption } = await import('./commands/flags.ts');
+        if (opts.on && opts.off) throw new UserError('--on and --off together: say one');
+        const result = await flagsSet(
+          name,
+          {
+            ...((opts.on || opts.off) && { enabled: Boolean(opts.on) }),
+            ...(opts.percent !== undefined && { percent: parsePercentOption(opts.percent) }),
+            ...(opts.variants !== undefined && { variants: parseVariantsOption(opts.variants) }),
+            ...(opts.users !== undefined && { users: parseListOption('--users', opts.users) }),
+            ...(opts.groups !== undefined && { groups: parseListOption('--groups', opts.groups) }),
+          },
+          { ...(opts.file && { file: opts.file }) },
+        );
+        return { ok: true, value: result, text: setText(result) };
+      }),
+    );
+}
+
 /** role.KEY=VALUE pairs into per-role env overrides. */
 function parseEnvOverrides(pairs: string[]): Record<string, Record<string, string>> {
   const overrides: Record<string, Record<string, string>> = {};

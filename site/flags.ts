@@ -181,10 +181,10 @@ export function flagList(flags: Flags): Flag[] {
 
 /** on, off, or the rollout in short: `40%`, `40% blue/green`. */
 export function summary(flag: Flag): string {
-  if (!flag.enabled) return 'off';
   const variants = flag.variants.length > 1 ? ` ${flag.variants.map((variant) => variant.name).join('/')}` : '';
-  if (flag.percent === 100 && variants === '') return 'on';
-  return `${flag.percent}%${variants}`;
+  const rollout = flag.percent === 100 && variants === '' ? 'on' : `${flag.percent}%${variants}`;
+  if (!flag.enabled) return rollout === 'on' ? 'off' : `off (${rollout} when on)`;
+  return rollout;
 }
 
 
