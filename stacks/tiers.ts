@@ -15,10 +15,10 @@ export interface Tier {
 }
 
 export const tiers: Record<TierName, Tier> = {
-  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev' } }, ports: { kind: 'per-user' } },
+  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev', DEVENV_TIER: 'dev' } }, ports: { kind: 'per-user' } },
   // Princess is prod's rehearsal: the same shape, on scrubbed production data.
-  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18000 } },
-  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18100 } },
+  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'princess' } }, ports: { kind: 'fixed', base: 18000 } },
+  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'prod' } }, ports: { kind: 'fixed', base: 18100 } },
 };
 
 const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;

@@ -20,6 +20,7 @@ describe('parity', () => {
       'graphite host ports (ports)',
       'proxy host ports (ports)',
       'web command (live edit)',
+      'web env.DEVENV_TIER (tier name)',
       'web env.SEED (data source)',
       'web replicas (replicas)',
       'web source mounts (live edit)',
