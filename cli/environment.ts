@@ -7,11 +7,14 @@ import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { UserError } from './errors.ts';
 import { devenvHome, paths, projectRoot } from './paths.ts';
 import { automationSdkVersion, probePulumi } from './toolchain/pulumi-engine.ts';
-import { renderStack, withEnvOverrides, type RenderedStack } from '../stacks/render.ts';
+import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from '../stacks/render.ts';
+import { dockerClient } from '../stacks/docker-client.ts';
+import { fingerprint, recordConverged } from './fast-path.ts';
+import { recordedSources } from './releases.ts';
 import { tierOfStack } from '../stacks/tiers.ts';
 import { candidateBases, portRange } from '../stacks/ports.ts';
 import { program } from '../stacks/program.ts';
-import { selectStack } from '../stacks/engine.ts';
+import { changeCount, selectStack } from '../stacks/engine.ts';
 
 export interface Environment {
   stack: Stack;
@@ -22,6 +25,8 @@ export interface Environment {
 export interface OpenOptions {
   /** env overrides per role, applied on top of production's (tests, experiments) */
   envOverrides?: Record<string, Record<string, string>>;
+  /** what to render from (a deploy's release, mid-roll); default: the stack's recorded release, else the checkout */
+  sources?: StackSources;
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -75,9 +80,39 @@ export async function openEnvironment(stackName: string, user: string, options: 
     },
   );
   const base = await portBase(stack, user, notice);
-  const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base), options.envOverrides ?? {});
+  const sources = options.sources ?? (await recordedSources(stackName));
+  const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base, sources), options.envOverrides ?? {});
   stack.workspace.program = program(rendered, { logDir: paths.logs() });
   return { stack, rendered, portBase: base };
+}
+
+export interface Applied {
+  changes: number;
+  urls: Record<string, string>;
+  rendered: RenderedStack;
+}
+
+/**
+ * Converges a stack on what it is rendered from (a Pulumi update), then records
+ * what it converged to, so that the next `up` of an unchanged stack is proved
+ * unchanged without the engine.
+ */
+export async function applyStack(stackName: string, user: string, options: OpenOptions, task: { output: string }, notice: (line: string) => void = () => {}): Promise<Applied> {
+  const { stack, rendered, portBase } = await openEnvironment(stackName, user, options, notice);
+  const result = await stack.up({ color: 'never', onEvent: showSteps(task) });
+  await recordConverged(
+    devenvHome(),
+    stackName,
+    {
+      fingerprint: await fingerprint(rendered, projectRoot),
+      portBase,
+      network: rendered.network,
+      volumes: rendered.volumes.map((v) => v.name),
+      images: rendered.images.map((i) => i.ref),
+    },
+    dockerClient(),
+  );
+  return { changes: changeCount(result.summary.resourceChanges), urls: urlsOf(rendered), rendered };
 }
 
 /** An engine event handler that shows each resource step as the task's current output. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { explain, UserError } from './errors.ts';
 import { paths } from './paths.ts';
+import type { FixedStack } from '../stacks/tiers.ts';
 
 interface Rendered {
   ok: boolean;
@@ -173,7 +174,7 @@ program
   });
 
 /** `devenv prod up|status|down` and the same for princess: the dev commands, pointed at a fixed stack. */
-function fixedStackCommands(stack: 'prod' | 'princess', what: string): Command {
+function fixedStackCommands(stack: FixedStack, what: string): Command {
   const group = program.command(stack).description(`${what}: the same commands as for your dev stack, pointed at ${stack}`);
   group
     .command('up')
@@ -225,6 +226,8 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
       return { ok: true, value: result, text: generateText(result) };
     }),
   );
+
+fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-button page) and its own database');
 
 fixedStackCommands('princess', 'staging on scrubbed production data')
   .command('rebuild')

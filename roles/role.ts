@@ -39,7 +39,15 @@ export interface Role {
   dependsOn: string[];
   replicas: number;
   resources: { memoryMb: number };
+  /**
+   * what of the host the role shares: the deploy service runs devenv itself, so
+   * it sees the host's network, processes, the project, the devenv home and the
+   * Docker engine at the paths the host sees them (none of this for the stack's roles)
+   */
+  host?: { binds: HostBind[] };
 }
+
+export type HostBind = 'project' | 'devenv-home' | 'docker-socket';
 
 const namePattern = /^[a-z][a-z0-9]{0,19}$/;
 

@@ -36,10 +36,11 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
     const { stack } = rendered;
     keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => v.name)));
     const network = new Network(rendered.network, { name: rendered.network, labels: label(stack, 'network'), internal: false });
+    // Keyed by tag: mid-roll, one image name has two (the next release's and the previous one's).
     const images = new Map(
       rendered.images.map((image) => [
-        image.name,
-        new Image(`image-${image.name}`, {
+        image.ref,
+        new Image(image.previous ? `image-${image.name}-previous` : `image-${image.name}`, {
           imageName: image.ref,
           contextDir: image.contextDir,
           dockerfile: image.dockerfile,
@@ -57,7 +58,7 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
     );
     const byRole = new Map<string, Container[]>();
     for (const spec of rendered.containers) {
-      const image = images.get(rendered.images.find((i) => i.ref === spec.image)!.name)!;
+      const image = images.get(spec.image)!;
       // Volumes by name are known up front; depending on their resources orders creation.
       const dependencies = [
         ...spec.dependsOn.flatMap((role) => byRole.get(role) ?? []),
@@ -70,10 +71,11 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           image: image.imageName,
           ...(spec.command && { command: spec.command }),
           envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-          ports: spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' as const })),
-          networkName: network.name,
+          // On the host's network a port is not published: the process listens on it itself.
+          ports: spec.hostNamespaces ? [] : spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' as const })),
+          networkName: spec.hostNamespaces ? 'host' : network.name,
           // Every replica answers to the role's name: Docker's DNS spreads lookups over them.
-          aliases: [spec.role, spec.name],
+          aliases: spec.hostNamespaces ? [] : [spec.role, spec.name],
           volumes: spec.mounts.map((m) =>
             m.volume
               ? { containerPath: m.path, volumeName: m.volume, readOnly: m.readOnly }

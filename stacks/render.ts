@@ -8,7 +8,8 @@ import { hostPort } from './ports.ts';
 import { production, type Production } from './production.ts';
 import { tierOfStack, type Tier } from './tiers.ts';
 import { contextHash } from './context-hash.ts';
-import type { Role } from '../roles/role.ts';
+import { opsStack } from './ops.ts';
+import type { HostBind, Role } from '../roles/role.ts';
 
 export interface RenderedImage {
   name: string;
@@ -16,6 +17,8 @@ export interface RenderedImage {
   ref: string;
   contextDir: string;
   dockerfile: string;
+  /** mid-roll, the image the replicas not yet rolled still run */
+  previous?: boolean;
 }
 
 export interface RenderedContainer {
@@ -33,6 +36,8 @@ export interface RenderedContainer {
   dependsOn: string[];
   memoryMb: number;
   labels: Record<string, string>;
+  /** shares the host's network and processes (the deploy service only) */
+  hostNamespaces: boolean;
 }
 
 export interface RenderedStack {
@@ -52,6 +57,29 @@ export interface RenderInputs {
   imageHashes: Record<string, string>;
   /** first host port of the stack */
   portBase: number;
+  /** where roles that share the host's folders find them */
+  hostPaths?: HostPaths;
+}
+
+export interface HostPaths {
+  project: string;
+  devenvHome: string;
+  dockerSocket: string;
+}
+
+/** `{{publish:db.postgres}}` in a role's env: the host port that role's port is published at. */
+const publishedPlaceholder = /\{\{publish:([a-z0-9]+)\.([a-z0-9]+)\}\}/g;
+
+function resolvePublished(value: string, roles: Role[], portBase: number): string {
+  return value.replace(publishedPlaceholder, (whole, roleName: string, port: string) => {
+    const offset = roles.find((r) => r.name === roleName)?.publish[port];
+    if (offset === undefined) throw new Error(`${whole}: role ${roleName} publishes no port "${port}"`);
+    return String(hostPort(portBase, offset));
+  });
+}
+
+function hostBindPath(bind: HostBind, paths: HostPaths): string {
+  return bind === 'project' ? paths.project : bind === 'devenv-home' ? paths.devenvHome : paths.dockerSocket;
 }
 
 export function imageBuild(projectRoot: string, image: Role['image']): { contextDir: string; dockerfile: string } {
@@ -68,7 +96,21 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
   });
   const containers = production.roles.flatMap((role) => {
     const replicas = tier.replicas[role.name] ?? role.replicas;
-    const ports = Object.entries(role.publish).map(([name, offset]) => ({ name, container: role.ports[name]!, host: hostPort(inputs.portBase, offset) }));
+    const host = role.host;
+    if (host && !inputs.hostPaths) throw new Error(`role ${role.name} shares host folders: render it with hostPaths`);
+    // On the host's network a port is the host port itself.
+    const ports = Object.entries(role.publish).map(([name, offset]) => {
+      const published = hostPort(inputs.portBase, offset);
+      return { name, container: host ? published : role.ports[name]!, host: published };
+    });
+    const hostEnv: Record<string, string> = host
+      ? {
+          ...Object.fromEntries(ports.map((p) => [`PORT_${p.name.toUpperCase()}`, String(p.host)])),
+          DEVENV_ROOT: inputs.hostPaths!.project,
+          DEVENV_HOME: inputs.hostPaths!.devenvHome,
+        }
+      : {};
+    const roleEnv = Object.fromEntries(Object.entries(role.env).map(([key, value]) => [key, resolvePublished(value, production.roles, inputs.portBase)]));
     const liveEdit = tier.liveEdit && role.image.context !== undefined && role.image.sourcePath !== undefined;
     const command = liveEdit && role.liveEditCommand ? role.liveEditCommand : role.command;
     return Array.from({ length: replicas }, (_, i): RenderedContainer => {
@@ -79,7 +121,7 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
         replica,
         image: images.find((image) => image.name === role.image.name)!.ref,
         ...(command && { command }),
-        env: { ...role.env, ...tier.env[role.name] },
+        env: { ...roleEnv, ...hostEnv, ...tier.env[role.name] },
         // Replicas sit behind the proxy; only a single replica publishes its ports itself.
         ports: replicas === 1 ? ports : [],
         mounts: [
@@ -91,6 +133,10 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
                 { path: `${role.image.sourcePath}/node_modules`, tmpfs: true, readOnly: true },
               ]
             : []),
+          ...(host?.binds ?? []).map((bind) => {
+            const path = hostBindPath(bind, inputs.hostPaths!);
+            return { path, hostPath: path, readOnly: false };
+          }),
         ],
         ...(role.healthCheck && {
           healthCheck: { intervalSeconds: 5, timeoutSeconds: 3, readyTimeoutSeconds: 60, ...role.healthCheck },
@@ -99,6 +145,7 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
         dependsOn: role.dependsOn,
         memoryMb: role.resources.memoryMb,
         labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: role.name },
+        hostNamespaces: host !== undefined,
       };
     });
   });
@@ -132,11 +179,44 @@ export async function imageHashes(projectRoot: string, roles: Role[]): Promise<R
   return Object.fromEntries(entries);
 }
 
-/** A stack by name (dev-<user>, princess, prod) rendered from production as it is now. */
-export async function renderStack(stack: string, projectRoot: string, portBase: number): Promise<RenderedStack> {
-  const roles = production();
+export interface StackSources {
+  /** the folder the site's images are built from: a release (one commit, exported) instead of the checkout */
+  imageRoot?: string;
+  /**
+   * mid-roll (and for a rollback): the image each container runs now, by name,
+   * and how many replicas of each role already run the new release's images
+   */
+  rolling?: { running: Record<string, string>; replicasOnNew: number };
+  hostPaths?: HostPaths;
+}
+
+/** A stack by name (dev-<user>, princess, prod, ops) rendered from its description as it is now. */
+export async function renderStack(stack: string, projectRoot: string, portBase: number, sources: StackSources = {}): Promise<RenderedStack> {
   const tier = tierOfStack(stack);
-  return render(roles, { stack, tier, projectRoot, imageHashes: await imageHashes(projectRoot, roles.roles), portBase });
+  const roles = tier.composition === 'ops' ? opsStack() : production();
+  const root = sources.imageRoot ?? projectRoot;
+  const next = render(roles, { stack, tier, projectRoot: root, imageHashes: await imageHashes(root, roles.roles), portBase, ...(sources.hostPaths && { hostPaths: sources.hostPaths }) });
+  return sources.rolling ? rollingStep(next, sources.rolling.running, sources.rolling.replicasOnNew) : next;
+}
+
+/**
+ * One step of a roll: replicas 1..n of each role run the next release's image;
+ * the others keep the image they run now (replicas 0 is a rollback to what ran).
+ * Everything but the image is the next release's: roles and config are the same.
+ */
+export function rollingStep(next: RenderedStack, running: Record<string, string>, replicasOnNew: number): RenderedStack {
+  const containers = next.containers.map((container) => {
+    const now = running[container.name];
+    return container.replica <= replicasOnNew || now === undefined ? container : { ...container, image: now };
+  });
+  const declared = new Set(next.images.map((image) => image.ref));
+  const kept = new Map<string, RenderedImage>();
+  for (const container of containers) {
+    if (declared.has(container.image) || kept.has(container.image)) continue;
+    const sameName = next.images.find((image) => image.ref === next.containers.find((c) => c.name === container.name)!.image)!;
+    kept.set(container.image, { ...sameName, ref: container.image, previous: true });
+  }
+  return { ...next, images: [...next.images, ...kept.values()], containers };
 }
 
 /** Per-role env overrides on top of the rendered ones (experiments, tests). */

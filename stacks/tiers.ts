@@ -1,6 +1,6 @@
 // The tiers, as data: what each changes about production. No role knows its tier.
 
-export type TierName = 'dev' | 'princess' | 'prod';
+export type TierName = 'dev' | 'princess' | 'prod' | 'ops';
 
 export interface Tier {
   name: TierName;
@@ -12,13 +12,17 @@ export interface Tier {
   env: Record<string, Record<string, string>>;
   /** where host ports come from: a per-developer range, or the tier's fixed base */
   ports: { kind: 'per-user' } | { kind: 'fixed'; base: number };
+  /** which stack it is drawn from: production, or the ops stack beside it (the deploy service) */
+  composition: 'production' | 'ops';
 }
 
 export const tiers: Record<TierName, Tier> = {
-  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev', DEVENV_TIER: 'dev' } }, ports: { kind: 'per-user' } },
+  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev', DEVENV_TIER: 'dev', FLAGS_FILE: '/srv/site/flags.yaml' } }, ports: { kind: 'per-user' }, composition: 'production' },
   // Princess is prod's rehearsal: the same shape, on scrubbed production data.
-  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'princess' } }, ports: { kind: 'fixed', base: 18000 } },
-  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'prod' } }, ports: { kind: 'fixed', base: 18100 } },
+  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'princess' } }, ports: { kind: 'fixed', base: 18000 }, composition: 'production' },
+  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'prod' } }, ports: { kind: 'fixed', base: 18100 }, composition: 'production' },
+  // Not a tier of production: the deploy service and its database, beside them.
+  ops: { name: 'ops', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18200 }, composition: 'ops' },
 };
 
 const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
@@ -35,6 +39,9 @@ export function normaliseUser(raw: string): string {
   return user;
 }
 
+/** The stacks with one fixed name and fixed ports. */
+export type FixedStack = 'prod' | 'princess' | 'ops';
+
 export function devStackName(user: string): string {
   return `dev-${normaliseUser(user)}`;
 }
@@ -48,7 +55,7 @@ export function fixedPortBase(stack: string): number {
 
 /** The tier a stack name belongs to: dev-<user>, princess or prod. */
 export function tierOfStack(stack: string): Tier {
-  if (stack === 'prod' || stack === 'princess') return tiers[stack];
+  if (stack === 'prod' || stack === 'princess' || stack === 'ops') return tiers[stack];
   if (/^dev-[a-z0-9][a-z0-9-]*$/.test(stack)) return tiers.dev;
-  throw new Error(`unknown stack "${stack}": stacks are dev-<user>, princess and prod`);
+  throw new Error(`unknown stack "${stack}": stacks are dev-<user>, princess, prod and ops`);
 }

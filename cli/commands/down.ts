@@ -1,6 +1,6 @@
 // devenv down: stops the developer's stack. Data volumes are kept for the next
 // `up` unless --purge-data.
-import { devStackName } from '../../stacks/tiers.ts';
+import { devStackName, type FixedStack } from '../../stacks/tiers.ts';
 import { changeCount } from '../../stacks/engine.ts';
 import { openEnvironment, showSteps } from '../environment.ts';
 import { runTasks } from '../progress.ts';
@@ -13,7 +13,7 @@ import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-cl
 export interface DownOptions {
   user?: string;
   /** a fixed stack (prod, princess) instead of the user's dev stack */
-  stack?: 'prod' | 'princess';
+  stack?: FixedStack;
   purgeData?: boolean;
 }
 

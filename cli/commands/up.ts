@@ -1,19 +1,20 @@
 // devenv up: the developer's own copy of the production stack, converged.
-import { devStackName } from '../../stacks/tiers.ts';
+import { devStackName, type FixedStack } from '../../stacks/tiers.ts';
 import { renderStack, urlsOf, withEnvOverrides } from '../../stacks/render.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
-import { fingerprint, observe, readConverged, recordConverged, unchanged } from '../fast-path.ts';
+import { fingerprint, observe, readConverged, unchanged } from '../fast-path.ts';
 import { devenvHome, projectRoot } from '../paths.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
 import { UserError } from '../errors.ts';
 import { loadPrincessSample, type SampleResult } from '../princess-sample.ts';
+import { recordedSources } from '../releases.ts';
 
 export interface UpOptions {
   user?: string;
   /** a fixed stack (prod, princess) instead of the user's dev stack */
-  stack?: 'prod' | 'princess';
+  stack?: FixedStack;
   envOverrides?: Record<string, Record<string, string>>;
   /** fill the database with a sample of princess instead of the dev seed */
   princessSample?: { percent: number };
@@ -36,7 +37,7 @@ async function provedUnchanged(stack: string, envOverrides: UpOptions['envOverri
   const converged = await readConverged(devenvHome(), stack);
   if (!converged) return undefined;
   try {
-    const rendered = withEnvOverrides(await renderStack(stack, projectRoot, converged.portBase), envOverrides ?? {});
+    const rendered = withEnvOverrides(await renderStack(stack, projectRoot, converged.portBase, await recordedSources(stack)), envOverrides ?? {});
     const [current, observed] = await Promise.all([fingerprint(rendered, projectRoot), observe(dockerClient(), devenvHome(), stack)]);
     return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed) ? urlsOf(rendered) : undefined;
   } catch {
@@ -67,30 +68,16 @@ async function converge(options: UpOptions): Promise<UpResult> {
 
   await ensurePrerequisites();
   // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
-  const { openEnvironment, showSteps } = await import('../environment.ts');
-  const { changeCount } = await import('../../stacks/engine.ts');
+  const { applyStack } = await import('../environment.ts');
   const context = { changes: 0, urls: {} as Record<string, string> };
   await runTasks(
     [
       {
         title: `Bringing up ${stackName}`,
         task: async (_, task) => {
-          const { stack, rendered, portBase } = await openEnvironment(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, (line) => notices.push(line));
-          const result = await stack.up({ color: 'never', onEvent: showSteps(task) });
-          context.changes = changeCount(result.summary.resourceChanges);
-          context.urls = urlsOf(rendered);
-          await recordConverged(
-            devenvHome(),
-            stackName,
-            {
-              fingerprint: await fingerprint(rendered, projectRoot),
-              portBase,
-              network: rendered.network,
-              volumes: rendered.volumes.map((v) => v.name),
-              images: rendered.images.map((i) => i.ref),
-            },
-            dockerClient(),
-          );
+          const applied = await applyStack(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, task, (line) => notices.push(line));
+          context.changes = applied.changes;
+          context.urls = applied.urls;
         },
       },
     ],

@@ -61,6 +61,7 @@ export interface ContainerOutputs extends ContainerInputs {
 const inPlaceKeys = ['memoryMb', 'restart'] as const;
 const replacingKeys = ['name', 'image', 'command', 'envs', 'ports', 'networkName', 'aliases', 'volumes', 'labels', 'healthcheck'] as const;
 const readinessPollMs = 200;
+const stopGraceSeconds = 10;
 
 function nanoseconds(seconds: number): number {
   return Math.round(seconds * 1e9);
@@ -96,9 +97,11 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
       ),
       RestartPolicy: { Name: inputs.restart },
       NetworkMode: inputs.networkName,
+      // The host's network also means its processes and host name (see roles/deployer.ts).
+      ...(inputs.networkName === 'host' && { PidMode: 'host', UTSMode: 'host' }),
       ...(inputs.memoryMb !== undefined && { Memory: inputs.memoryMb * 1024 * 1024 }),
     },
-    NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } },
+    ...(inputs.networkName !== 'host' && { NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } } }),
   };
 }
 
@@ -180,7 +183,15 @@ export const operations: Operations<ContainerInputs, ContainerOutputs> = {
     return { outs: { ...news, containerId: id } };
   },
   async delete(id) {
-    await removeIfPresent(() => dockerClient().getContainer(id).remove({ force: true, v: false }));
+    // SIGTERM first: a web replica finishes the requests in flight (the proxy
+    // sends new ones to the others) before it goes.
+    const container = dockerClient().getContainer(id);
+    await removeIfPresent(() =>
+      container.stop({ t: stopGraceSeconds }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 304) throw error; // 304: already stopped
+      }),
+    );
+    await removeIfPresent(() => container.remove({ force: true, v: false }));
   },
 };
 

@@ -1,0 +1,72 @@
+// Releases: a commit exported once into the devenv home, from which a deploy
+// builds images, and the record of which release each stack runs (and the one
+// before, for rollback). A stack with no release runs the checkout as it is.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { HostPaths, StackSources } from '../stacks/render.ts';
+import { devenvHome, projectRoot } from './paths.ts';
+
+export interface ReleaseRecord {
+  commit: string;
+  /** the repository the commit was exported from (to export it again if its folder is gone) */
+  repo: string;
+  previous?: { commit: string; repo: string };
+}
+
+const recordFile = (stack: string) => join(devenvHome(), 'releases', `${stack}.json`);
+
+export function releaseRoot(commit: string): string {
+  return join(devenvHome(), 'releases', commit);
+}
+
+export async function readRelease(stack: string): Promise<ReleaseRecord | undefined> {
+  const text = await readFile(recordFile(stack), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as ReleaseRecord);
+}
+
+/** Written once the stack runs the release: the record never runs ahead of the stack. */
+export async function recordRelease(stack: string, release: ReleaseRecord): Promise<void> {
+  await mkdir(join(devenvHome(), 'releases'), { recursive: true });
+  const file = recordFile(stack);
+  await writeFile(`${file}.tmp`, JSON.stringify(release, null, 2) + '\n');
+  await rename(`${file}.tmp`, file);
+}
+
+/**
+ * The commit's tree in `<home>/releases/<commit>`, exported with `git archive`
+ * into a temporary folder and renamed into place, so a half-written export is
+ * never taken for a release.
+ */
+export async function exportRelease(repo: string, commit: string): Promise<string> {
+  const root = releaseRoot(commit);
+  if (existsSync(root)) return root;
+  const partial = `${root}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  try {
+    await execa('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'export', repo, commit, partial]);
+    await rename(partial, root).catch(async (error: NodeJS.ErrnoException) => {
+      // Another deploy exported the same commit meanwhile: theirs is as good.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(partial, { recursive: true, force: true });
+    });
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return root;
+}
+
+export function hostPaths(): HostPaths {
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
+  return { project: projectRoot, devenvHome: devenvHome(), dockerSocket: socket };
+}
+
+/** What a stack is rendered from: its recorded release, else the checkout. */
+export async function recordedSources(stack: string): Promise<StackSources> {
+  const release = await readRelease(stack);
+  if (!release) return { hostPaths: hostPaths() };
+  return { imageRoot: await exportRelease(release.repo, release.commit), hostPaths: hostPaths() };
+}

@@ -1,0 +1,308 @@
+// The deploy service's memory, in its own PostgreSQL: the queue, the hold, the
+// deploys (history and lock at once: at most one row is 'running', enforced by a
+// unique index) and their logs. Decisions come from queue.ts; this reads and writes.
+import pg from 'pg';
+import { driverGone, groupsOf, refusal, type DeployAsk, type QueueEntry, type QueueState, type RunningDeploy, type Stage, type Train } from './queue.ts';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS entries (
+  id bigserial PRIMARY KEY,
+  user_name text NOT NULL,
+  train text NOT NULL CHECK (train IN ('code', 'config')),
+  commit text NOT NULL,
+  repo text NOT NULL,
+  joined_at timestamptz NOT NULL DEFAULT now(),
+  group_id bigint,
+  state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'done', 'left'))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_place_per_user ON entries (user_name) WHERE state = 'waiting';
+CREATE TABLE IF NOT EXISTS hold (
+  id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  held_by text NOT NULL,
+  reason text NOT NULL,
+  held_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS deploys (
+  id bigserial PRIMARY KEY,
+  train text NOT NULL,
+  stage text NOT NULL,
+  commit text NOT NULL,
+  previous_commit text,
+  users text[] NOT NULL,
+  entry_ids bigint[] NOT NULL,
+  changes text NOT NULL DEFAULT '',
+  diff_stat text NOT NULL DEFAULT '',
+  driver text NOT NULL,
+  pid int NOT NULL,
+  state text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'succeeded', 'failed', 'rolled-back')),
+  error text,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_deploy_at_a_time ON deploys ((true)) WHERE state = 'running';
+CREATE TABLE IF NOT EXISTS deploy_log (
+  id bigserial PRIMARY KEY,
+  deploy_id bigint NOT NULL REFERENCES deploys,
+  at timestamptz NOT NULL DEFAULT now(),
+  line text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deploy_log_by_deploy ON deploy_log (deploy_id, id);
+`;
+
+export type DeployState = 'running' | 'succeeded' | 'failed' | 'rolled-back';
+
+export interface DeployRecord {
+  id: number;
+  train: Train;
+  stage: Stage;
+  commit: string;
+  previousCommit: string | null;
+  users: string[];
+  entryIds: number[];
+  changes: string;
+  diffStat: string;
+  driver: string;
+  state: DeployState;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  seconds: number | null;
+}
+
+export interface StartDeploy {
+  ask: DeployAsk;
+  commit: string;
+  previousCommit: string | null;
+  /** the head group as the driver saw it: if the queue changed since, it asks again */
+  entryIds: number[];
+  changes: string;
+  diffStat: string;
+  pid: number;
+}
+
+/** A request the rules refuse: the message is for the person who asked. */
+export class Refused extends Error {
+  readonly status: number;
+  constructor(message: string, status = 409) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const deployColumns = `id::int, train, stage, commit, previous_commit, users, entry_ids::int[], changes, diff_stat, driver, state, error,
+  started_at, finished_at, extract(epoch FROM coalesce(finished_at, now()) - started_at)::float AS seconds`;
+
+function deployFromRow(row: Record<string, unknown>): DeployRecord {
+  return {
+    id: row.id as number,
+    train: row.train as Train,
+    stage: row.stage as Stage,
+    commit: row.commit as string,
+    previousCommit: row.previous_commit as string | null,
+    users: row.users as string[],
+    entryIds: row.entry_ids as number[],
+    changes: row.changes as string,
+    diffStat: row.diff_stat as string,
+    driver: row.driver as string,
+    state: row.state as DeployState,
+    error: row.error as string | null,
+    startedAt: (row.started_at as Date).toISOString(),
+    finishedAt: row.finished_at ? (row.finished_at as Date).toISOString() : null,
+    seconds: row.finished_at ? Math.round((row.seconds as number) * 10) / 10 : null,
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface Store {
+  state(): Promise<QueueState>;
+  join(user: string, train: Train, commit: string, repo: string): Promise<QueueEntry>;
+  leave(user: string): Promise<boolean>;
+  hold(by: string, reason: string): Promise<void>;
+  release(): Promise<boolean>;
+  startDeploy(start: StartDeploy): Promise<DeployRecord>;
+  log(id: number, lines: string[]): Promise<void>;
+  heartbeat(id: number): Promise<void>;
+  finishDeploy(id: number, state: Exclude<DeployState, 'running'>, error: string | null): Promise<DeployRecord>;
+  history(limit: number): Promise<DeployRecord[]>;
+  deploy(id: number): Promise<DeployRecord | undefined>;
+  logLines(id: number, after: number): Promise<{ id: number; at: string; line: string }[]>;
+  close(): Promise<void>;
+}
+
+export async function openStore(databaseUrl: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 6 });
+  await pool.query(schema);
+
+  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One writer of the queue at a time: the rules read and then decide.
+      await client.query('SELECT pg_advisory_xact_lock(4242)');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  const readState = async (db: pg.Pool | pg.PoolClient): Promise<QueueState> => {
+    const entries = await db.query(
+      `SELECT id::int, user_name, train, commit, repo, joined_at, group_id::int FROM entries WHERE state = 'waiting' ORDER BY id`,
+    );
+    const hold = await db.query('SELECT held_by, reason, held_at FROM hold');
+    const running = await db.query(`SELECT id::int, stage, train, users, started_at, pid, heartbeat_at FROM deploys WHERE state = 'running'`);
+    const h = hold.rows[0];
+    const r = running.rows[0];
+    return {
+      entries: entries.rows.map((row) => ({
+        id: row.id,
+        user: row.user_name,
+        train: row.train,
+        commit: row.commit,
+        repo: row.repo,
+        joinedAt: (row.joined_at as Date).toISOString(),
+        groupId: row.group_id,
+      })),
+      hold: h ? { by: h.held_by, reason: h.reason, at: (h.held_at as Date).toISOString() } : null,
+      running: r
+        ? { id: r.id, stage: r.stage, train: r.train, users: r.users, startedAt: (r.started_at as Date).toISOString(), pid: r.pid, heartbeatAt: (r.heartbeat_at as Date).toISOString() }
+        : null,
+    };
+  };
+
+  /** A deploy whose driver died holds nothing: it is marked failed, which frees the lock. */
+  const expireGone = async (client: pg.PoolClient, running: RunningDeploy | null): Promise<boolean> => {
+    const gone = running && driverGone(running, Date.now(), processAlive);
+    if (!running || !gone) return false;
+    await client.query(`UPDATE deploys SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [running.id, `stopped: ${gone}`]);
+    await client.query('INSERT INTO deploy_log (deploy_id, line) VALUES ($1, $2)', [running.id, `deploy stopped: ${gone}; the lock is released`]);
+    return true;
+  };
+
+  const finished = async (db: pg.Pool | pg.PoolClient, id: number): Promise<DeployRecord | undefined> => {
+    const { rows } = await db.query(`SELECT ${deployColumns} FROM deploys WHERE id = $1`, [id]);
+    return rows[0] ? deployFromRow(rows[0]) : undefined;
+  };
+
+  return {
+    state: () =>
+      transaction(async (client) => {
+        const state = await readState(client);
+        return (await expireGone(client, state.running)) ? readState(client) : state;
+      }),
+
+    join: (user, train, commit, repo) =>
+      transaction(async (client) => {
+        const mine = (await readState(client)).entries.find((e) => e.user === user);
+        if (mine?.groupId !== null && mine !== undefined) {
+          throw new Refused(`${user} rides in a group that is deploying (commit ${mine.commit.slice(0, 10)}); join again after it finishes`);
+        }
+        const { rows } = mine
+          ? await client.query(`UPDATE entries SET train = $2, commit = $3, repo = $4 WHERE id = $1 RETURNING id::int, joined_at`, [mine.id, train, commit, repo])
+          : await client.query(`INSERT INTO entries (user_name, train, commit, repo) VALUES ($1, $2, $3, $4) RETURNING id::int, joined_at`, [user, train, commit, repo]);
+        return { id: rows[0].id, user, train, commit, repo, joinedAt: (rows[0].joined_at as Date).toISOString(), groupId: null };
+      }),
+
+    leave: (user) =>
+      transaction(async (client) => {
+        const state = await readState(client);
+        const mine = state.entries.find((e) => e.user === user);
+        if (!mine) return false;
+        if (state.running && mine.groupId !== null && state.running.users.includes(user)) {
+          throw new Refused(`${user}'s group is deploying (deploy #${state.running.id}): leave after it finishes`);
+        }
+        await client.query(`UPDATE entries SET state = 'left' WHERE id = $1`, [mine.id]);
+        return true;
+      }),
+
+    hold: async (by, reason) => {
+      await pool.query(
+        `INSERT INTO hold (id, held_by, reason) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET held_by = $1, reason = $2, held_at = now()`,
+        [by, reason],
+      );
+    },
+
+    release: async () => (await pool.query('DELETE FROM hold')).rowCount === 1,
+
+    startDeploy: (start) =>
+      transaction(async (client) => {
+        let state = await readState(client);
+        if (await expireGone(client, state.running)) state = await readState(client);
+        const refused = refusal(state, start.ask, Date.now());
+        if (refused) throw new Refused(refused, state.hold ? 423 : 409);
+        const head = groupsOf(state.entries)[0]!;
+        const headIds = head.entries.map((e) => e.id);
+        if (headIds.join(',') !== [...start.entryIds].sort((a, b) => a - b).join(',')) {
+          throw new Refused('the head of the queue changed while the deploy was being prepared: run it again');
+        }
+        if (start.ask.stage === 'prod' && head.train === 'code') {
+          const rehearsed = await client.query(
+            `SELECT 1 FROM deploys WHERE stage = 'princess' AND state = 'succeeded' AND commit = $1 AND entry_ids = $2::bigint[]`,
+            [start.commit, headIds],
+          );
+          if (rehearsed.rowCount === 0) {
+            throw new Refused(`commit ${start.commit.slice(0, 10)} has not passed princess for this group: run \`devenv deploy --to princess\` first`);
+          }
+        }
+        const { rows } = await client.query(
+          `INSERT INTO deploys (train, stage, commit, previous_commit, users, entry_ids, changes, diff_stat, driver, pid)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${deployColumns}`,
+          [head.train, start.ask.stage, start.commit, start.previousCommit, head.entries.map((e) => e.user), headIds, start.changes, start.diffStat,
+            start.ask.driver.kind === 'cli' ? start.ask.driver.user : 'the deploy page', start.pid],
+        );
+        const deploy = deployFromRow(rows[0]);
+        // From the first deploy on, the group is fixed: later joiners form the next one.
+        await client.query(`UPDATE entries SET group_id = $1 WHERE id = ANY($2::bigint[]) AND group_id IS NULL`, [deploy.id, headIds]);
+        return deploy;
+      }),
+
+    log: async (id, lines) => {
+      if (lines.length === 0) return;
+      await pool.query(`INSERT INTO deploy_log (deploy_id, line) SELECT $1, unnest($2::text[])`, [id, lines]);
+    },
+
+    heartbeat: async (id) => {
+      await pool.query(`UPDATE deploys SET heartbeat_at = now() WHERE id = $1 AND state = 'running'`, [id]);
+    },
+
+    finishDeploy: (id, state, error) =>
+      transaction(async (client) => {
+        const before = await finished(client, id);
+        if (!before) throw new Refused(`no deploy #${id}`, 404);
+        if (before.state !== 'running') throw new Refused(`deploy #${id} already finished (${before.state})`);
+        await client.query(`UPDATE deploys SET state = $2, error = $3, finished_at = now() WHERE id = $1`, [id, state, error]);
+        // Live on prod: the group has shipped and leaves the queue.
+        if (state === 'succeeded' && before.stage === 'prod') {
+          await client.query(`UPDATE entries SET state = 'done' WHERE id = ANY($1::bigint[])`, [before.entryIds]);
+        }
+        return (await finished(client, id))!;
+      }),
+
+    history: async (limit) => (await pool.query(`SELECT ${deployColumns} FROM deploys ORDER BY id DESC LIMIT $1`, [limit])).rows.map(deployFromRow),
+
+    deploy: (id) => finished(pool, id),
+
+    logLines: async (id, after) =>
+      (await pool.query(`SELECT id::int, at, line FROM deploy_log WHERE deploy_id = $1 AND id > $2 ORDER BY id LIMIT 2000`, [id, after])).rows.map((row) => ({
+        id: row.id,
+        at: (row.at as Date).toISOString(),
+        line: row.line,
+      })),
+
+    close: () => pool.end(),
+  };
+}
