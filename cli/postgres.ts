@@ -16,9 +16,14 @@ export function databasePort(stack: string): number {
   return hostPort(fixedPortBase(stack), db.publish.postgres!);
 }
 
+/** How to reach the shop's database role on a port published on 127.0.0.1 (plain data, so a worker thread can take it). */
+export function clientConfig(port: number, database: string): pg.ClientConfig {
+  return { host: '127.0.0.1', port, database, ...credentials, connectionTimeoutMillis: 5000 };
+}
+
 /** A client of the shop's database role on a port published on 127.0.0.1. */
 export async function openClient(port: number, database: string): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port, database, ...credentials, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client(clientConfig(port, database));
   await client.connect();
   return client;
 }

@@ -9,32 +9,38 @@
 // step fails, princess keeps serving its old data.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
 import { scanForLeaks, type LeakReport } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
-import { columnTransform, createTransforms, minimumKeyBytes, type Transforms } from '../../stacks/data/scrub-transforms.ts';
-import { ScrubStream } from '../../stacks/data/scrubber.ts';
+import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
+import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
+import type { CopyPart } from '../../stacks/data/table-copy.ts';
 import { networkName } from '../../stacks/naming.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, projectRoot } from '../paths.ts';
-import { connect, copySchemaSection } from '../postgres.ts';
+import { clientConfig, connect, copySchemaSection, databasePort } from '../postgres.ts';
 import { runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
 const liveDatabase = 'shop';
 const nextDatabase = 'shop_next';
 const previousDatabase = 'shop_previous';
+/** Keys per part of a big table: small enough to keep every worker busy to the end. */
+const partRows = 50_000;
 
 export interface RebuildOptions {
   rules?: string;
   /** file holding the scrub key; else DEVENV_SCRUB_KEY, else <devenv home>/scrub.key */
   keyFile?: string;
+  /**
+   * Worker threads copying through the scrubber.
+   * @default 2 (measured on 2 cores, where PostgreSQL needs CPU too)
+   */
+  workers?: number;
 }
 
 export interface TableCopy {
@@ -90,13 +96,13 @@ async function readRules(file: string, schema: Parameters<typeof parseScrubRules
 }
 
 /** Distinct words of every column faked as a name: redact-text replaces them inside free text. */
-async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<Set<string>> {
+async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<string[]> {
   const tokens = new Set<string>();
   for (const rule of rules.columns.filter((r) => r.transform === 'fake-name')) {
     const { rows } = await prod.query<{ w: string }>(`SELECT DISTINCT w FROM "${rule.table}", regexp_split_to_table("${rule.column}", '\\s+') AS w WHERE w <> ''`);
     for (const { w } of rows) tokens.add(w);
   }
-  return tokens;
+  return [...tokens];
 }
 
 /** Single-column primary keys by table, for the leak scan's row-by-row checks. */
@@ -105,17 +111,20 @@ function primaryKeys(schema: readonly ColumnInfo[]): Record<string, string> {
   return Object.fromEntries(keys.filter((c) => keys.filter((k) => k.table === c.table).length === 1).map((c) => [c.table, c.column]));
 }
 
-async function copyTable(prod: pg.Client, next: pg.Client, table: string, columns: string[], rules: ScrubRules, transforms: Transforms, progress: (rows: number) => void): Promise<TableCopy> {
-  const started = performance.now();
-  const list = columns.map((c) => `"${c}"`).join(', ');
-  // columnTransform keeps JSON valid when free text is redacted inside a jsonb value.
-  const perColumn = columns.map((column) => columnTransform(rules.columns.find((r) => r.table === table && r.column === column)!, transforms));
-  const scrubber = new ScrubStream(perColumn, { table, columns, onProgress: progress, progressEvery: 20_000 });
-  let bytes = 0;
-  const source = prod.query(copyTo(`COPY (SELECT ${list} FROM "${table}") TO STDOUT`));
-  source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  await pipeline(source, scrubber, next.query(copyFrom(`COPY "${table}" (${list}) FROM STDIN`)));
-  return { table, rows: scrubber.rows, bytes, seconds: (performance.now() - started) / 1000 };
+/** Every table in parts: single integer keys cut into ranges of `partRows`, the rest whole; heavier tables first. */
+async function planParts(prod: pg.Client, schema: readonly ColumnInfo[], rules: ScrubRules, tables: readonly string[]): Promise<CopyPart[]> {
+  const keys = primaryKeys(schema);
+  const parts: CopyPart[] = [];
+  for (const table of tables) {
+    const key = keys[table];
+    const integer = key !== undefined && ['int2', 'int4', 'int8'].includes(schema.find((c) => c.table === table && c.column === key)!.type);
+    const range = integer ? (await prod.query<{ min: number | null; max: number | null }>(`SELECT min("${key}")::float8 AS min, max("${key}")::float8 AS max FROM "${table}"`)).rows[0] : undefined;
+    const bounds = range && range.min !== null && range.max !== null ? { column: key!, min: range.min, max: range.max } : undefined;
+    parts.push(...splitTable(table, columnsOf(schema, table), bounds, partRows));
+  }
+  // Parts of tables with more scrubbing first, so the cheap ones fill the workers' last gaps.
+  const weight = (table: string) => rules.columns.filter((r) => r.table === table && r.transform !== 'keep').length;
+  return parts.sort((a, b) => weight(b.table) - weight(a.table));
 }
 
 /** Identity and serial columns continue after the copied rows, as in prod. */
@@ -181,6 +190,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const prod = await connect('prod', liveDatabase);
   const admin = await connect('princess', 'postgres');
   let next: pg.Client | undefined;
+  let copy: ParallelCopy | undefined;
   const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport };
   let switched = false;
   try {
@@ -188,8 +198,10 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     result.snapshot = (await prod.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
     const { columns: schema, personal } = await readSchema(prod);
     const rules = await readRules(rulesFile, schema);
-    const transforms = createTransforms(key, await knownNameTokens(prod, rules));
+    const tokens = await knownNameTokens(prod, rules);
     const tables = loadOrder(schema);
+    const parts = await planParts(prod, schema, rules, tables);
+    const workers = options.workers ?? 2;
     const context = {};
     await runTasks(
       [
@@ -202,20 +214,35 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             next = await connect('princess', nextDatabase);
           },
         },
-        ...tables.map((table) => ({
-          title: `Copying ${table} through the scrubber`,
-          task: async (_: object, task: { output: string; title: string }) => {
-            const copyStarted = performance.now();
-            const copied = await copyTable(prod, next!, table, columnsOf(schema, table), rules, transforms, (rows) => {
-              task.output = `${rows.toLocaleString('en')} rows, ${Math.round(rows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`;
-            });
-            result.tables.push(copied);
-            task.title = `Copied ${table}: ${copied.rows.toLocaleString('en')} rows in ${copied.seconds.toFixed(1)} s (${Math.round(copied.rows / Math.max(copied.seconds, 0.001)).toLocaleString('en')} rows/s)`;
+        {
+          title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
+          task: (_, task) => {
+            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns] };
+            const outputs = new Map<string, (rows: number) => void>();
+            copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
+            return task.newListr(
+              tables.map((table) => ({
+                title: `Copying ${table} through the scrubber`,
+                task: async (_: object, sub: { output: string; title: string }) => {
+                  const copyStarted = performance.now();
+                  let copiedRows = 0;
+                  outputs.set(table, (rows) => {
+                    copiedRows += rows;
+                    sub.output = `${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`;
+                  });
+                  const copied = await copy!.table(table);
+                  result.tables.push(copied);
+                  sub.title = `Copied ${table}: ${copied.rows.toLocaleString('en')} rows in ${copied.seconds.toFixed(1)} s (${Math.round(copied.rows / Math.max(copied.seconds, 0.001)).toLocaleString('en')} rows/s)`;
+                },
+              })),
+              { concurrent: true },
+            );
           },
-        })),
+        },
         {
           title: 'Constraints and indexes (every foreign key and unique constraint checked)',
           task: async () => {
+            await copy!.finished;
             await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data');
             await resetSequences(next!);
           },
@@ -248,6 +275,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     );
     await prod.query('COMMIT');
   } finally {
+    await copy?.stop();
     await next?.end().catch(() => {});
     if (!switched) await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`).catch(() => {});
     await Promise.all([prod.end(), admin.end()]).catch(() => {});
@@ -255,7 +283,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const seconds = (performance.now() - started) / 1000;
   const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
   const megabytes = result.tables.reduce((sum, t) => sum + t.bytes, 0) / 1024 ** 2;
-  const copySeconds = result.tables.reduce((sum, t) => sum + t.seconds, 0);
+  const copySeconds = Math.max(...result.tables.map((t) => t.seconds), 0.001);
   return { ...result, rows, megabytes, seconds, rowsPerSecond: rows / copySeconds, megabytesPerSecond: megabytes / copySeconds };
 }
 

@@ -1,0 +1,45 @@
+// A worker thread of the parallel copy: its own connections to production (inside
+// the rebuild's exported snapshot, so every worker reads the same moment) and to
+// the new princess database, its own transforms under the same key (pseudonyms
+// are a pure function of key and value, so every worker makes the same ones).
+// It copies the parts the pool sends it, one at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+import { copyPart } from './table-copy.ts';
+import { createTransforms } from './scrub-transforms.ts';
+import type { WorkerSetup, ToWorker, FromWorker } from './parallel-copy.ts';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+const send = (message: FromWorker) => port.postMessage(message);
+
+const transforms = createTransforms(Buffer.from(setup.key), new Set(setup.knownNameTokens));
+const prod = new pg.Client(setup.prod);
+const next = new pg.Client(setup.next);
+
+async function start(): Promise<void> {
+  await Promise.all([prod.connect(), next.connect()]);
+  await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await prod.query(`SET TRANSACTION SNAPSHOT '${setup.snapshot.replaceAll("'", "''")}'`);
+  // Rows the worker loads are only seen after the switch; losing them to a crash loses nothing.
+  await next.query('SET synchronous_commit = off');
+}
+
+const started = start();
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'stop') {
+    void Promise.allSettled([prod.end(), next.end()]).then(() => port.close());
+    return;
+  }
+  const { id, part } = message;
+  let reported = 0;
+  started
+    .then(() => copyPart(prod, next, part, setup.rules, transforms, (rows) => {
+      send({ type: 'progress', id, rows: rows - reported });
+      reported = rows;
+    }))
+    .then(
+      (copied) => send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, progressRows: copied.rows - reported }),
+      (error: Error) => send({ type: 'failed', id, message: error.message }),
+    );
+});
