@@ -229,6 +229,92 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
 
 fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-button page) and its own database');
 
+{
+  const queue = program.command('queue').description('the deploy queue: code pushers ride together (up to 5), a config push rides alone; one group deploys at a time');
+  const queueAction = (work: () => Promise<import('./commands/queue.ts').QueueResult>) => (opts: { json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { queueText } = await import('./commands/queue.ts');
+      const result = await work();
+      return { ok: true, value: result, text: queueText(result) };
+    });
+  queue
+    .command('join')
+    .description('join the queue with your HEAD commit (the code train; --config for a flags change)')
+    .option('--config', 'ride the config train (ships only site/flags.yaml)')
+    .option('--user <name>', 'who joins (default: git user.email, else the OS user)')
+    .option('--json', 'print the queue as JSON')
+    .action((opts: { config?: boolean; user?: string; json?: boolean }) =>
+      queueAction(async () => (await import('./commands/queue.ts')).join({ train: opts.config ? 'config' : 'code', cwd: process.cwd(), ...(opts.user && { user: opts.user }) }))(opts),
+    );
+  queue
+    .command('status')
+    .description('the groups waiting, the deploy running, the hold')
+    .option('--json', 'print the queue as JSON')
+    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).status())(opts));
+  queue
+    .command('leave')
+    .description('leave the queue')
+    .option('--user <name>', 'who leaves')
+    .option('--json', 'print the queue as JSON')
+    .action((opts: { user?: string; json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).leave({ ...(opts.user && { user: opts.user }) }))(opts));
+  queue
+    .command('hold')
+    .description('stop all deploys (an incident, a freeze) until `queue release`')
+    .requiredOption('--reason <text>', 'why, shown to everyone who tries to deploy')
+    .option('--user <name>', 'who holds it')
+    .option('--json', 'print the queue as JSON')
+    .action((opts: { reason: string; user?: string; json?: boolean }) =>
+      queueAction(async () => (await import('./commands/queue.ts')).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }))(opts),
+    );
+  queue
+    .command('release')
+    .description('let deploys go again')
+    .option('--json', 'print the queue as JSON')
+    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).release())(opts));
+}
+
+{
+  const deployCommand = program
+    .command('deploy')
+    .description('ship the group at the head of the queue: princess (migrations, smoke tests), then prod one replica at a time, watched; rolls back on failure')
+    .addOption(new Option('--to <stage>', 'one stage only').choices(['princess', 'prod']))
+    .option('--config', 'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted')
+    .addOption(new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']))
+    .option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)', (v) => Number(v), 30)
+    .option('--user <name>', 'who deploys (must ride in the head group)')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp())
+    .action((opts: { to?: 'princess' | 'prod'; config?: boolean; train?: 'code' | 'config'; watch: number; user?: string; json?: boolean; driver: 'cli' | 'page' }) =>
+      emit(opts.json, async () => {
+        const { deploy, deployText } = await import('./commands/deploy.ts');
+        if (!(Number.isInteger(opts.watch) && opts.watch >= 0 && opts.watch <= 3600)) throw new UserError(`--watch must be whole seconds from 0 to 3600, got ${opts.watch}`);
+        if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
+        const result = await deploy({
+          train: opts.config ? 'config' : (opts.train ?? 'code'),
+          driver: opts.driver,
+          watchSeconds: opts.watch,
+          cwd: process.cwd(),
+          ...(opts.to && { to: opts.to }),
+          ...(opts.user && { user: opts.user }),
+        });
+        return { ok: result.ok, value: result, text: deployText(result) };
+      }),
+    );
+  deployCommand
+    .command('history')
+    .description('every deploy: when, where, who, what, how long, the result')
+    .option('--limit <n>', 'how many, newest first', (v) => Number(v), 20)
+    .option('--json', 'print the deploys as JSON')
+    .action((opts: { limit: number; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { deployHistory, historyText } = await import('./commands/deploy.ts');
+        if (!(Number.isInteger(opts.limit) && opts.limit >= 1 && opts.limit <= 500)) throw new UserError(`--limit must be 1 to 500, got ${opts.limit}`);
+        const deploys = await deployHistory(opts.limit);
+        return { ok: true, value: deploys, text: historyText(deploys) };
+      }),
+    );
+}
+
 fixedStackCommands('princess', 'staging on scrubbed production data')
   .command('rebuild')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")

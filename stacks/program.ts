@@ -3,11 +3,11 @@
 // created once healthy.
 import * as pulumi from '@pulumi/pulumi';
 import { Container } from './providers/container.ts';
-import { Image } from './providers/image.ts';
+import { Image, type ImageInputs } from './providers/image.ts';
 import { Network } from './providers/network.ts';
 import { Volume } from './providers/volume.ts';
 import { labelKeys } from './docker-client.ts';
-import { urlsOf, type RenderedStack } from './render.ts';
+import { urlsOf, type RenderedImage, type RenderedStack } from './render.ts';
 
 export interface ProgramOptions {
   /** where image build logs go */
@@ -31,6 +31,18 @@ function keepDataOnDestroy(dataVolumes: Set<string>): void {
   );
 }
 
+/** How a rendered image is built: the same inputs for the program and for a deploy's build step. */
+export function imageInputs(image: RenderedImage, logDir: string): ImageInputs {
+  return {
+    imageName: image.ref,
+    contextDir: image.contextDir,
+    dockerfile: image.dockerfile,
+    buildArgs: {},
+    labels: [{ label: labelKeys.managed, value: 'true' }],
+    logDir,
+  };
+}
+
 export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
   return async () => {
     const { stack } = rendered;
@@ -40,14 +52,7 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
     const images = new Map(
       rendered.images.map((image) => [
         image.ref,
-        new Image(image.previous ? `image-${image.name}-previous` : `image-${image.name}`, {
-          imageName: image.ref,
-          contextDir: image.contextDir,
-          dockerfile: image.dockerfile,
-          buildArgs: {},
-          labels: [{ label: labelKeys.managed, value: 'true' }],
-          logDir: options.logDir,
-        }),
+        new Image(image.previous ? `image-${image.name}-previous` : `image-${image.name}`, imageInputs(image, options.logDir)),
       ]),
     );
     const volumes = new Map(

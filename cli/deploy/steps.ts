@@ -1,0 +1,161 @@
+// The pieces of a deploy that touch the engines directly: building a release's
+// images, running its migrations in a one-off container, what a stack runs now,
+// the site's smoke tests, and shipping a flags file into a stack's flags volume.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type Docker from 'dockerode';
+import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
+import { resourceName } from '../../stacks/naming.ts';
+import { ensureImage } from '../../stacks/providers/image.ts';
+import { imageInputs } from '../../stacks/program.ts';
+import type { RenderedStack } from '../../stacks/render.ts';
+import type { SmokeCheck } from '../../site/smoke.ts';
+import { paths } from '../paths.ts';
+
+export type Say = (line: string) => void;
+
+/** Builds the images the engine does not have yet (a tag that exists is never rebuilt). */
+export async function buildImages(rendered: RenderedStack, say: Say): Promise<void> {
+  for (const image of rendered.images) {
+    say(`image ${image.ref}`);
+    await ensureImage(imageInputs(image, paths.logs()));
+  }
+}
+
+/** The web role's container spec: migrations run with its image and its environment. */
+function webSpec(rendered: RenderedStack) {
+  const web = rendered.containers.find((c) => c.role === 'web');
+  if (!web) throw new Error(`${rendered.stack} has no web role`);
+  return web;
+}
+
+async function collectLogs(container: Docker.Container): Promise<string> {
+  const buffer = (await container.logs({ stdout: true, stderr: true })) as Buffer;
+  return buffer.toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
+}
+
+/**
+ * The release's migrations against the stack's database, before any replica
+ * runs the release: a one-off container of the new web image on the stack's
+ * network. Each migration runs in its own transaction, so a failing one leaves
+ * the schema as it was.
+ */
+export async function runMigrations(rendered: RenderedStack, say: Say): Promise<void> {
+  const docker = dockerClient();
+  const web = webSpec(rendered);
+  const name = resourceName(rendered.stack, 'migrate');
+  await removeIfPresent(() => docker.getContainer(name).remove({ force: true }));
+  const container = await docker.createContainer({
+    name,
+    Image: web.image,
+    Cmd: ['node', 'migrate-now.ts'],
+    Env: Object.entries(web.env).map(([key, value]) => `${key}=${value}`),
+    Labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: rendered.stack, [labelKeys.role]: 'migrate' },
+    HostConfig: { NetworkMode: rendered.network },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const output = await collectLogs(container);
+    if (output) say(output);
+    if (StatusCode !== 0) throw new Error(`the migrations failed on ${rendered.stack} (exit ${StatusCode}): ${output.split('\n').at(-1) ?? ''}`);
+  } finally {
+    await removeIfPresent(() => container.remove({ force: true }));
+  }
+}
+
+/** The image each of the stack's containers runs now, by container name. */
+export async function runningImages(stack: string): Promise<Record<string, string>> {
+  const listed = await dockerClient().listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } });
+  return Object.fromEntries(listed.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c.Image]));
+}
+
+/**
+ * The smoke tests of the release (site/smoke.ts as of its commit) through the
+ * stack's proxy. Each check is asked several times, so every replica answers it.
+ */
+export async function smokeTest(releaseRoot: string, proxyUrl: string, replicas: number, say: Say): Promise<void> {
+  const smoke = (await import(pathToFileURL(join(releaseRoot, 'site', 'smoke.ts')).href)) as {
+    smokeChecks: readonly SmokeCheck[];
+    smokeFailure: (check: SmokeCheck, status: number, body: string) => string | undefined;
+  };
+  const failures: string[] = [];
+  for (const check of smoke.smokeChecks) {
+    for (let round = 0; round < replicas * 2; round++) {
+      const url = new URL(check.path, proxyUrl);
+      const answer = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
+        async (response) => ({ status: response.status, body: await response.text() }),
+        (error: Error) => ({ status: 0, body: error.message }),
+      );
+      const failure = smoke.smokeFailure(check, answer.status, answer.body);
+      if (failure) {
+        failures.push(failure);
+        break;
+      }
+    }
+    say(`${failures.some((f) => f.startsWith(check.name)) ? 'FAIL' : 'ok  '} ${check.name}`);
+  }
+  if (failures.length > 0) throw new Error(`smoke tests failed: ${failures.join('; ')}`);
+}
+
+export const flagsPath = '/srv/flags/flags.yaml';
+const flagsLimitBytes = 64 * 1024;
+
+export function flagsDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function webContainers(stack: string): Promise<Docker.Container[]> {
+  const docker = dockerClient();
+  const listed = await docker.listContainers({ filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] } });
+  if (listed.length === 0) throw new Error(`${stack} runs no web container: bring it up first (devenv ${stack} up)`);
+  return listed.map((c) => docker.getContainer(c.Id));
+}
+
+async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+  const output = Buffer.concat(chunks).toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
+  return { code: (await exec.inspect()).ExitCode ?? 1, output };
+}
+
+/** The flags file a stack's replicas share now. */
+export async function currentFlags(stack: string): Promise<string> {
+  const [web] = await webContainers(stack);
+  const { code, output } = await execIn(web!, ['base64', '-w0', flagsPath]);
+  if (code !== 0) throw new Error(`cannot read ${flagsPath} in ${stack}: ${output}`);
+  return Buffer.from(output, 'base64').toString('utf8');
+}
+
+/**
+ * Writes the flags file into the stack's flags volume (shared by its web
+ * replicas) as a rename over the old one, so no replica reads half a file; then
+ * waits until every replica says it serves those flags. Nothing restarts.
+ */
+export async function shipFlags(stack: string, text: string, say: Say, timeoutMs = 20_000): Promise<void> {
+  if (Buffer.byteLength(text) > flagsLimitBytes) throw new Error(`the flags file is over ${flagsLimitBytes / 1024} KB`);
+  const replicas = await webContainers(stack);
+  const encoded = Buffer.from(text).toString('base64');
+  const write = await execIn(replicas[0]!, ['sh', '-c', `echo "$0" | base64 -d > ${flagsPath}.next && mv ${flagsPath}.next ${flagsPath}`, encoded]);
+  if (write.code !== 0) throw new Error(`cannot write the flags file in ${stack}: ${write.output}`);
+  const digest = flagsDigest(text);
+  const deadline = Date.now() + timeoutMs;
+  for (const replica of replicas) {
+    const name = (await replica.inspect()).Name.replace(/^\//, '');
+    for (;;) {
+      const asked = await execIn(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
+      if (asked.output === digest) break;
+      if (Date.now() > deadline) throw new Error(`${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${asked.output.slice(0, 12) || 'nothing'})`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    say(`${name} serves flags ${digest.slice(0, 12)}`);
+  }
+}

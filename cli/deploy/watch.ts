@@ -1,0 +1,67 @@
+// The post-deploy watch: error rate and latency after the roll, from Graphite,
+// against the minutes before the deploy. Pure verdict, thin fetch.
+
+export interface WindowStats {
+  requests: number;
+  errors: number;
+  /** the 99th percentile of request latency, the worst 2 s bucket of the window */
+  p99Ms: number | null;
+}
+
+export interface WatchThresholds {
+  /** how much the error rate may grow (absolute: 0.02 = 2 percentage points) */
+  errorRateIncrease: number;
+  /** latency p99 may grow by this factor... */
+  latencyFactor: number;
+  /** ...and this many milliseconds, whichever is more (tiny baselines are noisy) */
+  latencyIncreaseMs: number;
+  /** fewer requests than this after the deploy: too little to judge errors by */
+  minRequests: number;
+}
+
+export const defaultThresholds: WatchThresholds = { errorRateIncrease: 0.02, latencyFactor: 2, latencyIncreaseMs: 100, minRequests: 20 };
+
+export interface Verdict {
+  regressed: boolean;
+  reasons: string[];
+  before: WindowStats;
+  after: WindowStats;
+}
+
+const rate = (w: WindowStats) => (w.requests === 0 ? 0 : w.errors / w.requests);
+const percent = (r: number) => `${(r * 100).toFixed(1)}%`;
+
+export function watchVerdict(before: WindowStats, after: WindowStats, t: WatchThresholds = defaultThresholds): Verdict {
+  const reasons: string[] = [];
+  if (after.requests >= t.minRequests && rate(after) > rate(before) + t.errorRateIncrease) {
+    reasons.push(`error rate ${percent(rate(after))} after the deploy, ${percent(rate(before))} before (${after.errors} of ${after.requests} requests failed)`);
+  }
+  if (after.p99Ms !== null && before.p99Ms !== null) {
+    const limit = Math.max(before.p99Ms * t.latencyFactor, before.p99Ms + t.latencyIncreaseMs);
+    if (after.p99Ms > limit) reasons.push(`latency p99 ${after.p99Ms.toFixed(0)} ms after the deploy, ${before.p99Ms.toFixed(0)} ms before`);
+  }
+  return { regressed: reasons.length > 0, reasons, before, after };
+}
+
+type Series = { target: string; datapoints: [number | null, number][] }[];
+
+async function render(graphiteUrl: string, target: string, from: number, until: number): Promise<(number | null)[]> {
+  const url = new URL('render', graphiteUrl);
+  url.search = new URLSearchParams({ target, from: String(Math.floor(from / 1000)), until: String(Math.ceil(until / 1000)), format: 'json' }).toString();
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`Graphite answered ${response.status} for ${target}`);
+  const series = (await response.json()) as Series;
+  return series.flatMap((s) => s.datapoints.map(([value]) => value));
+}
+
+/** Requests, errors and p99 latency of the site between two instants (ms since the epoch). */
+export async function windowStats(graphiteUrl: string, prefix: string, from: number, until: number): Promise<WindowStats> {
+  const sum = (values: (number | null)[]) => values.reduce<number>((total, v) => total + (v ?? 0), 0);
+  const [requests, errors, p99] = await Promise.all([
+    render(graphiteUrl, `stats.counters.${prefix}.requests.count`, from, until),
+    render(graphiteUrl, `stats.counters.${prefix}.errors.count`, from, until),
+    render(graphiteUrl, `stats.timers.${prefix}.latency.upper_99`, from, until),
+  ]);
+  const latencies = p99.filter((v): v is number => v !== null);
+  return { requests: sum(requests), errors: sum(errors), p99Ms: latencies.length > 0 ? Math.max(...latencies) : null };
+}
