@@ -90,7 +90,8 @@ export async function workingCopyDiff(run: Git, repo: Repository, staged: boolea
   };
   const tracked = await must(['diff', ...which, ...diffFormat, repo.base, '--']);
   const trackedNames = text(await must(['diff', ...which, '--name-only', '--no-renames', '-z', repo.base, '--']));
-  const untracked = staged ? [] : pathList(text(await must(['ls-files', '--others', '--exclude-standard', '-z'])));
+  // A nested repository shows as "dir/": not part of this one's diff.
+  const untracked = staged ? [] : pathList(text(await must(['ls-files', '--others', '--exclude-standard', '-z']))).filter((path) => !path.endsWith('/'));
   const parts = [tracked];
   for (const file of untracked) {
     // --no-index exits 1 when the two differ, which a new file always does.
