@@ -58,25 +58,19 @@ export interface QueueState {
  */
 export function groupsOf(entries: readonly QueueEntry[]): Group[] {
   const fixed = new Map<number, QueueEntry[]>();
-  const groups: Group[] = [];
+  const forming: Group[] = [];
   for (const entry of entries) {
     if (entry.groupId !== null) {
-      if (!fixed.has(entry.groupId)) {
-        fixed.set(entry.groupId, []);
-        groups.push({ train: entry.train, entries: fixed.get(entry.groupId)!, groupId: entry.groupId });
-      }
-      fixed.get(entry.groupId)!.push(entry);
+      fixed.set(entry.groupId, [...(fixed.get(entry.groupId) ?? []), entry]);
       continue;
     }
-    const last = groups.at(-1);
-    if (entry.train === 'code' && last && last.groupId === null && last.train === 'code' && last.entries.length < maxCodeRiders) {
-      last.entries.push(entry);
-    } else {
-      groups.push({ train: entry.train, entries: [entry], groupId: null });
-    }
+    const last = forming.at(-1);
+    if (entry.train === 'code' && last?.train === 'code' && last.entries.length < maxCodeRiders) last.entries.push(entry);
+    else forming.push({ train: entry.train, entries: [entry], groupId: null });
   }
   // Groups already deploying go first: they hold the head until they finish or leave.
-  return [...groups.filter((g) => g.groupId !== null), ...groups.filter((g) => g.groupId === null)];
+  const deploying = [...fixed].map(([groupId, members]): Group => ({ train: members[0]!.train, entries: members, groupId }));
+  return [...deploying, ...forming];
 }
 
 export interface DeployAsk {

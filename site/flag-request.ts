@@ -56,24 +56,26 @@ export function requestFlags(flags: Flags, headers: IncomingHttpHeaders, search:
     tier: settings.tier,
     urlOverrides: search.includes('features=') ? parseFeatures(new URLSearchParams(search).getAll('features')) : noOverrides,
   };
-  const seen = new Map<string, string>();
+  // A page asks for a handful of flags: two short arrays beat a Map here.
+  const names: string[] = [];
+  const values: string[] = [];
   let used = false;
   return {
     context,
     variant(name) {
       used = true;
-      let value = seen.get(name);
-      if (value === undefined) {
-        value = evaluate(flags, name, context);
-        seen.set(name, value);
-      }
+      const at = names.indexOf(name);
+      if (at >= 0) return values[at]!;
+      const value = evaluate(flags, name, context);
+      names.push(name);
+      values.push(value);
       return value;
     },
     all() {
       used = true;
       return Object.fromEntries([...flags.keys()].map((name) => [name, evaluate(flags, name, context)]));
     },
-    exposures: () => [...seen].map(([name, value]) => ({ name: `flags.${name}.${value}`, value: 1, type: 'c' as const })),
+    exposures: () => names.map((name, i) => ({ name: `flags.${name}.${values[i]}`, value: 1, type: 'c' as const })),
     cookie: () => (used && visitorId !== known ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax` : undefined),
   };
 }

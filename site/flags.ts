@@ -49,6 +49,8 @@ interface Compiled {
   /** cumulative upper bounds of the variants' buckets, in the order of `flag.variants` */
   readonly variantBelow: readonly number[];
   readonly users: ReadonlySet<string>;
+  /** on for every id in one variant: nothing to hash */
+  readonly everyone: boolean;
 }
 
 export type Flags = ReadonlyMap<string, Compiled>;
@@ -110,6 +112,7 @@ export function evaluate(flags: Flags, name: string, context: FlagContext): stri
     (flag.groups.length > 0 && context.groups.some((group) => flag.groups.includes(group)));
   if (listed) return pickVariant(compiled, hashId(compiled.seed, id ?? context.visitorId));
   if (id === undefined) return off;
+  if (compiled.everyone) return flag.variants[0]!.name;
   const hash = hashId(compiled.seed, id);
   if (hash % buckets >= compiled.rolloutBelow) return off;
   return pickVariant(compiled, hash);
@@ -385,5 +388,6 @@ function compile(flag: Flag): Compiled {
     rolloutBelow: Math.round(flag.percent * 100),
     variantBelow,
     users: new Set(flag.users),
+    everyone: flag.percent === 100 && flag.variants.length === 1,
   };
 }

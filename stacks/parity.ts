@@ -16,6 +16,8 @@ export interface Difference {
 export const dataSourceEnvKeys = ['SEED'] as const;
 /** The env key that names the tier to the site (config flags' URL overrides work in dev and princess only). */
 export const tierNameEnvKey = 'DEVENV_TIER';
+/** Env keys that point into the mounted checkout in live-edit tiers (dev reads flags from site/). */
+export const liveEditEnvKeys = ['FLAGS_FILE'] as const;
 
 const show = (value: unknown) => (value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -45,7 +47,8 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
   differ('image', x.image, y.image);
   differ('command', x.command, y.command, x.liveEdit || y.liveEdit ? 'live edit' : undefined);
   for (const key of [...new Set([...Object.keys(x.env), ...Object.keys(y.env)])].sort()) {
-    differ(`env.${key}`, x.env[key], y.env[key], (dataSourceEnvKeys as readonly string[]).includes(key) ? 'data source' : key === tierNameEnvKey ? 'tier name' : undefined);
+    const liveEdit = (x.liveEdit || y.liveEdit) && (liveEditEnvKeys as readonly string[]).includes(key);
+    differ(`env.${key}`, x.env[key], y.env[key], (dataSourceEnvKeys as readonly string[]).includes(key) ? 'data source' : key === tierNameEnvKey ? 'tier name' : liveEdit ? 'live edit' : undefined);
   }
   differ('container ports', x.ports.map((p) => `${p.name}:${p.container}`), y.ports.map((p) => `${p.name}:${p.container}`), left.length !== right.length ? 'replicas' : undefined);
   differ('host ports', x.ports.map((p) => p.host), y.ports.map((p) => p.host), 'ports');

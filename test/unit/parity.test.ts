@@ -21,6 +21,7 @@ describe('parity', () => {
       'proxy host ports (ports)',
       'web command (live edit)',
       'web env.DEVENV_TIER (tier name)',
+      'web env.FLAGS_FILE (live edit)',
       'web env.SEED (data source)',
       'web replicas (replicas)',
       'web source mounts (live edit)',
