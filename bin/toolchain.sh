@@ -65,3 +65,17 @@ devenv_toolchain() {
   devenv_use_node
   devenv_install_deps
 }
+
+# A headless browser for the page tests: Debian's chromium, installed when
+# missing and we may (root with apt-get); playwright-core drives it.
+devenv_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    devenv_say "installing Debian's chromium (the page tests drive it headless)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+      || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; } \
+      || devenv_die "cannot install chromium with apt-get; install it and run again"
+  else
+    devenv_die "the page tests need chromium on PATH (on Debian: apt-get install chromium)"
+  fi
+}

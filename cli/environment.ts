@@ -14,7 +14,7 @@ import { recordedSources } from './releases.ts';
 import { tierOfStack } from '../stacks/tiers.ts';
 import { candidateBases, portRange } from '../stacks/ports.ts';
 import { program } from '../stacks/program.ts';
-import { changeCount, selectStack } from '../stacks/engine.ts';
+import { changeCount, clearStaleLocks, selectStack } from '../stacks/engine.ts';
 
 export interface Environment {
   stack: Stack;
@@ -99,7 +99,7 @@ export interface Applied {
  */
 export async function applyStack(stackName: string, user: string, options: OpenOptions, task: { output: string }, notice: (line: string) => void = () => {}): Promise<Applied> {
   const { stack, rendered, portBase } = await openEnvironment(stackName, user, options, notice);
-  const result = await stack.up({ color: 'never', onEvent: showSteps(task) });
+  const result = await upWaitingForLock(stack, task);
   await recordConverged(
     devenvHome(),
     stackName,
@@ -113,6 +113,28 @@ export async function applyStack(stackName: string, user: string, options: OpenO
     dockerClient(),
   );
   return { changes: changeCount(result.summary.resourceChanges), urls: urlsOf(rendered), rendered };
+}
+
+const lockWaitMs = 5 * 60_000;
+
+/**
+ * One update of a stack at a time: when another holds the stack's lock (a
+ * deploy, an up; or the engine of a killed command finishing), wait for it,
+ * clearing the lock as soon as its process is gone.
+ */
+async function upWaitingForLock(stack: Stack, task: { output: string }) {
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      return await stack.up({ color: 'never', onEvent: showSteps(task) });
+    } catch (error) {
+      const locked = (error as Error).name === 'ConcurrentUpdateError' || /currently locked|Another update is currently in progress/i.test((error as Error).message);
+      if (!locked || Date.now() > deadline) throw error;
+      task.output = `waiting for another update of ${stack.name} to finish`;
+      await clearStaleLocks(devenvHome(), stack.name);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
 }
 
 /** An engine event handler that shows each resource step as the task's current output. */

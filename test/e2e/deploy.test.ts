@@ -1,0 +1,241 @@
+// Deploys end to end, on real ops, princess and prod stacks: the queue's
+// refusals, a code change going princess -> prod under load with no request
+// dropped, a failing smoke test rolled back before prod, a config deploy that
+// restarts nothing, two deploys at once, a deploy killed part-way, and the
+// two-button page in headless Chromium.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { chromium } from 'playwright-core';
+import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
+import { devenvBin } from '../support/devenv-cli.ts';
+import { percentile, startLoad } from '../support/load.ts';
+import { projectRoot } from '../../cli/paths.ts';
+import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
+
+const prodSite = 'http://127.0.0.1:18100/';
+const princessSite = 'http://127.0.0.1:18000/';
+const opsPage = 'http://127.0.0.1:18200/';
+const artifacts = join(projectRoot, 'test-artifacts');
+
+interface Deploy { id: number; stage: string; train: string; commit: string; state: string; users: string[]; error: string | null }
+interface DeployResult { ok: boolean; commit: string; stages: { stage: string; deploy: Deploy }[] }
+
+describe('deploys', { timeout: 45 * 60_000 }, () => {
+  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  let repo: string;
+  const devenv = (args: string[], options: { cwd?: string } = {}) =>
+    execa(devenvBin, args, { cwd: options.cwd ?? repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  const git = (...args: string[]) => execa('git', args, { cwd: repo });
+  const history = async () => JSON.parse((await devenv(['deploy', 'history', '--limit', '100', '--json'])).stdout) as Deploy[];
+
+  /** Commits an edit of the footer: the release's marker, visible on every page. */
+  const release = async (marker: string, extra: () => Promise<void> = async () => {}) => {
+    const layout = join(repo, 'site', 'layout.ts');
+    const text = (await readFile(layout, 'utf8')).replace(/<footer>Served by \$\{page\.servedBy\}\.[^<]*<\/footer>/, `<footer>Served by \${page.servedBy}. Release ${marker}.</footer>`);
+    await writeFile(layout, text);
+    await extra();
+    await git('commit', '-qam', `Release ${marker}`);
+    return (await git('rev-parse', 'HEAD')).stdout.trim();
+  };
+  /** The release markers a site serves, over enough requests to reach every replica. */
+  const markers = async (site: string) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 15; i++) seen.add(/Release (e2e-\d+)/.exec(await fetchText(site))?.[1] ?? 'none');
+    return [...seen].sort();
+  };
+  const webContainers = async (stack: string) => {
+    const docker = dockerClient();
+    const listed = await docker.listContainers({ filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] } });
+    return Promise.all(listed.map(async (c) => `${c.Id}@${(await docker.getContainer(c.Id).inspect()).State.StartedAt}`));
+  };
+
+  before(async () => {
+    home = await throwawayHome();
+    // Inside the devenv home: the deploy service sees the project and the home, so the page can deploy from here.
+    repo = join(home.home, 'repo');
+    await execa('git', ['clone', '--quiet', projectRoot, repo]);
+    await git('config', 'user.email', 'ada@example.com');
+    await git('config', 'user.name', 'Ada');
+    await mkdir(artifacts, { recursive: true });
+    for (const stack of ['ops', 'prod', 'princess']) {
+      const up = await devenv([stack, 'up']);
+      assert.equal(up.exitCode, 0, up.all);
+    }
+  });
+  after(async () => {
+    for (const stack of ['ops', 'prod', 'princess']) await devenv([stack, 'down', '--purge-data']).catch(() => {});
+    for (const stack of ['ops', 'prod', 'princess']) await removeLabelled(stack);
+    await home.remove();
+  });
+
+  it('refuses to deploy out of turn, dirty, held, or on the wrong train, and deploys nothing', async () => {
+    const empty = await devenv(['deploy']);
+    assert.equal(empty.exitCode, 1);
+    assert.match(empty.stderr, /^devenv: the queue is empty/m);
+    const train = await devenv(['deploy', '--train', 'rocket']);
+    assert.equal(train.exitCode, 1);
+    assert.match(train.stderr, /argument 'rocket' is invalid/);
+
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    await writeFile(join(repo, 'scratch.txt'), 'not committed\n');
+    const dirty = await devenv(['deploy', '--user', 'ada']);
+    assert.match(dirty.stderr, /uncommitted changes \(scratch\.txt\)/);
+    await rm(join(repo, 'scratch.txt'));
+
+    const bob = await devenv(['deploy', '--user', 'bob']);
+    assert.match(bob.stderr, /not at the head of the queue \(ada is\): you are not in the queue/);
+    const config = await devenv(['deploy', '--config', '--user', 'ada']);
+    assert.match(config.stderr, /the head of the queue rides the code train/);
+
+    assert.equal((await devenv(['queue', 'hold', '--reason', 'freeze for the e2e test', '--user', 'ops'])).exitCode, 0);
+    const held = await devenv(['deploy', '--user', 'ada']);
+    assert.match(held.stderr, /the queue is held by ops \(freeze for the e2e test\)/);
+    assert.equal((await devenv(['queue', 'release'])).exitCode, 0);
+
+    for (const refused of [empty, dirty, bob, config, held]) assert.equal(refused.exitCode, 1);
+    assert.deepEqual(await history(), [], 'nothing was deployed');
+    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0);
+  });
+
+  it('ships a code change to princess, then prod one replica at a time, with no request dropped', async () => {
+    const commit = await release('e2e-1');
+    for (const user of ['ada', 'bob']) assert.equal((await devenv(['queue', 'join', '--user', user])).exitCode, 0);
+    const load = startLoad(prodSite, 50, { maxRequests: 50 * 300, maxSeconds: 300 });
+    const deployed = await devenv(['deploy', '--user', 'bob', '--watch', '5', '--json']);
+    const report = await load.stop();
+    assert.equal(deployed.exitCode, 0, deployed.all);
+    const result = JSON.parse(deployed.stdout) as DeployResult;
+    assert.equal(result.commit, commit);
+    assert.deepEqual(result.stages.map((s) => [s.stage, s.deploy.state]), [['princess', 'succeeded'], ['prod', 'succeeded']]);
+    assert.deepEqual(result.stages[0]!.deploy.users, ['ada', 'bob'], 'the group rode together');
+    assert.ok(report.sent > 200, `the load ran through the roll (${report.sent} requests)`);
+    assert.equal(report.failed, 0, `failed requests during the roll: ${report.failures.join('; ')}`);
+    console.log(`roll under load: ${report.sent} requests, p50 ${percentile(report.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(report.latenciesMs, 99).toFixed(1)} ms`);
+    assert.deepEqual(await markers(prodSite), ['e2e-1']);
+    assert.deepEqual(await markers(princessSite), ['e2e-1']);
+    assert.deepEqual((await history()).map((d) => [d.stage, d.state, d.commit]), [['prod', 'succeeded', commit], ['princess', 'succeeded', commit]]);
+    const queue = JSON.parse((await devenv(['queue', 'status', '--json'])).stdout) as { queue: { groups: unknown[] } };
+    assert.equal(queue.queue.groups.length, 0, 'the group left the queue once live on prod');
+  });
+
+  it('a deploy whose smoke test fails never reaches prod, and princess is rolled back', async () => {
+    const commit = await release('e2e-2', async () => {
+      const smoke = join(repo, 'site', 'smoke.ts');
+      const text = (await readFile(smoke, 'utf8')).replace(
+        "{ name: 'team page'",
+        "{ name: 'a check this release fails', path: '/', status: 200, contains: 'text that no page has' },\n  { name: 'team page'",
+      );
+      await writeFile(smoke, text);
+    });
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    const failed = await devenv(['deploy', '--user', 'ada', '--watch', '0']);
+    assert.equal(failed.exitCode, 1);
+    assert.match(failed.stderr, /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/);
+    assert.deepEqual(await markers(princessSite), ['e2e-1']);
+    assert.deepEqual(await markers(prodSite), ['e2e-1']);
+    const deploys = await history();
+    assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['princess', 'rolled-back', commit]);
+    assert.ok(!deploys.some((d) => d.stage === 'prod' && d.commit === commit), 'prod was never touched');
+    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0);
+    await git('reset', '--quiet', '--hard', 'HEAD~1');
+  });
+
+  it('a config deploy flips a flag in prod without restarting a container; a malformed flags file never ships', async () => {
+    const flagsFile = join(repo, 'site', 'flags.yaml');
+    const original = await readFile(flagsFile, 'utf8');
+    const before = { prod: await webContainers('prod'), princess: await webContainers('princess') };
+    assert.doesNotMatch(await fetchText(prodSite), /data-flag="new_banner"/);
+
+    await writeFile(flagsFile, original.replace(/percent: 0\b/, 'percent: 150'));
+    await git('commit', '-qam', 'new_banner to 150%');
+    assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
+    const deploysBefore = (await history()).length;
+    const malformed = await devenv(['deploy', '--config', '--user', 'ada']);
+    assert.equal(malformed.exitCode, 1);
+    assert.match(malformed.stderr, /site\/flags\.yaml at \w+ line \d+: .*150/);
+    assert.equal((await history()).length, deploysBefore, 'refused before princess');
+    await git('reset', '--quiet', '--hard', 'HEAD~1');
+
+    await writeFile(flagsFile, original.replace(/percent: 0\b/, 'percent: 100'));
+    await git('commit', '-qam', 'new_banner for everyone');
+    assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
+    const shipped = await devenv(['deploy', '--config', '--user', 'ada', '--json']);
+    assert.equal(shipped.exitCode, 0, shipped.all);
+    assert.deepEqual((JSON.parse(shipped.stdout) as DeployResult).stages.map((s) => [s.stage, s.deploy.train, s.deploy.state]), [
+      ['princess', 'config', 'succeeded'],
+      ['prod', 'config', 'succeeded'],
+    ]);
+    for (let i = 0; i < 6; i++) assert.match(await fetchText(prodSite), /data-flag="new_banner" data-variant="(blue|green)"/);
+    assert.deepEqual({ prod: await webContainers('prod'), princess: await webContainers('princess') }, before, 'the same containers, never restarted');
+  });
+
+  it('two deploys at once: one runs, the other is refused with a clear message', async () => {
+    await release('e2e-3');
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    const both = await Promise.all([devenv(['deploy', '--to', 'princess', '--user', 'ada']), devenv(['deploy', '--to', 'princess', '--user', 'ada'])]);
+    const codes = both.map((r) => r.exitCode).sort();
+    assert.deepEqual(codes, [0, 1], both.map((r) => r.all).join('\n----\n'));
+    const refused = both.find((r) => r.exitCode === 1)!;
+    assert.match(refused.stderr, /deploy #\d+ \(princess, ada\) is running since \d+ s: one deploy at a time/);
+    const prod = await devenv(['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0']);
+    assert.equal(prod.exitCode, 0, prod.all);
+    assert.deepEqual(await markers(prodSite), ['e2e-3']);
+  });
+
+  it('kill -9 part-way through a prod roll: prod keeps serving, and the next deploy converges', async () => {
+    await release('e2e-4');
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    assert.equal((await devenv(['deploy', '--to', 'princess', '--user', 'ada'])).exitCode, 0);
+    const load = startLoad(prodSite, 20, { maxRequests: 20 * 300, maxSeconds: 300 });
+    const doomed: ResultPromise = execa(devenvBin, ['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0'], { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false });
+    // Kill it once the roll has started replacing replicas.
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const running = (await history()).find((d) => d.stage === 'prod' && d.state === 'running');
+      const log = running ? await (await fetch(`${opsPage}api/deploys/${running.id}/log`)).text() : '';
+      if (log.includes('== Roll prod')) break;
+      assert.ok(Date.now() < deadline, 'the roll started');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    doomed.kill('SIGKILL');
+    await doomed;
+    for (let i = 0; i < 20; i++) await fetchText(prodSite, 10_000);
+
+    const again = await devenv(['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0']);
+    assert.equal(again.exitCode, 0, again.all);
+    const report = await load.stop();
+    assert.deepEqual(await markers(prodSite), ['e2e-4']);
+    const killed = (await history()).find((d) => d.stage === 'prod' && d.state === 'failed');
+    assert.match(killed?.error ?? '', /stopped: its driver \(pid \d+\) is gone/);
+    console.log(`kill -9 mid-roll, then a converging deploy: ${report.sent} requests, ${report.failed} failed`);
+    assert.equal(report.failed, 0, report.failures.join('; '));
+  });
+
+  it('the two-button page: join, press Princess, watch the live log, press Production, see the history', async () => {
+    const commit = await release('e2e-5');
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(opsPage);
+      await page.locator('#head').filter({ hasText: 'ada' }).waitFor();
+      await page.locator('#press-princess:enabled').click();
+      await page.locator('#log').filter({ hasText: '== Smoke tests on princess' }).waitFor({ timeout: 240_000 });
+      const princessRow = page.locator('#history-rows tr', { hasText: 'princess' }).filter({ hasText: commit.slice(0, 10) }).first();
+      await princessRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
+      await page.locator('#press-prod:enabled').click({ timeout: 30_000 });
+      await page.locator('#log').filter({ hasText: '== Roll prod' }).waitFor({ timeout: 240_000 });
+      const prodRow = page.locator('#history-rows tr', { hasText: 'prod' }).filter({ hasText: commit.slice(0, 10) }).first();
+      await prodRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 300_000 });
+      await page.screenshot({ path: join(artifacts, 'deploy-page.png'), fullPage: true });
+      assert.match(await prodRow.textContent() ?? '', /ada \(by the deploy page\)/);
+    } finally {
+      await browser.close();
+    }
+    assert.deepEqual(await markers(prodSite), ['e2e-5']);
+  });
+});
