@@ -107,7 +107,7 @@ async function serve(which: 'none' | 'twenty'): Promise<void> {
   const flags = which === 'none' ? noFlags : flagsOf(twentyFlags);
   const names = [...flags.keys()];
   const flagSettings = readFlagSettings({});
-  const app = createApp({ shopName: 'bench shop', teamDir: '/nonexistent', servedBy: 'bench', pool, cache, statsd, flags: () => flags, flagSettings });
+  const app = createApp({ shopName: 'bench shop', teamDir: '/nonexistent', servedBy: 'bench', pool, cache, statsd, flags: () => flags, flagsDigest: () => '', flagSettings });
   // The home page itself asks for its two flags; the other 18 are asked here
   // as a page using 20 would, their exposure lines formatted as the app's packet
   // would carry them (one more requestFlags than a real page: an overestimate).

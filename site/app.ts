@@ -24,6 +24,8 @@ export interface AppContext {
   cache: Cache;
   statsd: Statsd;
   flags: () => Flags;
+  /** which flags file is loaded (its sha256), reported by /healthz */
+  flagsDigest: () => string;
   flagSettings: FlagSettings;
 }
 
@@ -157,7 +159,7 @@ async function health(context: AppContext): Promise<Respond> {
     check('cache', () => context.cache.roundTrip()),
   ]);
   const ok = db === 'ok' && cache === 'ok';
-  return json(ok ? 200 : 503, { ok, db, cache });
+  return json(ok ? 200 : 503, { ok, db, cache, flags: context.flagsDigest() });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

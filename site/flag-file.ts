@@ -1,6 +1,7 @@
 // Keeps the flags of FLAGS_FILE current. fs.watch reacts at once; a periodic
 // stat catches what it misses (bind mounts, editors that replace the file).
 // A file that fails lint (see flags.ts) keeps the last good flags.
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -8,6 +9,8 @@ import { flagList, noFlags, parseFlags, summary, type Flags } from './flags.ts';
 
 export interface FlagFile {
   current(): Flags;
+  /** sha256 of the file the current flags came from ('' before one loaded): how a config deploy sees that every replica has the new file */
+  digest(): string;
   close(): void;
 }
 
@@ -20,6 +23,7 @@ export interface FlagFileOptions {
 export async function watchFlagFile(path: string, options: FlagFileOptions = {}): Promise<FlagFile> {
   const { pollMs = 2000, log = console.log, warn = console.error } = options;
   let flags: Flags = noFlags;
+  let digest = '';
   let seen = '';
   let reloading: Promise<void> | null = null;
 
@@ -44,6 +48,7 @@ export async function watchFlagFile(path: string, options: FlagFileOptions = {})
       return;
     }
     flags = result.flags;
+    digest = createHash('sha256').update(text).digest('hex');
     log(`flags: loaded ${describe(flags)}`);
   };
 
@@ -72,6 +77,7 @@ export async function watchFlagFile(path: string, options: FlagFileOptions = {})
 
   return {
     current: () => flags,
+    digest: () => digest,
     close: () => {
       clearInterval(timer);
       watcher?.close();

@@ -22,7 +22,7 @@ const pool = createPool(config.databaseUrl);
 const cache = createCache(config.memcached);
 const flags = await watchFlagFile(config.flagsFile);
 const server = createServer(
-  createApp({ shopName: config.shopName, teamDir: config.teamDir, servedBy: hostname(), pool, cache, statsd, flags: flags.current, flagSettings: readFlagSettings(process.env) }),
+  createApp({ shopName: config.shopName, teamDir: config.teamDir, servedBy: hostname(), pool, cache, statsd, flags: flags.current, flagsDigest: flags.digest, flagSettings: readFlagSettings(process.env) }),
 );
 
 let stopping = false;

@@ -29,9 +29,13 @@ test('reloads on change, keeps the last good flags on a broken edit, follows a r
       await until(() => flags.current().has('b'));
       assert.deepEqual(shown(flags.current()), { a: 'off', b: 'on' });
 
+      const goodDigest = flags.digest();
+      assert.match(goodDigest, /^[0-9a-f]{64}$/);
+      // Written in place, the file may be caught half-written (empty) first: wait for the real verdict.
       await writeFile(path, 'flags:\n  a: [oops\n');
-      await until(() => warnings.length > 0);
-      assert.match(warnings[0] ?? '', /not valid YAML.*keeping a=off, b=on/);
+      await until(() => warnings.some((line) => /not valid YAML/.test(line)));
+      assert.match(warnings.find((line) => /not valid YAML/.test(line)) ?? '', /not valid YAML.*keeping a=off, b=on/);
+      assert.equal(flags.digest(), goodDigest, 'a refused file does not count as loaded');
       assert.deepEqual(shown(flags.current()), { a: 'off', b: 'on' });
 
       // one that parses but fails lint is refused the same way, with its line
@@ -45,6 +49,7 @@ test('reloads on change, keeps the last good flags on a broken edit, follows a r
       await rename(join(dir, 'next.yaml'), path);
       await until(() => flags.current().has('c'));
       assert.deepEqual(shown(flags.current()), { c: '20% x/y' });
+      assert.notEqual(flags.digest(), goodDigest);
     } finally {
       flags.close();
     }

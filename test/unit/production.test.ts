@@ -59,6 +59,7 @@ describe('render', () => {
     assert.equal(web.name, 'dev-ada-web');
     assert.equal(web.image, 'devenv/web:0123456789abcdef');
     assert.deepEqual(web.mounts, [
+      { path: '/srv/flags', volume: 'dev-ada-web-flags', readOnly: false },
       { path: '/srv/site', hostPath: '/repo/site', readOnly: true },
       { path: '/srv/site/node_modules', tmpfs: true, readOnly: true },
     ]);
@@ -68,7 +69,7 @@ describe('render', () => {
     const published = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.role}.${p.name}=${p.host}`)).sort();
     assert.deepEqual(published, ['db.postgres=20102', 'graphite.http=20101', 'proxy.http=20100']);
     assert.equal(rendered.network, 'dev-ada-net');
-    assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), ['dev-ada-db-data', 'dev-ada-graphite-whisper']);
+    assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), ['dev-ada-db-data', 'dev-ada-graphite-whisper', 'dev-ada-web-flags']);
   });
 
   it('gives prod the same images, its own data and no source mount', () => {
