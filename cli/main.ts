@@ -173,6 +173,31 @@ program
     );
   });
 
+program
+  .command('graph')
+  .description("a stack's metrics from its Graphite saved as a PNG, deploys drawn as vertical lines; prints the file's path")
+  .argument('<metrics...>', 'requests, errors, latency (p50 and p99), latency.p50, latency.p99, flags, flags.<name>, or Graphite paths and functions')
+  .option('--user <name>', 'whose dev stack')
+  .option('--stack <name>', 'any stack by name (dev-<user>, princess, prod)')
+  .option('--from <time>', 'start: -1h, -30min, -2d, seconds since the epoch, YYYYMMDD', '-1h')
+  .option('--until <time>', 'end, in the same forms', 'now')
+  .option('--out <file>', 'where to save it (default: <devenv home>/graphs/<stack>-<metrics>-<time>.png)')
+  .option('--json', 'print the result as JSON')
+  .action((metrics: string[], opts: { user?: string; stack?: string; from: string; until: string; out?: string; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { saveGraph, graphText } = await import('./commands/graph.ts');
+      const result = await saveGraph({
+        metrics,
+        from: opts.from,
+        until: opts.until,
+        ...(opts.user && { user: opts.user }),
+        ...(opts.stack && { stack: opts.stack }),
+        ...(opts.out && { out: opts.out }),
+      });
+      return { ok: true, value: result, text: graphText(result) };
+    }),
+  );
+
 /** `devenv prod up|status|down` and the same for princess: the dev commands, pointed at a fixed stack. */
 function fixedStackCommands(stack: FixedStack, what: string): Command {
   const group = program.command(stack).description(`${what}: the same commands as for your dev stack, pointed at ${stack}`);
