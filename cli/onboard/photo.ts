@@ -5,7 +5,7 @@
 // bytes, so what a deploy serves can be compared with what this produced.
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../errors.ts';
 
 export const photoLimits = {
@@ -120,7 +120,7 @@ function looksLikeText(bytes: Buffer): boolean {
 
 /** Width and height from the image's header: nothing is decoded before the sides are checked. */
 async function readHeader(bytes: Buffer, format: SourceFormat, label: string): Promise<{ width: number; height: number }> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
