@@ -97,11 +97,10 @@ export function addMember(text: string, member: NewMember): string {
   const document: Document = parseDocument(text);
   const entry = document.createNode({ name, role, photo: member.photo });
   if (isSeq(document.contents)) {
-    // `[]` grows into a block list like the rest of the file's kind.
+    // An empty `[]` becomes a block list, one entry under another as usual.
     if (document.contents.items.length === 0) document.contents.flow = false;
     document.contents.items.push(entry);
-  }
-  else document.contents = document.createNode([entry]);
+  } else document.contents = document.createNode([entry]);
   const next = document.toString({ lineWidth: 0 });
   // What the site will read back must be exactly what was asked for.
   const added = readMembers(next).at(-1);
