@@ -38,8 +38,8 @@ const counter = (name: string) => `stats.counters.${sitePrefix}.${name}.rate`;
 const timer = (stat: string) => `stats.timers.${sitePrefix}.latency.${stat}`;
 const alias = (target: string, label: string) => `alias(${target},${quote(label)})`;
 const quote = (text: string) => `"${text.replace(/["\\]/g, '')}"`;
-/** `new_banner.on` for each variant of the flags a target matches. */
-const flagVariants = (target: string) => `aliasSub(${target},${quote(`^stats\\.counters\\.${sitePrefix}\\.flags\\.(.*)\\.rate$`)},${quote('\\1 /s')})`;
+/** `new_banner.on` for each variant of the flags a target matches (no backslashes: Graphite's parser eats them). */
+const flagVariants = (target: string) => `aliasSub(aliasSub(${target},${quote(`^stats.counters.${sitePrefix}.flags.`)},""),${quote('.rate$')},"")`;
 
 /** The site's standard metrics by friendly name. */
 export const metricAliases: Record<string, string[]> = {

@@ -35,7 +35,7 @@ export function deployPage(): string {
 </style>
 </head>
 <body>
-<header><h1>Deploys</h1></header>
+<header><h1>Deploys <a href="/dashboard" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Graphs of princess and prod, with deploy lines</a></h1></header>
 <main>
   <section id="queue">
     <h2>Queue</h2>

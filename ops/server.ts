@@ -122,6 +122,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
 
   if (method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
   if (method === 'GET' && path === '/') return send(response, 200, deployPage(), 'text/html');
+  if (method === 'GET' && path === '/dashboard') return send(response, 200, (await import('./dashboard.ts')).dashboardPage(), 'text/html');
   if (method === 'GET' && path === '/api/queue') return send(response, 200, await queueView());
   if (method === 'GET' && path === '/api/deploys') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 500);
