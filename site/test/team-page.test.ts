@@ -52,3 +52,12 @@ test('a team of no one says so', () => {
   const empty = renderTeamPage({ shopName: 'S', servedBy: 'h', members: [], thumbnails: new Set() });
   assert.match(empty, /No one yet/);
 });
+
+test('a member named like a script is shown as text, never run', () => {
+  const [hire] = parseTeam(`- name: "<script>alert('x')</script>"\n  role: <img src=x onerror=alert(1)>\n  photo: script-alert-x-script.jpg\n`);
+  const shown = renderTeamPage({ shopName: 'S', servedBy: 'h', members: [hire!], thumbnails: new Set() });
+  assert.match(shown, /<strong class="name">&lt;script&gt;alert\(&#39;x&#39;\)&lt;\/script&gt;<\/strong>/);
+  assert.match(shown, /alt="&lt;script&gt;alert\(&#39;x&#39;\)&lt;\/script&gt;"/);
+  assert.match(shown, /<span class="role">&lt;img src=x onerror=alert\(1\)&gt;<\/span>/);
+  assert.doesNotMatch(shown, /<script>|<img src=x/);
+});
