@@ -56,22 +56,17 @@ export async function processPhoto(input: Buffer | string): Promise<ProcessedPho
   checkSize(bytes.length, label);
   const format = sniffFormat(bytes, label);
   const header = await readHeader(bytes, format, label);
-  return { ...(await encode(bytes, label)), source: { format, ...header, bytes: bytes.length } };
+  return { ...(await encode(bytes, format, label)), source: { format, ...header, bytes: bytes.length } };
 }
 
 /** The file's bytes, its size checked before it is read. */
 async function readLimited(path: string, label: string): Promise<Buffer> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new PhotoError('unreadable', `${label} is not a file`, 'give the path of a photo file');
-    size = info.size;
-  } catch (error) {
-    if (error instanceof PhotoError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PhotoError('unreadable', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}`, 'give the path of your photo');
-  }
-  checkSize(size, label);
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    const why = error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message);
+    throw new PhotoError('unreadable', `cannot read ${path}: ${why}`, 'give the path of your photo');
+  });
+  if (!info.isFile()) throw new PhotoError('unreadable', `${label} is not a file`, 'give the path of your photo');
+  checkSize(info.size, label);
   return readFile(path);
 }
 
@@ -140,7 +135,7 @@ function unreadable(label: string, format: SourceFormat, error: unknown): PhotoE
   return new PhotoError('unreadable', `${label} starts like a ${name} image but cannot be read (${why})`, exportFix);
 }
 
-async function encode(bytes: Buffer, label: string): Promise<Omit<ProcessedPhoto, 'source'>> {
+async function encode(bytes: Buffer, format: SourceFormat, label: string): Promise<Omit<ProcessedPhoto, 'source'>> {
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: photoLimits.maxSide * photoLimits.maxSide, failOn: 'error' })
       // Upright by the EXIF orientation, before the EXIF is dropped.
@@ -154,7 +149,6 @@ async function encode(bytes: Buffer, label: string): Promise<Omit<ProcessedPhoto
       .toBuffer({ resolveWithObject: true });
     return { bytes: data, format: 'jpeg', width: info.width, height: info.height };
   } catch (error) {
-    const format = sniffFormat(bytes, label);
     throw unreadable(label, format, error);
   }
 }
