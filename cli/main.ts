@@ -298,6 +298,33 @@ fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-but
     .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).release())(opts));
 }
 
+program
+  .command('onboard')
+  .description("a new hire's first day: your photo on the team page, through the whole release process to prod (resumable)")
+  .option('--name <full name>', 'your name as the team page shows it (asked when missing and stdin is a terminal)')
+  .option('--photo <path>', 'a photo of you: JPEG, PNG or WebP, at most 10 MB and 8000 px a side')
+  .option('--role <text>', 'what you do, under your name', 'New engineer')
+  .option('--user <name>', 'who you are in stack names and the queue (default: git user.email, else the OS user)')
+  .option('--watch <seconds>', 'how long to watch prod after your deploy', (v) => Number(v), 10)
+  .option('--yes', 'never ask: fail on anything missing')
+  .option('--json', 'print the summary as JSON')
+  .action((opts: { name?: string; photo?: string; role: string; user?: string; watch: number; yes?: boolean; json?: boolean }) =>
+    emit(opts.json, async () => {
+      const { onboard, onboardText } = await import('./commands/onboard.ts');
+      if (!(Number.isInteger(opts.watch) && opts.watch >= 0 && opts.watch <= 3600)) throw new UserError(`--watch must be whole seconds from 0 to 3600, got ${opts.watch}`);
+      const result = await onboard({
+        yes: Boolean(opts.yes),
+        cwd: process.cwd(),
+        watchSeconds: opts.watch,
+        role: opts.role,
+        ...(opts.name !== undefined && { name: opts.name }),
+        ...(opts.photo !== undefined && { photo: opts.photo }),
+        ...(opts.user && { user: opts.user }),
+      });
+      return { ok: true, value: result, text: onboardText(result) };
+    }),
+  );
+
 {
   const deployCommand = program
     .command('deploy')
