@@ -55,7 +55,7 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 5000));
     await markDeploy(stack, { stage: stack, train: 'code', commit: '0123456789abcdef0123456789abcdef01234567', deployId: 1, users: ['gus'] });
     const report = await load.stop();
-    assert.ok(report.sent >= 100 && report.failed === 0, `${report.sent} sent, ${report.failures.join('; ')}`);
+    assert.ok(report.sent >= 50 && report.failed === 0, `${report.sent} sent, ${report.failures.join('; ')}`);
 
     // statsd flushes every 2 s; the event is stamped to the microsecond, so a
     // render must end in a later second to include it.
@@ -65,7 +65,7 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     const points = (name: string) => (series.find((s) => s.target === name)?.datapoints ?? []).filter(([value]) => value !== null);
     while (Date.now() < deadline) {
       series = JSON.parse(await fetchText(json)) as Series;
-      if (points('deploys').length > 0 && points('requests/s').reduce((sum, [v]) => sum + v! * 2, 0) >= 100) break;
+      if (points('deploys').length > 0 && points('requests/s').reduce((sum, [v]) => sum + v! * 2, 0) >= 50) break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     assert.equal(points('deploys').length, 1, `one deploy point in ${deployTarget}: ${JSON.stringify(series.map((s) => [s.target, s.datapoints.filter(([v]) => v !== null)]))}`);
