@@ -22,6 +22,7 @@ import { resolveUser } from '../user.ts';
 import { openJournal, type Journal } from '../deploy/journal.ts';
 import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smokeTest, type Say } from '../deploy/steps.ts';
 import { watchVerdict, windowStats } from '../deploy/watch.ts';
+import { markDeploy } from '../graphite.ts';
 
 export interface DeployOptions {
   /** one stage only; default: princess, then prod */
@@ -113,6 +114,8 @@ interface StageWork {
   /** set once the stack has been touched: a failure from then on rolls back */
   touched: boolean;
   rollback: () => Promise<void>;
+  /** draws the deploy on the stage's graphs, once it is live there */
+  markLive: () => Promise<void>;
 }
 
 /** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
@@ -166,6 +169,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
           }
         }
         state.rolledAt = Date.now();
+        await work.markLive();
         say(`${stage} runs ${short(shipment.commit)}`);
       },
     },
@@ -217,6 +221,7 @@ function configStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork
         state.before = await currentFlags(stage);
         work.touched = true;
         await shipFlags(stage, shipment.flags!, say);
+        await work.markLive();
       },
     },
     {
@@ -248,7 +253,11 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
   const journal: Journal = openJournal(deploy.id, log);
   const say: Say = (line) => journal.say(line);
   say(`deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`);
-  const work: StageWork = { touched: false, rollback: async () => {} };
+  const markLive = () =>
+    markDeploy(stage, { stage, train: shipment.train, commit: shipment.commit, deployId: deploy.id, users: shipment.users }).catch((error: Error) =>
+      say(`no deploy line on ${stage}'s graphs: ${error.message}`),
+    );
+  const work: StageWork = { touched: false, rollback: async () => {}, markLive };
   const steps: StepTime[] = [];
   const timed = <T extends { title: string; task: (ctx: unknown, task: { output: string }) => Promise<void> }>(step: T) => ({
     title: step.title,
