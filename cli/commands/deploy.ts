@@ -4,7 +4,7 @@
 // each health-gated, and watches the error rate and latency. The config train
 // ships only the flags file: princess, check, prod. Any failure rolls back to
 // what ran before. Every step is written to the deploy service's history.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refusal, type DeployAsk, type Stage, type Train } from '../../ops/queue.ts';
 import type { DeployRecord, DeployState } from '../../ops/store.ts';
@@ -21,7 +21,8 @@ import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
 import { openJournal, type Journal } from '../deploy/journal.ts';
 import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smokeTest, type Say } from '../deploy/steps.ts';
-import { watchVerdict, windowStats } from '../deploy/watch.ts';
+import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from '../deploy/watch.ts';
+import { saveGraph } from './graph.ts';
 import { markDeploy } from '../graphite.ts';
 
 export interface DeployOptions {
@@ -121,7 +122,7 @@ interface StageWork {
 /** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
 function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
   const base = fixedPortBase(stage);
-  const state = { root: '', running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0 };
+  const state = { root: '', running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0, startedAt: Date.now() };
   const sources = (extra: Partial<StackSources> = {}): StackSources => ({ imageRoot: state.root, hostPaths: hostPaths(), ...extra });
   const apply = async (task: { output: string }, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../environment.ts');
@@ -189,11 +190,20 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
                 task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;
                 await new Promise((resolve) => setTimeout(resolve, 1000));
               }
-              const before = await windowStats(graphite, 'shop', state.rolledAt - 5 * 60_000, state.rolledAt - shipment.watchSeconds * 1000);
+              const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(parseThresholds, (error: NodeJS.ErrnoException) => {
+                if (error.code === 'ENOENT') return defaultThresholds;
+                throw error;
+              });
+              const before = await windowStats(graphite, 'shop', state.startedAt - 5 * 60_000, state.startedAt);
               const after = await windowStats(graphite, 'shop', state.rolledAt, until);
-              const verdict = watchVerdict(before, after);
+              const verdict = watchVerdict(before, after, thresholds);
               say(`watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`);
-              if (verdict.regressed) throw new Error(`the watch saw a regression: ${verdict.reasons.join('; ')}`);
+              const graph = await saveGraph({ metrics: ['requests', 'errors', 'latency.p99'], stack: stage, from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min` }).then(
+                (saved) => saved.path,
+                (error: Error) => `(no graph: ${error.message})`,
+              );
+              say(`watch verdict: ${verdict.regressed ? `REGRESSION: ${verdict.reasons.join('; ')}` : 'no regression'}; graph: ${graph}`);
+              if (verdict.regressed) throw new Error(`the watch saw a regression: ${verdict.reasons.join('; ')} (graph: ${graph})`);
             },
           },
         ]

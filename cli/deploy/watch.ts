@@ -1,5 +1,7 @@
 // The post-deploy watch: error rate and latency after the roll, from Graphite,
-// against the minutes before the deploy. Pure verdict, thin fetch.
+// against the minutes before the deploy. Pure verdict, thin fetch. Thresholds
+// live with the site (site/watch.yaml), so a release carries its own.
+import { parse } from 'yaml';
 
 export interface WindowStats {
   requests: number;
@@ -20,6 +22,27 @@ export interface WatchThresholds {
 }
 
 export const defaultThresholds: WatchThresholds = { errorRateIncrease: 0.02, latencyFactor: 2, latencyIncreaseMs: 100, minRequests: 20 };
+
+const limits: Record<keyof WatchThresholds, [number, number]> = {
+  errorRateIncrease: [0, 1],
+  latencyFactor: [1, 100],
+  latencyIncreaseMs: [0, 60_000],
+  minRequests: [0, 1_000_000],
+};
+
+/** The thresholds of a watch.yaml (each key optional, defaults for the rest); throws naming the problem. */
+export function parseThresholds(text: string): WatchThresholds {
+  const document: unknown = parse(text) ?? {};
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new Error('watch.yaml must be a map of threshold name to number');
+  const thresholds = { ...defaultThresholds };
+  for (const [key, value] of Object.entries(document)) {
+    if (!(key in limits)) throw new Error(`watch.yaml: unknown key "${key}" (known: ${Object.keys(limits).join(', ')})`);
+    const [low, high] = limits[key as keyof WatchThresholds];
+    if (typeof value !== 'number' || !(value >= low && value <= high)) throw new Error(`watch.yaml: ${key} must be a number from ${low} to ${high}, got ${JSON.stringify(value)}`);
+    thresholds[key as keyof WatchThresholds] = value;
+  }
+  return thresholds;
+}
 
 export interface Verdict {
   regressed: boolean;

@@ -26,3 +26,16 @@ describe('watchVerdict', () => {
     assert.equal(watchVerdict({ requests: 0, errors: 0, p99Ms: null }, { requests: 50, errors: 0, p99Ms: 900 }).regressed, false);
   });
 });
+
+describe('parseThresholds', () => {
+  it('reads the site file, defaults what is missing, refuses what is wrong in one line', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parseThresholds, defaultThresholds } = await import('../../cli/deploy/watch.ts');
+    assert.deepEqual(parseThresholds(await readFile(new URL('../../site/watch.yaml', import.meta.url), 'utf8')), defaultThresholds);
+    assert.equal(parseThresholds('latencyFactor: 3\n').latencyFactor, 3);
+    assert.equal(parseThresholds('').minRequests, defaultThresholds.minRequests);
+    assert.throws(() => parseThresholds('errorRate: 0.1\n'), /unknown key "errorRate"/);
+    assert.throws(() => parseThresholds('latencyFactor: fast\n'), /latencyFactor must be a number from 1 to 100, got "fast"/);
+    assert.throws(() => parseThresholds('- 1\n'), /must be a map/);
+  });
+});
