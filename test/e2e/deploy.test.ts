@@ -238,4 +238,65 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     }
     assert.deepEqual(await markers(prodSite), ['e2e-5']);
   });
+
+  it('a config deploy ramps a flag 0% -> 50% -> 100% in prod, and the exposure counts in Graphite follow', async () => {
+    const shares: number[] = [];
+    for (const percent of [0, 50, 100]) {
+      const set = await devenv(['flags', 'set', 'new_banner', '--percent', String(percent), '--file', join(repo, 'site', 'flags.yaml')]);
+      assert.equal(set.exitCode, 0, set.all);
+      await git('commit', '-qam', `new_banner at ${percent}%`);
+      assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
+      const shipped = await devenv(['deploy', '--config', '--user', 'ada']);
+      assert.equal(shipped.exitCode, 0, shipped.all);
+      const from = Math.floor(Date.now() / 1000);
+      // 300 first visits: each a new visitor, bucketed afresh.
+      for (let i = 0; i < 300; i++) await fetchText(prodSite);
+      const exposures = async () => {
+        const url = `http://127.0.0.1:18101/render?target=stats.counters.shop.flags.new_banner.*.count&from=${from}&until=now&format=json&noCache=true`;
+        const series = (await (await fetch(url)).json()) as { target: string; datapoints: [number | null, number][] }[];
+        const sum = (variant: (target: string) => boolean) =>
+          series.filter((s) => variant(s.target)).reduce((total, s) => total + s.datapoints.reduce((t, [v]) => t + (v ?? 0), 0), 0);
+        return { off: sum((t) => t.includes('.off.')), on: sum((t) => !t.includes('.off.')) };
+      };
+      let counted = await exposures();
+      for (let wait = 0; counted.off + counted.on < 300 && wait < 30; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // statsd flushes every 2 s
+        counted = await exposures();
+      }
+      assert.ok(counted.off + counted.on >= 300, `Graphite counted ${counted.off + counted.on} of 300 exposures`);
+      shares.push(counted.on / (counted.off + counted.on));
+    }
+    console.log(`new_banner shown to ${shares.map((share) => `${(share * 100).toFixed(0)}%`).join(' -> ')} of new visitors`);
+    assert.equal(shares[0], 0);
+    assert.ok(shares[1]! > 0.38 && shares[1]! < 0.62, `about half at 50% (${shares[1]})`);
+    assert.equal(shares[2], 1);
+  });
+
+  it('a build that fails in production raises the error rate, and the watch rolls it back', async () => {
+    const load = startLoad(`${prodSite}flags.json`, 20, { maxRequests: 20 * 400, maxSeconds: 400 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 10_000)); // a baseline before the deploy
+      const commit = await release('e2e-6', async () => {
+        const app = join(repo, 'site', 'app.ts');
+        const broken = (await readFile(app, 'utf8')).replace(
+          "return json(200, { visitor: flags.context.visitorId, flags: flags.all() });",
+          "throw new Error('a build that breaks /flags.json');",
+        );
+        assert.match(broken, /a build that breaks/);
+        await writeFile(app, broken);
+      });
+      assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+      const deployed = await devenv(['deploy', '--user', 'ada', '--watch', '15']);
+      assert.equal(deployed.exitCode, 1, deployed.all);
+      assert.match(deployed.stderr, /to prod failed: the watch saw a regression: error rate \d+\.\d% after the deploy.*rolled back, prod runs what it ran before/);
+      assert.deepEqual(await markers(prodSite), ['e2e-5'], 'prod runs the release before');
+      assert.equal((await fetch(`${prodSite}flags.json`)).status, 200);
+      const deploys = await history();
+      assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['prod', 'rolled-back', commit]);
+    } finally {
+      await load.stop();
+    }
+    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0);
+    await git('reset', '--quiet', '--hard', 'HEAD~1');
+  });
 });
