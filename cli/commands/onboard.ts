@@ -17,6 +17,7 @@ import { ops } from '../ops-client.ts';
 import { devenvHome, paths } from '../paths.ts';
 import { runTasks } from '../progress.ts';
 import { resolveUser } from '../user.ts';
+import { escapeHtml } from '../../site/html.ts';
 import { processPhoto } from '../onboard/photo.ts';
 import { addMember, hasMember, photoFileName, teamPhotoFiles, validateName } from '../onboard/team-entry.ts';
 
@@ -142,8 +143,7 @@ async function prepare(options: OnboardOptions): Promise<{ progress: Progress; p
 /** The team page of a stack serves the name (escaped) and the photo's exact bytes. */
 async function checkTeamPage(url: string, progress: Progress): Promise<string> {
   const page = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
-  const escaped = progress.name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-  if (!page.includes(escaped)) throw new Error(`${url} does not show ${progress.name} yet`);
+  if (!page.includes(escapeHtml(progress.name))) throw new Error(`${url} does not show ${progress.name} yet`);
   const photoUrl = new URL(`/team/photos/${encodeURIComponent(progress.photoFile)}`, url);
   const served = Buffer.from(await (await fetch(photoUrl, { signal: AbortSignal.timeout(10_000) })).arrayBuffer());
   if (sha256(served) !== progress.photoSha256) throw new Error(`${photoUrl} serves other bytes than the processed photo`);
