@@ -88,11 +88,13 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
   it("takes the new hire's photo to prod; killed mid-deploy and run again, it ends with one entry and one deploy", async () => {
     assert.ok(exifGpsTags((await sharp(await readFile(photo)).metadata()).exif!).length > 0, 'the test photo carries a GPS position');
     const doomed = execa(devenvBin, onboardArgs(photo), { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false });
+    let exited = false;
+    void doomed.finally(() => (exited = true));
     const deadline = Date.now() + 15 * 60_000;
     for (;;) {
       const running = ((await (await fetch(`${opsPage}api/deploys?limit=5`).catch(() => undefined))?.json().catch(() => [])) ?? []) as { state: string }[];
       if (running.some((d) => d.state === 'running')) break;
-      assert.ok(Date.now() < deadline && doomed.exitCode === undefined, 'onboarding reached a deploy');
+      assert.ok(Date.now() < deadline && !exited, 'onboarding reached a deploy');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
