@@ -37,8 +37,9 @@ export async function connect(stack: string, database: string): Promise<pg.Clien
 }
 
 /** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */
-export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: string[]): ResultPromise {
-  return execa('docker', ['exec', '-i', '-e', `PGPASSWORD=${credentials.password}`, resourceName(stack, 'db'), tool, '-h', '127.0.0.1', '-U', credentials.user, ...args], {
+export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: string[], settings: readonly string[] = []): ResultPromise {
+  const options = settings.length > 0 ? ['-e', `PGOPTIONS=${settings.map((s) => `-c ${s}`).join(' ')}`] : [];
+  return execa('docker', ['exec', '-i', '-e', `PGPASSWORD=${credentials.password}`, ...options, resourceName(stack, 'db'), tool, '-h', '127.0.0.1', '-U', credentials.user, ...args], {
     buffer: { stdout: tool !== 'pg_dump', stderr: true },
     stdin: 'pipe',
   });
@@ -47,7 +48,8 @@ export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: str
 /** pg_dump of one section of a database's schema, piped into psql of another stack's database. */
 export async function copySchemaSection(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }, section: 'pre-data' | 'post-data'): Promise<void> {
   const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', `--section=${section}`, '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
-  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
+  // Index builds sort in memory instead of spilling to disk past the server's default 32 MB (this session only).
+  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database], section === 'post-data' ? ['maintenance_work_mem=256MB'] : []);
   dump.stdout!.pipe(restore.stdin!);
   const [dumped, restored] = await Promise.allSettled([dump, restore]);
   for (const [step, result] of [['pg_dump', dumped], ['psql', restored]] as const) {

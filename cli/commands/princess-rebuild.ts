@@ -240,26 +240,44 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
           },
         },
         {
-          title: 'Constraints and indexes (every foreign key and unique constraint checked)',
-          task: async () => {
-            await copy!.finished;
-            await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data');
-            await resetSequences(next!);
-          },
+          // The leak scan needs the copied rows only: the candidate's migrations cannot
+          // bring production values (they never see prod), so it runs beside the
+          // constraints, each on its own connection and mostly on its own core.
+          title: 'Constraints and indexes, and the leak scan, side by side',
+          task: (_, task) =>
+            task.newListr(
+              [
+                {
+                  title: 'Constraints and indexes (every foreign key and unique constraint checked)',
+                  task: async () => {
+                    await copy!.finished;
+                    await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data');
+                    await resetSequences(next!);
+                  },
+                },
+                {
+                  title: 'Leak scan: production personal data in the new database',
+                  task: async (_, sub) => {
+                    await copy!.finished;
+                    const scanner = await connect('princess', nextDatabase);
+                    try {
+                      result.leaks = await scanForLeaks(prod, scanner, personal, primaryKeys(schema));
+                    } finally {
+                      await scanner.end();
+                    }
+                    if (result.leaks.hits > 0) {
+                      const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
+                      throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');
+                    }
+                    sub.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
+                  },
+                },
+              ],
+              { concurrent: true, exitOnError: true },
+            ),
         },
         { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await rehearseMigrations(princess); } },
         { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
-        {
-          title: 'Leak scan: production personal data in the new database',
-          task: async (_: object, task: { title: string }) => {
-            result.leaks = await scanForLeaks(prod, next!, personal, primaryKeys(schema));
-            if (result.leaks.hits > 0) {
-              const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
-              throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');
-            }
-            task.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
-          },
-        },
         {
           title: 'Princess switches to the new database',
           task: async () => {

@@ -4,6 +4,8 @@
 
 /** The fields of one row (without its newline), still escaped. */
 export function splitFields(line: string): string[] {
+  // Without a backslash every tab separates, and split does it natively.
+  if (!line.includes('\\')) return line.split('\t');
   const fields: string[] = [];
   let start = 0;
   for (let i = 0; i < line.length; i++) {

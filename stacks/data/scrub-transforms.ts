@@ -224,9 +224,9 @@ function redact(
   fakePhone: (phone: string) => string,
   names: KnownNames,
 ): string {
-  return replaceOutside(text, email, fakeEmail, (rest) =>
-    replaceOutside(rest, phone, (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)),
-  );
+  // An email needs an @ and a phone number a digit: text without one skips that pass (most messages).
+  const withoutPhones = (rest: string) => (/\d/.test(rest) ? replaceOutside(rest, phone, (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)) : replaceNames(rest, names));
+  return text.includes('@') ? replaceOutside(text, email, fakeEmail, withoutPhones) : withoutPhones(text);
 }
 
 /** `text` with each match of `pattern` replaced and everything between matches handed to `between`. */

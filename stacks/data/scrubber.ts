@@ -49,19 +49,25 @@ export class ScrubStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
+      // Rows end at the chunk's last newline; a newline byte never sits inside a
+      // UTF-8 character, so the rows before it decode as one string.
+      const last = chunk.lastIndexOf(newline);
+      if (last === -1) {
+        if (chunk.length > 0) this.#pending.push(chunk);
+        callback();
+        return;
+      }
+      const head = this.#pending.length > 0 ? Buffer.concat([...this.#pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+      this.#pending = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
+      const text = head.toString('utf8');
       let out = '';
       let start = 0;
-      for (let end = chunk.indexOf(newline, start); end !== -1; end = chunk.indexOf(newline, start)) {
-        let line = chunk.subarray(start, end);
-        if (this.#pending.length > 0) {
-          line = Buffer.concat([...this.#pending, line]);
-          this.#pending = [];
-        }
-        out += this.#scrubRow(line.toString('utf8'));
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        out += this.#scrubRow(text.slice(start, end));
         start = end + 1;
       }
-      if (start < chunk.length) this.#pending.push(chunk.subarray(start));
-      callback(null, out === '' ? undefined : Buffer.from(out, 'utf8'));
+      out += this.#scrubRow(text.slice(start));
+      callback(null, Buffer.from(out, 'utf8'));
     } catch (error) {
       callback(error as Error);
     }
