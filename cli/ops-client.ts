@@ -1,7 +1,7 @@
 // The deploy service's API as the CLI uses it. Where it answers is fixed by the
 // ops tier (its port base); DEVENV_OPS_URL points elsewhere when set.
-import type { Group, QueueState, Stage, Train, DeployAsk, QueueEntry } from '../ops/queue.ts';
-import type { DeployRecord, DeployState } from '../ops/store.ts';
+import type { Group, QueueState, Train, DeployAsk, QueueEntry } from '../ops/queue.ts';
+import type { DeployRecord, DeployState, StartDeploy } from '../ops/store.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { deployer } from '../roles/deployer.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
@@ -31,17 +31,8 @@ async function call<T>(method: 'GET' | 'POST', path: string, input?: unknown): P
   return value as T;
 }
 
-export interface StartRequest {
-  stage: Stage;
-  train: Train;
-  driver: DeployAsk['driver'];
-  commit: string;
-  previousCommit: string | null;
-  entryIds: number[];
-  changes: string;
-  diffStat: string;
-  pid: number;
-}
+/** What the service's POST /api/deploys takes: the ask, flattened, and what the deploy ships. */
+export type StartRequest = DeployAsk & Omit<StartDeploy, 'ask'>;
 
 export const ops = {
   queue: () => call<QueueView>('GET', '/api/queue'),

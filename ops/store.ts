@@ -2,6 +2,7 @@
 // deploys (history and lock at once: at most one row is 'running', enforced by a
 // unique index) and their logs. Decisions come from queue.ts; this reads and writes.
 import pg from 'pg';
+import { processAlive } from '../stacks/processes.ts';
 import { driverGone, groupsOf, refusal, type DeployAsk, type QueueEntry, type QueueState, type RunningDeploy, type Stage, type Train } from './queue.ts';
 
 const schema = `
@@ -113,14 +114,6 @@ function deployFromRow(row: Record<string, unknown>): DeployRecord {
   };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface Store {
   state(): Promise<QueueState>;

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { SemVer } from 'semver';
 import { LocalWorkspace, PulumiCommand, type OpMap, type ProjectSettings, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { parse } from 'yaml';
+import { processAlive } from './processes.ts';
 
 export interface EngineSettings {
   /** devenv home: state, passphrase, logs */
@@ -74,14 +75,6 @@ export async function clearStaleLocks(home: string, stack: string): Promise<stri
   return cleared;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function selectStack(settings: EngineSettings, stackName: string, program: pulumi.automation.PulumiFn): Promise<Stack> {
   await mkdir(stateDir(settings.home), { recursive: true });

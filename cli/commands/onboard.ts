@@ -171,6 +171,14 @@ async function waitForTurn(user: string, say: (line: string) => void): Promise<v
 
 function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo: string, result: { graph?: string }): Step[] {
   const commit = () => progress.commit!;
+  /** A deploy of the commit to a stage, unless one already succeeded: onboarding never deploys twice. */
+  const deployOnce = async (stage: 'princess' | 'prod', watchSeconds: number, say: (line: string) => void): Promise<string> => {
+    if (await deployedTo(stage, commit())) return `already on ${stage}`;
+    await waitForTurn(progress.user, say);
+    const { deploy } = await import('./deploy.ts');
+    const shipped = await deploy({ to: stage, train: 'code', driver: 'cli', user: progress.user, watchSeconds, cwd: repo });
+    return `deploy #${shipped.stages[0]!.deploy.id} to ${stage} succeeded`;
+  };
   return [
     {
       id: 'doctor',
@@ -264,13 +272,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       id: 'princess',
       title: 'Deploy to princess (press Princess)',
       why: ['Princess is staging on scrubbed production data: migrations and smoke tests', 'meet real data there first, before any customer sees the change.'],
-      run: async (say) => {
-        if (await deployedTo('princess', commit())) return 'already on princess';
-        await waitForTurn(progress.user, say);
-        const { deploy } = await import('./deploy.ts');
-        const shipped = await deploy({ to: 'princess', train: 'code', driver: 'cli', user: progress.user, watchSeconds: 0, cwd: repo });
-        return `deploy #${shipped.stages[0]!.deploy.id} to princess succeeded`;
-      },
+      run: (say) => deployOnce('princess', 0, say),
     },
     {
       id: 'check-princess',
@@ -282,13 +284,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       id: 'prod',
       title: 'Deploy to production (press Production)',
       why: ['Prod is rolled one replica at a time behind the proxy, each health-gated;', 'a failed check or a worse error rate rolls back without anyone deciding to.'],
-      run: async (say) => {
-        if (await deployedTo('prod', commit())) return 'already on prod';
-        await waitForTurn(progress.user, say);
-        const { deploy } = await import('./deploy.ts');
-        const shipped = await deploy({ to: 'prod', train: 'code', driver: 'cli', user: progress.user, watchSeconds: options.watchSeconds, cwd: repo });
-        return `deploy #${shipped.stages[0]!.deploy.id} to prod succeeded`;
-      },
+      run: (say) => deployOnce('prod', options.watchSeconds, say),
     },
     {
       id: 'check-prod',
