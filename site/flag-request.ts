@@ -12,7 +12,7 @@
 //   (dev, princess); DEVENV_TIER names the tier (unset: prod, so never).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { evaluate, type FlagContext, type Flags } from './flags.ts';
+import { decide, evaluate, off, outcomeOf, type FlagContext, type Flags, type Outcome } from './flags.ts';
 import type { Metric } from './statsd-line.ts';
 
 export interface FlagSettings {
@@ -43,44 +43,95 @@ const userPattern = /^[A-Za-z0-9_.@-]{1,64}$/;
 const twoYears = 2 * 365 * 24 * 3600;
 
 export function requestFlags(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings): RequestFlags {
-  const cookies = parseCookies(headers.cookie);
-  const known = cookies.get('visitor');
-  const visitorId = known !== undefined && visitorPattern.test(known) ? known : randomBytes(16).toString('base64url');
-  const user = cookies.get('user');
-  const staff = settings.staffDigest !== undefined && isStaff(cookies.get('staff'), settings.staffDigest);
-  const context: FlagContext = {
-    visitorId,
-    userId: user !== undefined && userPattern.test(user) ? user : undefined,
-    groups: staff ? ['staff'] : [],
-    isAdmin: staff,
-    tier: settings.tier,
-    urlOverrides: search.includes('features=') ? parseFeatures(new URLSearchParams(search).getAll('features')) : noOverrides,
-  };
-  // A page asks for a handful of flags: two short arrays beat a Map here.
-  const names: string[] = [];
-  const values: string[] = [];
-  let used = false;
-  return {
-    context,
-    variant(name) {
-      used = true;
-      const at = names.indexOf(name);
-      if (at >= 0) return values[at]!;
-      const value = evaluate(flags, name, context);
-      names.push(name);
-      values.push(value);
-      return value;
-    },
-    all() {
-      used = true;
-      return Object.fromEntries([...flags.keys()].map((name) => [name, evaluate(flags, name, context)]));
-    },
-    exposures: () => names.map((name, i) => ({ name: `flags.${name}.${values[i]}`, value: 1, type: 'c' as const })),
-    cookie: () => (used && visitorId !== known ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax` : undefined),
-  };
+  return new Reader(flags, headers, search, settings);
+}
+
+// One per request, on every route: nothing is read until a flag is asked, a flag
+// is found again by its place in the file, and what a request keeps are outcomes
+// made once per flags load (exposures included), so asking allocates little.
+class Reader implements RequestFlags {
+  readonly #flags: Flags;
+  readonly #headers: IncomingHttpHeaders;
+  readonly #search: string;
+  readonly #settings: FlagSettings;
+  #context: FlagContext | undefined;
+  /** the visitor cookie as it came, when it was a valid id */
+  #known: string | undefined;
+  #used = false;
+  /** the outcomes so far, in the order asked: each flag is evaluated and counted once */
+  readonly #outcomes: Outcome[] = [];
+  /** the same, by the flag's place in the file */
+  #byFlag: (Outcome | undefined)[] | undefined;
+  /** the names asked that are not in the file (off) */
+  #missing: string[] | undefined;
+
+  constructor(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings) {
+    this.#flags = flags;
+    this.#headers = headers;
+    this.#search = search;
+    this.#settings = settings;
+  }
+
+  get context(): FlagContext {
+    return (this.#context ??= this.#readContext());
+  }
+
+  variant(name: string): string {
+    this.#used = true;
+    const compiled = this.#flags.get(name);
+    if (compiled === undefined) {
+      this.#missing ??= [];
+      if (!this.#missing.includes(name)) {
+        this.#missing.push(name);
+        this.#outcomes.push(outcomeOf(name, off));
+      }
+      return off;
+    }
+    this.#byFlag ??= new Array<Outcome | undefined>(this.#flags.size);
+    let outcome = this.#byFlag[compiled.index];
+    if (outcome === undefined) {
+      outcome = decide(compiled, this.context);
+      this.#byFlag[compiled.index] = outcome;
+      this.#outcomes.push(outcome);
+    }
+    return outcome.variant;
+  }
+
+  all(): Record<string, string> {
+    this.#used = true;
+    const context = this.context;
+    return Object.fromEntries([...this.#flags.keys()].map((name) => [name, evaluate(this.#flags, name, context)]));
+  }
+
+  exposures(): (Metric & { type: 'c' })[] {
+    return this.#outcomes.map((outcome) => outcome.exposure);
+  }
+
+  cookie(): string | undefined {
+    const visitorId = this.#context?.visitorId;
+    return this.#used && visitorId !== undefined && visitorId !== this.#known ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax` : undefined;
+  }
+
+  #readContext(): FlagContext {
+    const cookies = readCookies(this.#headers.cookie);
+    const known = cookies.visitor !== undefined && visitorPattern.test(cookies.visitor) ? cookies.visitor : undefined;
+    this.#known = known;
+    const { staffDigest, tier } = this.#settings;
+    const staff = staffDigest !== undefined && isStaff(cookies.staff, staffDigest);
+    return {
+      visitorId: known ?? randomBytes(16).toString('base64url'),
+      userId: cookies.user !== undefined && userPattern.test(cookies.user) ? cookies.user : undefined,
+      groups: staff ? staffGroups : noGroups,
+      isAdmin: staff,
+      tier,
+      urlOverrides: this.#search.includes('features=') ? parseFeatures(new URLSearchParams(this.#search).getAll('features')) : noOverrides,
+    };
+  }
 }
 
 const noOverrides: ReadonlyMap<string, string> = new Map();
+const noGroups: readonly string[] = Object.freeze([]);
+const staffGroups: readonly string[] = Object.freeze(['staff']);
 
 /** `a:on,b:blue` (several `features=` allowed); a bare name means "on". */
 export function parseFeatures(values: readonly string[]): ReadonlyMap<string, string> {
@@ -92,14 +143,40 @@ export function parseFeatures(values: readonly string[]): ReadonlyMap<string, st
   return overrides;
 }
 
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  if (!header) return cookies;
-  for (const part of header.split(';')) {
-    const equals = part.indexOf('=');
-    if (equals > 0) cookies.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
+type FlagCookies = { visitor?: string; user?: string; staff?: string };
+
+/** The three cookies flags read (the last of a name wins); the names of the others are skipped without copying them. */
+function readCookies(header: string | undefined): FlagCookies {
+  const found: FlagCookies = {};
+  if (!header) return found;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const equals = header.indexOf('=', start);
+    if (equals > start && equals < end) {
+      const name = cookieName(header, start, equals);
+      if (name !== undefined) found[name] = header.slice(equals + 1, end).trim();
+    }
+    start = end + 1;
   }
-  return cookies;
+  return found;
+}
+
+const cookieNames = ['visitor', 'user', 'staff'] as const;
+
+/** Which of cookieNames `header[from, to)` is, spaces around it ignored. */
+function cookieName(header: string, from: number, to: number): keyof FlagCookies | undefined {
+  while (from < to && isSpace(header.charCodeAt(from))) from++;
+  while (to > from && isSpace(header.charCodeAt(to - 1))) to--;
+  for (const name of cookieNames) if (to - from === name.length && header.startsWith(name, from)) return name;
+  return undefined;
+}
+
+/** What String.prototype.trim removes. */
+function isSpace(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
 }
 
 function digest(text: string): Buffer {

@@ -39,9 +39,33 @@ export interface Flag {
   readonly admin?: string;
 }
 
+/** One answer a flag can give: a variant or "off", with its exposure counter. */
+export interface Outcome {
+  readonly variant: string;
+  /** `flags.<flag>.<variant>` counted once; made once per flags load and shared by every request, so frozen */
+  readonly exposure: Exposure;
+}
+
+export interface Exposure {
+  readonly name: string;
+  readonly value: 1;
+  readonly type: 'c';
+}
+
+export function outcomeOf(flagName: string, variant: string): Outcome {
+  return { variant, exposure: Object.freeze({ name: `flags.${flagName}.${variant}`, value: 1, type: 'c' }) };
+}
+
 /** A flag with what evaluation needs precomputed. */
-interface Compiled {
+export interface Compiled {
   readonly flag: Flag;
+  /** its place in the file, 0..: a slot for memoising it per request */
+  readonly index: number;
+  /** one per variant, in the order of `flag.variants` */
+  readonly outcomes: readonly Outcome[];
+  readonly offOutcome: Outcome;
+  /** what staff get, when the flag says */
+  readonly adminOutcome: Outcome | undefined;
   /** FNV-1a state after hashing `<name>:` */
   readonly seed: number;
   /** ids whose bucket (0..9999) is below this get the flag */
@@ -95,45 +119,54 @@ export const noFlags: Flags = new Map();
 /** The variant of `name` for this context, or "off". Pure; a missing flag is off. */
 export function evaluate(flags: Flags, name: string, context: FlagContext): string {
   const compiled = flags.get(name);
+  return compiled === undefined ? off : decide(compiled, context).variant;
+}
+
+/** evaluate() for a flag of the file, answering with the outcome (and so its exposure counter). */
+export function decide(compiled: Compiled, context: FlagContext): Outcome {
   if (context.urlOverrides.size > 0 && urlOverrideTiers.has(context.tier)) {
-    const forced = context.urlOverrides.get(name);
+    const forced = context.urlOverrides.get(compiled.flag.name);
     if (forced !== undefined) {
-      const value = overrideValue(compiled?.flag, forced);
-      if (value !== undefined) return value;
+      const outcome = overrideOutcome(compiled, forced);
+      if (outcome !== undefined) return outcome;
     }
   }
-  if (compiled === undefined) return off;
   const { flag } = compiled;
-  if (!flag.enabled) return off;
-  if (context.isAdmin && flag.admin !== undefined) return flag.admin;
+  if (!flag.enabled) return compiled.offOutcome;
+  if (context.isAdmin && compiled.adminOutcome !== undefined) return compiled.adminOutcome;
   const id = flag.bucket === 'user' ? context.userId : context.visitorId;
   const listed =
-    (context.userId !== undefined && compiled.users.has(context.userId)) ||
-    (flag.groups.length > 0 && context.groups.some((group) => flag.groups.includes(group)));
-  if (listed) return pickVariant(compiled, hashId(compiled.seed, id ?? context.visitorId));
-  if (id === undefined) return off;
-  if (compiled.everyone) return flag.variants[0]!.name;
+    (compiled.users.size > 0 && context.userId !== undefined && compiled.users.has(context.userId)) ||
+    (flag.groups.length > 0 && inGroups(flag.groups, context.groups));
+  if (listed) return compiled.outcomes[pickVariant(compiled, hashId(compiled.seed, id ?? context.visitorId))]!;
+  if (id === undefined) return compiled.offOutcome;
+  if (compiled.everyone) return compiled.outcomes[0]!;
+  if (compiled.rolloutBelow === 0) return compiled.offOutcome;
   const hash = hashId(compiled.seed, id);
-  if (hash % buckets >= compiled.rolloutBelow) return off;
-  return pickVariant(compiled, hash);
+  if (hash % buckets >= compiled.rolloutBelow) return compiled.offOutcome;
+  return compiled.outcomes[pickVariant(compiled, hash)]!;
 }
 
 /** What `?features=name[:variant]` may force: "off", a variant of the flag, or "on" for its first. */
-function overrideValue(flag: Flag | undefined, asked: string): string | undefined {
-  if (asked === off) return off;
-  if (flag === undefined) return undefined;
-  if (asked === on || asked === '') return flag.variants[0]?.name;
-  return flag.variants.some((variant) => variant.name === asked) ? asked : undefined;
+function overrideOutcome(compiled: Compiled, asked: string): Outcome | undefined {
+  if (asked === off) return compiled.offOutcome;
+  if (asked === on || asked === '') return compiled.outcomes[0];
+  return compiled.outcomes.find((outcome) => outcome.variant === asked);
 }
 
-function pickVariant(compiled: Compiled, hash: number): string {
-  const { variants } = compiled.flag;
-  if (variants.length === 1) return variants[0]!.name;
+function inGroups(flagGroups: readonly string[], groups: readonly string[]): boolean {
+  for (const group of groups) if (flagGroups.includes(group)) return true;
+  return false;
+}
+
+/** The index of the variant `hash` falls in. */
+function pickVariant(compiled: Compiled, hash: number): number {
+  const bounds = compiled.variantBelow;
+  if (bounds.length === 1) return 0;
   // A second, independent bucket: growing `percent` does not move anyone between variants.
   const bucket = mix(hash ^ 0x9e3779b9) % buckets;
-  const bounds = compiled.variantBelow;
-  for (let i = 0; i < bounds.length; i++) if (bucket < bounds[i]!) return variants[i]!.name;
-  return variants[variants.length - 1]!.name;
+  for (let i = 0; i < bounds.length; i++) if (bucket < bounds[i]!) return i;
+  return bounds.length - 1;
 }
 
 /** FNV-1a over the characters of `text`, continuing from `state`. */
@@ -236,7 +269,7 @@ function read(text: string): { flags: Flags; problems: Problem[] } {
     }
     firstLine.set(name, line);
     const flag = readFlag(name, pair.value as Node | null, line, at, report);
-    if (flag) flags.set(name, compile(flag));
+    if (flag) flags.set(name, compile(flag, flags.size));
   }
   return { flags: problems.length === 0 ? flags : noFlags, problems };
 }
@@ -379,11 +412,17 @@ function keyText(pair: Pair<unknown, unknown>): string {
   return isScalar(key) ? String(key.value) : String(key);
 }
 
-function compile(flag: Flag): Compiled {
+function compile(flag: Flag, index: number): Compiled {
   let upTo = 0;
   const variantBelow = flag.variants.map((variant) => (upTo += Math.round(variant.weight * 100)));
+  const outcomes = flag.variants.map((variant) => outcomeOf(flag.name, variant.name));
+  const offOutcome = outcomeOf(flag.name, off);
   return {
     flag,
+    index,
+    outcomes,
+    offOutcome,
+    adminOutcome: flag.admin === undefined ? undefined : flag.admin === off ? offOutcome : outcomes.find((each) => each.variant === flag.admin),
     seed: fnv(0x811c9dc5, `${flag.name}:`),
     rolloutBelow: Math.round(flag.percent * 100),
     variantBelow,

@@ -2,7 +2,7 @@
 // so metrics cannot slow down or break a request, and a missing statsd is fine.
 import { createSocket } from 'node:dgram';
 import type { HostPort } from './config.ts';
-import { formatPacket, type Metric } from './statsd-line.ts';
+import { packetFormatter, type Metric } from './statsd-line.ts';
 
 export interface Statsd {
   send(metrics: readonly Metric[]): void;
@@ -18,10 +18,11 @@ export function createStatsd(target: HostPort, prefix: string): Statsd {
   socket.on('error', () => {});
   socket.unref();
   let closed = false;
+  const formatPacket = packetFormatter(prefix);
 
   const send = (metrics: readonly Metric[]): void => {
     if (closed) return;
-    const packet = formatPacket(prefix, metrics);
+    const packet = formatPacket(metrics);
     if (packet === '') return;
     try {
       socket.send(packet, target.port, target.host, () => {});

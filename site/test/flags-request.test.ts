@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseFlags, type Flags } from '../flags.ts';
+import { evaluate, parseFlags, type Flags } from '../flags.ts';
 import { parseFeatures, readFlagSettings, requestFlags } from '../flag-request.ts';
 import { renderHomePage } from '../home-page.ts';
+import { formatPacket } from '../statsd-line.ts';
 
 function flagsOf(text: string): Flags {
   const result = parseFlags(text);
@@ -68,6 +69,38 @@ test('staff: the staff cookie must match STAFF_TOKEN; without a token nobody is 
 test('the user cookie is the user id when it looks like one', () => {
   assert.equal(requestFlags(flags, { cookie: 'user=ada' }, '', prod).context.userId, 'ada');
   assert.equal(requestFlags(flags, { cookie: 'user=a b;' }, '', prod).context.userId, undefined);
+});
+
+test('cookies: names and values trimmed, the last of a name wins, others and nameless parts skipped', () => {
+  const id = 'CCCCCCCCCCCCCCCCCCCCCC';
+  const read = (cookie: string) => requestFlags(flags, { cookie }, '', prod).context;
+  assert.equal(read(`visitors=x; \tvisitor = ${id} ;user=ada`).visitorId, id);
+  assert.equal(read(`visitor=AAAAAAAAAAAAAAAAAAAAAA; visitor=${id}`).visitorId, id);
+  assert.equal(read(`=ada; user=bob; theme=dark=blue`).userId, 'bob');
+  assert.equal(read(`user; visitor=${id}`).userId, undefined);
+  assert.equal(read(`\u00a0user\u00a0=ada`).userId, 'ada', 'as String.prototype.trim would');
+});
+
+test('a reader answers as evaluate() does, and reads nothing until a flag is asked', () => {
+  const many = flagsOf(`flags:\n${Array.from({ length: 12 }, (_, i) => `  f${i}: { percent: ${i * 9}, variants: { x: 30, y: 70 }, users: ["7"] }`).join('\n')}\n`);
+  for (const cookie of ['visitor=DDDDDDDDDDDDDDDDDDDDDD', 'visitor=EEEEEEEEEEEEEEEEEEEEEE; user=7', '']) {
+    const request = requestFlags(many, { cookie }, '', prod);
+    for (const name of [...many.keys()].reverse()) assert.equal(request.variant(name), evaluate(many, name, request.context));
+  }
+  const untouched = requestFlags(many, {}, '', prod);
+  assert.equal(untouched.cookie(), undefined);
+  assert.deepEqual(untouched.exposures(), []);
+});
+
+test('exposures are shared, frozen counters that format as the packet carries them', () => {
+  const first = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  const second = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  first.variant('a');
+  second.variant('a');
+  assert.equal(first.exposures()[0], second.exposures()[0], 'made once per flags load');
+  assert.ok(Object.isFrozen(first.exposures()[0]));
+  first.variant('missing');
+  assert.equal(formatPacket('shop', [{ name: 'requests', value: 1, type: 'c' }, ...first.exposures()]), 'shop.requests:1|c\nshop.flags.a.on:1|c\nshop.flags.missing.off:1|c');
 });
 
 test('the tier: DEVENV_TIER, else prod', () => {
