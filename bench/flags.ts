@@ -22,7 +22,7 @@ import { evaluate, noFlags, parseFlags, type FlagContext, type Flags } from '../
 import { readFlagSettings, requestFlags } from '../site/flag-request.ts';
 import type { ItemRow } from '../site/home-page.ts';
 import { createStatsd } from '../site/statsd.ts';
-import { packetFormatter, type Metric } from '../site/statsd-line.ts';
+import { packetFormatter } from '../site/statsd-line.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -120,20 +120,11 @@ async function serve(which: 'none' | 'twenty'): Promise<void> {
   const flagSettings = readFlagSettings({});
   // The home page asks for its two flags through the app's reader. A page using
   // 20 would ask the other 18 on that same reader; the app does not hand it out,
-  // so they are asked here on a second one, and their exposure counters join the
-  // app's packet for the request (one datagram, as a real page would send). The
-  // second reader (cookies read again) makes this a slight overestimate.
+  // so they are asked here on a second one, and their exposures are tallied as
+  // the app tallies its own. The second reader (cookies read again) makes this a
+  // slight overestimate.
   const extraNames = [...flags.keys()].filter((name) => name !== 'sale_banner' && name !== 'new_banner');
-  let closing: Metric[] = [];
-  const appStatsd: typeof statsd = {
-    ...statsd,
-    send: (metrics) => {
-      // The app's own array for this request, as it pushes its exposures into it.
-      (metrics as Metric[]).push(...closing);
-      closing = [];
-      statsd.send(metrics);
-    },
-  };
+  const appStatsd = statsd;
   const app = createApp({ shopName: 'bench shop', teamDir: '/nonexistent', servedBy: 'bench', pool, cache, statsd: appStatsd, flags: () => flags, flagsDigest: () => '', flagSettings });
   let sink = 0;
   const handler =
@@ -142,10 +133,7 @@ async function serve(which: 'none' | 'twenty'): Promise<void> {
       : (request: IncomingMessage, response: ServerResponse) => {
           const asked = requestFlags(flags, request.headers, '', flagSettings);
           for (const name of extraNames) sink += asked.variant(name).length;
-          // Registered before the app's own 'close' listener, so it runs just before that one sends the packet.
-          response.on('close', () => {
-            closing = asked.exposures();
-          });
+          response.on('close', () => statsd.tally(asked.exposures()));
           app(request, response);
         };
   process.on('SIGTERM', () => process.exit(sink > 0 ? 0 : 1));

@@ -49,8 +49,8 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
         { name: 'latency', value: ms, type: 'ms' as const },
       ];
       if (failed || status >= 500) metrics.push({ name: 'errors', value: 1, type: 'c' });
-      metrics.push(...flags.exposures());
       context.statsd.send(metrics);
+      context.statsd.tally(flags.exposures());
       console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`);
     });
 
