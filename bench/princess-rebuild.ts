@@ -1,7 +1,7 @@
 // Princess rebuild against the raw baseline, on the same data in the same run:
 // `pg_dump -Fc | pg_restore` of prod into princess's server without scrubbing,
 // then `devenv princess rebuild`. Throughput (MB/s of COPY text, rows/s) and the
-// rebuild's peak memory, for each size.
+// rebuild's peak memory and where its time went, for each size.
 //
 //   bin/node bench/princess-rebuild.ts [--members 100000,1000000]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const rebuildStarted = performance.now();
       const rebuild = devenv('princess', 'rebuild', '--json');
       const memory = watchPeakMemory(rebuild.pid!);
-      const summary = JSON.parse((await rebuild).stdout) as { rows: number; megabytes: number; seconds: number; leaks: { hits: number } };
+      const summary = JSON.parse((await rebuild).stdout) as { rows: number; megabytes: number; seconds: number; leaks: { hits: number }; phases: Record<string, number> };
       const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
       const peakMiB = memory.stop();
       const result = {
@@ -74,14 +74,15 @@ async function main(): Promise<void> {
         megabytes: summary.megabytes,
         generateSeconds,
         raw: { seconds: rawSeconds, megabytesPerSecond: summary.megabytes / rawSeconds, rowsPerSecond: summary.rows / rawSeconds },
-        rebuild: { seconds: rebuildSeconds, megabytesPerSecond: summary.megabytes / rebuildSeconds, rowsPerSecond: summary.rows / rebuildSeconds, peakMiB, leakHits: summary.leaks.hits },
+        rebuild: { seconds: rebuildSeconds, megabytesPerSecond: summary.megabytes / rebuildSeconds, rowsPerSecond: summary.rows / rebuildSeconds, peakMiB, leakHits: summary.leaks.hits, phases: summary.phases },
         throughputRatio: rawSeconds / rebuildSeconds,
       };
       results.push(result);
       console.error(
         `${members} members, ${summary.rows} rows, ${summary.megabytes.toFixed(0)} MB: raw ${rawSeconds.toFixed(1)} s (${result.raw.megabytesPerSecond.toFixed(1)} MB/s), ` +
           `scrubbed rebuild ${rebuildSeconds.toFixed(1)} s (${result.rebuild.megabytesPerSecond.toFixed(1)} MB/s, ${Math.round(result.rebuild.rowsPerSecond)} rows/s), ` +
-          `ratio ${result.throughputRatio.toFixed(2)}x (goal >= 0.7x), peak ${peakMiB.toFixed(0)} MiB`,
+          `ratio ${result.throughputRatio.toFixed(2)}x (goal >= 0.7x), peak ${peakMiB.toFixed(0)} MiB; ` +
+          Object.entries(summary.phases).map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)} s`).join(', '),
       );
     }
     console.log(JSON.stringify({ at: new Date().toISOString(), results }, null, 2));

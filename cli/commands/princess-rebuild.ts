@@ -60,6 +60,8 @@ export interface RebuildResult {
   megabytesPerSecond: number;
   migrations: string;
   leaks: LeakReport;
+  /** Wall seconds of each step (constraints and the leak scan run side by side). */
+  phases: Record<string, number>;
 }
 
 /** The key as bytes: hex when it looks like hex, else the text itself. */
@@ -191,7 +193,15 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const admin = await connect('princess', 'postgres');
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
-  const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport };
+  const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
+  const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
+    const stepStarted = performance.now();
+    try {
+      return await step();
+    } finally {
+      result.phases[phase] = (performance.now() - stepStarted) / 1000;
+    }
+  };
   let switched = false;
   try {
     await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -207,12 +217,12 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
       [
         {
           title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
-          task: async () => {
+          task: () => timed('schema', async () => {
             await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`);
             await admin.query(`CREATE DATABASE ${nextDatabase}`);
             await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'pre-data');
             next = await connect('princess', nextDatabase);
-          },
+          }),
         },
         {
           title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
@@ -220,6 +230,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns] };
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
+            const copyStarted = performance.now();
+            copy.finished.then(() => (result.phases.copy = (performance.now() - copyStarted) / 1000), () => {});
             return task.newListr(
               tables.map((table) => ({
                 title: `Copying ${table} through the scrubber`,
@@ -251,7 +263,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Constraints and indexes (every foreign key and unique constraint checked)',
                   task: async () => {
                     await copy!.finished;
-                    await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data');
+                    await timed('constraints', () => copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data'));
                     await resetSequences(next!);
                   },
                 },
@@ -261,7 +273,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                     await copy!.finished;
                     const scanner = await connect('princess', nextDatabase);
                     try {
-                      result.leaks = await scanForLeaks(prod, scanner, personal, primaryKeys(schema));
+                      result.leaks = await timed('leakScan', () => scanForLeaks(prod, scanner, personal, primaryKeys(schema)));
                     } finally {
                       await scanner.end();
                     }
@@ -276,17 +288,17 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
               { concurrent: true, exitOnError: true },
             ),
         },
-        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await rehearseMigrations(princess); } },
+        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await timed('migrations', () => rehearseMigrations(princess)); } },
         { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
         {
           title: 'Princess switches to the new database',
-          task: async () => {
+          task: () => timed('switch', async () => {
             await next!.end();
             next = undefined;
             await switchOver(admin);
             switched = true;
             await smokeTest(princess);
-          },
+          }),
         },
       ],
       context,
