@@ -98,21 +98,46 @@ export interface Applied {
  * unchanged without the engine.
  */
 export async function applyStack(stackName: string, user: string, options: OpenOptions, task: { output: string }, notice: (line: string) => void = () => {}): Promise<Applied> {
-  const { stack, rendered, portBase } = await openEnvironment(stackName, user, options, notice);
-  const result = await upWaitingForLock(stack, task);
-  await recordConverged(
-    devenvHome(),
-    stackName,
-    {
-      fingerprint: await fingerprint(rendered, projectRoot),
-      portBase,
-      network: rendered.network,
-      volumes: rendered.volumes.map((v) => v.name),
-      images: rendered.images.map((i) => i.ref),
-    },
-    dockerClient(),
-  );
-  return { changes: changeCount(result.summary.resourceChanges), urls: urlsOf(rendered), rendered };
+  return (await applySteps(stackName, user, [options.sources], options, task, () => {}, notice)).at(-1)!;
+}
+
+/**
+ * Several updates of one stack in a row, each rendered from its own sources (the
+ * steps of a roll), on one opened stack: each step is an update of its own,
+ * done before the next starts, recorded like any up.
+ */
+export async function applySteps(
+  stackName: string,
+  user: string,
+  steps: (StackSources | undefined)[],
+  options: OpenOptions,
+  task: { output: string },
+  stepDone: (index: number) => void,
+  notice: (line: string) => void = () => {},
+): Promise<Applied[]> {
+  const opened = await openEnvironment(stackName, user, { ...options, ...(steps[0] && { sources: steps[0] }) }, notice);
+  const applied: Applied[] = [];
+  for (const [index, sources] of steps.entries()) {
+    const rendered =
+      index === 0 ? opened.rendered : withEnvOverrides(await renderStack(stackName, projectRoot, opened.portBase, sources ?? (await recordedSources(stackName))), options.envOverrides ?? {});
+    opened.stack.workspace.program = program(rendered, { logDir: paths.logs() });
+    const result = await upWaitingForLock(opened.stack, task);
+    await recordConverged(
+      devenvHome(),
+      stackName,
+      {
+        fingerprint: await fingerprint(rendered, projectRoot),
+        portBase: opened.portBase,
+        network: rendered.network,
+        volumes: rendered.volumes.map((v) => v.name),
+        images: rendered.images.map((i) => i.ref),
+      },
+      dockerClient(),
+    );
+    applied.push({ changes: changeCount(result.summary.resourceChanges), urls: urlsOf(rendered), rendered });
+    stepDone(index);
+  }
+  return applied;
 }
 
 const lockWaitMs = 5 * 60_000;

@@ -164,10 +164,11 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
         if (stage === 'princess') {
           await apply(task, {});
         } else {
-          for (let replicas = 1; replicas <= state.replicas; replicas++) {
-            await apply(task, { rolling: { running: state.running, replicasOnNew: replicas } });
-            say(`web replica ${replicas} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`);
-          }
+          const { applySteps } = await import('../environment.ts');
+          const steps = Array.from({ length: state.replicas }, (_, i) => sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }));
+          await applySteps(stage, shipment.user, steps, {}, task, (index) =>
+            say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
+          );
         }
         state.rolledAt = Date.now();
         await work.markLive();
