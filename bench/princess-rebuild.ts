@@ -59,7 +59,9 @@ async function main(): Promise<void> {
       await execa('bash', ['-o', 'pipefail', '-c',
         'docker exec -e PGPASSWORD=shop prod-db pg_dump -h 127.0.0.1 -U shop -Fc shop | docker exec -i -e PGPASSWORD=shop princess-db pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw']);
       const rawSeconds = (performance.now() - rawStarted) / 1000;
-      await sql('princess', 'postgres', 'DROP DATABASE shop_raw WITH (FORCE)');
+      // Without FORCE: autovacuum may be analysing the restored tables, and only plain
+      // DROP DATABASE stops it (FORCE refuses to signal a superuser's process).
+      await sql('princess', 'postgres', 'DROP DATABASE shop_raw');
 
       console.error(`${members} members: devenv princess rebuild`);
       const rebuildStarted = performance.now();

@@ -26,6 +26,8 @@ async function start(): Promise<void> {
 }
 
 const started = start();
+// A failed connection is reported with the first part that needs it.
+started.catch(() => {});
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stop') {
     void Promise.allSettled([prod.end(), next.end()]).then(() => port.close());
