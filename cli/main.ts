@@ -357,8 +357,9 @@ program
     .description('every deploy: when, where, who, what, how long, the result')
     .option('--limit <n>', 'how many, newest first', (v) => Number(v), 20)
     .option('--json', 'print the deploys as JSON')
-    .action((opts: { limit: number; json?: boolean }) =>
-      emit(opts.json, async () => {
+    // `deploy` has a --json of its own, which commander gives the parent: read both.
+    .action((opts: { limit: number; json?: boolean }, command: Command) =>
+      emit(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json, async () => {
         const { deployHistory, historyText } = await import('./commands/deploy.ts');
         if (!(Number.isInteger(opts.limit) && opts.limit >= 1 && opts.limit <= 500)) throw new UserError(`--limit must be 1 to 500, got ${opts.limit}`);
         const deploys = await deployHistory(opts.limit);
