@@ -12,6 +12,7 @@ import { imageInputs } from '../../stacks/program.ts';
 import type { RenderedStack } from '../../stacks/render.ts';
 import type { SmokeCheck } from '../../site/smoke.ts';
 import { paths } from '../paths.ts';
+import { demuxFrames } from '../log-lines.ts';
 
 export type Say = (line: string) => void;
 
@@ -31,8 +32,8 @@ function webSpec(rendered: RenderedStack) {
 }
 
 async function collectLogs(container: Docker.Container): Promise<string> {
-  const buffer = (await container.logs({ stdout: true, stderr: true })) as Buffer;
-  return buffer.toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
+  const { stdout, stderr } = demuxFrames((await container.logs({ stdout: true, stderr: true })) as Buffer);
+  return `${stdout}${stderr}`.trim();
 }
 
 /**
@@ -123,8 +124,10 @@ async function execIn(container: Docker.Container, cmd: string[]): Promise<{ cod
     stream.on('close', resolve);
     stream.on('error', () => resolve());
   });
-  const output = Buffer.concat(chunks).toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
-  return { code: (await exec.inspect()).ExitCode ?? 1, output };
+  // stdout only: the answer; stderr would be a warning mixed into it.
+  const { stdout, stderr } = demuxFrames(Buffer.concat(chunks));
+  const code = (await exec.inspect()).ExitCode ?? 1;
+  return { code, output: (code === 0 ? stdout : `${stdout}${stderr}`).trim() };
 }
 
 /** The flags file a stack's replicas share now. */

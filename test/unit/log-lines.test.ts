@@ -1,7 +1,7 @@
 // devenv logs: Docker's log frames into lines, Supergrep's filter, merging.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameSplitter, keepLine, mergeByTime, type LogLine } from '../../cli/log-lines.ts';
+import { demuxFrames, FrameSplitter, keepLine, mergeByTime, type LogLine } from '../../cli/log-lines.ts';
 
 function frame(stream: 1 | 2, text: string): Buffer {
   const body = Buffer.from(text);
@@ -45,5 +45,20 @@ describe('line filter', () => {
     const a = [{ time: '2026-01-01T00:00:01Z', container: 'a', stream: 'stdout' as const, text: '1' }, { time: '2026-01-01T00:00:03Z', container: 'a', stream: 'stdout' as const, text: '3' }];
     const b = [{ time: '2026-01-01T00:00:02Z', container: 'b', stream: 'stdout' as const, text: '2' }];
     assert.deepEqual(mergeByTime([a, b]).map((l) => l.text), ['1', '2', '3']);
+  });
+});
+
+describe('demuxFrames', () => {
+  it('splits a whole multiplexed buffer by stream, whatever bytes the lengths are', () => {
+    const frame = (stream: number, text: string) => {
+      const payload = Buffer.from(text);
+      const header = Buffer.alloc(8);
+      header[0] = stream;
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    // 65 bytes: the length's last byte is "A", which a filter of control characters would keep.
+    const digest = `${'ab'.repeat(32)}\n`;
+    assert.deepEqual(demuxFrames(Buffer.concat([frame(1, digest), frame(2, 'warning\n'), frame(1, 'more')])), { stdout: `${digest}more`, stderr: 'warning\n' });
   });
 });
