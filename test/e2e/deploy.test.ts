@@ -3,7 +3,7 @@
 // dropped, a failing smoke test rolled back before prod, a config deploy that
 // restarts nothing, two deploys at once, a deploy killed part-way, and the
 // two-button page in headless Chromium.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,6 +64,10 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       const up = await devenv([stack, 'up']);
       assert.equal(up.exitCode, 0, up.all);
     }
+  });
+  // A failed test must not leave its riders at the head of the queue for the next one.
+  beforeEach(async () => {
+    for (const user of ['ada', 'bob']) await devenv(['queue', 'leave', '--user', user]);
   });
   after(async () => {
     for (const stack of ['ops', 'prod', 'princess']) await devenv([stack, 'down', '--purge-data']).catch(() => {});
@@ -130,17 +134,19 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       );
       await writeFile(smoke, text);
     });
-    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
-    const failed = await devenv(['deploy', '--user', 'ada', '--watch', '0']);
-    assert.equal(failed.exitCode, 1);
-    assert.match(failed.stderr, /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/);
-    assert.deepEqual(await markers(princessSite), ['e2e-1']);
-    assert.deepEqual(await markers(prodSite), ['e2e-1']);
-    const deploys = await history();
-    assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['princess', 'rolled-back', commit]);
-    assert.ok(!deploys.some((d) => d.stage === 'prod' && d.commit === commit), 'prod was never touched');
-    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0);
-    await git('reset', '--quiet', '--hard', 'HEAD~1');
+    try {
+      assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+      const failed = await devenv(['deploy', '--user', 'ada', '--watch', '0']);
+      assert.equal(failed.exitCode, 1);
+      assert.match(failed.stderr, /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/);
+      assert.deepEqual(await markers(princessSite), ['e2e-1']);
+      assert.deepEqual(await markers(prodSite), ['e2e-1']);
+      const deploys = await history();
+      assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['princess', 'rolled-back', commit]);
+      assert.ok(!deploys.some((d) => d.stage === 'prod' && d.commit === commit), 'prod was never touched');
+    } finally {
+      await git('reset', '--quiet', '--hard', 'HEAD~1');
+    }
   });
 
   it('a config deploy flips a flag in prod without restarting a container; a malformed flags file never ships', async () => {
@@ -151,13 +157,17 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
 
     await writeFile(flagsFile, original.replace(/percent: 0\b/, 'percent: 150'));
     await git('commit', '-qam', 'new_banner to 150%');
-    assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
-    const deploysBefore = (await history()).length;
-    const malformed = await devenv(['deploy', '--config', '--user', 'ada']);
-    assert.equal(malformed.exitCode, 1);
-    assert.match(malformed.stderr, /site\/flags\.yaml at \w+ line \d+: .*150/);
-    assert.equal((await history()).length, deploysBefore, 'refused before princess');
-    await git('reset', '--quiet', '--hard', 'HEAD~1');
+    try {
+      assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
+      const deploysBefore = (await history()).length;
+      const malformed = await devenv(['deploy', '--config', '--user', 'ada']);
+      assert.equal(malformed.exitCode, 1);
+      assert.match(malformed.stderr, /site\/flags\.yaml at \w+ line \d+: .*150/);
+      assert.equal((await history()).length, deploysBefore, 'refused before princess');
+    } finally {
+      await git('reset', '--quiet', '--hard', 'HEAD~1');
+      await devenv(['queue', 'leave', '--user', 'ada']);
+    }
 
     await writeFile(flagsFile, original.replace(/percent: 0\b/, 'percent: 100'));
     await git('commit', '-qam', 'new_banner for everyone');
@@ -295,8 +305,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['prod', 'rolled-back', commit]);
     } finally {
       await load.stop();
+      await git('reset', '--quiet', '--hard', 'HEAD~1');
     }
-    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0);
-    await git('reset', '--quiet', '--hard', 'HEAD~1');
   });
 });
