@@ -31,8 +31,8 @@ export interface Target {
 }
 
 // Counters are drawn as per-second rates: a rate keeps its unit when whisper
-// rolls 2 s points up into 1 min points (counts are summed there, so a count's
-// height would jump 30-fold at the 6 h boundary) and when a wide time range is
+// rolls 1 s points up into 1 min points (counts are summed there, so a count's
+// height would jump 60-fold at the 6 h boundary) and when a wide time range is
 // squeezed into the graph's pixels.
 const counter = (name: string) => `stats.counters.${sitePrefix}.${name}.rate`;
 const timer = (stat: string) => `stats.timers.${sitePrefix}.latency.${stat}`;

@@ -185,7 +185,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
             title: `Watch prod for ${shipment.watchSeconds} s`,
             task: async (_: unknown, task: { output: string }) => {
               const graphite = state.urls['graphite.http']!;
-              // Graphite has a point every 2 s, written a moment after statsd flushes.
+              // Graphite has a point every second, written a moment after statsd flushes.
               const until = state.rolledAt + shipment.watchSeconds * 1000;
               while (Date.now() < until + 4000) {
                 task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 export interface WindowStats {
   requests: number;
   errors: number;
-  /** the 99th percentile of request latency, the worst 2 s bucket of the window */
+  /** the 99th percentile of request latency, the worst 1 s point of the window */
   p99Ms: number | null;
 }
 

@@ -1,13 +1,15 @@
 // statsd for the stack: counters, timers and gauges in over UDP 8125, sent to
-// Graphite's plaintext port every 2 s (which matches graphite's finest
-// retention, 2s). With legacyNamespace false the names are
+// Graphite's plaintext port every second, Graphite's finest retention. (Flushing
+// every 2 s into 2 s slots lost data: statsd stamps a flush with its time rounded
+// to the second, so two flushes 2 s apart could land in one slot, the second
+// overwriting the first.) With legacyNamespace false the names are
 // stats.counters.<name>.count / .rate, stats.timers.<name>.*, stats.gauges.<name>.
 {
   port: 8125,
   address: "0.0.0.0",
   mgmt_port: 8126,
   mgmt_address: "0.0.0.0",
-  flushInterval: 2000,
+  flushInterval: 1000,
   percentThreshold: [90, 99],
 
   backends: ["./backends/graphite"],

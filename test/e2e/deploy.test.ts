@@ -270,7 +270,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       };
       let counted = await exposures();
       for (let wait = 0; counted.off + counted.on < 300 && wait < 30; wait++) {
-        await new Promise((resolve) => setTimeout(resolve, 1000)); // statsd flushes every 2 s
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // statsd flushes every second
         counted = await exposures();
       }
       assert.ok(counted.off + counted.on >= 300, `Graphite counted ${counted.off + counted.on} of 300 exposures`);

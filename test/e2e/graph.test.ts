@@ -57,7 +57,7 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     const report = await load.stop();
     assert.ok(report.sent >= 50 && report.failed === 0, `${report.sent} sent, ${report.failures.join('; ')}`);
 
-    // statsd flushes every 2 s; the event is stamped to the microsecond, so a
+    // statsd flushes every second; the event is stamped to the microsecond, so a
     // render must end in a later second to include it.
     const json = renderUrl(graphite, { targets: expandMetric('requests').map((t) => t.target), from: '-10min', format: 'json' });
     const deadline = Date.now() + 60_000;
