@@ -233,7 +233,8 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
           say('installing the site dependencies (npm ci)');
           await execa('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: site, env });
         }
-        const run = await execa(process.execPath, ['--test', 'test/'], { cwd: site, env, reject: false, all: true });
+        // The site's own test command (package.json's "test"): node expands the glob.
+        const run = await execa(process.execPath, ['--test', 'test/**/*.test.ts'], { cwd: site, env, reject: false, all: true });
         const summary = /ℹ pass (\d+)[\s\S]*ℹ fail (\d+)/.exec(run.all ?? '');
         if (run.exitCode !== 0) throw new Error(`the site's tests failed (${summary?.[2] ?? '?'} failing):\n${(run.all ?? '').split('\n').filter((l) => /✖|not ok/.test(l)).slice(0, 5).join('\n')}`);
         return `${summary?.[1] ?? 'all'} tests pass`;
