@@ -67,15 +67,3 @@ export function keepLine(filter: LineFilter, line: LogLine): boolean {
 export function mergeByTime(groups: LogLine[][]): LogLine[] {
   return groups.flat().sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
-
-/** A whole multiplexed stream (an exec's or a finished container's output), split by stream. */
-export function demuxFrames(buffer: Buffer): { stdout: string; stderr: string } {
-  const parts: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
-  let at = 0;
-  while (at + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(at + 4);
-    parts[buffer[at] === 2 ? 'stderr' : 'stdout'].push(buffer.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return { stdout: Buffer.concat(parts.stdout).toString('utf8'), stderr: Buffer.concat(parts.stderr).toString('utf8') };
-}

@@ -47,3 +47,36 @@ export async function removeIfPresent(remove: () => Promise<unknown>): Promise<v
     if (!isNotFound(error)) throw error;
   }
 }
+
+/** A whole multiplexed stream (an exec's or a container's output: 8-byte frame headers), split by stream. */
+export function demuxFrames(buffer: Buffer): { stdout: string; stderr: string } {
+  const parts: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
+  let at = 0;
+  while (at + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(at + 4);
+    parts[buffer[at] === 2 ? 'stderr' : 'stdout'].push(buffer.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return { stdout: Buffer.concat(parts.stdout).toString('utf8'), stderr: Buffer.concat(parts.stderr).toString('utf8') };
+}
+
+/** Runs a command in a running container to its end: exit code and output, by stream. */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+  return { code: (await exec.inspect()).ExitCode ?? 1, ...demuxFrames(Buffer.concat(chunks)) };
+}
+
+/** A container's log (the last `tail` lines, or all), both streams, as text. */
+export async function containerLogs(container: Docker.Container, tail?: number): Promise<string> {
+  const buffer = (await container.logs({ stdout: true, stderr: true, ...(tail !== undefined && { tail }) })) as Buffer;
+  const { stdout, stderr } = demuxFrames(buffer);
+  return `${stdout}${stderr}`.trim();
+}

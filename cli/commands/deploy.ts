@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refusal, type DeployAsk, type Stage, type Train } from '../../ops/queue.ts';
 import type { DeployRecord, DeployState } from '../../ops/store.ts';
-import { renderStack, urlsOf, type StackSources } from '../../stacks/render.ts';
+import { renderStack, urlsOf, type RenderedStack, type StackSources } from '../../stacks/render.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { lintFlags } from '../../site/flags.ts';
 import { UserError } from '../errors.ts';
@@ -122,7 +122,7 @@ interface StageWork {
 /** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
 function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
   const base = fixedPortBase(stage);
-  const state = { root: '', running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0, startedAt: Date.now() };
+  const state = { root: '', rendered: undefined as RenderedStack | undefined, running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0, startedAt: Date.now() };
   const sources = (extra: Partial<StackSources> = {}): StackSources => ({ imageRoot: state.root, hostPaths: hostPaths(), ...extra });
   const apply = async (task: { output: string }, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../environment.ts');
@@ -146,6 +146,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
       task: async () => {
         const rendered = await renderStack(stage, projectRoot, base, sources());
         await buildImages(rendered, say);
+        state.rendered = rendered;
         state.urls = urlsOf(rendered);
         state.replicas = rendered.containers.filter((c) => c.role === 'web').length;
       },
@@ -153,7 +154,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
     {
       title: `Migrations on ${stage}`,
       task: async () => {
-        await runMigrations(await renderStack(stage, projectRoot, base, sources()), say);
+        await runMigrations(state.rendered!, say);
       },
     },
     {

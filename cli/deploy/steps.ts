@@ -5,14 +5,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
-import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
+import { containerLogs, dockerClient, execIn, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
 import { resourceName } from '../../stacks/naming.ts';
 import { ensureImage } from '../../stacks/providers/image.ts';
 import { imageInputs } from '../../stacks/program.ts';
 import type { RenderedStack } from '../../stacks/render.ts';
 import type { SmokeCheck } from '../../site/smoke.ts';
 import { paths } from '../paths.ts';
-import { demuxFrames } from '../log-lines.ts';
 
 export type Say = (line: string) => void;
 
@@ -29,11 +28,6 @@ function webSpec(rendered: RenderedStack) {
   const web = rendered.containers.find((c) => c.role === 'web');
   if (!web) throw new Error(`${rendered.stack} has no web role`);
   return web;
-}
-
-async function collectLogs(container: Docker.Container): Promise<string> {
-  const { stdout, stderr } = demuxFrames((await container.logs({ stdout: true, stderr: true })) as Buffer);
-  return `${stdout}${stderr}`.trim();
 }
 
 /**
@@ -58,7 +52,7 @@ export async function runMigrations(rendered: RenderedStack, say: Say): Promise<
   try {
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const output = await collectLogs(container);
+    const output = await containerLogs(container);
     if (output) say(output);
     if (StatusCode !== 0) throw new Error(`the migrations failed on ${rendered.stack} (exit ${StatusCode}): ${output.split('\n').at(-1) ?? ''}`);
   } finally {
@@ -114,26 +108,16 @@ async function webContainers(stack: string): Promise<Docker.Container[]> {
   return listed.map((c) => docker.getContainer(c.Id));
 }
 
-async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-  });
-  // stdout only: the answer; stderr would be a warning mixed into it.
-  const { stdout, stderr } = demuxFrames(Buffer.concat(chunks));
-  const code = (await exec.inspect()).ExitCode ?? 1;
+/** An exec's answer: stdout when it succeeded (stderr would be a warning mixed into it), both when not. */
+async function answerOf(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await execIn(container, cmd);
   return { code, output: (code === 0 ? stdout : `${stdout}${stderr}`).trim() };
 }
 
 /** The flags file a stack's replicas share now. */
 export async function currentFlags(stack: string): Promise<string> {
   const [web] = await webContainers(stack);
-  const { code, output } = await execIn(web!, ['base64', '-w0', flagsPath]);
+  const { code, output } = await answerOf(web!, ['base64', '-w0', flagsPath]);
   if (code !== 0) throw new Error(`cannot read ${flagsPath} in ${stack}: ${output}`);
   return Buffer.from(output, 'base64').toString('utf8');
 }
@@ -147,14 +131,14 @@ export async function shipFlags(stack: string, text: string, say: Say, timeoutMs
   if (Buffer.byteLength(text) > flagsLimitBytes) throw new Error(`the flags file is over ${flagsLimitBytes / 1024} KB`);
   const replicas = await webContainers(stack);
   const encoded = Buffer.from(text).toString('base64');
-  const write = await execIn(replicas[0]!, ['sh', '-c', `echo "$0" | base64 -d > ${flagsPath}.next && mv ${flagsPath}.next ${flagsPath}`, encoded]);
+  const write = await answerOf(replicas[0]!, ['sh', '-c', `echo "$0" | base64 -d > ${flagsPath}.next && mv ${flagsPath}.next ${flagsPath}`, encoded]);
   if (write.code !== 0) throw new Error(`cannot write the flags file in ${stack}: ${write.output}`);
   const digest = flagsDigest(text);
   const deadline = Date.now() + timeoutMs;
   for (const replica of replicas) {
     const name = (await replica.inspect()).Name.replace(/^\//, '');
     for (;;) {
-      const asked = await execIn(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
+      const asked = await answerOf(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
       if (asked.output === digest) break;
       if (Date.now() > deadline) throw new Error(`${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${asked.output.slice(0, 12) || 'nothing'})`);
       await new Promise((resolve) => setTimeout(resolve, 250));

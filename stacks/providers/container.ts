@@ -3,7 +3,7 @@
 // @pulumi/docker's Container where they mean the same.
 import * as pulumi from '@pulumi/pulumi';
 import type Docker from 'dockerode';
-import { dockerClient, inspectIfPresent, labelKeys, removeIfPresent } from '../docker-client.ts';
+import { containerLogs, dockerClient, execIn, inspectIfPresent, labelKeys, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface PortInput {
@@ -106,24 +106,14 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
 }
 
 async function lastLogLines(container: Docker.Container, lines = 15): Promise<string> {
-  const buffer = (await container.logs({ stdout: true, stderr: true, tail: lines }).catch(() => Buffer.from(''))) as Buffer;
-  // Multiplexed frames carry an 8-byte header; keep the printable text.
-  return buffer.toString('utf8').replace(/[\x00-\x08\x0e-\x1f]/g, '').trim();
+  return containerLogs(container, lines).catch(() => '');
 }
 
 /** Runs the health test in the container until it passes: seconds, not Docker's intervals. */
 async function passesHealthTest(container: Docker.Container, tests: string[]): Promise<boolean> {
   const [kind, ...rest] = tests;
   const cmd = kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : rest;
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-    stream.resume();
-  });
-  return (await exec.inspect()).ExitCode === 0;
+  return (await execIn(container, cmd)).code === 0;
 }
 
 async function waitReady(container: Docker.Container, inputs: ContainerInputs): Promise<void> {
