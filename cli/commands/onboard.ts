@@ -121,8 +121,8 @@ async function prepare(options: OnboardOptions): Promise<{ progress: Progress; p
     throw new UserError(`${user} is already onboarding as "${saved.name}"`, `run devenv onboard --name "${saved.name}" to finish, or remove ${progressFile(user)} to start over`);
   }
   const photo = photoPath === undefined ? Buffer.alloc(0) : (await processPhoto(photoPath)).bytes;
+  const team = await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8').catch(() => '');
   if (!saved?.done.change) {
-    const team = await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8').catch(() => '');
     if (hasMember(team, name)) throw new UserError(`"${name}" is already on the team page`, 'pick the name you go by, or ask who added it');
     const dirty = await uncommittedFiles(repo);
     if (dirty.length > 0) throw new UserError(`your working copy has uncommitted changes (${dirty.slice(0, 3).join(', ')})`, 'commit or stash them first: onboarding makes its own commit');
@@ -131,7 +131,7 @@ async function prepare(options: OnboardOptions): Promise<{ progress: Progress; p
     user,
     name,
     role: options.role ?? 'New engineer',
-    photoFile: photoFileName(name, teamPhotoFiles(await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8').catch(() => ''))),
+    photoFile: photoFileName(name, teamPhotoFiles(team)),
     photoSha256: sha256(photo),
     branch: `onboard/${user}`,
     done: {},
