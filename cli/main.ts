@@ -373,11 +373,13 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
   .option('--rules <file>', 'the scrub rules (default: stacks/data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
+  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16)', (v) => Number(v), 2)
   .option('--json', 'print the summary as JSON')
-  .action((opts: { rules?: string; keyFile?: string; json?: boolean }) =>
+  .action((opts: { rules?: string; keyFile?: string; workers: number; json?: boolean }) =>
     emit(opts.json, async () => {
+      if (!(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= 16)) throw new UserError(`--workers must be a whole number from 1 to 16, got ${opts.workers}`);
       const { rebuildPrincess, rebuildText } = await import('./commands/princess-rebuild.ts');
-      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }) });
+      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), workers: opts.workers });
       return { ok: true, value: result, text: rebuildText(result) };
     }),
   );

@@ -24,6 +24,9 @@ export function clientConfig(port: number, database: string): pg.ClientConfig {
 /** A client of the shop's database role on a port published on 127.0.0.1. */
 export async function openClient(port: number, database: string): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(port, database));
+  // A connection lost while idle (the server restarted) would otherwise be an
+  // unhandled 'error' event that kills the process; the next query reports it.
+  client.on('error', () => {});
   await client.connect();
   return client;
 }
@@ -37,7 +40,7 @@ export async function connect(stack: string, database: string): Promise<pg.Clien
 }
 
 /** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */
-export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: string[], settings: readonly string[] = []): ResultPromise {
+export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql' | 'pg_restore', args: string[], settings: readonly string[] = []): ResultPromise {
   const options = settings.length > 0 ? ['-e', `PGOPTIONS=${settings.map((s) => `-c ${s}`).join(' ')}`] : [];
   return execa('docker', ['exec', '-i', '-e', `PGPASSWORD=${credentials.password}`, ...options, resourceName(stack, 'db'), tool, '-h', '127.0.0.1', '-U', credentials.user, ...args], {
     buffer: { stdout: tool !== 'pg_dump', stderr: true },
@@ -45,17 +48,43 @@ export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql', args: str
   });
 }
 
-/** pg_dump of one section of a database's schema, piped into psql of another stack's database. */
-export async function copySchemaSection(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }, section: 'pre-data' | 'post-data'): Promise<void> {
-  const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', `--section=${section}`, '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
-  // Index builds sort in memory instead of spilling to disk past the server's default 32 MB (this session only).
-  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database], section === 'post-data' ? ['maintenance_work_mem=256MB'] : []);
+/** The tables, types and sequences of a database's schema (pg_dump's pre-data section), piped into psql of another stack's database. */
+export async function copyTableSchema(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }): Promise<void> {
+  const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', '--section=pre-data', '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
   dump.stdout!.pipe(restore.stdin!);
   const [dumped, restored] = await Promise.allSettled([dump, restore]);
   for (const [step, result] of [['pg_dump', dumped], ['psql', restored]] as const) {
     if (result.status === 'rejected') {
       const stderr = String((result.reason as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-      throw new Error(`copying the ${section} schema failed in ${step}: ${stderr}`);
+      throw new Error(`copying the schema's tables failed in ${step}: ${stderr}`);
     }
+  }
+}
+
+/** Memory for index builds, all jobs together: half of the db role's 384 MB, the rest for shared buffers and other sessions. */
+const indexBuildMemoryMb = 192;
+
+export async function restorePostData(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }, jobs: number): Promise<void> {
+  const archive = `/tmp/devenv-post-data-${process.pid}-${Date.now()}.dump`;
+  const container = resourceName(to.stack, 'db');
+  const fail = (step: string, error: unknown): never => {
+    const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop();
+    throw new Error(`restoring the post-data schema failed in ${step}: ${stderr}`);
+  };
+  try {
+    const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', '--section=post-data', '--format=custom', '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+    const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}`], { stdin: 'pipe' });
+    dump.stdout!.pipe(write.stdin!);
+    const [dumped, written] = await Promise.allSettled([dump, write]);
+    if (dumped.status === 'rejected') fail('pg_dump', dumped.reason);
+    if (written.status === 'rejected') fail('copying the archive', written.reason);
+    // Index builds sort in memory rather than spill to disk past the server's default
+    // 32 MB (these sessions only), within a budget shared by the jobs: the db role has
+    // 384 MB in all, and a server over it is killed mid-build.
+    const memory = `maintenance_work_mem=${Math.floor(indexBuildMemoryMb / jobs)}MB`;
+    await inDbContainer(to.stack, 'pg_restore', [`--jobs=${jobs}`, '--no-owner', '--no-privileges', '--exit-on-error', '-d', to.database, archive], [memory]).catch((error: unknown) => fail('pg_restore', error));
+  } finally {
+    await execa('docker', ['exec', container, 'rm', '-f', archive], { reject: false });
   }
 }

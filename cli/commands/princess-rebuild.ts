@@ -12,23 +12,27 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
 import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
-import { scanForLeaks, type LeakReport } from '../../stacks/data/leak-scan.ts';
+import { scanForLeaks, unchangedChecks, type LeakReport } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
 import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
 import type { CopyPart } from '../../stacks/data/table-copy.ts';
 import { networkName } from '../../stacks/naming.ts';
+import { imageInputs } from '../../stacks/program.ts';
+import { ensureImage } from '../../stacks/providers/image.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
-import { devenvHome, projectRoot } from '../paths.ts';
-import { clientConfig, connect, copySchemaSection, databasePort } from '../postgres.ts';
+import { devenvHome, paths, projectRoot } from '../paths.ts';
+import { clientConfig, connect, copyTableSchema, databasePort, restorePostData } from '../postgres.ts';
 import { runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
 const liveDatabase = 'shop';
 const nextDatabase = 'shop_next';
 const previousDatabase = 'shop_previous';
+/** pg_restore jobs building indexes and checking foreign keys: one per core here. */
+const constraintJobs = 2;
 /** Keys per part of a big table: small enough to keep every worker busy to the end. */
 const partRows = 50_000;
 
@@ -139,9 +143,13 @@ async function resetSequences(next: pg.Client): Promise<void> {
   }
 }
 
+function candidateImage(princess: RenderedStack) {
+  return princess.images.find((i) => i.name === 'web')!;
+}
+
 /** The candidate build (this checkout's web image) migrates the new database, as a deploy would. */
 async function rehearseMigrations(princess: RenderedStack): Promise<string> {
-  const image = princess.images.find((i) => i.name === 'web')!.ref;
+  const image = candidateImage(princess).ref;
   const run = await execa(
     'docker',
     ['run', '--rm', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts'],
@@ -216,18 +224,25 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     await runTasks(
       [
         {
+          // Built first (a tag the engine has is never rebuilt): a build that fails
+          // stops the rebuild before any copying, and the rehearsal needs the image.
+          title: `The candidate build's web image ${candidateImage(princess).ref}`,
+          task: () => timed('image', async () => void (await ensureImage(imageInputs(candidateImage(princess), paths.logs())))),
+        },
+        {
           title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
           task: () => timed('schema', async () => {
             await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`);
             await admin.query(`CREATE DATABASE ${nextDatabase}`);
-            await copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'pre-data');
+            await copyTableSchema({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
             next = await connect('princess', nextDatabase);
           }),
         },
         {
           title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
           task: (_, task) => {
-            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns] };
+            const mustChange = personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
+            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange };
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
             const copyStarted = performance.now();
@@ -263,19 +278,21 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Constraints and indexes (every foreign key and unique constraint checked)',
                   task: async () => {
                     await copy!.finished;
-                    await timed('constraints', () => copySchemaSection({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, 'post-data'));
+                    await timed('constraints', () => restorePostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, constraintJobs));
                     await resetSequences(next!);
                   },
                 },
                 {
                   title: 'Leak scan: production personal data in the new database',
                   task: async (_, sub) => {
-                    await copy!.finished;
-                    const scanner = await connect('princess', nextDatabase);
+                    const copied = await copy!.finished;
+                    const [scanner, writer] = await Promise.all([connect('princess', nextDatabase), connect('princess', nextDatabase)]);
                     try {
-                      result.leaks = await timed('leakScan', () => scanForLeaks(prod, scanner, personal, primaryKeys(schema)));
+                      const scanned = await timed('leakScan', () => scanForLeaks({ prod, princess: scanner, princessWriter: writer }, personal, primaryKeys(schema)));
+                      const checks = [...unchangedChecks(copied), ...scanned.checks];
+                      result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
                     } finally {
-                      await scanner.end();
+                      await Promise.all([scanner.end(), writer.end()]);
                     }
                     if (result.leaks.hits > 0) {
                       const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');

@@ -14,8 +14,11 @@ const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 
 const transforms = createTransforms(Buffer.from(setup.key), new Set(setup.knownNameTokens));
+const mustChange = new Set(setup.mustChange);
 const prod = new pg.Client(setup.prod);
 const next = new pg.Client(setup.next);
+// A connection lost between parts would be an unhandled 'error' event; the next part's query reports it.
+for (const client of [prod, next]) client.on('error', () => {});
 
 async function start(): Promise<void> {
   await Promise.all([prod.connect(), next.connect()]);
@@ -36,12 +39,12 @@ port.on('message', (message: ToWorker) => {
   const { id, part } = message;
   let reported = 0;
   started
-    .then(() => copyPart(prod, next, part, setup.rules, transforms, (rows) => {
+    .then(() => copyPart(prod, next, part, setup.rules, transforms, mustChange, (rows) => {
       send({ type: 'progress', id, rows: rows - reported });
       reported = rows;
     }))
     .then(
-      (copied) => send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, progressRows: copied.rows - reported }),
+      (copied) => send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, unchanged: copied.unchanged, progressRows: copied.rows - reported }),
       (error: Error) => send({ type: 'failed', id, message: error.message }),
     );
 });

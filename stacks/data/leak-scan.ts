@@ -1,27 +1,36 @@
 // The last step of every princess rebuild: look for production's personal data in
 // the new princess database. Which columns are personal comes from prod's catalog
 // (`personal:<kind>` column comments), never from the scrub rules under test, so a
-// rule set to `keep` by mistake is caught. Production's values of every personal
-// column are copied (from the rebuild's snapshot) into a probe table beside the
-// new data, then PostgreSQL joins: every column exactly, free text by the emails,
-// phone numbers and name words found in it (all rows up to a size, a stated
-// sample above).
+// rule set to `keep` by mistake is caught.
+//
+// Each personal column's production values (from the rebuild's snapshot: all of
+// them up to a size, a stated random sample above) go into a probe table of their
+// own beside the new data, and PostgreSQL semi-joins the column against it. Free
+// text (all rows up to a size, a stated sample above) streams out through this
+// process, which picks out every email, phone-shaped run and word
+// (`text-finds.ts`) and writes them back, tallied, as candidates looked up in the
+// probes. The values a sample leaves out are still checked exactly, row by row,
+// during the copy (the scrubber counts values that came out unchanged).
 //
 // Fakes live in spaces of their own (example.invalid, documentation IP ranges,
 // synthetic names), so a production value found anywhere in the column is a leak.
 // Dates are the exception: any date is some real member's birthday, so those are
 // checked row by row (did this row keep its value?).
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { finished, pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { PersonalColumn } from './catalog.ts';
+import { decodeField, encodeField } from './copy-text.ts';
+import { findInText, type TextFindKind } from './text-finds.ts';
 
 export interface LeakCheck {
-  /** table.column scanned, or table.column (text: emails|phones|names) */
+  /** table.column, table.column (row by row...), or table.column (text: emails|phones|names) */
   what: string;
-  /** rows (or sampled rows) looked at */
+  /** princess rows looked at (or sampled rows, for text) */
   scanned: number;
-  /** fraction of the rows looked at, 1 when all */
+  /** the fraction looked for: of production's values (columns) or of the rows (text); 1 when all */
   sample: number;
   hits: number;
 }
@@ -33,31 +42,61 @@ export interface LeakReport {
 
 /** Free-text tables above this many rows are scanned on a random sample of that size. */
 export const fullTextScanLimit = 200_000;
+/** Columns of tables above this many rows are looked for on a random sample of that many production values. */
+export const fullValueScanLimit = 250_000;
+/** Distinct candidates held before they are written out: memory stays flat however much text. */
+const candidatesHeld = 100_000;
 
-const probe = 'devenv_leak_probe';
+const candidates = 'devenv_leak_candidates';
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const source = (c: PersonalColumn) => `${c.table}.${c.column}`;
+/** The same sample every run for the same data. */
+const sampled = (table: string, fraction: number) => `${ident(table)}${fraction < 1 ? ` TABLESAMPLE BERNOULLI (${(fraction * 100).toFixed(4)}) REPEATABLE (7)` : ''}`;
 
 /** The row key when a column is checked row by row: values from a small space. */
 export function rowKey(column: PersonalColumn, primaryKeys: Readonly<Record<string, string>>): string | undefined {
   return column.kind === 'date' ? primaryKeys[column.table] : undefined;
 }
 
-/** What the probe table holds: each personal column's values, and name words for free text (pure). */
-export function probeQueries(personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>): string[] {
+/** One probe table: production values of one column, or the words of production's names. */
+export interface Probe {
+  table: string;
+  /** what the probe holds: table.column, or name-word */
+  source: string;
+  /** the fraction of production's values it holds */
+  sample: number;
+  /** the SELECT on production that fills it: (key, value) */
+  query: string;
+}
+
+/**
+ * The probes of the personal columns (pure). `rows` has production's row count per
+ * table; a table above `fullValueScanLimit` rows is sampled.
+ */
+export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>, rows: Readonly<Record<string, number>>): Probe[] {
+  // No DISTINCT: the checks are semi-joins, so a value prod repeats counts once per princess row anyway.
   const values = personal
     .filter((c) => c.kind !== 'text')
-    .map((c) => {
+    .map((c, i): Probe => {
       const key = rowKey(c, primaryKeys);
-      const from = `FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL`;
-      return key
-        ? `SELECT '${source(c)}', ${ident(key)}::text, ${ident(c.column)}::text ${from}`
-        : `SELECT DISTINCT '${source(c)}', NULL::text, ${ident(c.column)}::text ${from}`;
+      const count = rows[c.table] ?? 0;
+      const sample = count > fullValueScanLimit ? fullValueScanLimit / count : 1;
+      return {
+        table: `devenv_leak_probe_${i}`,
+        source: source(c),
+        sample,
+        query: `SELECT ${key ? `${ident(key)}::text` : 'NULL::text'}, ${ident(c.column)}::text FROM ${sampled(c.table, sample)} WHERE ${ident(c.column)} IS NOT NULL`,
+      };
     });
-  // "Maria" alone in a message is as much a leak as "Maria Lopez".
-  const words = personal
-    .filter((c) => c.kind === 'name')
-    .map((c) => `SELECT DISTINCT 'name-word', NULL::text, w FROM ${ident(c.table)}, regexp_split_to_table(${ident(c.column)}, '\\s+') AS w WHERE w <> ''`);
+  // "Maria" alone in a message is as much a leak as "Maria Lopez": every name's
+  // words, as the text scan reads words (letters, apostrophes and hyphens).
+  const names = personal.filter((c) => c.kind === 'name');
+  const words: Probe[] = names.length === 0 ? [] : [{
+    table: 'devenv_leak_probe_words',
+    source: 'name-word',
+    sample: 1,
+    query: names.map((c) => `SELECT DISTINCT NULL::text, w FROM ${ident(c.table)}, regexp_split_to_table(${ident(c.column)}, '[^[:alpha:]''-]+') AS w WHERE w <> ''`).join(' UNION '),
+  }];
   return [...values, ...words];
 }
 
@@ -65,47 +104,112 @@ async function count(client: pg.Client, sql: string): Promise<number> {
   return Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
 }
 
+/** Writes each tally line with the sink's backpressure. */
+async function write(sink: Writable, text: string): Promise<void> {
+  if (!sink.write(text)) await once(sink, 'drain');
+}
+
 /**
- * `prod` must be inside the rebuild's snapshot transaction, so the values looked
- * for are the ones that were copied. The probe table is dropped at the end.
+ * Streams one text column out of princess, finds its emails, phones and words, and
+ * writes them, tallied, into the candidates table on the second connection.
  */
-export async function scanForLeaks(prod: pg.Client, princess: pg.Client, personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>): Promise<LeakReport> {
-  await princess.query(`DROP TABLE IF EXISTS ${probe}`);
+async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string): Promise<void> {
+  const sink = writer.query(copyFrom(`COPY ${candidates} (kind, value, n) FROM STDIN`));
+  // One map per kind: keys need no joining, which is most of the cost per word.
+  const held: Record<TextFindKind, Map<string, number>> = { emails: new Map(), phones: new Map(), names: new Map() };
+  const heldCount = () => held.emails.size + held.phones.size + held.names.size;
+  const flush = async () => {
+    let text = '';
+    for (const [kind, values] of Object.entries(held)) {
+      for (const [value, n] of values) text += `${kind}\t${encodeField(value)}\t${n}\n`;
+      values.clear();
+    }
+    if (text) await write(sink, text);
+  };
+  const tally = (kind: TextFindKind, value: string) => {
+    const values = held[kind];
+    values.set(value, (values.get(value) ?? 0) + 1);
+  };
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)) as AsyncIterable<Buffer>) {
+    // A chunk may end inside a row or a character: rows end at its last newline.
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      pending = Buffer.concat([pending, chunk]);
+      continue;
+    }
+    const text = Buffer.concat([pending, chunk.subarray(0, last)]).toString('utf8');
+    pending = chunk.subarray(last + 1);
+    for (const line of text.split('\n')) {
+      const value = decodeField(line);
+      if (value !== null) findInText(value, tally);
+    }
+    if (heldCount() >= candidatesHeld) await flush();
+  }
+  if (pending.length > 0) throw new Error(`the text of ${from} ended inside a row`);
+  await flush();
+  sink.end();
+  await finished(sink);
+}
+
+export interface LeakScanClients {
+  /** Inside the rebuild's snapshot transaction, so the values looked for are the ones copied. */
+  prod: pg.Client;
+  /** Two connections to the new princess database: free text streams out on the first while its candidates go in on the second. */
+  princess: pg.Client;
+  princessWriter: pg.Client;
+}
+
+/** The probe tables and the candidates table are dropped at the end. */
+export async function scanForLeaks({ prod, princess, princessWriter }: LeakScanClients, personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>): Promise<LeakReport> {
+  const tables = [...new Set(personal.map((c) => c.table))];
+  const rows = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(prod, `SELECT count(*) AS n FROM ${ident(t)}`)] as const)));
+  const planned = probes(personal, primaryKeys, rows);
+  const dropTables = () => princess.query(`DROP TABLE IF EXISTS ${[...planned.map((p) => p.table), candidates].join(', ')}`);
+  await dropTables();
   const checks: LeakCheck[] = [];
   try {
-    await princess.query(`CREATE UNLOGGED TABLE ${probe} (source text NOT NULL, key text, value text NOT NULL)`);
-    const queries = probeQueries(personal, primaryKeys);
-    if (queries.length > 0) {
-      await pipeline(prod.query(copyTo(`COPY (${queries.join(' UNION ALL ')}) TO STDOUT`)), princess.query(copyFrom(`COPY ${probe} (source, key, value) FROM STDIN`)));
-      await princess.query(`CREATE INDEX ON ${probe} (value)`);
-      await princess.query(`ANALYZE ${probe}`);
+    for (const p of planned) {
+      await princess.query(`CREATE UNLOGGED TABLE ${p.table} (key text, value text NOT NULL)`);
+      await pipeline(prod.query(copyTo(`COPY (${p.query}) TO STDOUT`)), princess.query(copyFrom(`COPY ${p.table} (key, value) FROM STDIN`)));
+      await princess.query(`ANALYZE ${p.table}`);
     }
+    const probeOf = new Map(planned.map((p) => [p.source, p]));
     for (const c of personal.filter((p) => p.kind !== 'text')) {
       const key = rowKey(c, primaryKeys);
+      const p = probeOf.get(source(c))!;
       const sameRow = key ? ` AND p.key = t.${ident(key)}::text` : '';
       checks.push({
         what: `${source(c)}${key ? ' (row by row)' : ''}`,
         scanned: await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`),
-        sample: 1,
-        hits: await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)} t JOIN ${probe} p ON p.source = '${source(c)}' AND p.value = t.${ident(c.column)}::text${sameRow}`),
+        sample: p.sample,
+        hits: await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)} t WHERE EXISTS (SELECT 1 FROM ${p.table} p WHERE p.value = t.${ident(c.column)}::text${sameRow})`),
       });
     }
-    const sourcesOf = (kind: PersonalColumn['kind']) => personal.filter((p) => p.kind === kind).map((p) => `'${source(p)}'`).join(', ') || `''`;
+    const probesOf = (kind: PersonalColumn['kind']) => personal.filter((c) => c.kind === kind).map((c) => probeOf.get(source(c))!.table);
+    const probeTables: Record<TextFindKind, string[]> = { emails: probesOf('email'), phones: probesOf('phone'), names: probeOf.has('name-word') ? [probeOf.get('name-word')!.table] : [] };
     for (const c of personal.filter((p) => p.kind === 'text')) {
-      const rows = await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`);
-      const sample = rows > fullTextScanLimit ? fullTextScanLimit / rows : 1;
-      const from = `${ident(c.table)}${sample < 1 ? ` TABLESAMPLE BERNOULLI (${(sample * 100).toFixed(4)}) REPEATABLE (7)` : ''}`;
-      const scanned = sample < 1 ? await count(princess, `SELECT count(*) AS n FROM ${from}`) : rows;
-      const text = `${ident(c.column)}::text`;
-      const finds: [string, string][] = [
-        ['emails', `SELECT count(*) AS n FROM (SELECT (regexp_matches(${text}, '([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[A-Za-z])', 'g'))[1] AS v FROM ${from}) m JOIN ${probe} p ON p.source IN (${sourcesOf('email')}) AND p.value = m.v`],
-        ['phones', `SELECT count(*) AS n FROM (SELECT (regexp_matches(${text}, '(\\+?[0-9(][0-9 ().-]{5,}[0-9])', 'g'))[1] AS v FROM ${from}) m JOIN ${probe} p ON p.source IN (${sourcesOf('phone')}) AND p.value = m.v`],
-        ['names', `SELECT count(*) AS n FROM (SELECT regexp_split_to_table(${text}, '[^[:alpha:]''-]+') AS v FROM ${from}) m JOIN ${probe} p ON p.source = 'name-word' AND p.value = m.v`],
-      ];
-      for (const [kind, sql] of finds) checks.push({ what: `${source(c)} (text: ${kind})`, scanned, sample, hits: await count(princess, sql) });
+      const all = await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`);
+      const sample = all > fullTextScanLimit ? fullTextScanLimit / all : 1;
+      const from = sampled(c.table, sample);
+      const scanned = sample < 1 ? await count(princess, `SELECT count(*) AS n FROM ${from}`) : all;
+      await princess.query(`DROP TABLE IF EXISTS ${candidates}`);
+      await princess.query(`CREATE UNLOGGED TABLE ${candidates} (kind text NOT NULL, value text NOT NULL, n bigint NOT NULL)`);
+      await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from);
+      await princess.query(`ANALYZE ${candidates}`);
+      for (const kind of ['emails', 'phones', 'names'] as const) {
+        const found = probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE p.value = c.value)`).join(' OR ') || 'false';
+        const hits = await count(princess, `SELECT coalesce(sum(c.n), 0) AS n FROM ${candidates} c WHERE c.kind = '${kind}' AND (${found})`);
+        checks.push({ what: `${source(c)} (text: ${kind})`, scanned, sample, hits });
+      }
     }
   } finally {
-    await princess.query(`DROP TABLE IF EXISTS ${probe}`);
+    await dropTables();
   }
   return { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
+}
+
+/** The copy's own row-by-row check as leak checks: values of personal columns that came out unchanged (pure). */
+export function unchangedChecks(copied: readonly { table: string; rows: number; unchanged: Readonly<Record<string, number>> }[]): LeakCheck[] {
+  return copied.flatMap((t) => Object.entries(t.unchanged).map(([column, hits]) => ({ what: `${t.table}.${column} (row by row, during the copy)`, scanned: t.rows, sample: 1, hits })));
 }

@@ -17,12 +17,14 @@ export interface WorkerSetup {
   key: Uint8Array;
   knownNameTokens: string[];
   rules: ColumnRule[];
+  /** table.column of every column whose values must all come out changed (counted row by row). */
+  mustChange: string[];
 }
 
 export type ToWorker = { type: 'copy'; id: number; part: CopyPart } | { type: 'stop' };
 export type FromWorker =
   | { type: 'progress'; id: number; rows: number }
-  | { type: 'done'; id: number; rows: number; bytes: number; progressRows: number }
+  | { type: 'done'; id: number; rows: number; bytes: number; unchanged: Record<string, number>; progressRows: number }
   | { type: 'failed'; id: number; message: string };
 
 export interface TableCopied {
@@ -30,6 +32,8 @@ export interface TableCopied {
   rows: number;
   bytes: number;
   seconds: number;
+  /** Per column that must change: values that came out unchanged. */
+  unchanged: Record<string, number>;
 }
 
 export interface ParallelCopy {
@@ -74,7 +78,11 @@ function deferred<T>(): Deferred<T> {
 export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], workers: number, onRows: (table: string, rows: number) => void): ParallelCopy {
   const tables = [...new Set(parts.map((p) => p.table))];
   const done = new Map(tables.map((t) => [t, deferred<TableCopied>()]));
-  const totals = new Map(tables.map((t) => [t, { table: t, rows: 0, bytes: 0, seconds: 0, started: 0, partsLeft: parts.filter((p) => p.table === t).length }]));
+  const totals = new Map(tables.map((t) => [t, { table: t, rows: 0, bytes: 0, seconds: 0, unchanged: {} as Record<string, number>, started: 0, partsLeft: parts.filter((p) => p.table === t).length }]));
+  const copied = (t: string): TableCopied => {
+    const { table, rows, bytes, seconds, unchanged } = totals.get(t)!;
+    return { table, rows, bytes, seconds, unchanged };
+  };
   const finished = deferred<TableCopied[]>();
   const threads: Worker[] = [];
   const stopped = new Set<Worker>();
@@ -115,9 +123,10 @@ export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], w
       const total = totals.get(part.table)!;
       total.rows += message.rows;
       total.bytes += message.bytes;
+      for (const [column, n] of Object.entries(message.unchanged)) total.unchanged[column] = (total.unchanged[column] ?? 0) + n;
       if (--total.partsLeft === 0) {
         total.seconds = (performance.now() - total.started) / 1000;
-        done.get(part.table)!.resolve({ table: total.table, rows: total.rows, bytes: total.bytes, seconds: total.seconds });
+        done.get(part.table)!.resolve(copied(part.table));
       }
       give(thread);
     });
@@ -125,7 +134,7 @@ export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], w
     thread.on('exit', (code) => {
       if (failed) return;
       if (!stopped.has(thread)) return fail(new Error(`a copy worker exited (code ${code}) before the copy was done`));
-      if (++exited === count) finished.resolve(tables.map((t) => { const { table, rows, bytes, seconds } = totals.get(t)!; return { table, rows, bytes, seconds }; }));
+      if (++exited === count) finished.resolve(tables.map(copied));
     });
     give(thread);
   }

@@ -15,6 +15,12 @@ export interface ScrubberOptions {
   /** Called with the row count every `progressEvery` rows (10,000 unless set). */
   readonly onProgress?: (rows: number) => void;
   readonly progressEvery?: number;
+  /**
+   * Columns (in copy order) whose every non-null value must come out changed: the
+   * catalog's personal columns other than free text. How many did not is counted
+   * per column, a row-by-row leak check that costs one comparison.
+   */
+  readonly mustChange?: readonly boolean[];
 }
 
 const newline = 0x0a;
@@ -26,13 +32,15 @@ export class ScrubStream extends Transform {
   readonly #columns: readonly string[];
   readonly #onProgress: ((rows: number) => void) | undefined;
   readonly #progressEvery: number;
+  readonly #mustChange: readonly boolean[];
+  readonly #unchanged: number[];
   /** The bytes of the row not yet ended by a newline. */
   #pending: Buffer[] = [];
   #rows = 0;
 
   constructor(transforms: readonly ValueTransform[], options: ScrubberOptions = {}) {
     super();
-    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000 } = options;
+    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000, mustChange = [] } = options;
     if (columns.length !== transforms.length) throw new Error(`${table}: ${columns.length} column names for ${transforms.length} transforms; give one transform per copied column`);
     if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error(`progressEvery must be a positive whole number of rows, got ${progressEvery}`);
     this.#transforms = transforms;
@@ -40,6 +48,13 @@ export class ScrubStream extends Transform {
     this.#columns = columns;
     this.#onProgress = onProgress;
     this.#progressEvery = progressEvery;
+    this.#mustChange = transforms.map((_, i) => mustChange[i] === true);
+    this.#unchanged = transforms.map(() => 0);
+  }
+
+  /** Per column in copy order: non-null values that came out as they went in (only counted where they must change). */
+  get unchanged(): readonly number[] {
+    return this.#unchanged;
   }
 
   /** Rows scrubbed so far. */
@@ -89,9 +104,16 @@ export class ScrubStream extends Transform {
     }
     for (let i = 0; i < fields.length; i++) {
       const transform = this.#transforms[i];
-      if (transform === keep || transform === undefined) continue;
+      const field = fields[i] as string;
+      if (transform === keep || transform === undefined) {
+        if (this.#mustChange[i] && field !== '\\N') this.#unchanged[i]!++;
+        continue;
+      }
       try {
-        fields[i] = encodeField(transform(decodeField(fields[i] as string)));
+        const value = decodeField(field);
+        const fake = transform(value);
+        if (this.#mustChange[i] && value !== null && fake === value) this.#unchanged[i]!++;
+        fields[i] = encodeField(fake);
       } catch (error) {
         throw new Error(`${this.#table}.${this.#columns[i]}, row ${row}: ${(error as Error).message}`);
       }

@@ -147,6 +147,19 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.match(await fetchText(princessSite), /class="price"/);
   });
 
+  it('with free text kept on purpose, the text scan finds its emails, phone numbers and names', async () => {
+    const before = await princessFingerprint();
+    const leaky = await rulesFile(rules.replace('    body: redact-text\n', '    body: keep\n'));
+    const result = await devenv.run(['princess', 'rebuild', '--rules', leaky]);
+    assert.equal(result.exitCode, 1, result.all);
+    for (const kind of ['emails', 'phones', 'names']) {
+      const hits = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1] ?? 0);
+      assert.ok(hits > 0, `text ${kind} found: ${result.stderr}`);
+    }
+    assert.doesNotMatch(result.stderr, /members\.\w+:/, 'the columns themselves were scrubbed');
+    assert.equal(await princessFingerprint(), before);
+  });
+
   it('a rebuild killed part-way leaves princess serving its old data; the next one converges', async () => {
     const before = await princessFingerprint();
     const child = execa(devenvBin, ['princess', 'rebuild'], { env: { DEVENV_HOME: home.home }, reject: false, all: true });

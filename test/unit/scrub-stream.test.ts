@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { decodeRow, encodeRow } from '../../stacks/data/copy-text.ts';
 import { parseScrubRules } from '../../stacks/data/scrub-rules.ts';
 import type { ColumnInfo } from '../../stacks/data/scrub-rules.ts';
-import { columnTransform, createTransforms } from '../../stacks/data/scrub-transforms.ts';
+import { columnTransform, createTransforms, keep } from '../../stacks/data/scrub-transforms.ts';
 import type { ValueTransform } from '../../stacks/data/scrub-transforms.ts';
 import { createScrubber } from '../../stacks/data/scrubber.ts';
 import type { ScrubberOptions } from '../../stacks/data/scrubber.ts';
@@ -57,6 +57,21 @@ describe('the scrubber stream', () => {
     assert.ok(!out.toString('utf8').includes('maria@example.com'));
     const escaped = Buffer.from('\\x31\tAnna\ta@example.com\t2000-01-01\t\\N\n');
     assert.ok((await scrub([escaped])).out.toString('utf8').startsWith('\\x31\t'), 'a kept field is not re-encoded');
+  });
+
+  it('counts values of must-change columns that came out unchanged, kept ones included', async () => {
+    const keepEmail = perColumn.map((t, i) => (i === 2 ? (v: string | null) => v : t));
+    const scrubber = createScrubber([perColumn[0]!, perColumn[1]!, keepEmail[2]!, perColumn[3]!, perColumn[4]!], { table: 'members', columns, mustChange: [false, true, true, true, true] });
+    await pipeline(Readable.from([input]), scrubber, async (source: AsyncIterable<Buffer>) => {
+      for await (const _ of source);
+    });
+    // email passed through by a transform that changes nothing: all 3; the rest changed (ip made null).
+    assert.deepEqual(scrubber.unchanged, [0, 0, 3, 0, 0]);
+    const kept = createScrubber([keep, keep, keep, keep, keep], { mustChange: [false, false, false, false, true] });
+    await pipeline(Readable.from([input]), kept, async (source: AsyncIterable<Buffer>) => {
+      for await (const _ of source);
+    });
+    assert.deepEqual(kept.unchanged, [0, 0, 0, 0, 2], 'a kept column counts its non-null values');
   });
 
   it('pushes back on its writer when nobody reads its output', () => {

@@ -1,0 +1,74 @@
+// The leak scan's reading of free text: emails, phone-shaped runs and words, and
+// the probe queries it looks them up in.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { findInText, type TextFindKind } from '../../stacks/data/text-finds.ts';
+import { fullValueScanLimit, probes, unchangedChecks } from '../../stacks/data/leak-scan.ts';
+
+function finds(text: string): Record<TextFindKind, string[]> {
+  const found: Record<TextFindKind, string[]> = { emails: [], phones: [], names: [] };
+  findInText(text, (kind, value) => found[kind].push(value));
+  return found;
+}
+
+describe('findInText', () => {
+  it('finds emails and phone numbers as PostgreSQL matched them before', () => {
+    const found = finds('Mail maria.lopez+shop@mail.example.com or call +1 (415) 555-2671, order 12.');
+    assert.deepEqual(found.emails, ['maria.lopez+shop@mail.example.com']);
+    assert.deepEqual(found.phones, ['+1 (415) 555-2671']);
+  });
+
+  it('reads words of letters, apostrophes and hyphens in any script', () => {
+    assert.deepEqual(finds("Thanks Seán O'Brien, Min-jun and Łukasz! 日本 ok").names, ['Thanks', 'Seán', "O'Brien", 'Min-jun', 'and', 'Łukasz', '日本', 'ok']);
+  });
+
+  it('splits words at digits, punctuation, emoji and the ends of the text', () => {
+    assert.deepEqual(finds('Maria🙂Lopez2Anna_Smith').names, ['Maria', 'Lopez', 'Anna', 'Smith']);
+    assert.deepEqual(finds('').names, []);
+    assert.deepEqual(finds('  ').names, []);
+    assert.deepEqual(finds('Anna').names, ['Anna']);
+  });
+
+  it('keeps letters outside the basic plane whole', () => {
+    assert.deepEqual(finds('𝒜nna x').names, ['𝒜nna', 'x']);
+  });
+
+  it('skips the email and phone passes when the text cannot hold one', () => {
+    const found = finds('no at sign and no digits here');
+    assert.deepEqual([found.emails, found.phones], [[], []]);
+  });
+});
+
+describe('probes', () => {
+  const personal = [
+    { table: 'members', column: 'name', kind: 'name' as const },
+    { table: 'members', column: 'birth_date', kind: 'date' as const },
+    { table: 'orders', column: 'shipping_address', kind: 'address' as const },
+    { table: 'messages', column: 'body', kind: 'text' as const },
+  ];
+
+  it('holds every value of small tables, row keyed for dates, and name words split as the text scan splits them', () => {
+    const [name, date, address, words, ...rest] = probes(personal, { members: 'id' }, { members: 1000, orders: 2000, messages: 5000 });
+    assert.equal(rest.length, 0);
+    assert.deepEqual([name, date, address, words].map((p) => [p!.source, p!.sample]), [['members.name', 1], ['members.birth_date', 1], ['orders.shipping_address', 1], ['name-word', 1]]);
+    assert.equal(name!.query, `SELECT NULL::text, "name"::text FROM "members" WHERE "name" IS NOT NULL`);
+    assert.equal(date!.query, `SELECT "id"::text, "birth_date"::text FROM "members" WHERE "birth_date" IS NOT NULL`);
+    assert.match(words!.query, /regexp_split_to_table\("name", '\[\^\[:alpha:\]''-\]\+'\)/);
+    assert.equal(new Set([name, date, address, words].map((p) => p!.table)).size, 4, 'a probe table each');
+  });
+
+  it('samples the values of tables above the limit, the same sample each time, and states the fraction', () => {
+    const [, , address] = probes(personal, { members: 'id' }, { members: 1000, orders: fullValueScanLimit * 8 });
+    assert.equal(address!.sample, 1 / 8);
+    assert.match(address!.query, /FROM "orders" TABLESAMPLE BERNOULLI \(12\.5000\) REPEATABLE \(7\)/);
+  });
+});
+
+describe('unchangedChecks', () => {
+  it('turns the copy\'s row-by-row counts into leak checks', () => {
+    assert.deepEqual(unchangedChecks([{ table: 'members', rows: 10, unchanged: { email: 3, phone: 0 } }, { table: 'items', rows: 5, unchanged: {} }]), [
+      { what: 'members.email (row by row, during the copy)', scanned: 10, sample: 1, hits: 3 },
+      { what: 'members.phone (row by row, during the copy)', scanned: 10, sample: 1, hits: 0 },
+    ]);
+  });
+});
