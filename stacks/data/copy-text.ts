@@ -22,6 +22,10 @@ export function splitFields(line: string): string[] {
 }
 
 const simpleEscapes: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+/** An escaped byte (\NNN octal, \xHH hex), or a lone backslash at the end: for the slow path, which decodes bytes together and refuses the lone one. */
+const byteEscape = /\\(?:[0-7]|x[0-9a-fA-F]|$)/;
+const oneCharacterEscape = /\\([\s\S])/g;
+const unescapeOne = (_: string, char: string) => simpleEscapes[char] ?? char;
 const octalDigit = /[0-7]/;
 const hexDigit = /[0-9a-fA-F]/;
 
@@ -29,6 +33,8 @@ const hexDigit = /[0-9a-fA-F]/;
 export function decodeField(field: string): string | null {
   if (field === '\\N') return null;
   if (!field.includes('\\')) return field;
+  // PostgreSQL writes only one-character escapes (\n, \t, \\ ...): those are replaced in one native pass.
+  if (!byteEscape.test(field)) return field.replace(oneCharacterEscape, unescapeOne);
   let value = '';
   // \NNN and \xHH are bytes, and consecutive ones may spell one UTF-8 character: collect them, then decode.
   let bytes: number[] = [];

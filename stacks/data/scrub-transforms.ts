@@ -96,13 +96,21 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
     return derive('ip', normal, make, (fake) => fake !== normal && `${fake}/32` !== normal);
   };
 
-  const dateShift = (value: string): string => shiftDate(value, shiftDays(mac('date', value, 0)));
+  // Dates repeat (some 36,500 birthdays in a century), so most shifts are remembered rather than computed.
+  const shiftedDates = new BoundedCache<string, string>(50_000);
+  const dateShift = (value: string): string => {
+    let shifted = shiftedDates.get(value);
+    if (shifted === undefined) shiftedDates.set(value, (shifted = shiftDate(value, shiftDays(mac('date', value, 0)))));
+    return shifted;
+  };
 
   const hash = (value: string): string => mac('hash', value, 0).toString('hex');
 
+  const firstWords = new Set([...knownNameTokens].map((token) => /^[\p{L}\p{M}\p{N}_]+/u.exec(token)?.[0] ?? ''));
   const names: KnownNames = {
     tokens: knownNameTokens,
-    firstWords: new Set([...knownNameTokens].map((token) => /^[\p{L}\p{M}\p{N}_]+/u.exec(token)?.[0] ?? '')),
+    firstWords,
+    firstUnits: new Set([...firstWords].filter((w) => w !== '').map((w) => w.charCodeAt(0))),
     longest: [...knownNameTokens].reduce((longest, token) => Math.max(longest, token.length), 0),
     fake: fakeNameToken,
   };
@@ -196,7 +204,6 @@ const email = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}
 const phone = /(?<![\p{L}\p{N}+])\+?\(?\d(?:[ .()-]{0,2}\d){6,14}(?![\p{L}\p{N}])/gu;
 const isoDateOnly = /^\d{4}-\d{2}-\d{2}$/;
 const wordChar = /[\p{L}\p{M}\p{N}_]/u;
-const word = /[\p{L}\p{M}\p{N}_]+/gu;
 
 /** Looks like a phone number rather than a date, an amount or an id. */
 function isPhoneLike(run: string): boolean {
@@ -209,6 +216,8 @@ interface KnownNames {
   readonly tokens: ReadonlySet<string>;
   /** The word each token begins with ("Jean" of "Jean-Luc", "O" of "O'Brien"): any other word is passed over at once (so is a token opening with punctuation). */
   readonly firstWords: ReadonlySet<string>;
+  /** The first UTF-16 unit of each first word: most words are passed over on this alone. */
+  readonly firstUnits: ReadonlySet<number>;
   /** The length of the longest token, which bounds the candidates tried at each word. */
   readonly longest: number;
   readonly fake: (token: string) => string;
@@ -240,20 +249,59 @@ function replaceOutside(text: string, pattern: RegExp, replace: (match: string) 
   return out + between(text.slice(last));
 }
 
+/** [A-Za-z0-9_] */
+function isAsciiWordChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f;
+}
+
+/** Is the character at `i` a word character ([\p{L}\p{M}\p{N}_]), and how many code units it takes. */
+function wordUnitAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code < 0x80) return isAsciiWordChar(code) ? 1 : 0;
+  const point = text.codePointAt(i)!;
+  const units = point > 0xffff ? 2 : 1;
+  return wordChar.test(String.fromCodePoint(point)) ? units : -units;
+}
+
 /**
  * Known name tokens, as written and word-bounded. Only a word that begins some
  * token is looked at further, longest candidate first and never across a space,
  * so "Lopez," finds "Lopez" and "Jean-Luc" wins over "Jean" when both are names.
+ * Words are read by hand rather than by a regular expression: this runs on every
+ * word of every message, and a word whose first character begins no token is
+ * passed over without being cut out of the text.
  */
 function replaceNames(text: string, names: KnownNames): string {
   let out = '';
   let done = 0;
-  for (const match of text.matchAll(word)) {
-    if (match.index < done || !names.firstWords.has(match[0])) continue;
-    const found = longestTokenAt(text, match.index, names);
+  let i = 0;
+  const length = text.length;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    // ASCII inline (nearly all text), the rest through wordUnitAt.
+    const unit = code < 0x80 ? (isAsciiWordChar(code) ? 1 : 0) : wordUnitAt(text, i);
+    if (unit <= 0) {
+      i += unit === 0 ? 1 : -unit;
+      continue;
+    }
+    const start = i;
+    i += unit;
+    while (i < length) {
+      const next = text.charCodeAt(i);
+      if (next < 0x80) {
+        if (!isAsciiWordChar(next)) break;
+        i++;
+      } else {
+        const units = wordUnitAt(text, i);
+        if (units <= 0) break;
+        i += units;
+      }
+    }
+    if (start < done || !names.firstUnits.has(text.charCodeAt(start)) || !names.firstWords.has(text.slice(start, i))) continue;
+    const found = longestTokenAt(text, start, names);
     if (!found) continue;
-    out += text.slice(done, match.index) + names.fake(found);
-    done = match.index + found.length;
+    out += text.slice(done, start) + names.fake(found);
+    done = start + found.length;
   }
   return out + text.slice(done);
 }
@@ -269,23 +317,31 @@ function longestTokenAt(text: string, start: number, names: KnownNames): string 
   return undefined;
 }
 
-/** A Map that forgets its least recently used entry past `capacity`, so memory stays flat over millions of rows. */
+/**
+ * A Map that forgets what has not been used for a while, so memory stays flat over
+ * millions of rows: two generations, the older dropped whole when the newer fills,
+ * an entry used meanwhile carried over. Cheaper than exact LRU order (no delete and
+ * re-insert on every hit), which matters on the path of every value.
+ */
 class BoundedCache<K, V> {
-  readonly #entries = new Map<K, V>();
+  #current = new Map<K, V>();
+  #previous = new Map<K, V>();
   readonly #capacity: number;
   constructor(capacity: number) {
     this.#capacity = capacity;
   }
   get(key: K): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    const value = this.#current.get(key);
+    if (value !== undefined) return value;
+    const old = this.#previous.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
   }
   set(key: K, value: V): void {
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
+    if (this.#current.size >= this.#capacity) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, value);
   }
 }
