@@ -234,19 +234,37 @@ function redact(
   names: KnownNames,
 ): string {
   // An email needs an @ and a phone number a digit: text without one skips that pass (most messages).
-  const withoutPhones = (rest: string) => (/\d/.test(rest) ? replaceOutside(rest, phone, (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)) : replaceNames(rest, names));
-  return text.includes('@') ? replaceOutside(text, email, fakeEmail, withoutPhones) : withoutPhones(text);
+  const withoutPhones = (rest: string) => (/\d/.test(rest) ? replaceOutside(rest, rest.matchAll(phone), (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)) : replaceNames(rest, names));
+  return text.includes('@') ? replaceOutside(text, emailsIn(text), fakeEmail, withoutPhones) : withoutPhones(text);
 }
 
 /** `text` with each match of `pattern` replaced and everything between matches handed to `between`. */
-function replaceOutside(text: string, pattern: RegExp, replace: (match: string) => string, between: (part: string) => string): string {
+function replaceOutside(text: string, matches: Iterable<{ index: number; 0: string }>, replace: (match: string) => string, between: (part: string) => string): string {
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
+  for (const match of matches) {
     out += between(text.slice(last, match.index)) + replace(match[0]);
     last = match.index + match[0].length;
   }
   return out + between(text.slice(last));
+}
+
+const isAsciiSpace = (code: number) => code === 0x20 || (code >= 0x09 && code <= 0x0d);
+
+/**
+ * The email matches of `text`, as `text.matchAll(email)` finds them. An email never
+ * holds whitespace, so each match lies in a run without it around an @: only those
+ * runs are searched, not the whole text (the unicode pattern is slow to scan with).
+ */
+function* emailsIn(text: string): Generator<{ index: number; 0: string }> {
+  for (let at = text.indexOf('@'); at !== -1; ) {
+    let start = at;
+    while (start > 0 && !isAsciiSpace(text.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < text.length && !isAsciiSpace(text.charCodeAt(end))) end++;
+    for (const match of text.slice(start, end).matchAll(email)) yield { index: start + match.index, 0: match[0] };
+    at = text.indexOf('@', end);
+  }
 }
 
 /** [A-Za-z0-9_] */

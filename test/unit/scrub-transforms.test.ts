@@ -249,6 +249,11 @@ describe('redact-text', () => {
     assert.match(scrub['redact-text']('mail anna@example.com') as string, /^mail u[0-9a-f]{20}@example\.invalid$/);
   });
 
+  it('finds every email of a run, between punctuation, non-breaking spaces and line ends', () => {
+    const [a, b, c] = ['a.b@mail.example.com', 'c-d@example.org', 'zoë@exämple.de'].map((e) => fake('fake-email', e));
+    assert.equal(fake('redact-text', 'mail:a.b@mail.example.com,c-d@example.org;\u00a0zoë@exämple.de\n@ not@'), `mail:${a},${b};\u00a0${c}\n@ not@`);
+  });
+
   it('leaves text without personal data untouched, backslashes and newlines included', () => {
     const text = 'Hi \\o/ see C:\\Users\\photos\\a.jpg\r\nThanks';
     assert.equal(fake('redact-text', text), text);
