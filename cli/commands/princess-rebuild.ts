@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
 import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
-import { scanForLeaks, unchangedChecks, type LeakReport } from '../../stacks/data/leak-scan.ts';
+import { loadProbes, scanForLeaks, unchangedChecks, type LeakReport, type Probe } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
 import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
@@ -172,7 +172,9 @@ async function switchOver(admin: pg.Client): Promise<void> {
   const live = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [liveDatabase])).rowCount;
   if (live) {
     await admin.query(`ALTER DATABASE ${liveDatabase} WITH ALLOW_CONNECTIONS false`);
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [liveDatabase]);
+    // Client sessions only: an autovacuum worker cannot be signalled by a non-superuser,
+    // and the rename stops it by itself.
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [liveDatabase]);
     await admin.query(`ALTER DATABASE ${liveDatabase} RENAME TO ${previousDatabase}`);
   }
   await admin.query(`ALTER DATABASE ${nextDatabase} RENAME TO ${liveDatabase}`);
@@ -201,6 +203,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const admin = await connect('princess', 'postgres');
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
+  /** The leak scan's two connections to the new database, and its probes loading while the copy runs. */
+  let scan: { princess: pg.Client; princessWriter: pg.Client; probes: Promise<Probe[]> } | undefined;
   const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
   const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
     const stepStarted = performance.now();
@@ -236,6 +240,11 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             await admin.query(`CREATE DATABASE ${nextDatabase}`);
             await copyTableSchema({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
             next = await connect('princess', nextDatabase);
+            const [scanner, writer] = await Promise.all([connect('princess', nextDatabase), connect('princess', nextDatabase)]);
+            // Production's values for the leak scan load during the copy: they need prod's snapshot only.
+            const probes = loadProbes({ prod, princess: scanner }, personal, primaryKeys(schema));
+            probes.catch(() => {});
+            scan = { princess: scanner, princessWriter: writer, probes };
           }),
         },
         {
@@ -286,14 +295,13 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Leak scan: production personal data in the new database',
                   task: async (_, sub) => {
                     const copied = await copy!.finished;
-                    const [scanner, writer] = await Promise.all([connect('princess', nextDatabase), connect('princess', nextDatabase)]);
-                    try {
-                      const scanned = await timed('leakScan', () => scanForLeaks({ prod, princess: scanner, princessWriter: writer }, personal, primaryKeys(schema)));
-                      const checks = [...unchangedChecks(copied), ...scanned.checks];
-                      result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
-                    } finally {
-                      await Promise.all([scanner.end(), writer.end()]);
-                    }
+                    const scanned = await timed('leakScan', async () => scanForLeaks(scan!, personal, primaryKeys(schema), await scan!.probes)).finally(async () => {
+                      // Nobody may be connected to the new database when it is renamed into place.
+                      await Promise.all([scan!.princess.end(), scan!.princessWriter.end()]);
+                      scan = undefined;
+                    });
+                    const checks = [...unchangedChecks(copied), ...scanned.checks];
+                    result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
                     if (result.leaks.hits > 0) {
                       const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
                       throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');
@@ -324,6 +332,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   } finally {
     await copy?.stop();
     await next?.end().catch(() => {});
+    await Promise.all([scan?.princess.end(), scan?.princessWriter.end()]).catch(() => {});
     if (!switched) await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`).catch(() => {});
     await Promise.all([prod.end(), admin.end()]).catch(() => {});
   }

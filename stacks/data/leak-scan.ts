@@ -23,7 +23,7 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { PersonalColumn } from './catalog.ts';
 import { decodeField, encodeField } from './copy-text.ts';
-import { findInText, type TextFindKind } from './text-finds.ts';
+import { findInText, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
 
 export interface LeakCheck {
   /** table.column, table.column (row by row...), or table.column (text: emails|phones|names) */
@@ -110,10 +110,11 @@ async function write(sink: Writable, text: string): Promise<void> {
 }
 
 /**
- * Streams one text column out of princess, finds its emails, phones and words, and
- * writes them, tallied, into the candidates table on the second connection.
+ * Streams one text column out of princess, finds its emails, phones and the words
+ * that are production name words, and writes them, tallied, into the candidates
+ * table on the second connection.
  */
-async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string): Promise<void> {
+async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string, nameWords: WordSet): Promise<void> {
   const sink = writer.query(copyFrom(`COPY ${candidates} (kind, value, n) FROM STDIN`));
   // One map per kind: keys need no joining, which is most of the cost per word.
   const held: Record<TextFindKind, Map<string, number>> = { emails: new Map(), phones: new Map(), names: new Map() };
@@ -142,7 +143,7 @@ async function collectCandidates(princess: pg.Client, writer: pg.Client, column:
     pending = chunk.subarray(last + 1);
     for (const line of text.split('\n')) {
       const value = decodeField(line);
-      if (value !== null) findInText(value, tally);
+      if (value !== null) findInText(value, tally, nameWords);
     }
     if (heldCount() >= candidatesHeld) await flush();
   }
@@ -160,20 +161,28 @@ export interface LeakScanClients {
   princessWriter: pg.Client;
 }
 
-/** The probe tables and the candidates table are dropped at the end. */
-export async function scanForLeaks({ prod, princess, princessWriter }: LeakScanClients, personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>): Promise<LeakReport> {
+/**
+ * Production's side of the scan: the probe tables filled from prod's snapshot. It
+ * needs nothing the copy writes, so it runs while the copy does.
+ */
+export async function loadProbes({ prod, princess }: Pick<LeakScanClients, 'prod' | 'princess'>, personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>): Promise<Probe[]> {
   const tables = [...new Set(personal.map((c) => c.table))];
   const rows = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(prod, `SELECT count(*) AS n FROM ${ident(t)}`)] as const)));
   const planned = probes(personal, primaryKeys, rows);
+  for (const p of planned) {
+    await princess.query(`DROP TABLE IF EXISTS ${p.table}`);
+    await princess.query(`CREATE UNLOGGED TABLE ${p.table} (key text, value text NOT NULL)`);
+    await pipeline(prod.query(copyTo(`COPY (${p.query}) TO STDOUT`)), princess.query(copyFrom(`COPY ${p.table} (key, value) FROM STDIN`)));
+    await princess.query(`ANALYZE ${p.table}`);
+  }
+  return planned;
+}
+
+/** The checks, against probes `loadProbes` filled; the probe tables and the candidates table are dropped at the end. */
+export async function scanForLeaks({ princess, princessWriter }: Omit<LeakScanClients, 'prod'>, personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>, planned: readonly Probe[]): Promise<LeakReport> {
   const dropTables = () => princess.query(`DROP TABLE IF EXISTS ${[...planned.map((p) => p.table), candidates].join(', ')}`);
-  await dropTables();
   const checks: LeakCheck[] = [];
   try {
-    for (const p of planned) {
-      await princess.query(`CREATE UNLOGGED TABLE ${p.table} (key text, value text NOT NULL)`);
-      await pipeline(prod.query(copyTo(`COPY (${p.query}) TO STDOUT`)), princess.query(copyFrom(`COPY ${p.table} (key, value) FROM STDIN`)));
-      await princess.query(`ANALYZE ${p.table}`);
-    }
     const probeOf = new Map(planned.map((p) => [p.source, p]));
     for (const c of personal.filter((p) => p.kind !== 'text')) {
       const key = rowKey(c, primaryKeys);
@@ -195,7 +204,9 @@ export async function scanForLeaks({ prod, princess, princessWriter }: LeakScanC
       const scanned = sample < 1 ? await count(princess, `SELECT count(*) AS n FROM ${from}`) : all;
       await princess.query(`DROP TABLE IF EXISTS ${candidates}`);
       await princess.query(`CREATE UNLOGGED TABLE ${candidates} (kind text NOT NULL, value text NOT NULL, n bigint NOT NULL)`);
-      await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from);
+      // Production's name words in memory (as many as there are distinct name words, not rows): a word not among them is no hit, so it is not tallied.
+      const words = probeTables.names.length === 0 ? [] : (await princess.query<{ value: string }>(`SELECT value FROM ${probeTables.names[0]}`)).rows.map((r) => r.value);
+      await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from, wordSet(words));
       await princess.query(`ANALYZE ${candidates}`);
       for (const kind of ['emails', 'phones', 'names'] as const) {
         const found = probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE p.value = c.value)`).join(' OR ') || 'false';

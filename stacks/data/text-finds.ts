@@ -25,8 +25,22 @@ function isWordUnit(text: string, i: number): boolean {
   return letter.test(String.fromCodePoint(point));
 }
 
-/** Calls `found` with each email, phone-shaped run and word of `text`, in order of kind. */
-export function findInText(text: string, found: (kind: TextFindKind, value: string) => void): void {
+/** Words worth reporting, and the first UTF-16 unit of each, so most words are passed over without being cut out. */
+export interface WordSet {
+  readonly words: ReadonlySet<string>;
+  readonly firstUnits: ReadonlySet<number>;
+}
+
+export function wordSet(words: Iterable<string>): WordSet {
+  const set = new Set([...words].filter((w) => w !== ''));
+  return { words: set, firstUnits: new Set([...set].map((w) => w.charCodeAt(0))) };
+}
+
+/**
+ * Calls `found` with each email, phone-shaped run and word of `text`, in order of
+ * kind; with `only`, just the words in it (the rest cannot be a hit).
+ */
+export function findInText(text: string, found: (kind: TextFindKind, value: string) => void, only?: WordSet): void {
   if (text.includes('@')) for (const [email] of text.matchAll(emailPattern)) found('emails', email);
   if (hasDigit.test(text)) for (const [phone] of text.matchAll(phonePattern)) found('phones', phone);
   let start = -1;
@@ -34,7 +48,7 @@ export function findInText(text: string, found: (kind: TextFindKind, value: stri
     const inWord = i < text.length && isWordUnit(text, i);
     if (inWord && start === -1) start = i;
     else if (!inWord && start !== -1) {
-      found('names', text.slice(start, i));
+      if (!only || (only.firstUnits.has(text.charCodeAt(start)) && only.words.has(text.slice(start, i)))) found('names', text.slice(start, i));
       start = -1;
     }
     // The low half of a surrogate pair belongs to the character just read.

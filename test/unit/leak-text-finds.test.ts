@@ -2,12 +2,12 @@
 // the probe queries it looks them up in.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { findInText, type TextFindKind } from '../../stacks/data/text-finds.ts';
+import { findInText, wordSet, type TextFindKind } from '../../stacks/data/text-finds.ts';
 import { fullValueScanLimit, probes, unchangedChecks } from '../../stacks/data/leak-scan.ts';
 
-function finds(text: string): Record<TextFindKind, string[]> {
+function finds(text: string, only?: Parameters<typeof findInText>[2]): Record<TextFindKind, string[]> {
   const found: Record<TextFindKind, string[]> = { emails: [], phones: [], names: [] };
-  findInText(text, (kind, value) => found[kind].push(value));
+  findInText(text, (kind, value) => found[kind].push(value), only);
   return found;
 }
 
@@ -31,6 +31,12 @@ describe('findInText', () => {
 
   it('keeps letters outside the basic plane whole', () => {
     assert.deepEqual(finds('𝒜nna x').names, ['𝒜nna', 'x']);
+  });
+
+  it('with a word set, reports only its words (whole words, case as written), emails and phones still all', () => {
+    const found = finds('Maria met Mariana and maria; Lopez-Maria? mail a@b.io 555 123 4567', wordSet(['Maria', 'Lopez-Maria', '']));
+    assert.deepEqual(found.names, ['Maria', 'Lopez-Maria']);
+    assert.deepEqual([found.emails, found.phones], [['a@b.io'], ['555 123 4567']]);
   });
 
   it('skips the email and phone passes when the text cannot hold one', () => {
