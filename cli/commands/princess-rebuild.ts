@@ -18,8 +18,7 @@ import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
 import type { CopyPart } from '../../stacks/data/table-copy.ts';
 import { networkName } from '../../stacks/naming.ts';
-import { imageInputs } from '../../stacks/program.ts';
-import { ensureImage } from '../../stacks/providers/image.ts';
+import { dockerClient, inspectIfPresent } from '../../stacks/docker-client.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
@@ -231,7 +230,13 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
           // Built first (a tag the engine has is never rebuilt): a build that fails
           // stops the rebuild before any copying, and the rehearsal needs the image.
           title: `The candidate build's web image ${candidateImage(princess).ref}`,
-          task: () => timed('image', async () => void (await ensureImage(imageInputs(candidateImage(princess), paths.logs())))),
+          task: () => timed('image', async () => {
+            const image = candidateImage(princess);
+            if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
+            // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
+            const [{ imageInputs }, { ensureImage }] = await Promise.all([import('../../stacks/program.ts'), import('../../stacks/providers/image.ts')]);
+            await ensureImage(imageInputs(image, paths.logs()));
+          }),
         },
         {
           title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
