@@ -1,7 +1,7 @@
 // devenv prod generate: this local prod's production data. Realistic marketplace
 // data with real-looking personal data in it, deterministic by seed, so that
 // princess rebuilds, the scrubber and the leak scan have something true to work on.
-import { loadProductionData } from '../../stacks/data/load.ts';
+import { loadProductionData, NotEmptyError } from '../../stacks/data/load.ts';
 import { UserError } from '../errors.ts';
 import { connect } from '../postgres.ts';
 import { runTasks } from '../progress.ts';
@@ -37,6 +37,9 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
               seed: options.seed,
               members: options.members,
               onProgress: (table, rows) => (task.output = `${table}: ${rows.toLocaleString('en')} rows`),
+            }).catch((error: unknown) => {
+              if (error instanceof NotEmptyError) throw new UserError(error.message, 'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`');
+              throw error;
             });
           },
         },

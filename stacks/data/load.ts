@@ -44,12 +44,15 @@ export async function loadProductionData(client: pg.Client, options: LoadOptions
   return loaded;
 }
 
+/** prod already holds data: generating on top would mix two data sets. */
+export class NotEmptyError extends Error {}
+
 async function refuseUnlessEmpty(client: pg.Client): Promise<void> {
   const probe = tableOrder.map((table) => `SELECT '${table}' AS name WHERE EXISTS (SELECT 1 FROM ${table})`).join(' UNION ALL ');
   const { rows } = await client.query<{ name: string }>(probe);
   if (rows.length > 0) {
     const names = rows.map((row) => row.name).join(', ');
-    throw new Error(`production data is only loaded into empty tables, but ${names} already ${rows.length === 1 ? 'has' : 'have'} rows`);
+    throw new NotEmptyError(`production data is only loaded into empty tables, but ${names} already ${rows.length === 1 ? 'has' : 'have'} rows`);
   }
 }
 
