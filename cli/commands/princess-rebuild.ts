@@ -63,7 +63,7 @@ export interface RebuildResult {
   megabytesPerSecond: number;
   migrations: string;
   leaks: LeakReport;
-  /** Wall seconds of each step (constraints and the leak scan run side by side). */
+  /** Wall seconds of each step (constraints then migrations run beside the leak scan). */
   phases: Record<string, number>;
 }
 
@@ -283,17 +283,19 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
         {
           // The leak scan needs the copied rows only: the candidate's migrations cannot
           // bring production values (they never see prod), so it runs beside the
-          // constraints, each on its own connection and mostly on its own core.
-          title: 'Constraints and indexes, and the leak scan, side by side',
+          // constraints and the migrations, each on its own connection.
+          title: 'Constraints, indexes and migrations, and the leak scan, side by side',
           task: (_, task) =>
             task.newListr(
               [
                 {
-                  title: 'Constraints and indexes (every foreign key and unique constraint checked)',
+                  title: "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
                   task: async () => {
                     await copy!.finished;
                     await timed('constraints', () => restorePostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, constraintJobs));
                     await resetSequences(next!);
+                    // After the constraints: a migration may build on a key or an index.
+                    result.migrations = await timed('migrations', () => rehearseMigrations(princess));
                   },
                 },
                 {
@@ -318,7 +320,6 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
               { concurrent: true, exitOnError: true },
             ),
         },
-        { title: "The candidate build's migrations against production data", task: async () => { result.migrations = await timed('migrations', () => rehearseMigrations(princess)); } },
         { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
         {
           title: 'Princess switches to the new database',
