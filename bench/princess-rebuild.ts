@@ -69,7 +69,12 @@ async function measured<T>(run: () => Promise<T>): Promise<{ value: T; seconds: 
   return { value, seconds, serverCpuSeconds: (await cpu()) - cpuBefore };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** The middle value; the mean of the two middle ones for an even count. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 async function main(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'devenv-bench-princess-'));
