@@ -7,8 +7,8 @@ import type { Cache } from './cache.ts';
 import type { Pool } from './db.ts';
 import { imageContentType } from './content-type.ts';
 import type { Flags } from './flags.ts';
-import { requestFlags, type FlagSettings, type RequestFlags } from './flag-request.ts';
-import { renderHomePage } from './home-page.ts';
+import { exposureCounter, requestFlags, type FlagSettings, type RequestFlags } from './flag-request.ts';
+import { homePage, type HomeView } from './home-page.ts';
 import { cachedItems } from './items.ts';
 import { route, type Route } from './router.ts';
 import { fileInside } from './safe-path.ts';
@@ -27,17 +27,20 @@ export interface AppContext {
   /** which flags file is loaded (its sha256), reported by /healthz */
   flagsDigest: () => string;
   flagSettings: FlagSettings;
+  /** renders the home page, asking the flags it uses on the request's reader; default the site's (bench/flags.ts gives a page asking 20) */
+  homePage?: (view: HomeView, flags: RequestFlags) => string;
 }
 
 type Respond = (response: ServerResponse) => void;
 
 export function createApp(context: AppContext): (request: IncomingMessage, response: ServerResponse) => void {
+  const countExposure = exposureCounter(context.statsd);
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://site');
     const path = url.pathname;
-    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings);
+    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings, countExposure);
     let failed = false;
 
     response.on('close', () => {
@@ -50,7 +53,6 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
       ];
       if (failed || status >= 500) metrics.push({ name: 'errors', value: 1, type: 'c' });
       context.statsd.send(metrics);
-      context.statsd.tally(flags.exposures());
       console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`);
     });
 
@@ -74,9 +76,7 @@ async function handle(context: AppContext, target: Route, flags: RequestFlags): 
   switch (target.page) {
     case 'home': {
       const items = await cachedItems(context.pool, context.cache, context.statsd);
-      const saleBanner = flags.variant('sale_banner') !== 'off';
-      const newBanner = flags.variant('new_banner');
-      return page(renderHomePage({ shopName: context.shopName, servedBy: context.servedBy, items, saleBanner, newBanner }));
+      return page((context.homePage ?? homePage)({ shopName: context.shopName, servedBy: context.servedBy, items }, flags));
     }
     case 'team': {
       const members = await readTeam(context.teamDir);

@@ -12,8 +12,8 @@
 //   (dev, princess); DEVENV_TIER names the tier (unset: prod, so never).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, evaluate, off, outcomeOf, type FlagContext, type Flags, type Outcome } from './flags.ts';
-import type { Metric } from './statsd-line.ts';
+import { decide, evaluate, exposuresOf, off, outcomeOf, type Exposure, type FlagContext, type Flags, type Outcome } from './flags.ts';
+import type { Statsd } from './statsd.ts';
 
 export interface FlagSettings {
   tier: string;
@@ -31,19 +31,25 @@ export interface RequestFlags {
   variant(name: string): string;
   /** every flag of the file for this request, without counting exposures (for /flags.json) */
   all(): Record<string, string>;
-  /** `flags.<name>.<variant>` counters of the flags this request evaluated */
-  exposures(): (Metric & { type: 'c' })[];
+  /** `flags.<name>.<variant>` counters of the flags this request evaluated, in the order asked */
+  exposures(): Exposure[];
   /** the Set-Cookie header when this request made a visitor id and used it */
   cookie(): string | undefined;
   readonly context: FlagContext;
 }
 
-const visitorPattern = /^[A-Za-z0-9_-]{16,64}$/;
-const userPattern = /^[A-Za-z0-9_.@-]{1,64}$/;
+/** Counts an exposure: the outcome of a flag of `flags` (or of one not in them) that a request evaluated. */
+export type CountExposure = (flags: Flags, outcome: Outcome) => void;
+
+/** A visitor id: 16 to 64 of [A-Za-z0-9_-]. */
+const isVisitorId = (text: string): boolean => text.length >= 16 && text.length <= 64 && allOf(text, visitorChar);
+/** A user id: 1 to 64 of [A-Za-z0-9_.@-]. */
+const isUserId = (text: string): boolean => text.length >= 1 && text.length <= 64 && allOf(text, userChar);
 const twoYears = 2 * 365 * 24 * 3600;
 
-export function requestFlags(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings): RequestFlags {
-  return new Reader(flags, headers, search, settings);
+/** `countExposure` sees each flag the request evaluates, once, when it is first asked. */
+export function requestFlags(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings, countExposure?: CountExposure): RequestFlags {
+  return new Reader(flags, headers, search, settings, countExposure);
 }
 
 // One per request, on every route: nothing is read until a flag is asked, a flag
@@ -54,22 +60,24 @@ class Reader implements RequestFlags {
   readonly #headers: IncomingHttpHeaders;
   readonly #search: string;
   readonly #settings: FlagSettings;
+  readonly #countExposure: CountExposure | undefined;
   #context: FlagContext | undefined;
   /** the visitor cookie as it came, when it was a valid id */
   #known: string | undefined;
   #used = false;
   /** the outcomes so far, in the order asked: each flag is evaluated and counted once */
   readonly #outcomes: Outcome[] = [];
-  /** the same, by the flag's place in the file */
+  /** the outcomes so far, by the flag's place in the file */
   #byFlag: (Outcome | undefined)[] | undefined;
   /** the names asked that are not in the file (off) */
   #missing: string[] | undefined;
 
-  constructor(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings) {
+  constructor(flags: Flags, headers: IncomingHttpHeaders, search: string, settings: FlagSettings, countExposure: CountExposure | undefined) {
     this.#flags = flags;
     this.#headers = headers;
     this.#search = search;
     this.#settings = settings;
+    this.#countExposure = countExposure;
   }
 
   get context(): FlagContext {
@@ -83,7 +91,7 @@ class Reader implements RequestFlags {
       this.#missing ??= [];
       if (!this.#missing.includes(name)) {
         this.#missing.push(name);
-        this.#outcomes.push(outcomeOf(name, off));
+        this.#exposed(outcomeOf(name, off));
       }
       return off;
     }
@@ -92,7 +100,7 @@ class Reader implements RequestFlags {
     if (outcome === undefined) {
       outcome = decide(compiled, this.context);
       this.#byFlag[compiled.index] = outcome;
-      this.#outcomes.push(outcome);
+      this.#exposed(outcome);
     }
     return outcome.variant;
   }
@@ -103,7 +111,7 @@ class Reader implements RequestFlags {
     return Object.fromEntries([...this.#flags.keys()].map((name) => [name, evaluate(this.#flags, name, context)]));
   }
 
-  exposures(): (Metric & { type: 'c' })[] {
+  exposures(): Exposure[] {
     return this.#outcomes.map((outcome) => outcome.exposure);
   }
 
@@ -112,21 +120,52 @@ class Reader implements RequestFlags {
     return this.#used && visitorId !== undefined && visitorId !== this.#known ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax` : undefined;
   }
 
+  // Counted as it is first asked, while the outcome is still in the CPU's cache,
+  // rather than in a second pass over the request's outcomes when it ends.
+  #exposed(outcome: Outcome): void {
+    this.#outcomes.push(outcome);
+    this.#countExposure?.(this.#flags, outcome);
+  }
+
   #readContext(): FlagContext {
     const cookies = readCookies(this.#headers.cookie);
-    const known = cookies.visitor !== undefined && visitorPattern.test(cookies.visitor) ? cookies.visitor : undefined;
+    const known = cookies.visitor !== undefined && isVisitorId(cookies.visitor) ? cookies.visitor : undefined;
     this.#known = known;
     const { staffDigest, tier } = this.#settings;
     const staff = staffDigest !== undefined && isStaff(cookies.staff, staffDigest);
     return {
       visitorId: known ?? randomBytes(16).toString('base64url'),
-      userId: cookies.user !== undefined && userPattern.test(cookies.user) ? cookies.user : undefined,
+      userId: cookies.user !== undefined && isUserId(cookies.user) ? cookies.user : undefined,
       groups: staff ? staffGroups : noGroups,
       isAdmin: staff,
       tier,
-      urlOverrides: this.#search.includes('features=') ? parseFeatures(new URLSearchParams(this.#search).getAll('features')) : noOverrides,
+      urlOverrides: this.#search !== '' && this.#search.includes('features=') ? parseFeatures(new URLSearchParams(this.#search).getAll('features')) : noOverrides,
     };
   }
+}
+
+/**
+ * Counts exposures in the statsd client's tally: a flag of the file by its
+ * outcome's slot, in a list made once per flags load, a flag not in the file by
+ * name.
+ */
+export function exposureCounter(statsd: Pick<Statsd, 'tally' | 'tallyList'>): CountExposure {
+  const lists = new WeakMap<Flags, (slot: number) => void>();
+  let lastFlags: Flags | undefined;
+  let countSlot: (slot: number) => void = () => {};
+  const listOf = (flags: Flags): ((slot: number) => void) => {
+    let count = lists.get(flags);
+    if (count === undefined) lists.set(flags, (count = statsd.tallyList(exposuresOf(flags).map((exposure) => exposure.name))));
+    return count;
+  };
+  return (flags, outcome) => {
+    if (outcome.slot < 0) return statsd.tally([outcome.exposure]);
+    if (flags !== lastFlags) {
+      lastFlags = flags;
+      countSlot = listOf(flags);
+    }
+    countSlot(outcome.slot);
+  };
 }
 
 const noOverrides: ReadonlyMap<string, string> = new Map();
@@ -143,34 +182,71 @@ export function parseFeatures(values: readonly string[]): ReadonlyMap<string, st
   return overrides;
 }
 
-type FlagCookies = { visitor?: string; user?: string; staff?: string };
+/** Of one shape whatever the header holds, so reading them stays monomorphic. */
+type FlagCookies = { visitor: string | undefined; user: string | undefined; staff: string | undefined };
 
-/** The three cookies flags read (the last of a name wins); the names of the others are skipped without copying them. */
+/**
+ * The three cookies flags read (the last of a name wins), names and values
+ * trimmed as String.prototype.trim would, the others skipped without copying
+ * them. One pass over the characters, copying each value once: in the server,
+ * about two thirds of the time of indexOf, slice and trim.
+ */
 function readCookies(header: string | undefined): FlagCookies {
-  const found: FlagCookies = {};
+  const found: FlagCookies = { visitor: undefined, user: undefined, staff: undefined };
   if (!header) return found;
+  const length = header.length;
   let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
-    if (end < 0) end = header.length;
-    const equals = header.indexOf('=', start);
-    if (equals > start && equals < end) {
+  while (start < length) {
+    let equals = -1;
+    let end = start;
+    for (; end < length; end++) {
+      const code = header.charCodeAt(end);
+      if (code === semicolon) break;
+      if (code === equalsSign && equals < 0) equals = end;
+    }
+    if (equals > start) {
       const name = cookieName(header, start, equals);
-      if (name !== undefined) found[name] = header.slice(equals + 1, end).trim();
+      if (name !== undefined) found[name] = trimmedSlice(header, equals + 1, end);
     }
     start = end + 1;
   }
   return found;
 }
 
-const cookieNames = ['visitor', 'user', 'staff'] as const;
+const semicolon = 0x3b;
+const equalsSign = 0x3d;
 
-/** Which of cookieNames `header[from, to)` is, spaces around it ignored. */
+/** Which of the three `header[from, to)` names, spaces around it ignored. */
 function cookieName(header: string, from: number, to: number): keyof FlagCookies | undefined {
   while (from < to && isSpace(header.charCodeAt(from))) from++;
   while (to > from && isSpace(header.charCodeAt(to - 1))) to--;
-  for (const name of cookieNames) if (to - from === name.length && header.startsWith(name, from)) return name;
-  return undefined;
+  const name = to - from === 7 ? 'visitor' : to - from === 4 ? 'user' : to - from === 5 ? 'staff' : undefined;
+  return name !== undefined && header.startsWith(name, from) ? name : undefined;
+}
+
+/** `header.slice(from, to).trim()`, with one copy. */
+function trimmedSlice(header: string, from: number, to: number): string {
+  while (from < to && isSpace(header.charCodeAt(from))) from++;
+  while (to > from && isSpace(header.charCodeAt(to - 1))) to--;
+  return header.slice(from, to);
+}
+
+// Which characters below 128 ids may hold, as bits: checked on every request,
+// by this table rather than by regular expressions, which cost more.
+const visitorChar = 1;
+const userChar = 2;
+const idChars = Uint8Array.from({ length: 128 }, (_, code) => {
+  const char = String.fromCharCode(code);
+  return (/[A-Za-z0-9_-]/.test(char) ? visitorChar : 0) | (/[A-Za-z0-9_.@-]/.test(char) ? userChar : 0);
+});
+
+/** Every character of `text` is of `kind` (visitorChar or userChar). */
+function allOf(text: string, kind: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || (idChars[code]! & kind) === 0) return false;
+  }
+  return true;
 }
 
 /** What String.prototype.trim removes. */

@@ -1,4 +1,6 @@
 // The home page: every item with its price and the shop selling it.
+import type { RequestFlags } from './flag-request.ts';
+import { off } from './flags.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -8,10 +10,14 @@ export interface ItemRow {
   shop: string;
 }
 
-export interface HomePage {
+/** What the home page shows before its flags are asked. */
+export interface HomeView {
   shopName: string;
   servedBy: string;
   items: readonly ItemRow[];
+}
+
+export interface HomePage extends HomeView {
   saleBanner: boolean;
   /** the variant of the flag new_banner ("off": no banner) */
   newBanner?: string;
@@ -19,6 +25,11 @@ export interface HomePage {
 
 export function formatPrice(cents: number): string {
   return `$${(cents / 100).toFixed(2)}`;
+}
+
+/** The home page for one request: the page asks its own flags, on the request's reader. */
+export function homePage(view: HomeView, flags: Pick<RequestFlags, 'variant'>): string {
+  return renderHomePage({ ...view, saleBanner: flags.variant('sale_banner') !== off, newBanner: flags.variant('new_banner') });
 }
 
 export function renderHomePage(page: HomePage): string {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluate, parseFlags, type Flags } from '../flags.ts';
-import { parseFeatures, readFlagSettings, requestFlags } from '../flag-request.ts';
-import { renderHomePage } from '../home-page.ts';
+import { exposureCounter, parseFeatures, readFlagSettings, requestFlags } from '../flag-request.ts';
+import { homePage, renderHomePage } from '../home-page.ts';
 import { formatPacket } from '../statsd-line.ts';
 
 function flagsOf(text: string): Flags {
@@ -112,4 +112,51 @@ test('the home page shows the new banner with its flag and variant, for e2e test
   const page = renderHomePage({ shopName: 's', servedBy: 'h', items: [], saleBanner: false, newBanner: 'green' });
   assert.match(page, /<p class="banner banner-green" data-flag="new_banner" data-variant="green">/);
   assert.doesNotMatch(renderHomePage({ shopName: 's', servedBy: 'h', items: [], saleBanner: false, newBanner: 'off' }), /data-flag/);
+});
+
+test('ids are taken from cookies exactly when they match their patterns', () => {
+  const visitorPattern = /^[A-Za-z0-9_-]{16,64}$/;
+  const userPattern = /^[A-Za-z0-9_.@-]{1,64}$/;
+  const values = ['A'.repeat(15), 'A'.repeat(16), 'aZ09_-'.repeat(10).slice(0, 64), 'A'.repeat(65), 'ada', 'a.b@c-d_e', 'a b', 'a+b', 'a/b', 'caf\u00e9', '\u65e5\u672c', 'x'.repeat(64), 'a.b.c.d.e.f.g.h.i.j.k.l', '-'.repeat(20)];
+  for (const value of values) {
+    const context = requestFlags(flags, { cookie: `visitor=${value}; user=${value}` }, '', prod).context;
+    assert.equal(context.visitorId === value, visitorPattern.test(value), `visitor ${JSON.stringify(value)}`);
+    assert.equal(context.userId === value, userPattern.test(value), `user ${JSON.stringify(value)}`);
+  }
+});
+
+test('exposures are counted as flags are first asked: by slot for flags of the file, by name for the others', () => {
+  const counted: string[] = [];
+  const lists: string[][] = [];
+  const countExposure = exposureCounter({
+    tallyList: (names) => {
+      lists.push([...names]);
+      return (slot) => void counted.push(names[slot]!);
+    },
+    tally: (counters) => void counted.push(...counters.map((counter) => counter.name)),
+  });
+  const first = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
+  first.variant('a');
+  first.variant('a');
+  const ab = first.variant('ab');
+  first.variant('missing');
+  first.variant('missing');
+  assert.deepEqual(first.all(), { a: 'on', dark: 'off', ab }, 'listing every flag');
+  requestFlags(flags, {}, '', prod, countExposure);
+  requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure).variant('dark');
+  assert.deepEqual(counted, ['flags.a.on', `flags.ab.${ab}`, 'flags.missing.off', 'flags.dark.off'], '/flags.json is not an exposure');
+  assert.equal(lists.length, 1, 'one list per flags load');
+  requestFlags(flagsOf('flags:\n  a: false\n'), {}, '', prod, countExposure).variant('a');
+  assert.equal(lists.length, 2, 'a new list for new flags');
+  assert.equal(counted.at(-1), 'flags.a.off');
+});
+
+test('the home page asks its own two flags on the request\'s reader', () => {
+  const banners = flagsOf('flags:\n  sale_banner: true\n  new_banner: { variants: { green: 100 } }\n');
+  const request = requestFlags(banners, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  const page = homePage({ shopName: 's', servedBy: 'h', items: [] }, request);
+  assert.match(page, /Sale this week/);
+  assert.match(page, /data-flag="new_banner" data-variant="green"/);
+  assert.deepEqual(request.exposures().map((exposure) => exposure.name), ['flags.sale_banner.on', 'flags.new_banner.green']);
+  assert.doesNotMatch(homePage({ shopName: 's', servedBy: 'h', items: [] }, requestFlags(flags, {}, '', prod)), /class="banner/);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bucketOf, evaluate, flagList, lintFlags, parseFlags, type FlagContext, type Flags } from '../flags.ts';
+import { bucketOf, evaluate, exposuresOf, flagList, lintFlags, parseFlags, type FlagContext, type Flags } from '../flags.ts';
 
 function flagsOf(text: string): Flags {
   const result = parseFlags(text);
@@ -119,6 +119,27 @@ flags:
     }
   });
 
+  test('the bucket is FNV-1a of `<flag>:<id>`, mixed, whatever ids came before', () => {
+    // The hash as the file format defines it, over the whole string at once.
+    const reference = (name: string, id: string): number => {
+      const text = `${name}:${id}`;
+      let hash = 0x811c9dc5;
+      for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+      hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+      hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+      return ((hash ^ (hash >>> 16)) >>> 0) % 10_000;
+    };
+    const someIds = ['v-1', '', 'x'.repeat(100), 'v-2', 'café', '日本語のid', '😀', 'v-1', 'v-10', 'v-1'];
+    for (const name of ['one', 'two']) for (const id of someIds) assert.equal(bucketOf(name, id), reference(name, id), `${name}:${id}`);
+    // Two ids in turn, as a request asks flags bucketed by visitor and by user.
+    const twoWays = flagsOf('flags:\n  by_visitor: { percent: 37 }\n  by_user: { bucket: user, percent: 37 }\n');
+    for (let i = 0; i < 2000; i++) {
+      const context = visitor(i, { userId: `u-${i % 7}` });
+      assert.equal(evaluate(twoWays, 'by_visitor', context), reference('by_visitor', context.visitorId) < 3700 ? 'on' : 'off');
+      assert.equal(evaluate(twoWays, 'by_user', context), reference('by_user', context.userId!) < 3700 ? 'on' : 'off');
+    }
+  });
+
   test('each flag buckets on its own: the same id is not first in line for every flag', () => {
     let both = 0;
     for (let i = 0; i < ids; i++) if (bucketOf('one', `v-${i}`) < 1000 && bucketOf('two', `v-${i}`) < 1000) both++;
@@ -127,6 +148,15 @@ flags:
 });
 
 describe('the file', () => {
+  test('every outcome of the file has a slot of its own, where exposuresOf lists its counter', () => {
+    const flags = flagsOf('flags:\n  a: true\n  b: { variants: { x: 50, y: 50 } }\n  c: { percent: 5, admin: off }\n');
+    const outcomes = [...flags.values()].flatMap((compiled) => [compiled.offOutcome, ...compiled.outcomes]);
+    assert.deepEqual(outcomes.map((outcome) => outcome.slot).sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6]);
+    const exposures = exposuresOf(flags);
+    for (const outcome of outcomes) assert.equal(exposures[outcome.slot], outcome.exposure);
+    assert.deepEqual(exposures.map((exposure) => exposure.name), ['flags.a.off', 'flags.a.on', 'flags.b.off', 'flags.b.x', 'flags.b.y', 'flags.c.off', 'flags.c.on']);
+  });
+
   test('shorthand and settings, with defaults filled in, in file order', () => {
     const flags = flagList(flagsOf('flags:\n  b: true\n  a:\n    percent: 5\n    description: d\n'));
     assert.deepEqual(flags, [
