@@ -48,16 +48,25 @@ export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql' | 'pg_rest
   });
 }
 
+/** pg_dump of one section of a database's schema only, inside the snapshot when one is given. */
+function dumpSchemaSection(from: { stack: string; database: string; snapshot?: string }, section: 'pre-data' | 'post-data', format: readonly string[] = []): ResultPromise {
+  return inDbContainer(from.stack, 'pg_dump', ['--schema-only', `--section=${section}`, ...format, '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+}
+
+/** The last line a failed tool wrote to stderr (its error), else the error's message. */
+function lastErrorLine(error: unknown): string | undefined {
+  return String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop();
+}
+
 /** The tables, types and sequences of a database's schema (pg_dump's pre-data section), piped into psql of another stack's database. */
 export async function copyTableSchema(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }): Promise<void> {
-  const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', '--section=pre-data', '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+  const dump = dumpSchemaSection(from, 'pre-data');
   const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
   dump.stdout!.pipe(restore.stdin!);
   const [dumped, restored] = await Promise.allSettled([dump, restore]);
   for (const [step, result] of [['pg_dump', dumped], ['psql', restored]] as const) {
     if (result.status === 'rejected') {
-      const stderr = String((result.reason as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-      throw new Error(`copying the schema's tables failed in ${step}: ${stderr}`);
+      throw new Error(`copying the schema's tables failed in ${step}: ${lastErrorLine(result.reason)}`);
     }
   }
 }
@@ -69,11 +78,10 @@ export async function restorePostData(from: { stack: string; database: string; s
   const archive = `/tmp/devenv-post-data-${process.pid}-${Date.now()}.dump`;
   const container = resourceName(to.stack, 'db');
   const fail = (step: string, error: unknown): never => {
-    const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop();
-    throw new Error(`restoring the post-data schema failed in ${step}: ${stderr}`);
+    throw new Error(`restoring the post-data schema failed in ${step}: ${lastErrorLine(error)}`);
   };
   try {
-    const dump = inDbContainer(from.stack, 'pg_dump', ['--schema-only', '--section=post-data', '--format=custom', '--no-owner', '--no-privileges', ...(from.snapshot ? [`--snapshot=${from.snapshot}`] : []), from.database]);
+    const dump = dumpSchemaSection(from, 'post-data', ['--format=custom']);
     const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}`], { stdin: 'pipe' });
     dump.stdout!.pipe(write.stdin!);
     const [dumped, written] = await Promise.allSettled([dump, write]);

@@ -218,6 +218,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     result.snapshot = (await prod.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
     const { columns: schema, personal } = await readSchema(prod);
+    const keys = primaryKeys(schema);
     const rules = await readRules(rulesFile, schema);
     const tokens = await knownNameTokens(prod, rules);
     const tables = loadOrder(schema);
@@ -247,7 +248,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             next = await connect('princess', nextDatabase);
             const [scanner, writer] = await Promise.all([connect('princess', nextDatabase), connect('princess', nextDatabase)]);
             // Production's values for the leak scan load during the copy: they need prod's snapshot only.
-            const probes = loadProbes({ prod, princess: scanner }, personal, primaryKeys(schema));
+            const probes = loadProbes({ prod, princess: scanner }, personal, keys);
             probes.catch(() => {});
             scan = { princess: scanner, princessWriter: writer, probes };
           }),
@@ -302,7 +303,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Leak scan: production personal data in the new database',
                   task: async (_, sub) => {
                     const copied = await copy!.finished;
-                    const scanned = await timed('leakScan', async () => scanForLeaks(scan!, personal, primaryKeys(schema), await scan!.probes)).finally(async () => {
+                    const scanned = await timed('leakScan', async () => scanForLeaks(scan!, personal, keys, await scan!.probes)).finally(async () => {
                       // Nobody may be connected to the new database when it is renamed into place.
                       await Promise.all([scan!.princess.end(), scan!.princessWriter.end()]);
                       scan = undefined;

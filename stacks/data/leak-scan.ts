@@ -50,6 +50,8 @@ const candidatesHeld = 100_000;
 const candidates = 'devenv_leak_candidates';
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const source = (c: PersonalColumn) => `${c.table}.${c.column}`;
+/** The fraction of `rows` to look at: all of them up to `limit`, else about `limit` of them. */
+const sampleFor = (rows: number, limit: number) => (rows > limit ? limit / rows : 1);
 /** The same sample every run for the same data. */
 const sampled = (table: string, fraction: number) => `${ident(table)}${fraction < 1 ? ` TABLESAMPLE BERNOULLI (${(fraction * 100).toFixed(4)}) REPEATABLE (7)` : ''}`;
 
@@ -80,7 +82,7 @@ export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonl
     .map((c, i): Probe => {
       const key = rowKey(c, primaryKeys);
       const count = rows[c.table] ?? 0;
-      const sample = count > fullValueScanLimit ? fullValueScanLimit / count : 1;
+      const sample = sampleFor(count, fullValueScanLimit);
       return {
         table: `devenv_leak_probe_${i}`,
         source: source(c),
@@ -199,7 +201,7 @@ export async function scanForLeaks({ princess, princessWriter }: Omit<LeakScanCl
     const probeTables: Record<TextFindKind, string[]> = { emails: probesOf('email'), phones: probesOf('phone'), names: probeOf.has('name-word') ? [probeOf.get('name-word')!.table] : [] };
     for (const c of personal.filter((p) => p.kind === 'text')) {
       const all = await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`);
-      const sample = all > fullTextScanLimit ? fullTextScanLimit / all : 1;
+      const sample = sampleFor(all, fullTextScanLimit);
       const from = sampled(c.table, sample);
       const scanned = sample < 1 ? await count(princess, `SELECT count(*) AS n FROM ${from}`) : all;
       await princess.query(`DROP TABLE IF EXISTS ${candidates}`);
