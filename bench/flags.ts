@@ -14,6 +14,7 @@
 //      of server CPU per request and of requests per second.
 //
 //   bin/node bench/flags.ts [--evaluations 1000000] [--requests 2000] [--rounds 36] [--pairs 4] [--concurrency 16] [--max-seconds 150]
+//                           [--visitors 1000]   (returning visitors in turn; 100000: nearly every request one the app has not remembered)
 //                           [--server-flags "--cpu-prof --cpu-prof-dir=DIR"]   (node options for both servers)
 //                           [--control]   (both servers without flags: the harness's own noise and bias)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +26,7 @@ import { createApp } from '../site/app.ts';
 import type { Cache } from '../site/cache.ts';
 import type { Pool } from '../site/db.ts';
 import { evaluate, noFlags, off, parseFlags, type FlagContext, type Flags } from '../site/flags.ts';
-import { exposureCounter, readFlagSettings, requestFlags, type RequestFlags } from '../site/flag-request.ts';
+import { exposureCounter, readFlagSettings, rememberedVisitors, requestFlags, Visitors, type RequestFlags } from '../site/flag-request.ts';
 import { homePage, renderHomePage, type HomeView, type ItemRow } from '../site/home-page.ts';
 import { createStatsd } from '../site/statsd.ts';
 
@@ -76,29 +77,40 @@ function contextOf(visitorId: string, userId?: string): FlagContext {
 }
 
 /**
- * 1000 visitors who, with the 20 flags, see neither banner (about a third of
- * visitors): so both servers serve them the same page, while their two banner
- * flags are still hashed and decided as anyone's. A banner is the feature's cost
- * (a bigger page), not the flags'.
+ * `--visitors` returning visitors (default 1000) who, with the 20 flags, see
+ * neither banner (about a third of visitors): so both servers serve them the
+ * same page, while their two banner flags are still hashed and decided as
+ * anyone's. A banner is the feature's cost (a bigger page), not the flags'.
  */
+const visitorCount = option('visitors', 1000);
 const visitorIds: string[] = [];
 {
   const flags = flagsOf(twentyFlags);
-  while (visitorIds.length < 1000) {
+  while (visitorIds.length < visitorCount) {
     const id = randomBytes(16).toString('base64url');
     const context = contextOf(id);
     if (evaluate(flags, 'sale_banner', context) === off && evaluate(flags, 'new_banner', context) === off) visitorIds.push(id);
   }
 }
-/** The requests' cookies, cycled through: each visitor three times, once of them with a user id. */
-const cookies = Array.from({ length: 3000 }, (_, i) => `visitor=${visitorIds[i % visitorIds.length]}${i % 3 === 0 ? `; user=${i}` : ''}`);
+/**
+ * The cookie of a server's n-th request: the visitors in turn, one request in
+ * three with a user id (a logged-in visitor's header differs from the same
+ * visitor's logged out): 2 x visitors different headers, in a cycle.
+ */
+const cookieOf = (n: number): string => {
+  const visitor = n % visitorIds.length;
+  const round = Math.floor(n / visitorIds.length);
+  return `visitor=${visitorIds[visitor]}${(visitor + round) % 3 === 0 ? `; user=${visitor}` : ''}`;
+};
+const distinctCookies = visitorIds.length * 2;
+const cookies = Array.from({ length: 3000 }, (_, i) => cookieOf(i));
 
 // ---- 1. evaluation cost -----------------------------------------------------
 
 /** The fastest of five measures: on a shared machine, other work only ever adds time. */
 const fastest = (measure: () => number): number => Math.min(...Array.from({ length: 5 }, measure));
 
-function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRequestOf20: number } {
+function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRequestOf20: number; nsPerNewRequestOf20: number } {
   const flags = flagsOf(twentyFlags);
   const names = ['sale_banner', 'new_banner', ...moreFlagNames];
   const contexts = visitorIds.map((visitorId, i) => contextOf(visitorId, i % 3 === 0 ? String(i) : undefined));
@@ -112,24 +124,29 @@ function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRe
   perEvaluation(evaluations / 10); // warm up the JIT
   const nsPerEvaluation = fastest(() => perEvaluation(evaluations));
 
-  // As the app does it: a reader per request, 20 flags asked, their exposures counted in the statsd client.
+  // As the app does it: a reader per request, 20 flags asked, their exposures
+  // counted in the statsd client; visitors remembered (as the app does), or not
+  // (each request a visitor the app has not seen since the flags were loaded).
   const statsd = createStatsd({ host: '127.0.0.1', port: 9 }, 'shop');
   const countExposure = exposureCounter(statsd);
   const requests = evaluations / names.length;
   const headers = cookies.map((cookie) => ({ cookie }));
-  const perRequest = (count: number): number => {
+  const perRequest = (count: number, visitors: Visitors | undefined): number => {
     const started = process.hrtime.bigint();
     for (let i = 0; i < count; i++) {
-      const request = requestFlags(flags, headers[i % headers.length]!, '', prod, countExposure);
+      const request = requestFlags(flags, headers[i % headers.length]!, '', prod, countExposure, visitors);
       for (const name of names) sink += request.variant(name).length;
     }
     return Number(process.hrtime.bigint() - started) / count;
   };
-  perRequest(requests / 10);
-  const nsPerRequestOf20 = fastest(() => perRequest(requests));
+  const visitors = new Visitors();
+  perRequest(requests / 10, visitors);
+  perRequest(requests / 10, undefined);
+  const nsPerRequestOf20 = fastest(() => perRequest(requests, visitors));
+  const nsPerNewRequestOf20 = fastest(() => perRequest(requests, undefined));
   statsd.close();
   if (sink === 0) console.error('(nothing evaluated)');
-  return { nsPerEvaluation, nsPerRequestOf20 };
+  return { nsPerEvaluation, nsPerRequestOf20, nsPerNewRequestOf20 };
 }
 
 // ---- 2. the site's throughput -----------------------------------------------
@@ -197,14 +214,15 @@ function cpuOf(child: ChildProcess): Promise<number> {
 
 /**
  * `count` GET / requests, `concurrency` at a time, on kept-alive connections,
- * cycling through `cookies`: requests per second. `onBody` sees each response.
+ * with the cookies of requests first.. of the cycle: requests per second.
+ * `onBody` sees each response.
  */
-async function load(port: number, count: number, concurrency: number, onBody?: (i: number, body: Buffer) => void): Promise<number> {
+async function load(port: number, count: number, concurrency: number, first: number, onBody?: (i: number, body: Buffer) => void): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent, headers: { cookie: cookies[i % cookies.length] } }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent, headers: { cookie: cookieOf(first + i) } }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
         if (res.headers['set-cookie'] !== undefined) reject(new Error('a returning visitor was given a cookie'));
         if (onBody === undefined) {
@@ -235,9 +253,9 @@ async function load(port: number, count: number, concurrency: number, onBody?: (
 /** Throws unless both servers answer every request of `cookies` with the same bytes. */
 async function checkSamePages(nonePort: number, twentyPort: number, concurrency: number): Promise<number> {
   const pages: Buffer[] = [];
-  await load(nonePort, cookies.length, concurrency, (i, body) => void (pages[i] = body));
+  await load(nonePort, cookies.length, concurrency, 0, (i, body) => void (pages[i] = body));
   let differing = 0;
-  await load(twentyPort, cookies.length, concurrency, (i, body) => void (differing += body.equals(pages[i]!) ? 0 : 1));
+  await load(twentyPort, cookies.length, concurrency, 0, (i, body) => void (differing += body.equals(pages[i]!) ? 0 : 1));
   if (differing > 0) throw new Error(`${differing} of ${cookies.length} requests got a different page from the two servers: the comparison would not be fair`);
   return pages[0]!.length;
 }
@@ -269,7 +287,10 @@ async function main(): Promise<void> {
 
   const cost = evaluationCost(evaluations);
   console.log(`evaluate(): ${cost.nsPerEvaluation.toFixed(0)} ns per evaluation (${evaluations} evaluations, 20 flags, 1000 visitors)`);
-  console.log(`one request's flags (a reader, cookies read, 20 flags asked, their exposures counted): ${(cost.nsPerRequestOf20 / 1000).toFixed(2)} us`);
+  console.log(
+    `one request's flags (a reader, 20 flags asked, their exposures counted): a returning visitor ${(cost.nsPerRequestOf20 / 1000).toFixed(2)} us, ` +
+      `a visitor not seen since the flags were loaded (cookies read, ids checked, 20 flags decided) ${(cost.nsPerNewRequestOf20 / 1000).toFixed(2)} us`,
+  );
 
   const control = args.includes('--control');
   if (control) console.log('control run: the "20 flags" server serves without flags too');
@@ -280,11 +301,14 @@ async function main(): Promise<void> {
   // compile a process moves its CPU per request by a few percent for its whole
   // life, as much as what is measured.
   for (let pair = 0; pair < pairs; pair++) {
-    const none = await startServer('none');
-    const twenty = await startServer(control ? 'none' : 'twenty');
+    const none = { ...(await startServer('none')), served: cookies.length };
+    const twenty = { ...(await startServer(control ? 'none' : 'twenty')), served: cookies.length };
     try {
       const bytes = await checkSamePages(none.port, twenty.port, concurrency); // a warm-up of both too
-      if (pair === 0) console.log(`both servers answered ${cookies.length} requests with the same pages (${bytes} bytes each)`);
+      if (pair === 0) {
+        console.log(`both servers answered ${cookies.length} requests with the same pages (${bytes} bytes each)`);
+        console.log(`${visitorIds.length} visitors, ${distinctCookies} different cookie headers in turn (the app remembers the last ${rememberedVisitors})`);
+      }
       // One server under load at a time, as a replica serves on its own machine.
       const until = Math.round((rounds * (pair + 1)) / pairs);
       for (let round = rates.none.length; round < until && (performance.now() - started) / 1000 < maxSeconds; round++) {
@@ -293,7 +317,8 @@ async function main(): Promise<void> {
         for (const which of order) {
           const server = which === 'none' ? none : twenty;
           const before = await cpuOf(server.child);
-          rates[which].push(await load(server.port, requests, concurrency));
+          rates[which].push(await load(server.port, requests, concurrency, server.served));
+          server.served += requests;
           cpu[which].push(((await cpuOf(server.child)) - before) / requests);
         }
       }

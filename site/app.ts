@@ -7,7 +7,7 @@ import type { Cache } from './cache.ts';
 import type { Pool } from './db.ts';
 import { imageContentType } from './content-type.ts';
 import type { Flags } from './flags.ts';
-import { exposureCounter, requestFlags, type FlagSettings, type RequestFlags } from './flag-request.ts';
+import { exposureCounter, requestFlags, Visitors, type FlagSettings, type RequestFlags } from './flag-request.ts';
 import { homePage, type HomeView } from './home-page.ts';
 import { cachedItems } from './items.ts';
 import { route, type Route } from './router.ts';
@@ -35,12 +35,13 @@ type Respond = (response: ServerResponse) => void;
 
 export function createApp(context: AppContext): (request: IncomingMessage, response: ServerResponse) => void {
   const countExposure = exposureCounter(context.statsd);
+  const visitors = new Visitors();
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://site');
     const path = url.pathname;
-    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings, countExposure);
+    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings, countExposure, visitors);
     let failed = false;
 
     response.on('close', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { evaluate, parseFlags, type Flags } from '../flags.ts';
-import { exposureCounter, parseFeatures, readFlagSettings, requestFlags } from '../flag-request.ts';
+import { describe, test } from 'node:test';
+import { evaluate, parseFlags, type Exposure, type Flags } from '../flags.ts';
+import { exposureCounter, parseFeatures, readFlagSettings, requestFlags, Visitors, type CountExposure } from '../flag-request.ts';
 import { homePage, renderHomePage } from '../home-page.ts';
 import { formatPacket } from '../statsd-line.ts';
 
@@ -9,6 +9,12 @@ function flagsOf(text: string): Flags {
   const result = parseFlags(text);
   assert.ok(result.ok, result.ok ? '' : result.error);
   return result.flags;
+}
+
+/** A reader whose exposures are recorded in `counted`, as the statsd client would count them. */
+function recording(): { counted: Exposure[]; countExposure: CountExposure } {
+  const counted: Exposure[] = [];
+  return { counted, countExposure: (_flags, outcome) => void counted.push(outcome.exposure) };
 }
 
 const flags = flagsOf('flags:\n  a: true\n  dark: { percent: 0, admin: on }\n  ab: { variants: { blue: 50, green: 50 } }\n');
@@ -35,19 +41,21 @@ test('a returning visitor keeps their id and variant, and gets no new cookie', (
 });
 
 test('exposures: one counter per flag evaluated, however often it is asked', () => {
-  const request = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  const { counted, countExposure } = recording();
+  const request = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
   request.variant('a');
   request.variant('a');
   const ab = request.variant('ab');
   request.variant('missing');
-  assert.deepEqual(request.exposures(), [
+  request.variant('missing');
+  assert.deepEqual(counted, [
     { name: 'flags.a.on', value: 1, type: 'c' },
     { name: `flags.ab.${ab}`, value: 1, type: 'c' },
     { name: 'flags.missing.off', value: 1, type: 'c' },
   ]);
-  const listing = requestFlags(flags, {}, '', prod);
+  const listing = requestFlags(flags, {}, '', prod, countExposure);
   assert.deepEqual(Object.keys(listing.all()), ['a', 'dark', 'ab']);
-  assert.deepEqual(listing.exposures(), [], '/flags.json shows nothing to the visitor: not an exposure');
+  assert.equal(counted.length, 3, '/flags.json shows nothing to the visitor: not an exposure');
 });
 
 test('?features= forces flags in dev, never in prod', () => {
@@ -87,20 +95,22 @@ test('a reader answers as evaluate() does, and reads nothing until a flag is ask
     const request = requestFlags(many, { cookie }, '', prod);
     for (const name of [...many.keys()].reverse()) assert.equal(request.variant(name), evaluate(many, name, request.context));
   }
-  const untouched = requestFlags(many, {}, '', prod);
+  const { counted, countExposure } = recording();
+  const untouched = requestFlags(many, {}, '', prod, countExposure);
   assert.equal(untouched.cookie(), undefined);
-  assert.deepEqual(untouched.exposures(), []);
+  assert.deepEqual(counted, []);
 });
 
 test('exposures are shared, frozen counters that format as the packet carries them', () => {
-  const first = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
-  const second = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  const { counted, countExposure } = recording();
+  const first = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
+  const second = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
   first.variant('a');
   second.variant('a');
-  assert.equal(first.exposures()[0], second.exposures()[0], 'made once per flags load');
-  assert.ok(Object.isFrozen(first.exposures()[0]));
+  assert.equal(counted[0], counted[1], 'made once per flags load');
+  assert.ok(Object.isFrozen(counted[0]));
   first.variant('missing');
-  assert.equal(formatPacket('shop', [{ name: 'requests', value: 1, type: 'c' }, ...first.exposures()]), 'shop.requests:1|c\nshop.flags.a.on:1|c\nshop.flags.missing.off:1|c');
+  assert.equal(formatPacket('shop', [{ name: 'requests', value: 1, type: 'c' }, counted[0]!, counted[2]!]), 'shop.requests:1|c\nshop.flags.a.on:1|c\nshop.flags.missing.off:1|c');
 });
 
 test('the tier: DEVENV_TIER, else prod', () => {
@@ -153,10 +163,62 @@ test('exposures are counted as flags are first asked: by slot for flags of the f
 
 test('the home page asks its own two flags on the request\'s reader', () => {
   const banners = flagsOf('flags:\n  sale_banner: true\n  new_banner: { variants: { green: 100 } }\n');
-  const request = requestFlags(banners, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod);
+  const { counted, countExposure } = recording();
+  const request = requestFlags(banners, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
   const page = homePage({ shopName: 's', servedBy: 'h', items: [] }, request);
   assert.match(page, /Sale this week/);
   assert.match(page, /data-flag="new_banner" data-variant="green"/);
-  assert.deepEqual(request.exposures().map((exposure) => exposure.name), ['flags.sale_banner.on', 'flags.new_banner.green']);
+  assert.deepEqual(counted.map((exposure) => exposure.name), ['flags.sale_banner.on', 'flags.new_banner.green']);
   assert.doesNotMatch(homePage({ shopName: 's', servedBy: 'h', items: [] }, requestFlags(flags, {}, '', prod)), /class="banner/);
+});
+
+describe('returning visitors remembered (Visitors)', () => {
+  const many = flagsOf(`flags:\n${Array.from({ length: 40 }, (_, i) => `  f${i}: { percent: ${(i * 7) % 101}, variants: { x: 30, y: 70 }, users: ["7"], admin: y }`).join('\n')}\n`);
+  const names = [...many.keys()];
+  const headers = ['visitor=DDDDDDDDDDDDDDDDDDDDDD', 'visitor=EEEEEEEEEEEEEEEEEEEEEE; user=7', 'visitor=EEEEEEEEEEEEEEEEEEEEEE', 'staff=sesame; visitor=FFFFFFFFFFFFFFFFFFFFFF'];
+
+  test('a remembered visitor gets the answers, context and exposures of one read afresh, in any order asked', () => {
+    const visitors = new Visitors();
+    for (let pass = 0; pass < 3; pass++) {
+      for (const cookie of headers) {
+        const fresh = recording();
+        const remembered = recording();
+        const plain = requestFlags(many, { cookie }, '', dev, fresh.countExposure);
+        const memo = requestFlags(many, { cookie }, '', dev, remembered.countExposure, visitors);
+        const order = pass === 1 ? [...names].reverse() : names;
+        for (const name of [...order, ...order.slice(0, 5), 'not_in_file', 'not_in_file']) assert.equal(memo.variant(name), plain.variant(name), `${cookie} ${name}`);
+        assert.deepEqual(memo.context, plain.context);
+        assert.deepEqual(remembered.counted, fresh.counted, 'each flag counted once per request, in the order asked');
+        assert.equal(remembered.counted.length, names.length + 1);
+        assert.equal(memo.cookie(), undefined, 'a returning visitor gets no new cookie');
+      }
+    }
+    assert.equal(visitors.size, headers.length);
+  });
+
+  test('new visitors, ?features= and long headers are not remembered; new flags forget everyone', () => {
+    const visitors = new Visitors();
+    const newcomer = requestFlags(many, {}, '', dev, undefined, visitors);
+    newcomer.variant('f1');
+    assert.match(newcomer.cookie() ?? '', /^visitor=/);
+    requestFlags(many, { cookie: 'visitor=<bad>' }, '', dev, undefined, visitors).variant('f1');
+    assert.equal(visitors.size, 0, 'no valid visitor id: nothing to remember');
+    const forced = requestFlags(many, { cookie: headers[0] }, '?features=f1:x', dev, undefined, visitors);
+    assert.equal(forced.variant('f1'), 'x');
+    assert.equal(visitors.size, 0);
+    assert.notEqual(requestFlags(many, { cookie: headers[0] }, '', prod, undefined, visitors).variant('f1'), undefined);
+    assert.equal(visitors.size, 1);
+    requestFlags(many, { cookie: `${headers[0]}; junk=${'j'.repeat(600)}` }, '', prod, undefined, visitors).variant('f1');
+    assert.equal(visitors.size, 1, 'a header over 512 characters is not kept');
+    const all = flagsOf('flags:\n  f1: true\n');
+    assert.equal(requestFlags(all, { cookie: headers[0] }, '', prod, undefined, visitors).variant('f1'), 'on', 'answered from the new file');
+    assert.equal(visitors.size, 1, 'the old file\'s visitors forgotten');
+  });
+
+  test('at most `capacity` visitors, the most recent kept', () => {
+    const visitors = new Visitors(100);
+    for (let i = 0; i < 1000; i++) requestFlags(many, { cookie: `visitor=${String(i).padStart(22, 'V')}` }, '', prod, undefined, visitors).variant('f3');
+    assert.ok(visitors.size <= 100, `${visitors.size} remembered`);
+    assert.ok(visitors.size >= 50);
+  });
 });
