@@ -9,3 +9,6 @@ export const siteEnv: Record<string, string> = {
   // Production's data is its own; tiers that seed say so in their overrides.
   SEED: 'none',
 };
+
+/** The worker touches this file after each poll that reached the database; its health check reads its age. */
+export const workerHeartbeatFile = '/tmp/worker-alive';

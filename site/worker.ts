@@ -1,5 +1,6 @@
 // The worker role: runs jobs from the jobs table. Polls every 500 ms while the
 // queue is empty and goes straight on to the next job while it is not.
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoff } from './backoff.ts';
 import { readConfig } from './config.ts';
@@ -11,6 +12,8 @@ import { createStatsd } from './statsd.ts';
 import { thumbnailJob } from './thumbnail.ts';
 
 const pollMs = 500;
+/** The heartbeat is touched at most this often: the health check allows 20 s. */
+const heartbeatMs = 2000;
 
 const config = readConfig(process.env);
 const statsd = createStatsd(config.statsd, config.statsdPrefix);
@@ -40,6 +43,16 @@ try {
 console.log(`worker: running jobs of kind ${Object.keys(handlers).join(', ')}`);
 working = true;
 
+// The container's health check reads the heartbeat's age (roles/worker.ts).
+const heartbeatFile = process.env.HEARTBEAT_FILE;
+let lastBeat = 0;
+const beat = async (): Promise<void> => {
+  const now = Date.now();
+  if (heartbeatFile === undefined || now - lastBeat < heartbeatMs) return;
+  lastBeat = now;
+  await writeFile(heartbeatFile, `${new Date(now).toISOString()}\n`).catch((error: Error) => console.error(`worker: heartbeat: ${error.message}`));
+};
+
 let failures = 0;
 while (!stopped.signal.aborted) {
   let wait = pollMs;
@@ -47,6 +60,7 @@ while (!stopped.signal.aborted) {
     const started = performance.now();
     const outcome = await runNextJob(pool, handlers);
     failures = 0;
+    await beat();
     if (outcome.ran) {
       wait = 0;
       const ms = performance.now() - started;

@@ -104,7 +104,10 @@ async function readRules(file: string, schema: Parameters<typeof parseScrubRules
 async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<string[]> {
   const tokens = new Set<string>();
   for (const rule of rules.columns.filter((r) => r.transform === 'fake-name')) {
-    const { rows } = await prod.query<{ w: string }>(`SELECT DISTINCT w FROM "${rule.table}", regexp_split_to_table("${rule.column}", '\\s+') AS w WHERE w <> ''`);
+    // Spaces split natively over every row, the distinct pieces then at any white space: the same tokens as one regular expression, for less CPU.
+    const { rows } = await prod.query<{ w: string }>(
+      `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM "${rule.table}", string_to_table("${rule.column}", ' ') AS p) s, regexp_split_to_table(s.p, '\\s+') AS w WHERE w <> ''`,
+    );
     for (const { w } of rows) tokens.add(w);
   }
   return [...tokens];
