@@ -5,9 +5,25 @@ import { readConfig } from './config.ts';
 import { createPool } from './db.ts';
 import { setUpDatabase } from './database-setup.ts';
 
+// --when-told: started ahead (container and modules loaded while the data is
+// still being copied), it waits for a line on stdin before it connects; stdin
+// closed without one means the rebuild stopped, and nothing is migrated.
+if (process.argv.includes('--when-told') && !(await toldToGo())) process.exit(0);
+
 const pool = createPool(readConfig(process.env).databaseUrl, 1);
 try {
   await setUpDatabase(pool, null);
 } finally {
   await pool.end();
+}
+
+function toldToGo(): Promise<boolean> {
+  return new Promise((resolve) => {
+    process.stdin.once('data', () => {
+      // Nothing more to read: a stdin left open would keep the process from exiting.
+      process.stdin.destroy();
+      resolve(true);
+    });
+    process.stdin.once('end', () => resolve(false));
+  });
 }

@@ -150,15 +150,40 @@ function candidateImage(princess: RenderedStack) {
 }
 
 /** The candidate build (this checkout's web image) migrates the new database, as a deploy would. */
-async function rehearseMigrations(princess: RenderedStack): Promise<string> {
+/** The candidate build's migrations, in a container started ahead that waits to be told. */
+interface Rehearsal {
+  /** Applies the migrations to the new database now: their last line of output. */
+  run(): Promise<string>;
+  /** Lets the container go without migrating (its stdin closes unread), if it was never told. */
+  cancel(): void;
+}
+
+/**
+ * Starts the rehearsal's container while the data loads: the container and
+ * Node.js with the site's modules come up, then wait for a line on stdin (about
+ * 0.6 s that no longer follows the constraints). Started before the database it
+ * will migrate is ready; it connects only when told.
+ */
+function startRehearsal(princess: RenderedStack): Rehearsal {
   const image = candidateImage(princess).ref;
-  const run = await execa(
+  const container = execa(
     'docker',
-    ['run', '--rm', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts'],
-    { reject: false, all: true },
+    ['run', '--rm', '-i', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts', '--when-told'],
+    { reject: false, all: true, stdin: 'pipe' },
   );
-  if (run.exitCode !== 0) throw new UserError(`the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`, 'princess keeps its old data; fix the migration and rebuild');
-  return run.stdout.trim().split('\n').pop() ?? '';
+  let told = false;
+  return {
+    run: async () => {
+      told = true;
+      container.stdin!.end('go\n');
+      const run = await container;
+      if (run.exitCode !== 0) throw new UserError(`the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`, 'princess keeps its old data; fix the migration and rebuild');
+      return run.stdout.trim().split('\n').pop() ?? '';
+    },
+    cancel: () => {
+      if (!told) container.stdin?.end();
+    },
+  };
 }
 
 async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
@@ -205,6 +230,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const admin = await connect('princess', 'postgres');
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
+  let rehearsal: Rehearsal | undefined;
   /** The leak scan's two connections to the new database, and its probes loading while the copy runs. */
   let scan: { princess: pg.Client; princessWriter: pg.Client; probes: Promise<Probe[]> } | undefined;
   const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
@@ -263,6 +289,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange };
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
+            rehearsal = startRehearsal(princess);
             const copyStarted = performance.now();
             copy.finished.then(() => (result.phases.copy = (performance.now() - copyStarted) / 1000), () => {});
             return task.newListr(
@@ -299,7 +326,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                     await timed('constraints', () => restorePostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, constraintJobs));
                     await resetSequences(next!);
                     // After the constraints: a migration may build on a key or an index.
-                    result.migrations = await timed('migrations', () => rehearseMigrations(princess));
+                    result.migrations = await timed('migrations', () => rehearsal!.run());
                   },
                 },
                 {
@@ -340,6 +367,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     );
     await prod.query('COMMIT');
   } finally {
+    rehearsal?.cancel();
     await copy?.stop();
     await next?.end().catch(() => {});
     await Promise.all([scan?.princess.end(), scan?.princessWriter.end()]).catch(() => {});
