@@ -12,7 +12,7 @@
 //   (dev, princess); DEVENV_TIER names the tier (unset: prod, so never).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, evaluate, exposuresOf, off, outcomeOf, type Compiled, type Exposure, type FlagContext, type Flags, type Outcome } from './flags.ts';
+import { decide, evaluate, exposuresOf, off, outcomeOf, type Compiled, type FlagContext, type Flags, type Outcome } from './flags.ts';
 import type { Statsd } from './statsd.ts';
 
 export interface FlagSettings {
@@ -227,7 +227,7 @@ class Reader implements RequestFlags {
    * The flag named `name`. A page asks its flags in the same order request after
    * request, so the n-th name asked is first compared with the n-th name the
    * last requests asked (the same literal: one pointer comparison) before the
-   * flags are looked up by name, which in the server cost about 1 us for 20 flags.
+   * flags are looked up by name (Map lookups showed in the server's profile).
    */
   #find(name: string): Compiled | undefined {
     if (this.#visitors === undefined) return this.#flags.get(name);

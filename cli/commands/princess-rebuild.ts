@@ -149,8 +149,10 @@ function candidateImage(princess: RenderedStack) {
   return princess.images.find((i) => i.name === 'web')!;
 }
 
-/** The candidate build (this checkout's web image) migrates the new database, as a deploy would. */
-/** The candidate build's migrations, in a container started ahead that waits to be told. */
+/**
+ * The candidate build (this checkout's web image) migrates the new database, as a
+ * deploy would: in a container started ahead that waits to be told.
+ */
 interface Rehearsal {
   /** Applies the migrations to the new database now: their last line of output. */
   run(): Promise<string>;
