@@ -17,6 +17,8 @@ export interface Config {
   seed: string | null;
   flagsFile: string;
   teamDir: string;
+  /** the worker touches this file after each poll that reached the database (its health check reads the age); none when unset */
+  heartbeatFile: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -35,6 +37,7 @@ export function readConfig(env: Environment): Config {
     seed: seed === 'none' || seed === '' ? null : seed,
     flagsFile: env.FLAGS_FILE ?? '/srv/site/flags.yaml',
     teamDir: env.TEAM_DIR ?? '/srv/site/team',
+    heartbeatFile: env.HEARTBEAT_FILE || undefined,
   };
 }
 

@@ -80,11 +80,8 @@ interface Visitor {
  */
 export class Visitors {
   readonly #half: number;
-  #flags: Flags | undefined;
-  #recent = new Map<string, Visitor>();
-  #older = new Map<string, Visitor>();
-  #orderOf: Flags | undefined;
-  #order: AskOrder = { names: [], compiled: [] };
+  /** what is remembered of the flags load last asked about; a new load starts empty */
+  #load: FlagsLoad | undefined;
 
   constructor(capacity = rememberedVisitors) {
     this.#half = Math.max(1, Math.floor(capacity / 2));
@@ -92,45 +89,48 @@ export class Visitors {
 
   /** the visitor behind `header` under `flags`, when seen since `flags` were loaded */
   recall(flags: Flags, header: string): Visitor | undefined {
-    if (flags !== this.#flags) return undefined;
-    const recent = this.#recent.get(header);
+    const load = this.#of(flags);
+    const recent = load.recent.get(header);
     if (recent !== undefined) return recent;
-    const older = this.#older.get(header);
-    if (older !== undefined) this.#keep(header, older);
+    const older = load.older.get(header);
+    if (older !== undefined) this.#keep(load, header, older);
     return older;
   }
 
   remember(flags: Flags, header: string, visitor: Visitor): void {
-    if (header.length > longestHeader) return;
-    if (flags !== this.#flags) {
-      // A new flags file: every answer may have changed.
-      this.#flags = flags;
-      this.#recent = new Map();
-      this.#older = new Map();
-    }
-    this.#keep(header, visitor);
+    if (header.length <= longestHeader) this.#keep(this.#of(flags), header, visitor);
   }
 
   get size(): number {
-    return this.#recent.size + this.#older.size;
+    return this.#load === undefined ? 0 : this.#load.recent.size + this.#load.older.size;
   }
 
   /** the order the pages asked flags of `flags` in */
   askOrder(flags: Flags): AskOrder {
-    if (flags !== this.#orderOf) {
-      this.#orderOf = flags;
-      this.#order = { names: [], compiled: [] };
-    }
-    return this.#order;
+    return this.#of(flags).order;
   }
 
-  #keep(header: string, visitor: Visitor): void {
-    if (this.#recent.size >= this.#half) {
-      this.#older = this.#recent;
-      this.#recent = new Map();
-    }
-    this.#recent.set(header, visitor);
+  #of(flags: Flags): FlagsLoad {
+    // A new flags file: every answer may have changed.
+    if (this.#load?.flags !== flags) this.#load = { flags, recent: new Map(), older: new Map(), order: { names: [], compiled: [] } };
+    return this.#load;
   }
+
+  #keep(load: FlagsLoad, header: string, visitor: Visitor): void {
+    if (load.recent.size >= this.#half) {
+      load.older = load.recent;
+      load.recent = new Map();
+    }
+    load.recent.set(header, visitor);
+  }
+}
+
+/** What Visitors keeps for one flags load. */
+interface FlagsLoad {
+  readonly flags: Flags;
+  recent: Map<string, Visitor>;
+  older: Map<string, Visitor>;
+  readonly order: AskOrder;
 }
 
 const longestHeader = 512;

@@ -44,7 +44,7 @@ console.log(`worker: running jobs of kind ${Object.keys(handlers).join(', ')}`);
 working = true;
 
 // The container's health check reads the heartbeat's age (roles/worker.ts).
-const heartbeatFile = process.env.HEARTBEAT_FILE;
+const { heartbeatFile } = config;
 let lastBeat = 0;
 const beat = async (): Promise<void> => {
   const now = Date.now();

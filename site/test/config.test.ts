@@ -13,7 +13,9 @@ test('defaults are the deployment contract', () => {
     seed: 'dev',
     flagsFile: '/srv/site/flags.yaml',
     teamDir: '/srv/site/team',
+    heartbeatFile: undefined,
   });
+  assert.equal(readConfig({ HEARTBEAT_FILE: '/tmp/worker-alive' }).heartbeatFile, '/tmp/worker-alive');
 });
 
 test('SEED=none loads nothing; any other name is a seed', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { evaluate, parseFlags, type Exposure, type Flags } from '../flags.ts';
-import { exposureCounter, parseFeatures, readFlagSettings, requestFlags, Visitors, type CountExposure } from '../flag-request.ts';
+import { exposureCounter, parseFeatures, readFlagSettings, requestFlags, Visitors, type CountExposure, type RequestFlags } from '../flag-request.ts';
 import { homePage, renderHomePage } from '../home-page.ts';
 import { formatPacket } from '../statsd-line.ts';
 
@@ -15,6 +15,16 @@ function flagsOf(text: string): Flags {
 function recording(): { counted: Exposure[]; countExposure: CountExposure } {
   const counted: Exposure[] = [];
   return { counted, countExposure: (_flags, outcome) => void counted.push(outcome.exposure) };
+}
+
+/** Asks a, a, ab, missing, missing, as a page asking some flags twice would: the variant of ab. */
+function askSomeTwice(request: RequestFlags): string {
+  request.variant('a');
+  request.variant('a');
+  const ab = request.variant('ab');
+  request.variant('missing');
+  request.variant('missing');
+  return ab;
 }
 
 const flags = flagsOf('flags:\n  a: true\n  dark: { percent: 0, admin: on }\n  ab: { variants: { blue: 50, green: 50 } }\n');
@@ -42,12 +52,7 @@ test('a returning visitor keeps their id and variant, and gets no new cookie', (
 
 test('exposures: one counter per flag evaluated, however often it is asked', () => {
   const { counted, countExposure } = recording();
-  const request = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
-  request.variant('a');
-  request.variant('a');
-  const ab = request.variant('ab');
-  request.variant('missing');
-  request.variant('missing');
+  const ab = askSomeTwice(requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure));
   assert.deepEqual(counted, [
     { name: 'flags.a.on', value: 1, type: 'c' },
     { name: `flags.ab.${ab}`, value: 1, type: 'c' },
@@ -146,11 +151,7 @@ test('exposures are counted as flags are first asked: by slot for flags of the f
     tally: (counters) => void counted.push(...counters.map((counter) => counter.name)),
   });
   const first = requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure);
-  first.variant('a');
-  first.variant('a');
-  const ab = first.variant('ab');
-  first.variant('missing');
-  first.variant('missing');
+  const ab = askSomeTwice(first);
   assert.deepEqual(first.all(), { a: 'on', dark: 'off', ab }, 'listing every flag');
   requestFlags(flags, {}, '', prod, countExposure);
   requestFlags(flags, { cookie: 'visitor=BBBBBBBBBBBBBBBBBBBBBB' }, '', prod, countExposure).variant('dark');

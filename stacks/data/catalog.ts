@@ -4,6 +4,9 @@
 import type pg from 'pg';
 import type { ColumnInfo } from './scrub-rules.ts';
 
+/** An SQL identifier, quoted: what the catalog names may hold (quotes, capitals, spaces) stays a name. */
+export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
 interface ColumnRow { table: string; column: string; type: string; nullable: boolean; comment: string | null }
 
 export const personalKinds = ['name', 'email', 'address', 'phone', 'ip', 'date', 'text'] as const;

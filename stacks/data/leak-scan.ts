@@ -21,7 +21,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { PersonalColumn } from './catalog.ts';
+import { ident, type PersonalColumn } from './catalog.ts';
 import { decodeField, encodeField } from './copy-text.ts';
 import { findInText, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
 
@@ -54,7 +54,6 @@ export const fullValueScanLimit = 100_000;
 const candidatesHeld = 100_000;
 
 const candidates = 'devenv_leak_candidates';
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const source = (c: PersonalColumn) => `${c.table}.${c.column}`;
 /** The fraction of `rows` to look at: all of them up to `limit`, else about `limit` of them. */
 const sampleFor = (rows: number, limit: number) => (rows > limit ? limit / rows : 1);

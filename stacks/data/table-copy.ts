@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { ident } from './catalog.ts';
 import type { ColumnRule } from './scrub-rules.ts';
 import { columnTransform, keep, type Transforms } from './scrub-transforms.ts';
 import { ScrubStream } from './scrubber.ts';
@@ -22,7 +23,6 @@ export interface PartCopied {
   unchanged: Record<string, number>;
 }
 
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The SELECT a part's COPY TO reads (pure). */
 export function partQuery(part: CopyPart): string {
