@@ -15,6 +15,7 @@
 //
 //   bin/node bench/flags.ts [--evaluations 1000000] [--requests 2000] [--rounds 36] [--pairs 4] [--concurrency 16] [--max-seconds 150]
 //                           [--visitors 1000]   (returning visitors in turn; 100000: nearly every request one the app has not remembered)
+//                           [--other-cookies]   (every request's header differs by an analytics cookie)
 //                           [--server-flags "--cpu-prof --cpu-prof-dir=DIR"]   (node options for both servers)
 //                           [--control]   (both servers without flags: the harness's own noise and bias)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -95,12 +96,16 @@ const visitorIds: string[] = [];
 /**
  * The cookie of a server's n-th request: the visitors in turn, one request in
  * three with a user id (a logged-in visitor's header differs from the same
- * visitor's logged out): 2 x visitors different headers, in a cycle.
+ * visitor's logged out): 2 x visitors different headers, in a cycle. With
+ * --other-cookies each header also carries an analytics cookie of its own.
  */
+const otherCookies = args.includes('--other-cookies');
 const cookieOf = (n: number): string => {
   const visitor = n % visitorIds.length;
   const round = Math.floor(n / visitorIds.length);
-  return `visitor=${visitorIds[visitor]}${(visitor + round) % 3 === 0 ? `; user=${visitor}` : ''}`;
+  // An analytics cookie that changes on every request: no two headers alike.
+  const other = otherCookies ? `_ga=GA1.2.${n}.${1764000000 + n}; ` : '';
+  return `${other}visitor=${visitorIds[visitor]}${(visitor + round) % 3 === 0 ? `; user=${visitor}` : ''}`;
 };
 const distinctCookies = visitorIds.length * 2;
 const cookies = Array.from({ length: 3000 }, (_, i) => cookieOf(i));
@@ -307,7 +312,7 @@ async function main(): Promise<void> {
       const bytes = await checkSamePages(none.port, twenty.port, concurrency); // a warm-up of both too
       if (pair === 0) {
         console.log(`both servers answered ${cookies.length} requests with the same pages (${bytes} bytes each)`);
-        console.log(`${visitorIds.length} visitors, ${distinctCookies} different cookie headers in turn (the app remembers the last ${rememberedVisitors})`);
+        console.log(`${visitorIds.length} visitors, ${otherCookies ? 'every request with a header of its own (an analytics cookie)' : `${distinctCookies} different cookie headers in turn`} (the app remembers the last ${rememberedVisitors})`);
       }
       // One server under load at a time, as a replica serves on its own machine.
       const until = Math.round((rounds * (pair + 1)) / pairs);
