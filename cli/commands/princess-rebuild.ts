@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
 import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
-import { loadProbes, scanForLeaks, unchangedChecks, type LeakReport, type Probe } from '../../stacks/data/leak-scan.ts';
+import { ContactFilter, createContactFilter, filterFailed, type SharedContactFilter } from '../../stacks/data/contact-filter.ts';
+import { contactChecks, countContacts, fillContactFilter, loadProbes, scanForLeaks, unchangedChecks, type LeakReport, type Probe } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
 import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
@@ -188,6 +189,31 @@ function startRehearsal(princess: RenderedStack): Rehearsal {
   };
 }
 
+/**
+ * Fills the copy workers' filter of production's emails and phones from the
+ * snapshot, on a connection of its own, while the copy runs: the workers wait
+ * for it only when they reach free text.
+ */
+function startFillingContacts(snapshot: string, personal: Parameters<typeof fillContactFilter>[1], filter: SharedContactFilter): { filled: Promise<void>; end: () => Promise<void> } {
+  let client: pg.Client | undefined;
+  const filled = (async () => {
+    try {
+      client = await connect('prod', liveDatabase);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
+      await fillContactFilter(client, personal, filter);
+      await client.query('COMMIT');
+    } catch (error) {
+      // The workers waiting for it stop waiting, and their copy fails.
+      new ContactFilter(filter).settle(filterFailed);
+      throw error;
+    }
+  })();
+  // Awaited by the leak scan, which reports why.
+  filled.catch(() => {});
+  return { filled, end: async () => void (await client?.end().catch(() => {})) };
+}
+
 async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
   for (const table of tables) {
     const [a, b] = await Promise.all([prod, next].map(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n)));
@@ -233,6 +259,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
   let rehearsal: Rehearsal | undefined;
+  /** Every production email and phone into the copy workers' filter, on a connection of its own in the snapshot. */
+  let contacts: { filled: Promise<void>; end: () => Promise<void> } | undefined;
   /** The leak scan's two connections to the new database, and its probes loading while the copy runs. */
   let scan: { princess: pg.Client; princessWriter: pg.Client; probes: Promise<Probe[]> } | undefined;
   const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
@@ -254,6 +282,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     const tokens = await knownNameTokens(prod, rules);
     const tables = loadOrder(schema);
     const parts = await planParts(prod, schema, rules, tables);
+    const contactFilter = createContactFilter(await countContacts(prod, personal));
     const workers = options.workers ?? 2;
     const context = {};
     await runTasks(
@@ -288,7 +317,9 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
           title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
           task: (_, task) => {
             const mustChange = personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
-            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange };
+            const textColumns = personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
+            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange, textColumns, contacts: contactFilter };
+            if (textColumns.length > 0) contacts = startFillingContacts(result.snapshot, personal, contactFilter);
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
             rehearsal = startRehearsal(princess);
@@ -340,7 +371,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                       await Promise.all([scan!.princess.end(), scan!.princessWriter.end()]);
                       scan = undefined;
                     });
-                    const checks = [...unchangedChecks(copied), ...scanned.checks];
+                    await contacts?.filled;
+                    const checks = [...unchangedChecks(copied), ...(await contactChecks(prod, personal, copied)), ...scanned.checks];
                     result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
                     if (result.leaks.hits > 0) {
                       const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
@@ -371,6 +403,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   } finally {
     rehearsal?.cancel();
     await copy?.stop();
+    await contacts?.end();
     await next?.end().catch(() => {});
     await Promise.all([scan?.princess.end(), scan?.princessWriter.end()]).catch(() => {});
     if (!switched) await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`).catch(() => {});

@@ -5,6 +5,7 @@
 // It copies the parts the pool sends it, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { ContactCheck, ContactFilter, type ContactFinds } from './contact-filter.ts';
 import { copyPart } from './table-copy.ts';
 import { createTransforms } from './scrub-transforms.ts';
 import type { WorkerSetup, ToWorker, FromWorker } from './parallel-copy.ts';
@@ -15,6 +16,15 @@ const send = (message: FromWorker) => port.postMessage(message);
 
 const transforms = createTransforms(Buffer.from(setup.key), new Set(setup.knownNameTokens));
 const mustChange = new Set(setup.mustChange);
+const textColumns = new Set(setup.textColumns);
+const contacts = new ContactFilter(setup.contacts);
+let contactsReady = false;
+/** The filter, once the main thread has filled it (this thread waits for it at the first free text). */
+const filled = (): ContactFilter => {
+  if (!contactsReady && !contacts.waitReady()) throw new Error("production's emails and phone numbers could not be read for the leak check of free text");
+  contactsReady = true;
+  return contacts;
+};
 const prod = new pg.Client(setup.prod);
 const next = new pg.Client(setup.next);
 // A connection lost between parts would be an unhandled 'error' event; the next part's query reports it.
@@ -38,13 +48,19 @@ port.on('message', (message: ToWorker) => {
   }
   const { id, part } = message;
   let reported = 0;
+  // Each free-text column's values, as they leave, checked against every production email and phone.
+  const checks = new Map(part.columns.filter((column) => textColumns.has(`${part.table}.${column}`)).map((column) => [column, new ContactCheck(filled)]));
+  const inspect = Object.fromEntries([...checks].map(([column, check]) => [column, (value: string) => check.inspect(value)]));
   started
     .then(() => copyPart(prod, next, part, setup.rules, transforms, mustChange, (rows) => {
       send({ type: 'progress', id, rows: rows - reported });
       reported = rows;
-    }))
+    }, inspect))
     .then(
-      (copied) => send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, unchanged: copied.unchanged, progressRows: copied.rows - reported }),
+      (copied) => {
+        const found: Record<string, ContactFinds> = Object.fromEntries([...checks].map(([column, check]) => [column, check.finds()]));
+        send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, unchanged: copied.unchanged, contacts: found, progressRows: copied.rows - reported });
+      },
       (error: Error) => send({ type: 'failed', id, message: error.message }),
     );
 });

@@ -22,6 +22,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ident, type PersonalColumn } from './catalog.ts';
+import { ContactFilter, filterFailed, filterReady, type ContactFinds, type ContactKind, type SharedContactFilter } from './contact-filter.ts';
 import { decodeField, encodeField } from './copy-text.ts';
 import { findInText, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
 
@@ -112,7 +113,7 @@ export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonl
   return [...values, ...words];
 }
 
-async function count(client: pg.Client, sql: string): Promise<number> {
+async function count(client: pg.Client, sql: string | pg.QueryConfig): Promise<number> {
   return Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
 }
 
@@ -238,4 +239,74 @@ export async function scanForLeaks({ princess, princessWriter }: Omit<LeakScanCl
 /** The copy's own row-by-row check as leak checks: values of personal columns that came out unchanged (pure). */
 export function unchangedChecks(copied: readonly { table: string; rows: number; unchanged: Readonly<Record<string, number>> }[]): LeakCheck[] {
   return copied.flatMap((t) => Object.entries(t.unchanged).map(([column, hits]) => ({ what: `${t.table}.${column} (row by row, during the copy)`, scanned: t.rows, sample: 1, hits })));
+}
+
+/** The columns whose production values the free text is checked against, row by row, during the copy. */
+const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = { email: 'emails', phone: 'phones' };
+
+/**
+ * How many values `fillContactFilter` will add: the non-null values of every
+ * personal email and phone column in prod's snapshot, for sizing the filter.
+ */
+export async function countContacts(prod: pg.Client, personal: readonly PersonalColumn[]): Promise<number> {
+  let total = 0;
+  for (const c of personal.filter((p) => contactKinds[p.kind] !== undefined)) total += await count(prod, `SELECT count(${ident(c.column)}) AS n FROM ${ident(c.table)}`);
+  return total;
+}
+
+/**
+ * Adds every production email and phone (as stored, as text) to the copy workers'
+ * filter, streamed from prod's snapshot, and marks it filled (or failed, so the
+ * workers stop waiting and the copy fails).
+ */
+export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter): Promise<void> {
+  const filter = new ContactFilter(shared);
+  try {
+    for (const c of personal.filter((p) => contactKinds[p.kind] !== undefined)) {
+      let pending: Buffer = Buffer.alloc(0);
+      for await (const chunk of prod.query(copyTo(`COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`)) as AsyncIterable<Buffer>) {
+        const last = chunk.lastIndexOf(0x0a);
+        if (last === -1) {
+          pending = Buffer.concat([pending, chunk]);
+          continue;
+        }
+        const lines = Buffer.concat([pending, chunk.subarray(0, last)]).toString('utf8').split('\n');
+        pending = chunk.subarray(last + 1);
+        for (const line of lines) filter.add(decodeField(line)!);
+      }
+      if (pending.length > 0) throw new Error(`the values of ${source(c)} ended inside a row`);
+    }
+    filter.settle(filterReady);
+  } catch (error) {
+    filter.settle(filterFailed);
+    throw error;
+  }
+}
+
+/**
+ * The copy's check of free text as leak checks: per free-text column and kind,
+ * the emails and phones the filter may hold, confirmed against prod's snapshot
+ * (a hit is a value some personal email or phone column holds, as written),
+ * plus any match past the ones held, which cannot be confirmed and so counts.
+ */
+export async function contactChecks(prod: pg.Client, personal: readonly PersonalColumn[], copied: readonly { table: string; contacts: Readonly<Record<string, ContactFinds>> }[]): Promise<LeakCheck[]> {
+  const checks: LeakCheck[] = [];
+  for (const t of copied) {
+    for (const [column, finds] of Object.entries(t.contacts)) {
+      for (const kind of ['emails', 'phones'] as const) {
+        const columns = personal.filter((c) => contactKinds[c.kind] === kind);
+        const values = finds[kind];
+        let hits = finds.unconfirmed;
+        if (values.length > 0 && columns.length > 0) {
+          const held = columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE p.${ident(c.column)}::text = f.v)`).join(' OR ');
+          hits += await count(prod, {
+            text: `SELECT coalesce(sum(f.n), 0) AS n FROM unnest($1::text[], $2::bigint[]) AS f(v, n) WHERE ${held}`,
+            values: [values.map(([v]) => v), values.map(([, n]) => n)],
+          });
+        }
+        checks.push({ what: `${t.table}.${column} (text: ${kind}, every row, during the copy)`, scanned: finds.rows, sample: 1, hits });
+      }
+    }
+  }
+  return checks;
 }

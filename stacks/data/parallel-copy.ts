@@ -6,6 +6,7 @@
 // exactly the snapshot's rows.
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
+import { mergeFinds, type ContactFinds, type SharedContactFilter } from './contact-filter.ts';
 import type { ColumnRule } from './scrub-rules.ts';
 import type { CopyPart } from './table-copy.ts';
 
@@ -19,12 +20,15 @@ export interface WorkerSetup {
   rules: ColumnRule[];
   /** table.column of every column whose values must all come out changed (counted row by row). */
   mustChange: string[];
+  /** table.column of the free-text columns whose every value is checked against production's emails and phones in `contacts` */
+  textColumns: string[];
+  contacts: SharedContactFilter;
 }
 
 export type ToWorker = { type: 'copy'; id: number; part: CopyPart } | { type: 'stop' };
 export type FromWorker =
   | { type: 'progress'; id: number; rows: number }
-  | { type: 'done'; id: number; rows: number; bytes: number; unchanged: Record<string, number>; progressRows: number }
+  | { type: 'done'; id: number; rows: number; bytes: number; unchanged: Record<string, number>; contacts: Record<string, ContactFinds>; progressRows: number }
   | { type: 'failed'; id: number; message: string };
 
 export interface TableCopied {
@@ -34,6 +38,8 @@ export interface TableCopied {
   seconds: number;
   /** Per column that must change: values that came out unchanged. */
   unchanged: Record<string, number>;
+  /** Per free-text column: what the filter of production's emails and phones may hold (to confirm). */
+  contacts: Record<string, ContactFinds>;
 }
 
 export interface ParallelCopy {
@@ -78,10 +84,10 @@ function deferred<T>(): Deferred<T> {
 export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], workers: number, onRows: (table: string, rows: number) => void): ParallelCopy {
   const tables = [...new Set(parts.map((p) => p.table))];
   const done = new Map(tables.map((t) => [t, deferred<TableCopied>()]));
-  const totals = new Map(tables.map((t) => [t, { table: t, rows: 0, bytes: 0, seconds: 0, unchanged: {} as Record<string, number>, started: 0, partsLeft: parts.filter((p) => p.table === t).length }]));
+  const totals = new Map(tables.map((t) => [t, { table: t, rows: 0, bytes: 0, seconds: 0, unchanged: {} as Record<string, number>, contacts: {} as Record<string, ContactFinds>, started: 0, partsLeft: parts.filter((p) => p.table === t).length }]));
   const copied = (t: string): TableCopied => {
-    const { table, rows, bytes, seconds, unchanged } = totals.get(t)!;
-    return { table, rows, bytes, seconds, unchanged };
+    const { table, rows, bytes, seconds, unchanged, contacts } = totals.get(t)!;
+    return { table, rows, bytes, seconds, unchanged, contacts };
   };
   const finished = deferred<TableCopied[]>();
   const threads: Worker[] = [];
@@ -124,6 +130,7 @@ export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], w
       total.rows += message.rows;
       total.bytes += message.bytes;
       for (const [column, n] of Object.entries(message.unchanged)) total.unchanged[column] = (total.unchanged[column] ?? 0) + n;
+      for (const [column, finds] of Object.entries(message.contacts)) total.contacts[column] = mergeFinds(total.contacts[column], finds);
       if (--total.partsLeft === 0) {
         total.seconds = (performance.now() - total.started) / 1000;
         done.get(part.table)!.resolve(copied(part.table));

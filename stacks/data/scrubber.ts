@@ -21,6 +21,11 @@ export interface ScrubberOptions {
    * per column, a row-by-row leak check that costs one comparison.
    */
   readonly mustChange?: readonly boolean[];
+  /**
+   * Per column (in copy order), what looks at each of its non-null values as it
+   * leaves, kept or scrubbed: the leak check of free text, row by row.
+   */
+  readonly inspect?: readonly (((value: string) => void) | undefined)[];
 }
 
 const newline = 0x0a;
@@ -34,13 +39,14 @@ export class ScrubStream extends Transform {
   readonly #progressEvery: number;
   readonly #mustChange: readonly boolean[];
   readonly #unchanged: number[];
+  readonly #inspect: readonly (((value: string) => void) | undefined)[];
   /** The bytes of the row not yet ended by a newline. */
   #pending: Buffer[] = [];
   #rows = 0;
 
   constructor(transforms: readonly ValueTransform[], options: ScrubberOptions = {}) {
     super();
-    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000, mustChange = [] } = options;
+    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000, mustChange = [], inspect = [] } = options;
     if (columns.length !== transforms.length) throw new Error(`${table}: ${columns.length} column names for ${transforms.length} transforms; give one transform per copied column`);
     if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error(`progressEvery must be a positive whole number of rows, got ${progressEvery}`);
     this.#transforms = transforms;
@@ -50,6 +56,7 @@ export class ScrubStream extends Transform {
     this.#progressEvery = progressEvery;
     this.#mustChange = transforms.map((_, i) => mustChange[i] === true);
     this.#unchanged = transforms.map(() => 0);
+    this.#inspect = transforms.map((_, i) => inspect[i]);
   }
 
   /** Per column in copy order: non-null values that came out as they went in (only counted where they must change). */
@@ -105,14 +112,17 @@ export class ScrubStream extends Transform {
     for (let i = 0; i < fields.length; i++) {
       const transform = this.#transforms[i];
       const field = fields[i] as string;
+      const inspect = this.#inspect[i];
       if (transform === keep || transform === undefined) {
         if (this.#mustChange[i] && field !== '\\N') this.#unchanged[i]!++;
+        if (inspect !== undefined && field !== '\\N') inspect(decodeField(field)!);
         continue;
       }
       try {
         const value = decodeField(field);
         const fake = transform(value);
         if (this.#mustChange[i] && value !== null && fake === value) this.#unchanged[i]!++;
+        if (inspect !== undefined && fake !== null) inspect(fake);
         fields[i] = encodeField(fake);
       } catch (error) {
         throw new Error(`${this.#table}.${this.#columns[i]}, row ${row}: ${(error as Error).message}`);

@@ -49,15 +49,28 @@ class RowCounter extends Transform {
   }
 }
 
-/** `mustChange` names the part's columns (table.column) whose values must all come out changed. */
-export async function copyPart(prod: pg.Client, next: pg.Client, part: CopyPart, rules: readonly ColumnRule[], transforms: Transforms, mustChange: ReadonlySet<string>, onProgress: (rows: number) => void): Promise<PartCopied> {
+/**
+ * `mustChange` names the part's columns (table.column) whose values must all come
+ * out changed; `inspect` has, by column name, what looks at each value leaving.
+ */
+export async function copyPart(
+  prod: pg.Client,
+  next: pg.Client,
+  part: CopyPart,
+  rules: readonly ColumnRule[],
+  transforms: Transforms,
+  mustChange: ReadonlySet<string>,
+  onProgress: (rows: number) => void,
+  inspect: Readonly<Record<string, (value: string) => void>> = {},
+): Promise<PartCopied> {
   // columnTransform keeps JSON valid when free text is redacted inside a jsonb value.
   const perColumn = part.columns.map((column) => columnTransform(rules.find((r) => r.table === part.table && r.column === column)!, transforms));
   const checked = part.columns.map((column) => mustChange.has(`${part.table}.${column}`));
+  const inspected = part.columns.map((column) => inspect[column]);
   // A table kept whole, with nothing to check, is passed through as it comes: no row is split or decoded.
-  const between = perColumn.every((transform) => transform === keep) && !checked.includes(true)
+  const between = perColumn.every((transform) => transform === keep) && !checked.includes(true) && inspected.every((f) => f === undefined)
     ? new RowCounter(onProgress)
-    : new ScrubStream(perColumn, { table: part.table, columns: part.columns, onProgress, progressEvery: 10_000, mustChange: checked });
+    : new ScrubStream(perColumn, { table: part.table, columns: part.columns, onProgress, progressEvery: 10_000, mustChange: checked, inspect: inspected });
   let bytes = 0;
   const source = prod.query(copyTo(`COPY (${partQuery(part)}) TO STDOUT`));
   source.on('data', (chunk: Buffer) => (bytes += chunk.length));

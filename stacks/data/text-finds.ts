@@ -41,8 +41,7 @@ export function wordSet(words: Iterable<string>): WordSet {
  * kind; with `only`, just the words in it (the rest cannot be a hit).
  */
 export function findInText(text: string, found: (kind: TextFindKind, value: string) => void, only?: WordSet): void {
-  if (text.includes('@')) for (const [email] of text.matchAll(emailPattern)) found('emails', email);
-  if (hasDigit.test(text)) for (const [phone] of text.matchAll(phonePattern)) found('phones', phone);
+  findContacts(text, found);
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const inWord = i < text.length && isWordUnit(text, i);
@@ -54,4 +53,10 @@ export function findInText(text: string, found: (kind: TextFindKind, value: stri
     // The low half of a surrogate pair belongs to the character just read.
     if (i < text.length && text.charCodeAt(i) >= 0xd800 && text.charCodeAt(i) <= 0xdbff) i++;
   }
+}
+
+/** Calls `found` with each email, then each phone-shaped run, of `text`, as written. */
+export function findContacts(text: string, found: (kind: 'emails' | 'phones', value: string) => void): void {
+  if (text.includes('@')) for (const [email] of text.matchAll(emailPattern)) found('emails', email);
+  if (hasDigit.test(text)) for (const [phone] of text.matchAll(phonePattern)) found('phones', phone);
 }

@@ -11,7 +11,7 @@ import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts'
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
 import { defaultRulesFile } from '../../cli/commands/princess-rebuild.ts';
 
-interface Rebuild { rows: number; leaks: { hits: number; checks: { what: string; hits: number }[] }; tables: { table: string; rows: number }[] }
+interface Rebuild { rows: number; leaks: { hits: number; checks: { what: string; hits: number; scanned: number; sample: number }[] }; tables: { table: string; rows: number }[] }
 interface Status { healthy: boolean; containers: { role: string; state: string }[] }
 
 const princessSite = 'http://127.0.0.1:18000/';
@@ -104,6 +104,11 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     const result = await devenv.json<Rebuild>(['princess', 'rebuild']);
     assert.equal(result.leaks.hits, 0, JSON.stringify(result.leaks.checks));
     assert.ok(result.leaks.checks.length >= 8);
+    const [messages] = await prodDb<{ n: string }>('SELECT count(*) AS n FROM messages');
+    for (const kind of ['emails', 'phones']) {
+      const everyRow = result.leaks.checks.find((c) => c.what === `messages.body (text: ${kind}, every row, during the copy)`);
+      assert.deepEqual(everyRow && { scanned: everyRow.scanned, sample: everyRow.sample }, { scanned: Number(messages!.n), sample: 1 }, `every message checked for ${kind}`);
+    }
     const prodCounts = await prodDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
     const princessCounts = await princessDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
     assert.equal(princessCounts[0]!.n, prodCounts[0]!.n);
@@ -155,6 +160,14 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     for (const kind of ['emails', 'phones', 'names']) {
       const hits = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1] ?? 0);
       assert.ok(hits > 0, `text ${kind} found: ${result.stderr}`);
+    }
+    // Every message checked during the copy against every production email and
+    // phone: at this size the scan after it reads every message and every value
+    // too, so the two, written apart, must agree.
+    for (const kind of ['emails', 'phones']) {
+      const scanned = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1]);
+      const everyRow = Number(new RegExp(`messages\\.body \\(text: ${kind}, every row, during the copy\\): (\\d+)`).exec(result.stderr)?.[1]);
+      assert.equal(everyRow, scanned, `${kind}: ${result.stderr}`);
     }
     assert.doesNotMatch(result.stderr, /members\.\w+:/, 'the columns themselves were scrubbed');
     assert.equal(await princessFingerprint(), before);

@@ -135,3 +135,14 @@ describe('the scrubber stream', () => {
     await assert.rejects(scrub([Buffer.from('1\n')], {}), /^Error: the table, row 1: 1 fields for 5 columns \(column 1, column 2,/);
   });
 });
+
+describe('inspect: what leaves each column, row by row', () => {
+  it('sees every non-null value as it leaves, decoded, kept or scrubbed', async () => {
+    const seen: Record<string, string[]> = { id: [], name: [], last_login_ip: [] };
+    const inspect = columns.map((column) => (column in seen ? (value: string) => void seen[column]!.push(value) : undefined));
+    await scrub([input], { table: 'members', columns, inspect });
+    assert.deepEqual(seen.id, ['1', '2', '3'], 'a kept column is decoded for the look');
+    assert.deepEqual(seen.name, expected.map((row) => row[1]), 'the scrubbed values, not the originals');
+    assert.deepEqual(seen.last_login_ip, [], 'null comes out: nothing to see');
+  });
+});

@@ -1,0 +1,157 @@
+// Every production email and phone number, in a Bloom filter the copy workers
+// share, so each message that leaves the scrubber is checked against all of them
+// (not a sample): the emails and phone-shaped runs the leak scan's own finder
+// (text-finds.ts) reads in the scrubbed text are looked up as written, and the few
+// the filter may hold are confirmed against production afterwards. A Bloom filter
+// never misses a value it holds; what it holds by chance the confirmation drops.
+// Its size is bounded, so memory stays flat: more values only make chance matches,
+// and so confirmations, more frequent.
+import { findContacts } from './text-finds.ts';
+
+export type ContactKind = 'emails' | 'phones';
+
+/** The filter's bits and, in its first 32-bit word, whether it is filled. */
+export interface SharedContactFilter {
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** The filter's first word: being filled, filled, or filling it failed. */
+const filling = 0;
+export const filterReady = 1;
+export const filterFailed = 2;
+
+const hashes = 7;
+/** 16 bits per value keeps chance matches near 1 in 2,000 with 7 hashes; 4 MB at most. */
+const bitsPerValue = 16;
+const fewestBits = 2 ** 16;
+const mostBits = 2 ** 25;
+
+/** A filter sized for about `values` values (pure). */
+export function createContactFilter(values: number): SharedContactFilter {
+  const wanted = Math.min(mostBits, Math.max(fewestBits, values * bitsPerValue));
+  const bits = 2 ** Math.ceil(Math.log2(wanted));
+  return { buffer: new SharedArrayBuffer(4 + bits / 8) };
+}
+
+/**
+ * Two independent 32-bit hashes of the value's UTF-16 units (FNV-1a, and the same
+ * bytes through murmur3's mixing): the k probes are h1 + i * h2.
+ */
+function hashPair(value: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  b = Math.imul(b ^ (b >>> 16), 0x85ebca6b);
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  // Odd, so the probes walk every bit of a power-of-two table.
+  return [a >>> 0, ((b ^ (b >>> 16)) | 1) >>> 0];
+}
+
+/** A view of a shared filter: add values (one thread), ask about them (any). */
+export class ContactFilter {
+  readonly #state: Int32Array;
+  readonly #bits: Uint8Array;
+  readonly #mask: number;
+
+  constructor(shared: SharedContactFilter) {
+    this.#state = new Int32Array(shared.buffer, 0, 1);
+    this.#bits = new Uint8Array(shared.buffer, 4);
+    this.#mask = this.#bits.length * 8 - 1;
+  }
+
+  add(value: string): void {
+    const [h1, h2] = hashPair(value);
+    for (let i = 0; i < hashes; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.#mask;
+      this.#bits[bit >>> 3]! |= 1 << (bit & 7);
+    }
+  }
+
+  /** False: production has no such value. True: it may (confirm it). */
+  mayHold(value: string): boolean {
+    const [h1, h2] = hashPair(value);
+    for (let i = 0; i < hashes; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & this.#mask;
+      if ((this.#bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+    }
+    return true;
+  }
+
+  /** Marks the filter filled (or not) and wakes the threads waiting for it. */
+  settle(state: typeof filterReady | typeof filterFailed): void {
+    Atomics.store(this.#state, 0, state);
+    Atomics.notify(this.#state, 0);
+  }
+
+  /** Blocks this thread (a worker's) until the filter is filled; false when filling it failed. */
+  waitReady(): boolean {
+    Atomics.wait(this.#state, 0, filling);
+    return Atomics.load(this.#state, 0) === filterReady;
+  }
+}
+
+/** What one column's check found: the values the filter may hold, with how often each came, as written. */
+export interface ContactFinds {
+  /** rows whose value was looked at */
+  rows: number;
+  emails: [string, number][];
+  phones: [string, number][];
+  /** matches past the ones held (heldFinds distinct per kind): counted as hits, since they cannot be confirmed */
+  unconfirmed: number;
+}
+
+/** Distinct matches held per kind and column: chance matches stay far below it unless data leaks wholesale. */
+const heldFinds = 10_000;
+
+/** Checks scrubbed text, value by value, against the filter; bounded memory. */
+export class ContactCheck {
+  /** the filter, asked for at the first value (it may still be filling when the check is made) */
+  readonly #filter: () => ContactFilter;
+  readonly #held: Record<ContactKind, Map<string, number>> = { emails: new Map(), phones: new Map() };
+  #rows = 0;
+  #unconfirmed = 0;
+
+  constructor(filter: () => ContactFilter) {
+    this.#filter = filter;
+  }
+
+  inspect(text: string): void {
+    this.#rows++;
+    const filter = this.#filter();
+    findContacts(text, (kind, value) => {
+      if (!filter.mayHold(value)) return;
+      const held = this.#held[kind];
+      const n = held.get(value);
+      if (n !== undefined) held.set(value, n + 1);
+      else if (held.size < heldFinds) held.set(value, 1);
+      else this.#unconfirmed++;
+    });
+  }
+
+  finds(): ContactFinds {
+    return { rows: this.#rows, emails: [...this.#held.emails], phones: [...this.#held.phones], unconfirmed: this.#unconfirmed };
+  }
+}
+
+/** Two parts' finds of one column as one, held as a part's are (pure). */
+export function mergeFinds(a: ContactFinds | undefined, b: ContactFinds): ContactFinds {
+  if (a === undefined) return b;
+  let unconfirmed = a.unconfirmed + b.unconfirmed;
+  const merge = (x: [string, number][], y: [string, number][]) => {
+    const all = new Map(x);
+    for (const [value, n] of y) {
+      const before = all.get(value);
+      if (before !== undefined || all.size < heldFinds) all.set(value, (before ?? 0) + n);
+      else unconfirmed += n;
+    }
+    return [...all];
+  };
+  const emails = merge(a.emails, b.emails);
+  const phones = merge(a.phones, b.phones);
+  return { rows: a.rows + b.rows, emails, phones, unconfirmed };
+}
