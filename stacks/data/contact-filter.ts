@@ -21,10 +21,17 @@ export const filterReady = 1;
 export const filterFailed = 2;
 
 const hashes = 7;
-/** 16 bits per value keeps chance matches near 1 in 2,000 with 7 hashes; 4 MB at most. */
+/** 16 bits per value keeps chance matches near 1 in 1,000 with 7 hashes; 4 MB at most. */
 const bitsPerValue = 16;
 const fewestBits = 2 ** 16;
 const mostBits = 2 ** 25;
+/**
+ * Bits per block: a value's 7 bits all lie in one block of one cache line (64
+ * bytes), so a lookup costs one memory access however big the filter, where 7
+ * spread over 4 MB cost 7 (a filter blocked this way matches by chance a little
+ * more often at the same size).
+ */
+const blockBits = 512;
 
 /** A filter sized for about `values` values (pure). */
 export function createContactFilter(values: number): SharedContactFilter {
@@ -33,10 +40,15 @@ export function createContactFilter(values: number): SharedContactFilter {
   return { buffer: new SharedArrayBuffer(4 + bits / 8) };
 }
 
-/**
- * Two independent 32-bit hashes of the value's UTF-16 units (FNV-1a, and the same
- * bytes through murmur3's mixing): the k probes are h1 + i * h2.
- */
+/** murmur3's finaliser: every input bit moves every output bit. */
+function mix(value: number): number {
+  let h = value;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Two independent 32-bit hashes of the value's UTF-16 units: one picks the block, the other the bits in it. */
 function hashPair(value: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
@@ -46,38 +58,41 @@ function hashPair(value: string): [number, number] {
     b = Math.imul(b ^ code, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  b = Math.imul(b ^ (b >>> 16), 0x85ebca6b);
-  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-  // Odd, so the probes walk every bit of a power-of-two table.
-  return [a >>> 0, ((b ^ (b >>> 16)) | 1) >>> 0];
+  return [mix(a), mix(b)];
 }
 
 /** A view of a shared filter: add values (one thread), ask about them (any). */
 export class ContactFilter {
   readonly #state: Int32Array;
-  readonly #bits: Uint8Array;
-  readonly #mask: number;
+  readonly #words: Uint32Array;
+  /** the last block's number: blocks are a power of two */
+  readonly #blockMask: number;
 
   constructor(shared: SharedContactFilter) {
     this.#state = new Int32Array(shared.buffer, 0, 1);
-    this.#bits = new Uint8Array(shared.buffer, 4);
-    this.#mask = this.#bits.length * 8 - 1;
+    this.#words = new Uint32Array(shared.buffer, 4);
+    this.#blockMask = (this.#words.length * 32) / blockBits - 1;
   }
 
   add(value: string): void {
     const [h1, h2] = hashPair(value);
+    const first = (h1 & this.#blockMask) * (blockBits / 32);
+    // The bits in the block: h2 and a step made odd from it walk 7 distinct places of 512.
+    const step = (h2 >>> 9) | 1;
     for (let i = 0; i < hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.#mask;
-      this.#bits[bit >>> 3]! |= 1 << (bit & 7);
+      const bit = (h2 + Math.imul(i, step)) & (blockBits - 1);
+      this.#words[first + (bit >>> 5)]! |= 1 << (bit & 31);
     }
   }
 
   /** False: production has no such value. True: it may (confirm it). */
   mayHold(value: string): boolean {
     const [h1, h2] = hashPair(value);
+    const first = (h1 & this.#blockMask) * (blockBits / 32);
+    const step = (h2 >>> 9) | 1;
     for (let i = 0; i < hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.#mask;
-      if ((this.#bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+      const bit = (h2 + Math.imul(i, step)) & (blockBits - 1);
+      if ((this.#words[first + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }

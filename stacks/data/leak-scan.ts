@@ -10,7 +10,9 @@
 // process, which picks out every email, phone-shaped run and word
 // (`text-finds.ts`) and writes them back, tallied, as candidates looked up in the
 // probes. The values a sample leaves out are still checked exactly, row by row,
-// during the copy (the scrubber counts values that came out unchanged).
+// during the copy: the scrubber counts values that came out unchanged, and every
+// scrubbed message's emails and phones are looked up among all of production's
+// (contact-filter.ts; `contactChecks` below confirms what the filter matched).
 //
 // Fakes live in spaces of their own (example.invalid, documentation IP ranges,
 // synthetic names), so a production value found anywhere in the column is a leak.

@@ -55,8 +55,18 @@ export function findInText(text: string, found: (kind: TextFindKind, value: stri
   }
 }
 
-/** Calls `found` with each email, then each phone-shaped run, of `text`, as written. */
+/**
+ * Calls `found` with each email, then each phone-shaped run, of `text`, as
+ * written. By `exec` on the patterns themselves, from the start each time: the
+ * copy runs this on every message, and `matchAll` copies the pattern per call.
+ */
 export function findContacts(text: string, found: (kind: 'emails' | 'phones', value: string) => void): void {
-  if (text.includes('@')) for (const [email] of text.matchAll(emailPattern)) found('emails', email);
-  if (hasDigit.test(text)) for (const [phone] of text.matchAll(phonePattern)) found('phones', phone);
+  if (text.includes('@')) {
+    emailPattern.lastIndex = 0;
+    for (let match = emailPattern.exec(text); match !== null; match = emailPattern.exec(text)) found('emails', match[0]);
+  }
+  if (hasDigit.test(text)) {
+    phonePattern.lastIndex = 0;
+    for (let match = phonePattern.exec(text); match !== null; match = phonePattern.exec(text)) found('phones', match[0]);
+  }
 }
