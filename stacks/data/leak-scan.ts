@@ -125,6 +125,25 @@ async function write(sink: Writable, text: string): Promise<void> {
 }
 
 /**
+ * The values of a one-column COPY TO stream, decoded, a chunk's worth at a time:
+ * a chunk may end inside a row or a character, so rows end at its last newline.
+ */
+async function* copiedValues(stream: AsyncIterable<Buffer>, what: string): AsyncGenerator<(string | null)[]> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of stream) {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      pending = Buffer.concat([pending, chunk]);
+      continue;
+    }
+    const text = Buffer.concat([pending, chunk.subarray(0, last)]).toString('utf8');
+    pending = chunk.subarray(last + 1);
+    yield text.split('\n').map(decodeField);
+  }
+  if (pending.length > 0) throw new Error(`the text of ${what} ended inside a row`);
+}
+
+/**
  * Streams one text column out of princess, finds its emails, phones and the words
  * that are production name words, and writes them, tallied, into the candidates
  * table on the second connection.
@@ -146,23 +165,10 @@ async function collectCandidates(princess: pg.Client, writer: pg.Client, column:
     const values = held[kind];
     values.set(value, (values.get(value) ?? 0) + 1);
   };
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)) as AsyncIterable<Buffer>) {
-    // A chunk may end inside a row or a character: rows end at its last newline.
-    const last = chunk.lastIndexOf(0x0a);
-    if (last === -1) {
-      pending = Buffer.concat([pending, chunk]);
-      continue;
-    }
-    const text = Buffer.concat([pending, chunk.subarray(0, last)]).toString('utf8');
-    pending = chunk.subarray(last + 1);
-    for (const line of text.split('\n')) {
-      const value = decodeField(line);
-      if (value !== null) findInText(value, tally, nameWords);
-    }
+  for await (const values of copiedValues(princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)), from)) {
+    for (const value of values) if (value !== null) findInText(value, tally, nameWords);
     if (heldCount() >= candidatesHeld) await flush();
   }
-  if (pending.length > 0) throw new Error(`the text of ${from} ended inside a row`);
   await flush();
   sink.end();
   await finished(sink);
@@ -265,18 +271,8 @@ export async function fillContactFilter(prod: pg.Client, personal: readonly Pers
   const filter = new ContactFilter(shared);
   try {
     for (const c of personal.filter((p) => contactKinds[p.kind] !== undefined)) {
-      let pending: Buffer = Buffer.alloc(0);
-      for await (const chunk of prod.query(copyTo(`COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`)) as AsyncIterable<Buffer>) {
-        const last = chunk.lastIndexOf(0x0a);
-        if (last === -1) {
-          pending = Buffer.concat([pending, chunk]);
-          continue;
-        }
-        const lines = Buffer.concat([pending, chunk.subarray(0, last)]).toString('utf8').split('\n');
-        pending = chunk.subarray(last + 1);
-        for (const line of lines) filter.add(decodeField(line)!);
-      }
-      if (pending.length > 0) throw new Error(`the values of ${source(c)} ended inside a row`);
+      const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
+      for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(value!);
     }
     filter.settle(filterReady);
   } catch (error) {
