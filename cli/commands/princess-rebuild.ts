@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { columnsOf, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
-import { ContactFilter, createContactFilter, filterFailed, type SharedContactFilter } from '../../stacks/data/contact-filter.ts';
+import { columnsOf, ident, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
+import { ContactFilter, createContactFilter, filterFailed, filterReady, type SharedContactFilter } from '../../stacks/data/contact-filter.ts';
 import { contactChecks, countContacts, fillContactFilter, loadProbes, scanForLeaks, unchangedChecks, type LeakReport, type Probe } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
 import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
@@ -107,7 +107,7 @@ async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<stri
   for (const rule of rules.columns.filter((r) => r.transform === 'fake-name')) {
     // Spaces split natively over every row, the distinct pieces then at any white space: the same tokens as one regular expression, for less CPU.
     const { rows } = await prod.query<{ w: string }>(
-      `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM "${rule.table}", string_to_table("${rule.column}", ' ') AS p) s, regexp_split_to_table(s.p, '\\s+') AS w WHERE w <> ''`,
+      `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM ${ident(rule.table)}, string_to_table(${ident(rule.column)}, ' ') AS p) s, regexp_split_to_table(s.p, '\\s+') AS w WHERE w <> ''`,
     );
     for (const { w } of rows) tokens.add(w);
   }
@@ -127,7 +127,7 @@ async function planParts(prod: pg.Client, schema: readonly ColumnInfo[], rules: 
   for (const table of tables) {
     const key = keys[table];
     const integer = key !== undefined && ['int2', 'int4', 'int8'].includes(schema.find((c) => c.table === table && c.column === key)!.type);
-    const range = integer ? (await prod.query<{ min: number | null; max: number | null }>(`SELECT min("${key}")::float8 AS min, max("${key}")::float8 AS max FROM "${table}"`)).rows[0] : undefined;
+    const range = integer ? (await prod.query<{ min: number | null; max: number | null }>(`SELECT min(${ident(key)})::float8 AS min, max(${ident(key)})::float8 AS max FROM ${ident(table)}`)).rows[0] : undefined;
     const bounds = range && range.min !== null && range.max !== null ? { column: key!, min: range.min, max: range.max } : undefined;
     parts.push(...splitTable(table, columnsOf(schema, table), bounds, partRows));
   }
@@ -142,7 +142,7 @@ async function resetSequences(next: pg.Client): Promise<void> {
     SELECT table_name AS table, column_name AS column FROM information_schema.columns
     WHERE table_schema = 'public' AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`);
   for (const { table, column } of rows) {
-    await next.query(`SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), GREATEST((SELECT max("${column}") FROM "${table}"), 1))`);
+    await next.query(`SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), GREATEST((SELECT max(${ident(column)}) FROM ${ident(table)}), 1))`);
   }
 }
 
@@ -203,6 +203,7 @@ function startFillingContacts(snapshot: string, personal: Parameters<typeof fill
       await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
       await fillContactFilter(client, personal, filter);
       await client.query('COMMIT');
+      new ContactFilter(filter).settle(filterReady);
     } catch (error) {
       // The workers waiting for it stop waiting, and their copy fails.
       new ContactFilter(filter).settle(filterFailed);
@@ -216,7 +217,7 @@ function startFillingContacts(snapshot: string, personal: Parameters<typeof fill
 
 async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
   for (const table of tables) {
-    const [a, b] = await Promise.all([prod, next].map(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n)));
+    const [a, b] = await Promise.all([prod, next].map(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0]!.n)));
     if (a !== b) throw new UserError(`${table} has ${b} rows in the new princess database but ${a} in prod's snapshot`);
   }
 }

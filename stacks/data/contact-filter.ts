@@ -75,24 +75,26 @@ export class ContactFilter {
   }
 
   add(value: string): void {
+    this.#probe(value, true);
+  }
+
+  /** False: production has no such value. True: it may (confirm it). */
+  mayHold(value: string): boolean {
+    return this.#probe(value, false);
+  }
+
+  /** The value's 7 bits: set them (`add`), or whether all are set. */
+  #probe(value: string, add: boolean): boolean {
     const [h1, h2] = hashPair(value);
     const first = (h1 & this.#blockMask) * (blockBits / 32);
     // The bits in the block: h2 and a step made odd from it walk 7 distinct places of 512.
     const step = (h2 >>> 9) | 1;
     for (let i = 0; i < hashes; i++) {
       const bit = (h2 + Math.imul(i, step)) & (blockBits - 1);
-      this.#words[first + (bit >>> 5)]! |= 1 << (bit & 31);
-    }
-  }
-
-  /** False: production has no such value. True: it may (confirm it). */
-  mayHold(value: string): boolean {
-    const [h1, h2] = hashPair(value);
-    const first = (h1 & this.#blockMask) * (blockBits / 32);
-    const step = (h2 >>> 9) | 1;
-    for (let i = 0; i < hashes; i++) {
-      const bit = (h2 + Math.imul(i, step)) & (blockBits - 1);
-      if ((this.#words[first + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
+      const word = first + (bit >>> 5);
+      const mask = 1 << (bit & 31);
+      if (add) this.#words[word]! |= mask;
+      else if ((this.#words[word]! & mask) === 0) return false;
     }
     return true;
   }

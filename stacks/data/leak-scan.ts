@@ -24,7 +24,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ident, type PersonalColumn } from './catalog.ts';
-import { ContactFilter, filterFailed, filterReady, type ContactFinds, type ContactKind, type SharedContactFilter } from './contact-filter.ts';
+import { ContactFilter, type ContactFinds, type ContactKind, type SharedContactFilter } from './contact-filter.ts';
 import { decodeField, encodeField } from './copy-text.ts';
 import { findInText, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
 
@@ -252,32 +252,33 @@ export function unchangedChecks(copied: readonly { table: string; rows: number; 
 /** The columns whose production values the free text is checked against, row by row, during the copy. */
 const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = { email: 'emails', phone: 'phones' };
 
+/** The personal email and phone columns, by table: what the free text is checked against during the copy. */
+function contactColumns(personal: readonly PersonalColumn[]): Map<string, PersonalColumn[]> {
+  const byTable = new Map<string, PersonalColumn[]>();
+  for (const c of personal) if (contactKinds[c.kind] !== undefined) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c]);
+  return byTable;
+}
+
 /**
- * How many values `fillContactFilter` will add: the non-null values of every
- * personal email and phone column in prod's snapshot, for sizing the filter.
+ * How many values `fillContactFilter` will add, for sizing the filter: the
+ * non-null values of every personal email and phone column in prod's snapshot,
+ * one scan per table.
  */
 export async function countContacts(prod: pg.Client, personal: readonly PersonalColumn[]): Promise<number> {
   let total = 0;
-  for (const c of personal.filter((p) => contactKinds[p.kind] !== undefined)) total += await count(prod, `SELECT count(${ident(c.column)}) AS n FROM ${ident(c.table)}`);
+  for (const [table, columns] of contactColumns(personal)) total += await count(prod, `SELECT ${columns.map((c) => `count(${ident(c.column)})`).join(' + ')} AS n FROM ${ident(table)}`);
   return total;
 }
 
 /**
  * Adds every production email and phone (as stored, as text) to the copy workers'
- * filter, streamed from prod's snapshot, and marks it filled (or failed, so the
- * workers stop waiting and the copy fails).
+ * filter, streamed from prod's snapshot. The caller marks it filled (or failed).
  */
 export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter): Promise<void> {
   const filter = new ContactFilter(shared);
-  try {
-    for (const c of personal.filter((p) => contactKinds[p.kind] !== undefined)) {
-      const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
-      for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(value!);
-    }
-    filter.settle(filterReady);
-  } catch (error) {
-    filter.settle(filterFailed);
-    throw error;
+  for (const c of [...contactColumns(personal).values()].flat()) {
+    const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
+    for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(value!);
   }
 }
 
