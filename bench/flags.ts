@@ -171,9 +171,16 @@ async function serve(which: Which): Promise<void> {
   // asked on the same reader, standing for switches whose every branch renders
   // the same bytes (a new code path rolled out behind a flag, a kill switch
   // left on). Without flags the page asks nothing and shows no banner.
+  // The 18 asks are timed where they run, between a request's network and
+  // rendering work: what an evaluation costs in the request path, caches as
+  // they are there (the first ask also reads who asks).
   let switchedOn = 0;
+  const asks = { count: 0, ns: 0 };
   const pageWithTwentyFlags = (view: HomeView, asked: RequestFlags): string => {
+    const started = performance.now();
     for (const name of moreFlagNames) if (asked.variant(name) !== off) switchedOn++;
+    asks.ns += (performance.now() - started) * 1e6;
+    asks.count += moreFlagNames.length;
     return homePage(view, asked);
   };
   const pageWithoutFlags = (view: HomeView): string => renderHomePage({ ...view, saleBanner: false });
@@ -190,8 +197,11 @@ async function serve(which: Which): Promise<void> {
     homePage: which === 'none' ? pageWithoutFlags : pageWithTwentyFlags,
   });
   process.on('SIGTERM', () => process.exit(which === 'none' || switchedOn > 0 ? 0 : 1));
-  // The parent asks for this process's CPU time around each round.
-  process.on('message', () => process.send?.(process.cpuUsage()));
+  // The parent asks for this process's CPU time and timed asks around each round.
+  process.on('message', () => {
+    const usage = process.cpuUsage();
+    process.send?.({ cpuUs: usage.user + usage.system, asks: asks.count, asksNs: asks.ns } satisfies ServerTally);
+  });
   console.log = () => {}; // the app's access log would measure the terminal
   const server = createServer({ keepAliveTimeout: 60_000 }, app);
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
@@ -209,11 +219,17 @@ function startServer(which: Which): Promise<{ child: ChildProcess; port: number 
   });
 }
 
-/** The server's CPU time so far (user + system), in microseconds. */
-function cpuOf(child: ChildProcess): Promise<number> {
+/** A server's CPU time so far (user + system) and its timed flag asks so far. */
+interface ServerTally {
+  cpuUs: number;
+  asks: number;
+  asksNs: number;
+}
+
+function tallyOf(child: ChildProcess): Promise<ServerTally> {
   return new Promise((resolve) => {
-    child.once('message', (usage) => resolve((usage as NodeJS.CpuUsage).user + (usage as NodeJS.CpuUsage).system));
-    child.send('cpu');
+    child.once('message', (tally) => resolve(tally as ServerTally));
+    child.send('tally');
   });
 }
 
@@ -301,6 +317,9 @@ async function main(): Promise<void> {
   if (control) console.log('control run: the "20 flags" server serves without flags too');
   const rates = { none: [] as number[], twenty: [] as number[] };
   const cpu = { none: [] as number[], twenty: [] as number[] };
+  /** per round, ns per flag evaluation in the 20-flag server's request path */
+  const askNs: number[] = [];
+  let asks = 0;
   const started = performance.now();
   // The rounds are shared among fresh pairs of servers: how the JIT happens to
   // compile a process moves its CPU per request by a few percent for its whole
@@ -321,10 +340,15 @@ async function main(): Promise<void> {
         const order = round % 2 === 0 ? (['none', 'twenty'] as const) : (['twenty', 'none'] as const);
         for (const which of order) {
           const server = which === 'none' ? none : twenty;
-          const before = await cpuOf(server.child);
+          const before = await tallyOf(server.child);
           rates[which].push(await load(server.port, requests, concurrency, server.served));
           server.served += requests;
-          cpu[which].push(((await cpuOf(server.child)) - before) / requests);
+          const after = await tallyOf(server.child);
+          cpu[which].push((after.cpuUs - before.cpuUs) / requests);
+          if (after.asks > before.asks) {
+            askNs.push((after.asksNs - before.asksNs) / (after.asks - before.asks));
+            asks += after.asks - before.asks;
+          }
         }
       }
     } finally {
@@ -339,6 +363,8 @@ async function main(): Promise<void> {
   console.log(`${done} rounds of ${requests} requests to each server (${pairs} pairs of servers), ${concurrency} in flight, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`server CPU per request, us: no flags ${shown(spread(cpu.none), 1)}, 20 flags ${shown(spread(cpu.twenty), 1)}`);
   console.log(`requests/s: no flags ${shown(spread(rates.none), 0)}, 20 flags ${shown(spread(rates.twenty), 0)}`);
+  if (askNs.length > 0)
+    console.log(`a flag evaluation in the server's request path: ${shown(spread(askNs), 0)} ns (median of the rounds, wall time around the page's 18 asks, ${asks} evaluations; the first ask of a request also reads who asks)`);
   console.log(`20 flags vs none, median of the rounds' ratios: CPU per request ${shown(cpuRatio, 1, 100)}%, throughput ${shown(rateRatio, 1, 100)}%`);
   const cpuLoss = 1 - 1 / cpuRatio.median;
   const rateLoss = 1 - rateRatio.median;
