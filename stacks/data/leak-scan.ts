@@ -98,21 +98,24 @@ export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonl
         query: `SELECT ${key ? `${ident(key)}::text` : 'NULL::text'}, ${ident(c.column)}::text FROM ${sampled(c.table, sample)} WHERE ${ident(c.column)} IS NOT NULL`,
       };
     });
-  // "Maria" alone in a message is as much a leak as "Maria Lopez": every name's
-  // words, as the text scan reads words (letters, apostrophes and hyphens).
-  const names = personal.filter((c) => c.kind === 'name');
-  const words: Probe[] = names.length === 0 ? [] : [{
-    table: 'devenv_leak_probe_words',
-    source: 'name-word',
-    sample: 1,
-    // Split at spaces first (string_to_table, cheap), then the distinct pieces at
-    // every other non-letter: the same words as one regular expression over every
-    // row, for a fraction of the CPU.
-    query: names
-      .map((c) => `SELECT DISTINCT NULL::text, w FROM (SELECT DISTINCT p FROM ${ident(c.table)}, string_to_table(${ident(c.column)}, ' ') AS p) s, regexp_split_to_table(s.p, '[^[:alpha:]''-]+') AS w WHERE w <> ''`)
-      .join(' UNION '),
-  }];
+  const names = nameColumns(personal);
+  const words: Probe[] = names.length === 0 ? [] : [{ table: 'devenv_leak_probe_words', source: 'name-word', sample: 1, query: `SELECT NULL::text, w FROM (${nameWords(names)}) AS words(w)` }];
   return [...values, ...words];
+}
+
+const nameColumns = (personal: readonly PersonalColumn[]) => personal.filter((c) => c.kind === 'name');
+
+/**
+ * The distinct words of production's names (one column `w`): "Maria" alone in a
+ * message is as much a leak as "Maria Lopez", so each name's words, as the text
+ * scan reads words (letters, apostrophes and hyphens). Split at spaces first
+ * (string_to_table, cheap), then the distinct pieces at every other non-letter:
+ * the same words as one regular expression over every row, for a fraction of the CPU.
+ */
+function nameWords(names: readonly PersonalColumn[]): string {
+  return names
+    .map((c) => `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM ${ident(c.table)}, string_to_table(${ident(c.column)}, ' ') AS p) s, regexp_split_to_table(s.p, '[^[:alpha:]''-]+') AS w WHERE w <> ''`)
+    .join(' UNION ');
 }
 
 async function count(client: pg.Client, sql: string | pg.QueryConfig): Promise<number> {
@@ -250,9 +253,9 @@ export function unchangedChecks(copied: readonly { table: string; rows: number; 
 }
 
 /** The columns whose production values the free text is checked against, row by row, during the copy. */
-const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = { email: 'emails', phone: 'phones' };
+const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = { email: 'emails', phone: 'phones', name: 'names' };
 
-/** The personal email and phone columns, by table: what the free text is checked against during the copy. */
+/** The personal email, phone and name columns, by table: what the free text is checked against during the copy. */
 function contactColumns(personal: readonly PersonalColumn[]): Map<string, PersonalColumn[]> {
   const byTable = new Map<string, PersonalColumn[]>();
   for (const c of personal) if (contactKinds[c.kind] !== undefined) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c]);
@@ -260,9 +263,10 @@ function contactColumns(personal: readonly PersonalColumn[]): Map<string, Person
 }
 
 /**
- * How many values `fillContactFilter` will add, for sizing the filter: the
- * non-null values of every personal email and phone column in prod's snapshot,
- * one scan per table.
+ * About how many values `fillContactFilter` will add, for sizing the filter: the
+ * non-null values of every personal email, phone and name column in prod's
+ * snapshot, one scan per table. A name counts once: a name has a few words, but
+ * names share them, so their distinct words are far fewer than the names.
  */
 export async function countContacts(prod: pg.Client, personal: readonly PersonalColumn[]): Promise<number> {
   let total = 0;
@@ -271,33 +275,42 @@ export async function countContacts(prod: pg.Client, personal: readonly Personal
 }
 
 /**
- * Adds every production email and phone (as stored, as text) to the copy workers'
- * filter, streamed from prod's snapshot. The caller marks it filled (or failed).
+ * Adds every production email and phone (as stored, as text) and every word of
+ * production's names to the copy workers' filter, streamed from prod's snapshot.
+ * The caller marks it filled (or failed).
  */
 export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter): Promise<void> {
   const filter = new ContactFilter(shared);
-  for (const c of [...contactColumns(personal).values()].flat()) {
+  for (const c of [...contactColumns(personal).values()].flat().filter((c) => c.kind !== 'name')) {
     const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
     for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(value!);
   }
+  const names = nameColumns(personal);
+  if (names.length === 0) return;
+  for await (const words of copiedValues(prod.query(copyTo(`COPY (${nameWords(names)}) TO STDOUT`)), "production's name words")) for (const word of words) filter.addWord(word!);
 }
 
 /**
  * The copy's check of free text as leak checks: per free-text column and kind,
- * the emails and phones the filter may hold, confirmed against prod's snapshot
- * (a hit is a value some personal email or phone column holds, as written),
- * plus any match past the ones held, which cannot be confirmed and so counts.
+ * the emails, phones and words the filter may hold, confirmed against prod's
+ * snapshot (a hit is a value some personal email or phone column holds, as
+ * written, or a word of some production name), plus any match past the ones
+ * held, which cannot be confirmed and so counts.
  */
 export async function contactChecks(prod: pg.Client, personal: readonly PersonalColumn[], copied: readonly { table: string; contacts: Readonly<Record<string, ContactFinds>> }[]): Promise<LeakCheck[]> {
   const checks: LeakCheck[] = [];
+  const heldBy: Record<ContactKind, string | undefined> = {
+    emails: heldIn(personal.filter((c) => c.kind === 'email')),
+    phones: heldIn(personal.filter((c) => c.kind === 'phone')),
+    names: nameColumns(personal).length === 0 ? undefined : `f.v IN (${nameWords(nameColumns(personal))})`,
+  };
   for (const t of copied) {
     for (const [column, finds] of Object.entries(t.contacts)) {
-      for (const kind of ['emails', 'phones'] as const) {
-        const columns = personal.filter((c) => contactKinds[c.kind] === kind);
+      for (const kind of ['emails', 'phones', 'names'] as const) {
         const values = finds[kind];
-        let hits = finds.unconfirmed;
-        if (values.length > 0 && columns.length > 0) {
-          const held = columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE p.${ident(c.column)}::text = f.v)`).join(' OR ');
+        const held = heldBy[kind];
+        let hits = finds.unconfirmed[kind];
+        if (values.length > 0 && held !== undefined) {
           hits += await count(prod, {
             text: `SELECT coalesce(sum(f.n), 0) AS n FROM unnest($1::text[], $2::bigint[]) AS f(v, n) WHERE ${held}`,
             values: [values.map(([v]) => v), values.map(([, n]) => n)],
@@ -308,4 +321,9 @@ export async function contactChecks(prod: pg.Client, personal: readonly Personal
     }
   }
   return checks;
+}
+
+/** The condition that a find `f.v` is a value of one of `columns` in prod, as text; none when there are no such columns. */
+function heldIn(columns: readonly PersonalColumn[]): string | undefined {
+  return columns.length === 0 ? undefined : columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE p.${ident(c.column)}::text = f.v)`).join(' OR ');
 }

@@ -42,18 +42,46 @@ export function wordSet(words: Iterable<string>): WordSet {
  */
 export function findInText(text: string, found: (kind: TextFindKind, value: string) => void, only?: WordSet): void {
   findContacts(text, found);
+  forEachWord(text, (from, to) => {
+    if (!only || (only.firstUnits.has(text.charCodeAt(from)) && only.words.has(text.slice(from, to)))) found('names', text.slice(from, to));
+  });
+}
+
+/**
+ * Calls `word` with the bounds of each word of `text`, in order, without cutting
+ * any out. ASCII by a table, the rest by `isWordUnit`: the copy runs this on
+ * every message.
+ */
+export function forEachWord(text: string, word: (from: number, to: number) => void): void {
+  const length = text.length;
   let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const inWord = i < text.length && isWordUnit(text, i);
-    if (inWord && start === -1) start = i;
-    else if (!inWord && start !== -1) {
-      if (!only || (only.firstUnits.has(text.charCodeAt(start)) && only.words.has(text.slice(start, i)))) found('names', text.slice(start, i));
+  for (let i = 0; i <= length; i++) {
+    let inWord = false;
+    if (i < length) {
+      const code = text.charCodeAt(i);
+      inWord = code < 0x80 ? asciiWordUnits[code] === 1 : isWordUnit(text, i);
+      // The low half of a surrogate pair belongs to the character just read.
+      if (code >= 0xd800 && code <= 0xdbff) {
+        if (inWord && start === -1) start = i;
+        else if (!inWord && start !== -1) {
+          word(start, i);
+          start = -1;
+        }
+        i++;
+        continue;
+      }
+    }
+    if (inWord) {
+      if (start === -1) start = i;
+    } else if (start !== -1) {
+      word(start, i);
       start = -1;
     }
-    // The low half of a surrogate pair belongs to the character just read.
-    if (i < text.length && text.charCodeAt(i) >= 0xd800 && text.charCodeAt(i) <= 0xdbff) i++;
   }
 }
+
+/** isWordUnit below 128, by character code. */
+const asciiWordUnits = Uint8Array.from({ length: 128 }, (_, code) => (isWordUnit(String.fromCharCode(code), 0) ? 1 : 0));
 
 /**
  * Calls `found` with each email, then each phone-shaped run, of `text`, as

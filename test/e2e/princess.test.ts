@@ -105,7 +105,7 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.equal(result.leaks.hits, 0, JSON.stringify(result.leaks.checks));
     assert.ok(result.leaks.checks.length >= 8);
     const [messages] = await prodDb<{ n: string }>('SELECT count(*) AS n FROM messages');
-    for (const kind of ['emails', 'phones']) {
+    for (const kind of ['emails', 'phones', 'names']) {
       const everyRow = result.leaks.checks.find((c) => c.what === `messages.body (text: ${kind}, every row, during the copy)`);
       assert.deepEqual(everyRow && { scanned: everyRow.scanned, sample: everyRow.sample }, { scanned: Number(messages!.n), sample: 1 }, `every message checked for ${kind}`);
     }
@@ -161,10 +161,10 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
       const hits = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1] ?? 0);
       assert.ok(hits > 0, `text ${kind} found: ${result.stderr}`);
     }
-    // Every message checked during the copy against every production email and
-    // phone: at this size the scan after it reads every message and every value
-    // too, so the two, written apart, must agree.
-    for (const kind of ['emails', 'phones']) {
+    // Every message checked during the copy against every production email,
+    // phone and name word: at this size the scan after it reads every message and
+    // every value too, so the two, written apart, must agree.
+    for (const kind of ['emails', 'phones', 'names']) {
       const scanned = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1]);
       const everyRow = Number(new RegExp(`messages\\.body \\(text: ${kind}, every row, during the copy\\): (\\d+)`).exec(result.stderr)?.[1]);
       assert.equal(everyRow, scanned, `${kind}: ${result.stderr}`);
