@@ -11,8 +11,10 @@
 // (`text-finds.ts`) and writes them back, tallied, as candidates looked up in the
 // probes. The values a sample leaves out are still checked exactly, row by row,
 // during the copy: the scrubber counts values that came out unchanged, and every
-// scrubbed message's emails and phones are looked up among all of production's
-// (contact-filter.ts; `contactChecks` below confirms what the filter matched).
+// scrubbed message's emails, phones and words are looked up among all of
+// production's emails, phones and name words (contact-filter.ts; `contactChecks`
+// below confirms what the filter matched). Phone numbers are compared by their
+// digits, so one written with other separators in a message is still found.
 //
 // Fakes live in spaces of their own (example.invalid, documentation IP ranges,
 // synthetic names), so a production value found anywhere in the column is a leak.
@@ -26,7 +28,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ident, type PersonalColumn } from './catalog.ts';
 import { ContactFilter, type ContactFinds, type ContactKind, type SharedContactFilter } from './contact-filter.ts';
 import { decodeField, encodeField } from './copy-text.ts';
-import { findInText, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
+import { findInText, phoneDigits, phoneDigitsSql, wordSet, type TextFindKind, type WordSet } from './text-finds.ts';
 
 export interface LeakCheck {
   /** table.column, table.column (row by row...), or table.column (text: emails|phones|names) */
@@ -236,7 +238,9 @@ export async function scanForLeaks({ princess, princessWriter }: Omit<LeakScanCl
       await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from, wordSet(words));
       await princess.query(`ANALYZE ${candidates}`);
       for (const kind of ['emails', 'phones', 'names'] as const) {
-        const found = probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE p.value = c.value)`).join(' OR ') || 'false';
+        // The finder gives phone numbers by their digits.
+        const probeValue = kind === 'phones' ? phoneDigitsSql('p.value') : 'p.value';
+        const found = probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE ${probeValue} = c.value)`).join(' OR ') || 'false';
         const hits = await count(princess, `SELECT coalesce(sum(c.n), 0) AS n FROM ${candidates} c WHERE c.kind = '${kind}' AND (${found})`);
         checks.push({ what: `${source(c)} (text: ${kind})`, scanned, sample, hits });
       }
@@ -275,15 +279,16 @@ export async function countContacts(prod: pg.Client, personal: readonly Personal
 }
 
 /**
- * Adds every production email and phone (as stored, as text) and every word of
- * production's names to the copy workers' filter, streamed from prod's snapshot.
- * The caller marks it filled (or failed).
+ * Adds every production email (as stored, as text), phone (by its digits, as the
+ * finder gives them) and word of production's names to the copy workers' filter,
+ * streamed from prod's snapshot. The caller marks it filled (or failed).
  */
 export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter): Promise<void> {
   const filter = new ContactFilter(shared);
   for (const c of [...contactColumns(personal).values()].flat().filter((c) => c.kind !== 'name')) {
     const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
-    for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(value!);
+    const asFound = c.kind === 'phone' ? phoneDigits : (value: string) => value;
+    for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(asFound(value!));
   }
   const names = nameColumns(personal);
   if (names.length === 0) return;
@@ -293,15 +298,15 @@ export async function fillContactFilter(prod: pg.Client, personal: readonly Pers
 /**
  * The copy's check of free text as leak checks: per free-text column and kind,
  * the emails, phones and words the filter may hold, confirmed against prod's
- * snapshot (a hit is a value some personal email or phone column holds, as
- * written, or a word of some production name), plus any match past the ones
- * held, which cannot be confirmed and so counts.
+ * snapshot (a hit is a value some personal email column holds, as written, the
+ * digits of some personal phone, or a word of some production name), plus any
+ * match past the ones held, which cannot be confirmed and so counts.
  */
 export async function contactChecks(prod: pg.Client, personal: readonly PersonalColumn[], copied: readonly { table: string; contacts: Readonly<Record<string, ContactFinds>> }[]): Promise<LeakCheck[]> {
   const checks: LeakCheck[] = [];
   const heldBy: Record<ContactKind, string | undefined> = {
-    emails: heldIn(personal.filter((c) => c.kind === 'email')),
-    phones: heldIn(personal.filter((c) => c.kind === 'phone')),
+    emails: heldIn(personal.filter((c) => c.kind === 'email'), (value) => value),
+    phones: heldIn(personal.filter((c) => c.kind === 'phone'), phoneDigitsSql),
     names: nameColumns(personal).length === 0 ? undefined : `f.v IN (${nameWords(nameColumns(personal))})`,
   };
   for (const t of copied) {
@@ -323,7 +328,7 @@ export async function contactChecks(prod: pg.Client, personal: readonly Personal
   return checks;
 }
 
-/** The condition that a find `f.v` is a value of one of `columns` in prod, as text; none when there are no such columns. */
-function heldIn(columns: readonly PersonalColumn[]): string | undefined {
-  return columns.length === 0 ? undefined : columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE p.${ident(c.column)}::text = f.v)`).join(' OR ');
+/** The condition that a find `f.v` is a value of one of `columns` in prod, as text `asFound` it; none when there are no such columns. */
+function heldIn(columns: readonly PersonalColumn[], asFound: (expression: string) => string): string | undefined {
+  return columns.length === 0 ? undefined : columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE ${asFound(`p.${ident(c.column)}::text`)} = f.v)`).join(' OR ');
 }

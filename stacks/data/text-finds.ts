@@ -84,9 +84,10 @@ export function forEachWord(text: string, word: (from: number, to: number) => vo
 const asciiWordUnits = Uint8Array.from({ length: 128 }, (_, code) => (isWordUnit(String.fromCharCode(code), 0) ? 1 : 0));
 
 /**
- * Calls `found` with each email, then each phone-shaped run, of `text`, as
- * written. By `exec` on the patterns themselves, from the start each time: the
- * copy runs this on every message, and `matchAll` copies the pattern per call.
+ * Calls `found` with each email, as written, then each phone-shaped run, by its
+ * digits (`phoneDigits`). By `exec` on the patterns themselves, from the start
+ * each time: the copy runs this on every message, and `matchAll` copies the
+ * pattern per call.
  */
 export function findContacts(text: string, found: (kind: 'emails' | 'phones', value: string) => void): void {
   if (text.includes('@')) {
@@ -95,6 +96,20 @@ export function findContacts(text: string, found: (kind: 'emails' | 'phones', va
   }
   if (hasDigit.test(text)) {
     phonePattern.lastIndex = 0;
-    for (let match = phonePattern.exec(text); match !== null; match = phonePattern.exec(text)) found('phones', match[0]);
+    for (let match = phonePattern.exec(text); match !== null; match = phonePattern.exec(text)) found('phones', phoneDigits(match[0]));
   }
 }
+
+/**
+ * A phone number as the leak checks compare it: its digits alone, so "+1 (415)
+ * 555-2671" in a column and "+1 415.555.2671" in a message are one number, as the
+ * scrubber takes them. PostgreSQL's side is `phoneDigitsSql`.
+ */
+export function phoneDigits(phone: string): string {
+  return phone.replace(nonDigits, '');
+}
+
+const nonDigits = /[^0-9]/g;
+
+/** phoneDigits in SQL, of the text expression `expression`. */
+export const phoneDigitsSql = (expression: string): string => `regexp_replace(${expression}, '[^0-9]', '', 'g')`;
