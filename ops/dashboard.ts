@@ -4,6 +4,7 @@
 // stack's Graphite (the browser runs where its ports are published); this page
 // only says which. One static document: its script changes image URLs, never
 // markup.
+import { pageHead } from './page-head.ts';
 import { graphite } from '../roles/graphite.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
@@ -43,16 +44,7 @@ function graphCell(stack: DashboardStack, graph: (typeof standardGraphs)[number]
 export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string {
   const heads = stacks.map((s) => `<h2>${escapeHtml(s.name)} <a href="${escapeHtml(s.graphiteUrl)}">Graphite</a></h2>`).join('');
   const rows = standardGraphs.map((graph) => stacks.map((stack) => graphCell(stack, graph)).join('')).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>devenv graphs</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
-  header { background: #1d3557; color: white; padding: 12px 24px; display: flex; gap: 24px; align-items: baseline; }
-  header h1 { margin: 0; font-size: 20px; }
+  return `${pageHead('devenv graphs', `  header { display: flex; gap: 24px; align-items: baseline; }
   header a { color: #cfe3ff; }
   .ranges button { font: inherit; border: 1px solid #cfe3ff; background: transparent; color: white; border-radius: 4px; padding: 2px 8px; cursor: pointer; }
   .ranges button[aria-pressed="true"] { background: #cfe3ff; color: #1d3557; }
@@ -62,9 +54,7 @@ export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string 
   figure { margin: 0; background: white; border: 1px solid #ddd; border-radius: 6px; padding: 4px; }
   img { width: 100%; height: auto; display: block; }
   figcaption { color: #9d0208; font-size: 13px; min-height: 0; }
-  .note { padding: 0 24px; color: #555; font-size: 13px; }
-</style>
-</head>
+  .note { padding: 0 24px; color: #555; font-size: 13px; }`)}
 <body>
 <header>
   <h1>Graphs</h1>

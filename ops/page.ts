@@ -3,18 +3,10 @@
 // document; its script reads the API every second and writes text only (never
 // HTML from data), so names and commit messages cannot inject markup.
 
+import { pageHead } from './page-head.ts';
+
 export function deployPage(): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>devenv deploys</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
-  header { background: #1d3557; color: white; padding: 12px 24px; }
-  header h1 { margin: 0; font-size: 20px; }
-  main { display: grid; grid-template-columns: minmax(320px, 1fr) 2fr; gap: 16px; padding: 16px 24px; }
+  return `${pageHead('devenv deploys', `  main { display: grid; grid-template-columns: minmax(320px, 1fr) 2fr; gap: 16px; padding: 16px 24px; }
   section { background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; }
   h2 { font-size: 16px; margin: 0 0 8px; }
   .buttons { display: flex; gap: 12px; margin: 12px 0; }
@@ -31,9 +23,7 @@ export function deployPage(): string {
   td, th { border-bottom: 1px solid #eee; padding: 4px 6px; text-align: left; vertical-align: top; }
   .succeeded { color: #2a9d8f; } .failed, .rolled-back { color: #9d0208; } .running { color: #e76f51; }
   details pre { margin: 4px 0; font-size: 12px; }
-  #history { grid-column: 1 / -1; }
-</style>
-</head>
+  #history { grid-column: 1 / -1; }`)}
 <body>
 <header><h1>Deploys <a href="/dashboard" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Graphs of princess and prod, with deploy lines</a></h1></header>
 <main>
