@@ -7,6 +7,7 @@
 // never misses a value it holds; what it holds by chance the confirmation drops.
 // Its size is bounded, so memory stays flat: more values only make chance matches,
 // and so confirmations, more frequent.
+import { mix32 } from './mix32.ts';
 import { findContacts, forEachWord } from './text-finds.ts';
 
 export type ContactKind = 'emails' | 'phones' | 'names';
@@ -44,14 +45,6 @@ export function createContactFilter(values: number): SharedContactFilter {
 /** The state word, then a bit per UTF-16 unit: which units start a name word. */
 const headerBytes = 4 + 65536 / 8;
 
-/** murmur3's finaliser: every input bit moves every output bit. */
-function mix(value: number): number {
-  let h = value;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 /** Two independent 32-bit hashes of the UTF-16 units of `value[from, to)`: one picks the block, the other the bits in it. */
 function hashPair(value: string, from: number, to: number): [number, number] {
   let a = 0x811c9dc5;
@@ -62,7 +55,7 @@ function hashPair(value: string, from: number, to: number): [number, number] {
     b = Math.imul(b ^ code, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return [mix(a), mix(b)];
+  return [mix32(a), mix32(b)];
 }
 
 /** A view of a shared filter: add values (one thread), ask about them (any). */

@@ -6,6 +6,7 @@
 // order can look up its buyer's address (or a message its recipient's name) by
 // recomputing that member in O(1).
 import { encodeField } from './copy-text.ts';
+import { mix32 } from './mix32.ts';
 import {
   addressFormats,
   cities,
@@ -442,16 +443,6 @@ function gcd(a: number, b: number): number {
 }
 
 // ---- Random numbers ---------------------------------------------------------------
-
-/** murmur3's finaliser: a bijection on 32-bit integers in which every input bit moves every output bit. */
-function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 function rowRng(data: Dataset, stream: Stream, id: number): Rng {
   // Both steps are bijections, so within a stream every id has its own numbers.

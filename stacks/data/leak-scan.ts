@@ -285,7 +285,7 @@ export async function countContacts(prod: pg.Client, personal: readonly Personal
  */
 export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter): Promise<void> {
   const filter = new ContactFilter(shared);
-  for (const c of [...contactColumns(personal).values()].flat().filter((c) => c.kind !== 'name')) {
+  for (const c of personal.filter((p) => p.kind === 'email' || p.kind === 'phone')) {
     const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
     const asFound = c.kind === 'phone' ? phoneDigits : (value: string) => value;
     for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(asFound(value!));
@@ -304,10 +304,11 @@ export async function fillContactFilter(prod: pg.Client, personal: readonly Pers
  */
 export async function contactChecks(prod: pg.Client, personal: readonly PersonalColumn[], copied: readonly { table: string; contacts: Readonly<Record<string, ContactFinds>> }[]): Promise<LeakCheck[]> {
   const checks: LeakCheck[] = [];
+  const names = nameColumns(personal);
   const heldBy: Record<ContactKind, string | undefined> = {
     emails: heldIn(personal.filter((c) => c.kind === 'email'), (value) => value),
     phones: heldIn(personal.filter((c) => c.kind === 'phone'), phoneDigitsSql),
-    names: nameColumns(personal).length === 0 ? undefined : `f.v IN (${nameWords(nameColumns(personal))})`,
+    names: names.length === 0 ? undefined : `f.v IN (${nameWords(names)})`,
   };
   for (const t of copied) {
     for (const [column, finds] of Object.entries(t.contacts)) {

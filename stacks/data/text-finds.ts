@@ -43,7 +43,9 @@ export function wordSet(words: Iterable<string>): WordSet {
 export function findInText(text: string, found: (kind: TextFindKind, value: string) => void, only?: WordSet): void {
   findContacts(text, found);
   forEachWord(text, (from, to) => {
-    if (!only || (only.firstUnits.has(text.charCodeAt(from)) && only.words.has(text.slice(from, to)))) found('names', text.slice(from, to));
+    if (only && !only.firstUnits.has(text.charCodeAt(from))) return;
+    const word = text.slice(from, to);
+    if (!only || only.words.has(word)) found('names', word);
   });
 }
 
@@ -55,29 +57,18 @@ export function findInText(text: string, found: (kind: TextFindKind, value: stri
 export function forEachWord(text: string, word: (from: number, to: number) => void): void {
   const length = text.length;
   let start = -1;
-  for (let i = 0; i <= length; i++) {
-    let inWord = false;
-    if (i < length) {
-      const code = text.charCodeAt(i);
-      inWord = code < 0x80 ? asciiWordUnits[code] === 1 : isWordUnit(text, i);
-      // The low half of a surrogate pair belongs to the character just read.
-      if (code >= 0xd800 && code <= 0xdbff) {
-        if (inWord && start === -1) start = i;
-        else if (!inWord && start !== -1) {
-          word(start, i);
-          start = -1;
-        }
-        i++;
-        continue;
-      }
-    }
-    if (inWord) {
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80 ? asciiWordUnits[code] === 1 : isWordUnit(text, i)) {
       if (start === -1) start = i;
     } else if (start !== -1) {
       word(start, i);
       start = -1;
     }
+    // The low half of a surrogate pair belongs to the character just read.
+    if (code >= 0xd800 && code <= 0xdbff) i++;
   }
+  if (start !== -1) word(start, length);
 }
 
 /** isWordUnit below 128, by character code. */

@@ -31,6 +31,7 @@ describe('findInText', () => {
 
   it('keeps letters outside the basic plane whole', () => {
     assert.deepEqual(finds('𝒜nna x').names, ['𝒜nna', 'x']);
+    assert.deepEqual(finds('x Ann𝒜').names, ['x', 'Ann𝒜'], 'at the end of the text too');
   });
 
   it('with a word set, reports only its words (whole words, case as written), emails and phones still all', () => {
