@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const devenv = (...a: string[]) => execa(join(projectRoot, 'bin', 'devenv'), a, { env: { ...process.env, DEVENV_HOME: home } });
   const results = [];
   const baseline = async () => {
-    await sql('princess', 'postgres', 'DROP DATABASE IF EXISTS shop_raw WITH (FORCE)');
+    await sql('princess', 'postgres', 'DROP DATABASE IF EXISTS shop_raw');
     await sql('princess', 'postgres', 'CREATE DATABASE shop_raw');
     const run = await measured(() => execa('bash', ['-o', 'pipefail', '-c',
       'docker exec -e PGPASSWORD=shop prod-db pg_dump -h 127.0.0.1 -U shop -Fc shop | docker exec -i -e PGPASSWORD=shop princess-db pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw']));

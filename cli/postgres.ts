@@ -39,6 +39,17 @@ export async function connect(stack: string, database: string): Promise<pg.Clien
   }
 }
 
+/**
+ * Drops `database` if it exists, ending the db role's own sessions on it first.
+ * Not DROP DATABASE ... WITH (FORCE): autovacuum analysing freshly loaded tables
+ * is a process the role may not signal, so FORCE fails then, while a plain DROP
+ * stops autovacuum by itself (and waits for it).
+ */
+export async function dropDatabase(admin: pg.Client, database: string): Promise<void> {
+  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [database]);
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)}`);
+}
+
 /** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */
 export function inDbContainer(stack: string, tool: 'pg_dump' | 'psql' | 'pg_restore', args: string[], settings: readonly string[] = []): ResultPromise {
   const options = settings.length > 0 ? ['-e', `PGOPTIONS=${settings.map((s) => `-c ${s}`).join(' ')}`] : [];

@@ -11,12 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { columnsOf, ident, loadOrder, readSchema } from '../../stacks/data/catalog.ts';
+import { columnsOf, ident, loadOrder, readSchema, type PersonalColumn } from '../../stacks/data/catalog.ts';
 import { ContactFilter, createContactFilter, filterFailed, filterReady, type SharedContactFilter } from '../../stacks/data/contact-filter.ts';
-import { contactChecks, countContacts, fillContactFilter, loadProbes, scanForLeaks, unchangedChecks, type LeakReport, type Probe } from '../../stacks/data/leak-scan.ts';
+import { contactChecks, countContacts, fillContactFilter, loadProbes, readNameWords, scanForLeaks, unchangedChecks, type LeakCheck, type LeakReport, type LeakScanClients, type Probe } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
 import { minimumKeyBytes } from '../../stacks/data/scrub-transforms.ts';
-import { copyInParallel, splitTable, type ParallelCopy } from '../../stacks/data/parallel-copy.ts';
+import { copyInParallel, splitTable, type ParallelCopy, type TableCopied } from '../../stacks/data/parallel-copy.ts';
 import type { CopyPart } from '../../stacks/data/table-copy.ts';
 import { networkName } from '../../stacks/naming.ts';
 import { dockerClient, inspectIfPresent } from '../../stacks/docker-client.ts';
@@ -24,7 +24,7 @@ import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts'
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, paths, projectRoot } from '../paths.ts';
-import { clientConfig, connect, copyTableSchema, databasePort, restorePostData } from '../postgres.ts';
+import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, restorePostData } from '../postgres.ts';
 import { runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
@@ -162,10 +162,11 @@ interface Rehearsal {
 }
 
 /**
- * Starts the rehearsal's container while the data loads: the container and
- * Node.js with the site's modules come up, then wait for a line on stdin (about
- * 0.6 s that no longer follows the constraints). Started before the database it
- * will migrate is ready; it connects only when told.
+ * Starts the rehearsal's container while the constraints are built: the
+ * container and Node.js with the site's modules come up, then wait for a line
+ * on stdin (about 0.6 s that no longer follows the constraints). Not during the
+ * copy, which has both cores busy: its 0.7 CPU seconds would lengthen the copy.
+ * Started before the database it will migrate is ready; it connects only when told.
  */
 function startRehearsal(princess: RenderedStack): Rehearsal {
   const image = candidateImage(princess).ref;
@@ -189,30 +190,51 @@ function startRehearsal(princess: RenderedStack): Rehearsal {
   };
 }
 
+/** The copy's check of free text against production's emails, phones and name words, from filling its filter to confirming its finds. */
+interface ContactsCheck {
+  /** The words of production's names, read once: for the filter, the leak scan's probe and the confirmation. */
+  nameWords: Promise<string[]>;
+  /** The copy's finds in free text confirmed against prod's snapshot, as leak checks. */
+  confirm(copied: readonly TableCopied[]): Promise<LeakCheck[]>;
+  end(): Promise<void>;
+}
+
 /**
- * Fills the copy workers' filter of production's emails and phones from the
- * snapshot, on a connection of its own, while the copy runs: the workers wait
- * for it only when they reach free text.
+ * Fills the copy workers' filter of production's emails, phones and name words
+ * from the snapshot, on a connection of its own, while the copy runs: the
+ * workers wait for it only when they reach free text. The connection stays in
+ * the snapshot to confirm the finds after the copy.
  */
-function startFillingContacts(snapshot: string, personal: Parameters<typeof fillContactFilter>[1], filter: SharedContactFilter): { filled: Promise<void>; end: () => Promise<void> } {
+function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[], filter: SharedContactFilter): ContactsCheck {
   let client: pg.Client | undefined;
+  let words!: (list: string[]) => void;
+  const nameWords = new Promise<string[]>((resolve) => (words = resolve));
   const filled = (async () => {
     try {
       client = await connect('prod', liveDatabase);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
-      await fillContactFilter(client, personal, filter);
-      await client.query('COMMIT');
+      const list = await readNameWords(client, personal);
+      words(list);
+      await fillContactFilter(client, personal, filter, list);
       new ContactFilter(filter).settle(filterReady);
+      return { client, nameWords: new Set(list) };
     } catch (error) {
       // The workers waiting for it stop waiting, and their copy fails.
       new ContactFilter(filter).settle(filterFailed);
       throw error;
     }
   })();
-  // Awaited by the leak scan, which reports why.
+  // Awaited by the confirmation (and the words by the leak scan's probes), which report why.
   filled.catch(() => {});
-  return { filled, end: async () => void (await client?.end().catch(() => {})) };
+  return {
+    nameWords: Promise.race([nameWords, filled.then(() => [])]),
+    confirm: async (copied) => {
+      const { client: prod, nameWords: words } = await filled;
+      return contactChecks(prod, personal, copied, words);
+    },
+    end: async () => void (await client?.end().catch(() => {})),
+  };
 }
 
 async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
@@ -224,7 +246,7 @@ async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): 
 
 /** Princess's databases switch under their names; the web's pool reconnects to the new one. */
 async function switchOver(admin: pg.Client): Promise<void> {
-  await admin.query(`DROP DATABASE IF EXISTS ${previousDatabase} WITH (FORCE)`);
+  await dropDatabase(admin, previousDatabase);
   const live = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [liveDatabase])).rowCount;
   if (live) {
     await admin.query(`ALTER DATABASE ${liveDatabase} WITH ALLOW_CONNECTIONS false`);
@@ -260,10 +282,12 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
   let rehearsal: Rehearsal | undefined;
-  /** Every production email and phone into the copy workers' filter, on a connection of its own in the snapshot. */
-  let contacts: { filled: Promise<void>; end: () => Promise<void> } | undefined;
-  /** The leak scan's two connections to the new database, and its probes loading while the copy runs. */
-  let scan: { princess: pg.Client; princessWriter: pg.Client; probes: Promise<Probe[]> } | undefined;
+  /** Every production email, phone and name word into the copy workers' filter, on a connection of its own in the snapshot. */
+  let contacts: ContactsCheck | undefined;
+  /** The leak scan's three connections to the new database. */
+  let scan: Omit<LeakScanClients, 'prod'> | undefined;
+  /** Production's values the leak scan looks for, loading beside the new database while the copy runs. */
+  let probes: Promise<Probe[]> | undefined;
   const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
   const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
     const stepStarted = performance.now();
@@ -303,15 +327,12 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
         {
           title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
           task: () => timed('schema', async () => {
-            await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`);
+            await dropDatabase(admin, nextDatabase);
             await admin.query(`CREATE DATABASE ${nextDatabase}`);
             await copyTableSchema({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
             next = await connect('princess', nextDatabase);
-            const [scanner, writer] = await Promise.all([connect('princess', nextDatabase), connect('princess', nextDatabase)]);
-            // Production's values for the leak scan load during the copy: they need prod's snapshot only.
-            const probes = loadProbes({ prod, princess: scanner }, personal, keys);
-            probes.catch(() => {});
-            scan = { princess: scanner, princessWriter: writer, probes };
+            const [princess, princessWriter, princessColumns] = await Promise.all([0, 1, 2].map(() => connect('princess', nextDatabase))) as [pg.Client, pg.Client, pg.Client];
+            scan = { princess, princessWriter, princessColumns };
           }),
         },
         {
@@ -320,10 +341,13 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             const mustChange = personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
             const textColumns = personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
             const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange, textColumns, contacts: contactFilter };
-            if (textColumns.length > 0) contacts = startFillingContacts(result.snapshot, personal, contactFilter);
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
-            rehearsal = startRehearsal(princess);
+            // Filled while the copy runs; the workers wait for it at their first free text.
+            if (textColumns.length > 0) contacts = startContactsCheck(result.snapshot, personal, contactFilter);
+            // Production's values for the leak scan load during the copy: they need prod's snapshot only.
+            probes = loadProbes({ prod, princess: scan!.princess }, personal, keys, contacts?.nameWords ?? Promise.resolve([]));
+            probes.catch(() => {});
             const copyStarted = performance.now();
             copy.finished.then(() => (result.phases.copy = (performance.now() - copyStarted) / 1000), () => {});
             return task.newListr(
@@ -348,8 +372,9 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
         {
           // The leak scan needs the copied rows only: the candidate's migrations cannot
           // bring production values (they never see prod), so it runs beside the
-          // constraints and the migrations, each on its own connection.
-          title: 'Constraints, indexes and migrations, and the leak scan, side by side',
+          // constraints and the migrations, each on its own connection, and so does
+          // the count of rows.
+          title: 'Constraints, indexes and migrations, the leak scan and the row counts, side by side',
           task: (_, task) =>
             task.newListr(
               [
@@ -357,6 +382,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
                   task: async () => {
                     await copy!.finished;
+                    rehearsal = startRehearsal(princess);
                     await timed('constraints', () => restorePostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, constraintJobs));
                     await resetSequences(next!);
                     // After the constraints: a migration may build on a key or an index.
@@ -367,13 +393,14 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Leak scan: production personal data in the new database',
                   task: async (_, sub) => {
                     const copied = await copy!.finished;
-                    const scanned = await timed('leakScan', async () => scanForLeaks(scan!, personal, keys, await scan!.probes)).finally(async () => {
+                    const scanning = timed('leakScan', async () => scanForLeaks(scan!, personal, keys, await probes!)).finally(async () => {
                       // Nobody may be connected to the new database when it is renamed into place.
-                      await Promise.all([scan!.princess.end(), scan!.princessWriter.end()]);
+                      await Promise.all([scan!.princess.end(), scan!.princessWriter.end(), scan!.princessColumns.end()]);
                       scan = undefined;
                     });
-                    await contacts?.filled;
-                    const checks = [...unchangedChecks(copied), ...(await contactChecks(prod, personal, copied)), ...scanned.checks];
+                    // The copy's finds are confirmed on prod while the scan reads princess.
+                    const [scanned, confirmed] = await Promise.all([scanning, contacts?.confirm(copied) ?? []]);
+                    const checks = [...unchangedChecks(copied), ...confirmed, ...scanned.checks];
                     result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
                     if (result.leaks.hits > 0) {
                       const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
@@ -382,11 +409,17 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                     sub.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
                   },
                 },
+                {
+                  title: "Row counts match prod's snapshot",
+                  task: async () => {
+                    await copy!.finished;
+                    await checkCounts(prod, next!, tables);
+                  },
+                },
               ],
               { concurrent: true, exitOnError: true },
             ),
         },
-        { title: "Row counts match prod's snapshot", task: () => checkCounts(prod, next!, tables) },
         {
           title: 'Princess switches to the new database',
           task: () => timed('switch', async () => {
@@ -406,8 +439,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     await copy?.stop();
     await contacts?.end();
     await next?.end().catch(() => {});
-    await Promise.all([scan?.princess.end(), scan?.princessWriter.end()]).catch(() => {});
-    if (!switched) await admin.query(`DROP DATABASE IF EXISTS ${nextDatabase} WITH (FORCE)`).catch(() => {});
+    await Promise.all([scan?.princess.end(), scan?.princessWriter.end(), scan?.princessColumns.end()]).catch(() => {});
+    if (!switched) await dropDatabase(admin, nextDatabase).catch(() => {});
     await Promise.all([prod.end(), admin.end()]).catch(() => {});
   }
   const seconds = (performance.now() - started) / 1000;
