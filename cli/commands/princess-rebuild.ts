@@ -25,7 +25,7 @@ import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, paths, projectRoot } from '../paths.ts';
 import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, restorePostData } from '../postgres.ts';
-import { runTasks } from '../progress.ts';
+import { countOutput, runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
 const liveDatabase = 'shop';
@@ -356,9 +356,10 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                 task: async (_: object, sub: { output: string; title: string }) => {
                   const copyStarted = performance.now();
                   let copiedRows = 0;
+                  const progress = countOutput((text) => (sub.output = text));
                   outputs.set(table, (rows) => {
                     copiedRows += rows;
-                    sub.output = `${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`;
+                    progress(`${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`);
                   });
                   const copied = await copy!.table(table);
                   result.tables.push(copied);

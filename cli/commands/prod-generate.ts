@@ -4,7 +4,7 @@
 import { loadProductionData, NotEmptyError } from '../../stacks/data/load.ts';
 import { UserError } from '../errors.ts';
 import { connect } from '../postgres.ts';
-import { runTasks } from '../progress.ts';
+import { countOutput, runTasks } from '../progress.ts';
 
 export interface GenerateOptions {
   members: number;
@@ -33,10 +33,11 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
         {
           title: `Generating ${options.members.toLocaleString('en')} members and their shops, items, orders and messages into prod`,
           task: async (_, task) => {
+            const progress = countOutput((text) => (task.output = text));
             result.rows = await loadProductionData(client, {
               seed: options.seed,
               members: options.members,
-              onProgress: (table, rows) => (task.output = `${table}: ${rows.toLocaleString('en')} rows`),
+              onProgress: (table, rows) => progress(`${table}: ${rows.toLocaleString('en')} rows`),
             }).catch((error: unknown) => {
               if (error instanceof NotEmptyError) throw new UserError(error.message, 'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`');
               throw error;

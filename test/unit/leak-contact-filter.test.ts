@@ -2,7 +2,9 @@
 // bounded Bloom filter, every scrubbed message's emails, phones and words looked up in it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContactCheck, ContactFilter, createContactFilter, filterFailed, filterReady, mergeFinds } from '../../stacks/data/contact-filter.ts';
+import type pg from 'pg';
+import { ContactCheck, ContactFilter, createContactFilter, filterFailed, filterReady, mergeFinds, type ContactFinds } from '../../stacks/data/contact-filter.ts';
+import { contactChecks } from '../../stacks/data/leak-scan.ts';
 
 const emails = Array.from({ length: 100_000 }, (_, i) => `member.${i}@mail${i % 37}.example.com`);
 
@@ -104,5 +106,29 @@ describe('ContactCheck', () => {
     assert.deepEqual(merged, { rows: 5, emails: [['a@x.org', 3], ['b@x.org', 1]], phones: [['555 0100', 1]], names: [['Maria', 3]], unconfirmed: { ...none, emails: 1 } });
     const full = { rows: 1, emails: Array.from({ length: 10_000 }, (_, i): [string, number] => [`${i}@x.org`, 1]), phones: [], names: [], unconfirmed: none };
     assert.deepEqual(mergeFinds(full, { rows: 1, emails: [['new@x.org', 4]], phones: [], names: [], unconfirmed: none }).unconfirmed, { ...none, emails: 4 });
+  });
+});
+
+describe('contactChecks', () => {
+  const personal = [
+    { table: 'members', column: 'name', kind: 'name' as const },
+    { table: 'messages', column: 'body', kind: 'text' as const },
+  ];
+  // Names are confirmed against the words read once; no email or phone column asks prod anything.
+  const prod = { query: () => Promise.reject(new Error('prod was asked')) } as unknown as pg.Client;
+  const finds = (names: [string, number][], unconfirmed = 0): ContactFinds => ({ rows: 50, emails: [], phones: [], names, unconfirmed: { emails: 0, phones: 0, names: unconfirmed } });
+
+  it("counts the words found that are production's name words, by how often, plus what could not be held", async () => {
+    const checks = await contactChecks(prod, personal, [{ table: 'messages', contacts: { body: finds([['Maria', 3], ['Lopez', 1], ['Kavozel', 5]], 2) } }], new Set(['Maria', 'Lopez']));
+    assert.deepEqual(checks.map((c) => [c.what, c.hits, c.scanned, c.sample]), [
+      ['messages.body (text: emails, every row, during the copy)', 0, 50, 1],
+      ['messages.body (text: phones, every row, during the copy)', 0, 50, 1],
+      ['messages.body (text: names, every row, during the copy)', 3 + 1 + 2, 50, 1],
+    ]);
+  });
+
+  it('finds nothing in words that are no name', async () => {
+    const [, , names] = await contactChecks(prod, personal, [{ table: 'messages', contacts: { body: finds([['Kavozel', 5]]) } }], new Set(['Maria']));
+    assert.equal(names!.hits, 0);
   });
 });
