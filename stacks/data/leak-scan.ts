@@ -171,9 +171,9 @@ async function* copiedValues(stream: AsyncIterable<Buffer>, what: string): Async
 /**
  * Streams one text column out of princess, finds its emails, phones and the words
  * that are production name words, and writes them, tallied, into the candidates
- * table on the second connection.
+ * table on the second connection. Answers how many rows it read.
  */
-async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string, nameWords: WordSet): Promise<void> {
+async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string, nameWords: WordSet): Promise<number> {
   const sink = writer.query(copyFrom(`COPY ${candidates} (kind, value, n) FROM STDIN`));
   // One map per kind: keys need no joining, which is most of the cost per word.
   const held: Record<TextFindKind, Map<string, number>> = { emails: new Map(), phones: new Map(), names: new Map() };
@@ -190,13 +190,16 @@ async function collectCandidates(princess: pg.Client, writer: pg.Client, column:
     const values = held[kind];
     values.set(value, (values.get(value) ?? 0) + 1);
   };
+  let rows = 0;
   for await (const values of copiedValues(princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)), from)) {
+    rows += values.length;
     for (const value of values) if (value !== null) findInText(value, tally, nameWords);
     if (heldCount() >= candidatesHeld) await flush();
   }
   await flush();
   sink.end();
   await finished(sink);
+  return rows;
 }
 
 export interface LeakScanClients {
@@ -273,12 +276,12 @@ export async function scanForLeaks(
       const all = await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`);
       const sample = sampleFor(all, fullTextScanLimit);
       const from = sampled(c.table, sample);
-      const scanned = sample < 1 ? await count(princess, `SELECT count(*) AS n FROM ${from}`) : all;
       await princess.query(`DROP TABLE IF EXISTS ${candidates}`);
       await princess.query(`CREATE UNLOGGED TABLE ${candidates} (kind text NOT NULL, value text NOT NULL, n bigint NOT NULL)`);
       // Production's name words in memory (as many as there are distinct name words, not rows): a word not among them is no hit, so it is not tallied.
       const words = probeTables.names.length === 0 ? [] : (await princess.query<{ value: string }>(`SELECT value FROM ${probeTables.names[0]}`)).rows.map((r) => r.value);
-      await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from, wordSet(words));
+      // The rows read are counted as they stream: a sample counted apart would read the whole table once more.
+      const scanned = await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from, wordSet(words));
       await princess.query(`ANALYZE ${candidates}`);
       for (const kind of ['emails', 'phones', 'names'] as const) {
         // The finder gives phone numbers by their digits.
