@@ -40,13 +40,22 @@ export async function connect(stack: string, database: string): Promise<pg.Clien
 }
 
 /**
+ * Ends the client sessions on `database` but `admin`'s own. Client sessions only:
+ * the db role may not signal autovacuum's workers, which a rename or a plain
+ * DROP DATABASE stops by itself.
+ */
+export async function endSessions(admin: pg.Client, database: string): Promise<void> {
+  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [database]);
+}
+
+/**
  * Drops `database` if it exists, ending the db role's own sessions on it first.
  * Not DROP DATABASE ... WITH (FORCE): autovacuum analysing freshly loaded tables
  * is a process the role may not signal, so FORCE fails then, while a plain DROP
  * stops autovacuum by itself (and waits for it).
  */
 export async function dropDatabase(admin: pg.Client, database: string): Promise<void> {
-  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [database]);
+  await endSessions(admin, database);
   await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)}`);
 }
 

@@ -24,7 +24,7 @@ import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts'
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, paths, projectRoot } from '../paths.ts';
-import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, restorePostData } from '../postgres.ts';
+import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, endSessions, restorePostData } from '../postgres.ts';
 import { countOutput, runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
@@ -207,28 +207,29 @@ interface ContactsCheck {
  */
 function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[], filter: SharedContactFilter): ContactsCheck {
   let client: pg.Client | undefined;
-  let words!: (list: string[]) => void;
-  const nameWords = new Promise<string[]>((resolve) => (words = resolve));
+  const nameWords = (async () => {
+    client = await connect('prod', liveDatabase);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
+    return readNameWords(client, personal);
+  })();
   const filled = (async () => {
     try {
-      client = await connect('prod', liveDatabase);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
-      const list = await readNameWords(client, personal);
-      words(list);
-      await fillContactFilter(client, personal, filter, list);
+      const words = await nameWords;
+      await fillContactFilter(client!, personal, filter, words);
       new ContactFilter(filter).settle(filterReady);
-      return { client, nameWords: new Set(list) };
+      return { client: client!, nameWords: new Set(words) };
     } catch (error) {
       // The workers waiting for it stop waiting, and their copy fails.
       new ContactFilter(filter).settle(filterFailed);
       throw error;
     }
   })();
-  // Awaited by the confirmation (and the words by the leak scan's probes), which report why.
+  // Awaited by the leak scan's probes and by the confirmation, which report why.
+  nameWords.catch(() => {});
   filled.catch(() => {});
   return {
-    nameWords: Promise.race([nameWords, filled.then(() => [])]),
+    nameWords,
     confirm: async (copied) => {
       const { client: prod, nameWords: words } = await filled;
       return contactChecks(prod, personal, copied, words);
@@ -250,9 +251,7 @@ async function switchOver(admin: pg.Client): Promise<void> {
   const live = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [liveDatabase])).rowCount;
   if (live) {
     await admin.query(`ALTER DATABASE ${liveDatabase} WITH ALLOW_CONNECTIONS false`);
-    // Client sessions only: an autovacuum worker cannot be signalled by a non-superuser,
-    // and the rename stops it by itself.
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [liveDatabase]);
+    await endSessions(admin, liveDatabase);
     await admin.query(`ALTER DATABASE ${liveDatabase} RENAME TO ${previousDatabase}`);
   }
   await admin.query(`ALTER DATABASE ${nextDatabase} RENAME TO ${liveDatabase}`);
