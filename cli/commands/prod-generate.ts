@@ -38,6 +38,7 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
               seed: options.seed,
               members: options.members,
               onProgress: (table, rows) => progress(`${table}: ${rows.toLocaleString('en')} rows`),
+              onConstraints: () => (task.output = 'making the keys, foreign keys and indexes'),
             }).catch((error: unknown) => {
               if (error instanceof NotEmptyError) throw new UserError(error.message, 'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`');
               throw error;

@@ -28,6 +28,15 @@ async function query<T extends pg.QueryResultRow>(port: number, sql: string, par
 const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18102, sql, params);
 const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18002, sql, params);
 
+/** prod's constraints and indexes, each as its definition. */
+async function prodSchema(): Promise<string[]> {
+  const rows = await prodDb<{ line: string }>(
+    `SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS line FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+     UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`,
+  );
+  return rows.map((row) => row.line);
+}
+
 /** What princess serves, summed up: rebuilds that fail must leave it exactly so. */
 async function princessFingerprint(): Promise<string> {
   const [row] = await princessDb<{ f: string }>(`SELECT md5(string_agg(email, ',' ORDER BY id)) || ':' || count(*) AS f FROM members`);
@@ -60,9 +69,23 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.ok(servedBy.size >= 2, `the proxy spreads requests over replicas (saw ${[...servedBy].join(', ')})`);
   });
 
-  it('prod generate fills it with production data, personal data included', async () => {
+  it('prod generate fills it with production data, personal data included; its keys and indexes are as the migrations made them', async () => {
+    const schema = await prodSchema();
+    // A load that fails after the keys were set aside (a check every message
+    // breaks) leaves no rows and every key and index as it was.
+    await prodDb('ALTER TABLE messages ADD CONSTRAINT refuse_messages CHECK (false) NOT VALID');
+    const failed = await devenv.run(['prod', 'generate', '--members', '10000', '--seed', '7']);
+    assert.equal(failed.exitCode, 1, failed.all);
+    assert.match(failed.stderr, /refuse_messages/);
+    await prodDb('ALTER TABLE messages DROP CONSTRAINT refuse_messages');
+    const [left] = await prodDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) AS n');
+    assert.equal(left!.n, '0', 'a failed load leaves nothing behind');
+    assert.deepEqual(await prodSchema(), schema, 'a failed load leaves the keys and indexes');
+
     const generated = await devenv.json<{ rows: Record<string, number> }>(['prod', 'generate', '--members', '10000', '--seed', '7']);
     assert.equal(generated.rows.members, 10_000);
+    assert.deepEqual(await prodSchema(), schema, 'the keys, foreign keys and indexes are made again after the rows, as they were');
+    assert.ok(schema.some((line) => line.includes('FOREIGN KEY (sender_id) REFERENCES members(id)')) && schema.some((line) => line.includes('UNIQUE (email)')));
     const [member] = await prodDb<{ email: string }>('SELECT email FROM members ORDER BY id LIMIT 1');
     assert.match(member!.email, /@/);
     const refused = await devenv.run(['prod', 'generate', '--members', '10000']);
