@@ -238,10 +238,11 @@ function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[
   };
 }
 
-async function checkCounts(prod: pg.Client, next: pg.Client, tables: string[]): Promise<void> {
-  for (const table of tables) {
-    const [a, b] = await Promise.all([prod, next].map(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0]!.n)));
-    if (a !== b) throw new UserError(`${table} has ${b} rows in the new princess database but ${a} in prod's snapshot`);
+/** Every table's rows in prod's snapshot against what PostgreSQL reported storing in the new database (its COPY FROM counts). */
+async function checkCounts(prod: pg.Client, copied: readonly TableCopied[]): Promise<void> {
+  for (const { table, rows } of copied) {
+    const inProd = Number((await prod.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0]!.n);
+    if (inProd !== rows) throw new UserError(`${table} has ${rows} rows in the new princess database but ${inProd} in prod's snapshot`);
   }
 }
 
@@ -412,8 +413,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                 {
                   title: "Row counts match prod's snapshot",
                   task: async () => {
-                    await copy!.finished;
-                    await checkCounts(prod, next!, tables);
+                    await checkCounts(prod, await copy!.finished);
                   },
                 },
               ],

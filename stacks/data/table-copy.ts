@@ -17,6 +17,7 @@ export interface CopyPart {
 }
 
 export interface PartCopied {
+  /** the rows PostgreSQL reports its COPY FROM stored */
   rows: number;
   bytes: number;
   /** Per column that must change: non-null values that came out unchanged (a leak). */
@@ -74,7 +75,9 @@ export async function copyPart(
   let bytes = 0;
   const source = prod.query(copyTo(`COPY (${partQuery(part)}) TO STDOUT`));
   source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  await pipeline(source, between, next.query(copyFrom(`COPY ${ident(part.table)} (${part.columns.map(ident).join(', ')}) FROM STDIN`)));
+  const sink = next.query(copyFrom(`COPY ${ident(part.table)} (${part.columns.map(ident).join(', ')}) FROM STDIN`));
+  await pipeline(source, between, sink);
+  if (sink.rowCount !== between.rows) throw new Error(`${part.table}: ${between.rows} rows went through the scrubber but PostgreSQL stored ${sink.rowCount}`);
   const unchanged = between instanceof ScrubStream ? Object.fromEntries(part.columns.flatMap((column, i) => (checked[i] ? [[column, between.unchanged[i] ?? 0]] : []))) : {};
-  return { rows: between.rows, bytes, unchanged };
+  return { rows: sink.rowCount, bytes, unchanged };
 }
