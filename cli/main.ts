@@ -240,7 +240,7 @@ function fixedStackCommands(stack: FixedStack, what: string): Command {
 
 fixedStackCommands('prod', 'production (several web replicas behind the proxy, its own data kept on destroy)')
   .command('generate')
-  .description("fill prod's empty database with realistic marketplace data, personal data included (deterministic by seed)")
+  .description("fill prod's empty database with realistic marketplace data, personal data included (deterministic by seed); one transaction, during which prod's readers of those tables wait")
   .requiredOption('--members <n>', 'how many members (10000 to 1000000); shops, items, orders and messages follow', (v) => Number(v))
   .option('--seed <n>', 'the generator seed', (v) => Number(v), 1)
   .option('--json', 'print the row counts as JSON')
