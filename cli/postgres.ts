@@ -91,28 +91,50 @@ export async function copyTableSchema(from: { stack: string; database: string; s
   }
 }
 
-/** Memory for index builds, all jobs together: half of the db role's 384 MB, the rest for shared buffers and other sessions. */
-const indexBuildMemoryMb = 192;
+/**
+ * Memory for index builds, per session: half of 192 MB for each of at most two
+ * (the db role has 384 MB in all, the rest for shared buffers and the other
+ * sessions, and a server over it is killed mid-build).
+ */
+const indexBuildMemoryMb = 96;
 
-export async function restorePostData(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }, jobs: number): Promise<void> {
-  const archive = `/tmp/devenv-post-data-${process.pid}-${Date.now()}.dump`;
+/** A database's post-data schema (pg_dump's custom format), kept in another stack's db container to restore in pieces. */
+export interface PostDataArchive {
+  /** its table of contents, one entry per line as `pg_restore --list` gives them */
+  readonly entries: readonly string[];
+  /** restores `entries` (some of the archive's, in its order) into the target database with `jobs` sessions */
+  restore(entries: readonly string[], jobs: number): Promise<void>;
+  /** removes the archive from the container */
+  remove(): Promise<void>;
+}
+
+export async function dumpPostData(from: { stack: string; database: string; snapshot?: string }, to: { stack: string; database: string }): Promise<PostDataArchive> {
+  const archive = `/tmp/devenv-post-data-${process.pid}-${Date.now()}`;
   const container = resourceName(to.stack, 'db');
   const fail = (step: string, error: unknown): never => {
     throw new Error(`restoring the post-data schema failed in ${step}: ${lastErrorLine(error)}`);
   };
+  const remove = async (): Promise<void> => void (await execa('docker', ['exec', container, 'sh', '-c', `rm -f ${archive}.*`], { reject: false }));
   try {
     const dump = dumpSchemaSection(from, 'post-data', ['--format=custom']);
-    const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}`], { stdin: 'pipe' });
+    const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}.dump`], { stdin: 'pipe' });
     dump.stdout!.pipe(write.stdin!);
     const [dumped, written] = await Promise.allSettled([dump, write]);
     if (dumped.status === 'rejected') fail('pg_dump', dumped.reason);
     if (written.status === 'rejected') fail('copying the archive', written.reason);
-    // Index builds sort in memory rather than spill to disk past the server's default
-    // 32 MB (these sessions only), within a budget shared by the jobs: the db role has
-    // 384 MB in all, and a server over it is killed mid-build.
-    const memory = `maintenance_work_mem=${Math.floor(indexBuildMemoryMb / jobs)}MB`;
-    await inDbContainer(to.stack, 'pg_restore', [`--jobs=${jobs}`, '--no-owner', '--no-privileges', '--exit-on-error', '-d', to.database, archive], [memory]).catch((error: unknown) => fail('pg_restore', error));
-  } finally {
-    await execa('docker', ['exec', container, 'rm', '-f', archive], { reject: false });
+    const listed = await execa('docker', ['exec', container, 'pg_restore', '--list', `${archive}.dump`]).catch((error: unknown) => fail('pg_restore --list', error));
+    const entries = listed.stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith(';'));
+    const restore = async (chosen: readonly string[], jobs: number): Promise<void> => {
+      if (chosen.length === 0) return;
+      // Index builds sort in memory rather than spill to disk past the server's default 32 MB (these sessions only).
+      const restoring = inDbContainer(to.stack, 'pg_restore', [`--jobs=${jobs}`, '--no-owner', '--no-privileges', '--exit-on-error', '--use-list=/dev/stdin', '-d', to.database, `${archive}.dump`], [`maintenance_work_mem=${indexBuildMemoryMb}MB`]);
+      // The entries to restore, read from stdin before anything is restored.
+      restoring.stdin!.end(`${chosen.join('\n')}\n`);
+      await restoring.catch((error: unknown) => fail('pg_restore', error));
+    };
+    return { entries, restore, remove };
+  } catch (error) {
+    await remove();
+    throw error;
   }
 }

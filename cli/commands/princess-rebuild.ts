@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { columnsOf, ident, loadOrder, readSchema, type PersonalColumn } from '../../stacks/data/catalog.ts';
+import { columnsOf, ident, loadOrder, postDataEntries, readSchema, readTableEntries, type PersonalColumn, type TableEntry } from '../../stacks/data/catalog.ts';
 import { ContactFilter, createContactFilter, filterFailed, filterReady, type SharedContactFilter } from '../../stacks/data/contact-filter.ts';
 import { contactChecks, countContacts, fillContactFilter, loadProbes, readNameWords, scanForLeaks, unchangedChecks, type LeakCheck, type LeakReport, type LeakScanClients, type Probe } from '../../stacks/data/leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from '../../stacks/data/scrub-rules.ts';
@@ -24,7 +24,7 @@ import { renderStack, urlsOf, type RenderedStack } from '../../stacks/render.ts'
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { devenvHome, paths, projectRoot } from '../paths.ts';
-import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, endSessions, restorePostData } from '../postgres.ts';
+import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, dumpPostData, endSessions, type PostDataArchive } from '../postgres.ts';
 import { countOutput, runTasks } from '../progress.ts';
 
 export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules.yaml');
@@ -238,6 +238,63 @@ function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[
   };
 }
 
+/** The post-data schema restored in two steps, as restoreAsTablesLand says. */
+interface PostDataSteps {
+  /** after the copy: once the keys in progress are made, everything not made yet, with `constraintJobs` sessions */
+  finish(): Promise<void>;
+  /** removes the archive */
+  remove(): Promise<void>;
+}
+
+/**
+ * Constraints and indexes in two steps. While the copy goes on, the keys, unique
+ * constraints and indexes of the tables whose rows are all in are made, one
+ * session at a time: at 10^6 members about half a core is idle during the copy,
+ * and they were most of the work after it. What is left when the copy ends (the
+ * tables copied last, every foreign key, anything else of the post-data schema)
+ * is restored then, with `constraintJobs` sessions. Foreign keys checked during
+ * the copy (tried) slowed it as much as they saved after it on a loaded machine.
+ */
+function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], archive: Promise<PostDataArchive>, known: Promise<TableEntry[]>): PostDataSteps {
+  const prepared = Promise.all([archive, known]).then(([dumped, entries]) => ({ archive: dumped, entries: postDataEntries(dumped.entries, entries) }));
+  prepared.catch(() => {}); // waited for below; a failure shows there
+  const landed = new Set<string>();
+  const restored = new Set<string>();
+  let failure: unknown;
+  /** one pass after each table lands, one after the other */
+  let making: Promise<void> = Promise.resolve();
+  const makeReady = async (): Promise<void> => {
+    if (failure !== undefined) return;
+    const { archive: dumped, entries } = await prepared;
+    // Once every table has landed, the rest is restored in parallel instead.
+    for (;;) {
+      if (landed.size === tables.length) return;
+      const ready = entries.filter((entry) => !restored.has(entry.line) && entry.tables.length > 0 && entry.tables.every((table) => landed.has(table)));
+      if (ready.length === 0) return;
+      await dumped.restore(ready.map((entry) => entry.line), 1);
+      for (const entry of ready) restored.add(entry.line);
+    }
+  };
+  for (const table of tables) {
+    copy.table(table).then(
+      () => {
+        landed.add(table);
+        making = making.then(makeReady).catch((error: unknown) => void (failure ??= error));
+      },
+      () => {},
+    );
+  }
+  return {
+    finish: async () => {
+      await making;
+      if (failure !== undefined) throw failure;
+      const { archive: dumped } = await prepared;
+      await dumped.restore(dumped.entries.filter((line) => !restored.has(line)), constraintJobs);
+    },
+    remove: async () => (await archive.catch(() => undefined))?.remove(),
+  };
+}
+
 /** Every table's rows in prod's snapshot against what PostgreSQL reported storing in the new database (its COPY FROM counts). */
 async function checkCounts(prod: pg.Client, copied: readonly TableCopied[]): Promise<void> {
   for (const { table, rows } of copied) {
@@ -282,6 +339,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   let next: pg.Client | undefined;
   let copy: ParallelCopy | undefined;
   let rehearsal: Rehearsal | undefined;
+  /** Constraints and indexes: each table's as its rows land, the rest after the copy. */
+  let postData: PostDataSteps | undefined;
   /** Every production email, phone and name word into the copy workers' filter, on a connection of its own in the snapshot. */
   let contacts: ContactsCheck | undefined;
   /** The leak scan's three connections to the new database. */
@@ -343,6 +402,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange, textColumns, contacts: contactFilter };
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
+            const archive = dumpPostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
+            postData = restoreAsTablesLand(copy, tables, archive, readTableEntries(prod));
             // Filled while the copy runs; the workers wait for it at their first free text.
             if (textColumns.length > 0) contacts = startContactsCheck(result.snapshot, personal, contactFilter);
             // Production's values for the leak scan load during the copy: they need prod's snapshot only.
@@ -384,7 +445,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   task: async () => {
                     await copy!.finished;
                     rehearsal = startRehearsal(princess);
-                    await timed('constraints', () => restorePostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase }, constraintJobs));
+                    await timed('constraints', () => postData!.finish());
                     await resetSequences(next!);
                     // After the constraints: a migration may build on a key or an index.
                     result.migrations = await timed('migrations', () => rehearsal!.run());
@@ -437,6 +498,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   } finally {
     rehearsal?.cancel();
     await copy?.stop();
+    await postData?.remove();
     await contacts?.end();
     await next?.end().catch(() => {});
     await Promise.all([scan?.princess.end(), scan?.princessWriter.end(), scan?.princessColumns.end()]).catch(() => {});

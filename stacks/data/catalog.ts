@@ -87,3 +87,49 @@ export function loadOrder(schema: readonly ColumnInfo[]): string[] {
 export function columnsOf(schema: readonly ColumnInfo[], table: string): string[] {
   return schema.filter((c) => c.table === table).map((c) => c.column);
 }
+
+/** A table's own key, unique constraint or plain index, as `pg_restore --list` names its entry (without the owner). */
+export interface TableEntry {
+  table: string;
+  /** `CONSTRAINT <schema> <table> <name>` or `INDEX <schema> <name>` */
+  entry: string;
+}
+
+/** The keys, unique constraints and plain indexes of the public tables: what can be made as soon as a table's rows are in. */
+export async function readTableEntries(client: pg.Client): Promise<TableEntry[]> {
+  const { rows } = await client.query<TableEntry>(`
+    SELECT rel.relname AS table, format('CONSTRAINT %s %s %s', ns.nspname, rel.relname, con.conname) AS entry
+      FROM pg_constraint con
+      JOIN pg_class rel ON rel.oid = con.conrelid
+      JOIN pg_namespace ns ON ns.oid = rel.relnamespace AND ns.nspname = 'public'
+     WHERE con.contype IN ('p', 'u')
+    UNION ALL
+    SELECT t.relname, format('INDEX %s %s', ns.nspname, ic.relname)
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_class t ON t.oid = i.indrelid
+      JOIN pg_namespace ns ON ns.oid = ic.relnamespace AND ns.nspname = 'public'
+     WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))`);
+  return rows;
+}
+
+/** A line of a post-data table of contents and the tables whose rows it needs; none: it waits for every table. */
+export interface PostDataEntry {
+  line: string;
+  tables: string[];
+}
+
+/**
+ * The lines of a post-data table of contents (`pg_restore --list`), in its order,
+ * each with the table it needs when it is a key or index of that table alone.
+ * Foreign keys and anything else (triggers, exclusion constraints...) name none,
+ * and so wait for every table (pure).
+ */
+export function postDataEntries(lines: readonly string[], known: readonly TableEntry[]): PostDataEntry[] {
+  return lines.map((line) => {
+    // `3232; 2606 16391 CONSTRAINT public members members_pkey shop`: the ids, what it is, its owner.
+    const described = line.replace(/^\d+; \d+ \d+ /, '');
+    const mine = known.find((each) => described === each.entry || described.startsWith(`${each.entry} `));
+    return { line, tables: mine === undefined ? [] : [mine.table] };
+  });
+}

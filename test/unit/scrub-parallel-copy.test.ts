@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { postDataEntries } from '../../stacks/data/catalog.ts';
 import { splitTable } from '../../stacks/data/parallel-copy.ts';
 import { partQuery } from '../../stacks/data/table-copy.ts';
 
@@ -17,5 +18,26 @@ describe('the parallel copy plan', () => {
   it('reads a part with quoted names and its range', () => {
     assert.equal(partQuery({ table: 'orders', columns: ['id', 'buyer_id'], range: { key: 'id', from: 1, to: 10 } }), 'SELECT "id", "buyer_id" FROM "orders" WHERE "id" BETWEEN 1 AND 10');
     assert.equal(partQuery({ table: 'we"ird', columns: ['a'] }), 'SELECT "a" FROM "we""ird"');
+  });
+
+  it("names the table each post-data entry needs: a table's own key or index, none for foreign keys and the unknown", () => {
+    const lines = [
+      '3232; 2606 16391 CONSTRAINT public members members_pkey shop',
+      '3234; 2606 16393 CONSTRAINT public members members_email_key shop',
+      '3236; 1259 16420 INDEX public messages_sender_id shop',
+      '3245; 2606 16437 FK CONSTRAINT public messages messages_sender_id_fkey shop',
+      '3250; 2620 16440 TRIGGER public members audit shop',
+      '3251; 1259 16441 INDEX public members_email_lower shop',
+    ];
+    const known = [
+      { table: 'members', entry: 'CONSTRAINT public members members_pkey' },
+      { table: 'members', entry: 'CONSTRAINT public members members_email_key' },
+      { table: 'messages', entry: 'INDEX public messages_sender_id' },
+    ];
+    assert.deepEqual(
+      postDataEntries(lines, known).map((entry) => entry.tables),
+      [['members'], ['members'], ['messages'], [], [], []],
+      'foreign keys, triggers and indexes it was not told of wait for every table',
+    );
   });
 });
