@@ -269,7 +269,7 @@ function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], arch
     // Once every table has landed, the rest is restored in parallel instead.
     for (;;) {
       if (landed.size === tables.length) return;
-      const ready = entries.filter((entry) => !restored.has(entry.line) && entry.tables.length > 0 && entry.tables.every((table) => landed.has(table)));
+      const ready = entries.filter((entry) => entry.table !== undefined && landed.has(entry.table) && !restored.has(entry.line));
       if (ready.length === 0) return;
       await dumped.restore(ready.map((entry) => entry.line), 1);
       for (const entry of ready) restored.add(entry.line);

@@ -113,10 +113,10 @@ export async function readTableEntries(client: pg.Client): Promise<TableEntry[]>
   return rows;
 }
 
-/** A line of a post-data table of contents and the tables whose rows it needs; none: it waits for every table. */
+/** A line of a post-data table of contents and the one table whose rows it needs; none: it waits for every table. */
 export interface PostDataEntry {
   line: string;
-  tables: string[];
+  table: string | undefined;
 }
 
 /**
@@ -130,6 +130,6 @@ export function postDataEntries(lines: readonly string[], known: readonly TableE
     // `3232; 2606 16391 CONSTRAINT public members members_pkey shop`: the ids, what it is, its owner.
     const described = line.replace(/^\d+; \d+ \d+ /, '');
     const mine = known.find((each) => described === each.entry || described.startsWith(`${each.entry} `));
-    return { line, tables: mine === undefined ? [] : [mine.table] };
+    return { line, table: mine?.table };
   });
 }
