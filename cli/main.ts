@@ -2,6 +2,7 @@
 // Commands return results; this file prints them (text, or --json on stdout) and
 // is the one place that exits.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { explain, UserError } from './errors.ts';
@@ -373,7 +374,12 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
   .option('--rules <file>', 'the scrub rules (default: stacks/data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
-  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16)', (v) => Number(v), 2)
+  // Scrubbing is CPU in JavaScript and each worker drives its own pair of server sessions, so one per core.
+  .addOption(
+    new Option('--workers <n>', 'worker threads copying through the scrubber (1 to 16)')
+      .argParser(Number)
+      .default(Math.min(16, availableParallelism()), `one per core, ${Math.min(16, availableParallelism())} here`),
+  )
   .option('--json', 'print the summary as JSON')
   .action((opts: { rules?: string; keyFile?: string; workers: number; json?: boolean }) =>
     emit(opts.json, async () => {

@@ -8,6 +8,7 @@
 // leak scan. Only then does princess switch to it; until that moment, and if any
 // step fails, princess keeps serving its old data.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
@@ -31,7 +32,9 @@ export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules
 const liveDatabase = 'shop';
 const nextDatabase = 'shop_next';
 const previousDatabase = 'shop_previous';
-/** pg_restore jobs building indexes and checking foreign keys: one per core here. */
+/** Copy workers: the scrubbing is CPU in JavaScript, so one per core (16 at most). */
+export const onePerCore = Math.min(16, availableParallelism());
+/** pg_restore jobs building indexes and checking foreign keys: two sessions' maintenance_work_mem is what princess's server has room for. */
 const constraintJobs = 2;
 /** Keys per part of a big table: small enough to keep every worker busy to the end. */
 const partRows = 50_000;
@@ -367,7 +370,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     const tables = loadOrder(schema);
     const parts = await planParts(prod, schema, rules, tables);
     const contactFilter = createContactFilter(await countContacts(prod, personal));
-    const workers = options.workers ?? 2;
+    const workers = options.workers ?? onePerCore;
     const context = {};
     await runTasks(
       [
