@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../site/app.ts';
 import type { Cache } from '../site/cache.ts';
@@ -198,9 +199,14 @@ async function serve(which: Which): Promise<void> {
   });
   process.on('SIGTERM', () => process.exit(which === 'none' || switchedOn > 0 ? 0 : 1));
   // The parent asks for this process's CPU time and timed asks around each round.
+  // Garbage collection's pauses on the main thread, which the CPU per request includes.
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', () => {
     const usage = process.cpuUsage();
-    process.send?.({ cpuUs: usage.user + usage.system, asks: asks.count, asksNs: asks.ns } satisfies ServerTally);
+    process.send?.({ cpuUs: usage.user + usage.system, asks: asks.count, asksNs: asks.ns, gcMs } satisfies ServerTally);
   });
   console.log = () => {}; // the app's access log would measure the terminal
   const server = createServer({ keepAliveTimeout: 60_000 }, app);
@@ -224,6 +230,8 @@ interface ServerTally {
   cpuUs: number;
   asks: number;
   asksNs: number;
+  /** garbage collection's pauses so far */
+  gcMs: number;
 }
 
 function tallyOf(child: ChildProcess): Promise<ServerTally> {
@@ -317,6 +325,8 @@ async function main(): Promise<void> {
   if (control) console.log('control run: the "20 flags" server serves without flags too');
   const rates = { none: [] as number[], twenty: [] as number[] };
   const cpu = { none: [] as number[], twenty: [] as number[] };
+  /** per round, us of garbage collection's pauses per request */
+  const gc = { none: [] as number[], twenty: [] as number[] };
   /** per round, ns per flag evaluation in the 20-flag server's request path */
   const askNs: number[] = [];
   let asks = 0;
@@ -345,6 +355,7 @@ async function main(): Promise<void> {
           server.served += requests;
           const after = await tallyOf(server.child);
           cpu[which].push((after.cpuUs - before.cpuUs) / requests);
+          gc[which].push(((after.gcMs - before.gcMs) * 1000) / requests);
           if (after.asks > before.asks) {
             askNs.push((after.asksNs - before.asksNs) / (after.asks - before.asks));
             asks += after.asks - before.asks;
@@ -362,6 +373,7 @@ async function main(): Promise<void> {
   const rateRatio = spread(rates.twenty.map((rate, i) => rate / rates.none[i]!));
   console.log(`${done} rounds of ${requests} requests to each server (${pairs} pairs of servers), ${concurrency} in flight, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`server CPU per request, us: no flags ${shown(spread(cpu.none), 1)}, 20 flags ${shown(spread(cpu.twenty), 1)}`);
+  console.log(`garbage collection's pauses per request, us: no flags ${shown(spread(gc.none), 1)}, 20 flags ${shown(spread(gc.twenty), 1)}`);
   console.log(`requests/s: no flags ${shown(spread(rates.none), 0)}, 20 flags ${shown(spread(rates.twenty), 0)}`);
   if (askNs.length > 0)
     console.log(`a flag evaluation in the server's request path: ${shown(spread(askNs), 0)} ns (median of the rounds, wall time around the page's 18 asks, ${asks} evaluations; the first ask of a request also reads who asks)`);
