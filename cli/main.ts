@@ -2,7 +2,6 @@
 // Commands return results; this file prints them (text, or --json on stdout) and
 // is the one place that exits.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { explain, UserError } from './errors.ts';
@@ -374,18 +373,14 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
   .option('--rules <file>', 'the scrub rules (default: stacks/data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
-  // Scrubbing is CPU in JavaScript and each worker drives its own pair of server sessions, so one per core.
-  .addOption(
-    new Option('--workers <n>', 'worker threads copying through the scrubber (1 to 16)')
-      .argParser(Number)
-      .default(Math.min(16, availableParallelism()), `one per core, ${Math.min(16, availableParallelism())} here`),
-  )
+  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16; default: one per core)', (v) => Number(v))
   .option('--json', 'print the summary as JSON')
-  .action((opts: { rules?: string; keyFile?: string; workers: number; json?: boolean }) =>
+  .action((opts: { rules?: string; keyFile?: string; workers?: number; json?: boolean }) =>
     emit(opts.json, async () => {
-      if (!(Number.isInteger(opts.workers) && opts.workers >= 1 && opts.workers <= 16)) throw new UserError(`--workers must be a whole number from 1 to 16, got ${opts.workers}`);
+      const { workers } = opts;
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new UserError(`--workers must be a whole number from 1 to 16, got ${workers}`);
       const { rebuildPrincess, rebuildText } = await import('./commands/princess-rebuild.ts');
-      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), workers: opts.workers });
+      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), ...(workers !== undefined && { workers }) });
       return { ok: true, value: result, text: rebuildText(result) };
     }),
   );

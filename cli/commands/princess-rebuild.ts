@@ -32,8 +32,8 @@ export const defaultRulesFile = join(projectRoot, 'stacks', 'data', 'scrub-rules
 const liveDatabase = 'shop';
 const nextDatabase = 'shop_next';
 const previousDatabase = 'shop_previous';
-/** Copy workers: the scrubbing is CPU in JavaScript, so one per core (16 at most). */
-export const onePerCore = Math.min(16, availableParallelism());
+/** Copy workers unless told: the scrubbing is CPU in JavaScript and each worker drives its own pair of server sessions, so one per core (16 at most). */
+const onePerCore = Math.min(16, availableParallelism());
 /** pg_restore jobs building indexes and checking foreign keys: two sessions' maintenance_work_mem is what princess's server has room for. */
 const constraintJobs = 2;
 /** Keys per part of a big table: small enough to keep every worker busy to the end. */
@@ -45,7 +45,7 @@ export interface RebuildOptions {
   keyFile?: string;
   /**
    * Worker threads copying through the scrubber.
-   * @default 2 (measured on 2 cores, where PostgreSQL needs CPU too)
+   * @default onePerCore (on 2 cores a third was slower: PostgreSQL needs CPU too)
    */
   workers?: number;
 }
