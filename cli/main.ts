@@ -22,6 +22,14 @@ async function emit(json: boolean | undefined, work: () => Promise<Rendered>): P
   if (!ok) process.exitCode = 1;
 }
 
+/** --user: an empty or blank name is a mistake, never "the default user". */
+function userOption(description: string): Option {
+  return new Option('--user <name>', description).argParser((value: string) => {
+    if (value.trim() === '') throw new UserError('--user is empty', 'give a user name, or leave --user out to be yourself');
+    return value;
+  });
+}
+
 const program = new Command('devenv')
   .description('One typed description of the production stack; every environment built from it.')
   .option('--debug', 'print stack traces of errors')
@@ -55,7 +63,7 @@ program
 program
   .command('up')
   .description('bring up your own copy of the production stack (dev-<user>) and print its URLs')
-  .option('--user <name>', "whose stack (default: git's user.email, else the OS user)")
+  .addOption(userOption("whose stack (default: git's user.email, else the OS user)"))
   .option('--data <source>', 'where the data comes from: princess-sample (a consistent sample of princess) instead of the dev seed')
   .option('--percent <p>', 'with --data princess-sample: the share of members to take', (v) => Number(v), 10)
   .option('--json', 'print the result as JSON')
@@ -77,7 +85,7 @@ program
 program
   .command('down')
   .description('stop your stack; its data volumes are kept unless --purge-data')
-  .option('--user <name>', 'whose stack')
+  .addOption(userOption('whose stack'))
   .option('--purge-data', 'also delete the data volumes')
   .option('--json', 'print the result as JSON')
   .action((opts: { user?: string; purgeData?: boolean; json?: boolean }) =>
@@ -91,7 +99,7 @@ program
 program
   .command('status')
   .description('state, health, URL and image of each container of a stack')
-  .option('--user <name>', 'whose dev stack')
+  .addOption(userOption('whose dev stack'))
   .option('--stack <name>', 'any stack by name (dev-<user>, princess, prod)')
   .option('--json', 'print the result as JSON')
   .action((opts: { user?: string; stack?: string; json?: boolean }) =>
@@ -105,7 +113,7 @@ program
 program
   .command('preview')
   .description('what `devenv up` would change in your stack (Pulumi preview), one line per resource')
-  .option('--user <name>', 'whose stack')
+  .addOption(userOption('whose stack'))
   .option('--json', 'print the planned steps as JSON')
   .action((opts: { user?: string; json?: boolean }) =>
     emit(opts.json, async () => {
@@ -120,7 +128,7 @@ program
   .description('compare two tiers rendered from production (default: your dev stack vs prod); exit 1 on a difference outside the allow-list')
   .argument('[a]', 'a stack: dev-<user>, princess or prod (default: your dev stack)')
   .argument('[b]', 'the other stack (default: prod)')
-  .option('--user <name>', 'whose dev stack is the default A')
+  .addOption(userOption('whose dev stack is the default A'))
   .option('--json', 'print the differences as JSON')
   .action((a: string | undefined, b: string | undefined, opts: { user?: string; json?: boolean }) =>
     emit(opts.json, async () => {
@@ -148,7 +156,7 @@ program
   .command('logs')
   .description("a stack's container logs merged in time order, prefixed by container")
   .argument('[roles...]', 'only these roles (default: all)')
-  .option('--user <name>', 'whose dev stack')
+  .addOption(userOption('whose dev stack'))
   .option('--stack <name>', 'any stack by name')
   .option('--grep <regex>', 'show only lines matching (case-insensitive)')
   .option('--except <regex>', 'hide lines matching: the expected noise')
@@ -177,7 +185,7 @@ program
   .command('graph')
   .description("a stack's metrics from its Graphite saved as a PNG, deploys drawn as vertical lines; prints the file's path")
   .argument('<metrics...>', 'requests, errors, latency (p50 and p99), latency.p50, latency.p99, flags, flags.<name>, or Graphite paths and functions')
-  .option('--user <name>', 'whose dev stack')
+  .addOption(userOption('whose dev stack'))
   .option('--stack <name>', 'any stack by name (dev-<user>, princess, prod)')
   .option('--from <time>', 'start: -1h, -30min, -2d, seconds since the epoch, YYYYMMDD', '-1h')
   .option('--until <time>', 'end, in the same forms', 'now')
@@ -266,7 +274,7 @@ fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-but
     .command('join')
     .description('join the queue with your HEAD commit (the code train; --config for a flags change)')
     .option('--config', 'ride the config train (ships only site/flags.yaml)')
-    .option('--user <name>', 'who joins (default: git user.email, else the OS user)')
+    .addOption(userOption('who joins (default: git user.email, else the OS user)'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { config?: boolean; user?: string; json?: boolean }) =>
       queueAction(async () => (await import('./commands/queue.ts')).join({ train: opts.config ? 'config' : 'code', cwd: process.cwd(), ...(opts.user && { user: opts.user }) }))(opts),
@@ -279,14 +287,14 @@ fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-but
   queue
     .command('leave')
     .description('leave the queue')
-    .option('--user <name>', 'who leaves')
+    .addOption(userOption('who leaves'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { user?: string; json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).leave({ ...(opts.user && { user: opts.user }) }))(opts));
   queue
     .command('hold')
     .description('stop all deploys (an incident, a freeze) until `queue release`')
     .requiredOption('--reason <text>', 'why, shown to everyone who tries to deploy')
-    .option('--user <name>', 'who holds it')
+    .addOption(userOption('who holds it'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { reason: string; user?: string; json?: boolean }) =>
       queueAction(async () => (await import('./commands/queue.ts')).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }))(opts),
@@ -304,7 +312,7 @@ program
   .option('--name <full name>', 'your name as the team page shows it (asked when missing and stdin is a terminal)')
   .option('--photo <path>', 'a photo of you: JPEG, PNG or WebP, at most 10 MB and 8000 px a side')
   .option('--role <text>', 'what you do, under your name', 'New engineer')
-  .option('--user <name>', 'who you are in stack names and the queue (default: git user.email, else the OS user)')
+  .addOption(userOption('who you are in stack names and the queue (default: git user.email, else the OS user)'))
   .option('--watch <seconds>', 'how long to watch prod after your deploy', (v) => Number(v), 10)
   .option('--yes', 'never ask: fail on anything missing')
   .option('--json', 'print the summary as JSON')
@@ -333,7 +341,7 @@ program
     .option('--config', 'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted')
     .addOption(new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']))
     .option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)', (v) => Number(v), 30)
-    .option('--user <name>', 'who deploys (must ride in the head group)')
+    .addOption(userOption('who deploys (must ride in the head group)'))
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp())
     .action((opts: { to?: 'princess' | 'prod'; config?: boolean; train?: 'code' | 'config'; watch: number; user?: string; json?: boolean; driver: 'cli' | 'page' }) =>
@@ -476,6 +484,12 @@ function firstLine(text: string): string {
   return (errorLine ?? lines[0] ?? text).replace(/^stderr: /, '');
 }
 
+/** With --debug: what the error was made from (an engine's whole output), when it says more. */
+function causeOf(error: unknown): string {
+  const cause = (error as Error)?.cause;
+  return cause === undefined ? '' : `caused by: ${(cause as Error)?.stack ?? String(cause)}\n`;
+}
+
 function saveForReport(error: unknown): string {
   const file = join(paths.logs(), 'last-error.log');
   mkdirSync(paths.logs(), { recursive: true });
@@ -489,15 +503,17 @@ async function main(): Promise<void> {
   } catch (error) {
     const known = explain(error);
     if (known) {
-      process.stderr.write(`devenv: ${known.message}${known.fix ? `; ${known.fix}` : ''}\n`);
+      // A one-line message takes its fix on the same line; a list (failed resources) ends with it.
+      const fix = known.fix ? (known.message.includes('\n') ? `\n${known.fix}` : `; ${known.fix}`) : '';
+      process.stderr.write(`${`${known.message}${fix}`.split('\n').map((line) => `devenv: ${line}`).join('\n')}\n`);
     } else {
       process.stderr.write(
         `devenv: unexpected error: ${firstLine((error as Error)?.message ?? String(error))}; ` +
           `the full error is in ${saveForReport(error)}; run again with --debug and report the output\n`,
       );
     }
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-    process.exitCode = 1;
+    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n${causeOf(error)}`);
+    process.exitCode = known?.exitCode ?? 1;
   }
 }
 

@@ -10,9 +10,14 @@ export function devenvHome(): string {
   return resolve(process.env.DEVENV_HOME ?? join(homedir(), '.devenv'));
 }
 
-/** Tools the project installs for itself (Node.js, the Pulumi engine); ignored by git. */
+/**
+ * The engines devenv installs for itself (Node.js, the Pulumi engine), shared by
+ * every checkout and every devenv home of the user, so that a fresh clone or a
+ * throwaway home does not compile Pulumi again. Not under DEVENV_HOME on purpose:
+ * tests point that at a new folder each time. @default ~/.devenv/tools
+ */
 export function toolsDir(): string {
-  return resolve(process.env.DEVENV_TOOLS ?? join(projectRoot, '.tools'));
+  return resolve(process.env.DEVENV_TOOLS ?? join(homedir(), '.devenv', 'tools'));
 }
 
 export const paths = {

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from '../stacks/render.ts';
-import { devenvHome, projectRoot } from './paths.ts';
+import { devenvHome, projectRoot, toolsDir } from './paths.ts';
 
 export interface ReleaseRecord {
   commit: string;
@@ -61,7 +61,7 @@ export async function exportRelease(repo: string, commit: string): Promise<strin
 
 export function hostPaths(): HostPaths {
   const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
-  return { project: projectRoot, devenvHome: devenvHome(), dockerSocket: socket };
+  return { project: projectRoot, devenvHome: devenvHome(), tools: toolsDir(), dockerSocket: socket };
 }
 
 /** What a stack is rendered from: its recorded release, else the checkout. */

@@ -22,5 +22,5 @@ export const deployer: Role = {
   dependsOn: ['db'],
   replicas: 1,
   resources: { memoryMb: 768 },
-  host: { binds: ['project', 'devenv-home', 'docker-socket'] },
+  host: { binds: ['project', 'devenv-home', 'tools', 'docker-socket'] },
 };

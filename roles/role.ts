@@ -41,13 +41,13 @@ export interface Role {
   resources: { memoryMb: number };
   /**
    * what of the host the role shares: the deploy service runs devenv itself, so
-   * it sees the host's network, processes, the project, the devenv home and the
-   * Docker engine at the paths the host sees them (none of this for the stack's roles)
+   * it sees the host's network, processes, the project, the devenv home, the
+   * engines devenv installed (tools) and the Docker engine at the paths the host sees them (none of this for the stack's roles)
    */
   host?: { binds: HostBind[] };
 }
 
-export type HostBind = 'project' | 'devenv-home' | 'docker-socket';
+export type HostBind = 'project' | 'devenv-home' | 'tools' | 'docker-socket';
 
 const namePattern = /^[a-z][a-z0-9]{0,19}$/;
 

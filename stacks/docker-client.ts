@@ -74,6 +74,18 @@ export async function execIn(container: Docker.Container, cmd: string[]): Promis
   return { code: (await exec.inspect()).ExitCode ?? 1, ...demuxFrames(Buffer.concat(chunks)) };
 }
 
+/**
+ * Runs a container's health test (Docker's `Healthcheck.Test`) once, now: the
+ * readiness probe `up` waits on, and what `status` asks while Docker's own check
+ * has not run yet (its first run comes one interval after the start).
+ */
+export async function passesHealthTest(container: Docker.Container, tests: string[]): Promise<boolean> {
+  const [kind, ...rest] = tests;
+  if (kind === 'NONE' || rest.length === 0) return true;
+  const cmd = kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : rest;
+  return (await execIn(container, cmd)).code === 0;
+}
+
 /** A container's log (the last `tail` lines, or all), both streams, as text. */
 export async function containerLogs(container: Docker.Container, tail?: number): Promise<string> {
   const buffer = (await container.logs({ stdout: true, stderr: true, ...(tail !== undefined && { tail }) })) as Buffer;

@@ -97,6 +97,8 @@ export async function selectStack(settings: EngineSettings, stackName: string, p
         PULUMI_SKIP_UPDATE_CHECK: 'true',
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
         PATH: `${settings.pluginDir}:${process.env.PATH ?? ''}`,
+        // The plugin shims beside a shared engine run this checkout's code.
+        DEVENV_ROOT: dirname(settings.projectFile),
       },
     },
   );

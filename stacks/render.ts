@@ -64,6 +64,8 @@ export interface RenderInputs {
 export interface HostPaths {
   project: string;
   devenvHome: string;
+  /** the engines devenv installed for itself (the Pulumi engine, Node.js) */
+  tools: string;
   dockerSocket: string;
 }
 
@@ -79,7 +81,8 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
 }
 
 function hostBindPath(bind: HostBind, paths: HostPaths): string {
-  return bind === 'project' ? paths.project : bind === 'devenv-home' ? paths.devenvHome : paths.dockerSocket;
+  const byBind: Record<HostBind, string> = { project: paths.project, 'devenv-home': paths.devenvHome, tools: paths.tools, 'docker-socket': paths.dockerSocket };
+  return byBind[bind];
 }
 
 export function imageBuild(projectRoot: string, image: Role['image']): { contextDir: string; dockerfile: string } {
@@ -108,6 +111,7 @@ export function render(production: Production, inputs: RenderInputs): RenderedSt
           ...Object.fromEntries(ports.map((p) => [`PORT_${p.name.toUpperCase()}`, String(p.host)])),
           DEVENV_ROOT: inputs.hostPaths!.project,
           DEVENV_HOME: inputs.hostPaths!.devenvHome,
+          DEVENV_TOOLS: inputs.hostPaths!.tools,
         }
       : {};
     const roleEnv = Object.fromEntries(Object.entries(role.env).map(([key, value]) => [key, resolvePublished(value, production.roles, inputs.portBase)]));

@@ -288,7 +288,9 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
     await journal.close();
     finished = await ops.finish(deploy.id, 'succeeded', null);
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0]!;
+    // An engine failure lists its failed resources a line each: all of them are the reason.
+    const lines = (error as Error).message.split('\n').map((line) => line.trim());
+    const reason = error instanceof UserError ? lines.filter(Boolean).join(' ') : lines[0]!;
     say(`FAILED: ${reason}`);
     let state: DeployState = 'failed';
     let rollbackNote = '';

@@ -17,6 +17,9 @@ import { ops } from '../ops-client.ts';
 import { devenvHome, paths } from '../paths.ts';
 import { runTasks } from '../progress.ts';
 import { resolveUser } from '../user.ts';
+import { hostPort } from '../../stacks/ports.ts';
+import { fixedPortBase, type FixedStack } from '../../stacks/tiers.ts';
+import { proxy } from '../../roles/proxy.ts';
 import { escapeHtml } from '../../site/html.ts';
 import { processPhoto } from '../onboard/photo.ts';
 import { addMember, hasMember, photoFileName, teamPhotoFiles, validateName } from '../onboard/team-entry.ts';
@@ -74,8 +77,46 @@ interface Step {
 }
 
 const trunk = 'main';
-const princessTeam = 'http://127.0.0.1:18000/team';
-const prodTeam = 'http://127.0.0.1:18100/team';
+
+/** A fixed stack's team page, at its proxy's published port. */
+function teamPage(stack: 'princess' | 'prod'): string {
+  return `http://127.0.0.1:${hostPort(fixedPortBase(stack), proxy.publish.http!)}/team`;
+}
+const princessTeam = teamPage('princess');
+const prodTeam = teamPage('prod');
+
+/** The stacks the day deploys through, in the order they come up (the queue first). */
+const dayStacks: FixedStack[] = ['ops', 'princess', 'prod'];
+
+/** Which of the day's stacks do not serve on this machine now: the deploy service must answer, the others be healthy. */
+async function stacksNotUp(): Promise<FixedStack[]> {
+  const { status } = await import('./status.ts');
+  const { opsUrl } = await import('../ops-client.ts');
+  const up = await Promise.all(
+    dayStacks.map((stack) =>
+      stack === 'ops'
+        ? fetch(`${opsUrl()}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)
+        : status({ stack }).then((s) => s.healthy, () => false), // no Docker engine yet: not up
+    ),
+  );
+  return dayStacks.filter((_, index) => !up[index]);
+}
+
+/**
+ * The day needs the deploy service, princess and prod: the ones not up are
+ * brought up at the first step, with the new hire's say-so (a question on a
+ * terminal, --yes otherwise), so that nothing is committed before the road is there.
+ */
+async function agreeToBringUp(options: OnboardOptions, interactive: boolean): Promise<FixedStack[]> {
+  const missing = await stacksNotUp();
+  if (missing.length === 0 || options.yes) return missing;
+  const list = missing.join(', ');
+  const byHand = missing.map((stack) => `\`devenv ${stack} up\``).join(', ');
+  if (!interactive) throw new UserError(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine, and onboarding deploys through ${missing.length === 1 ? 'it' : 'them'}`, `run devenv onboard with --yes to bring ${missing.length === 1 ? 'it' : 'them'} up, or ${byHand} first`);
+  const answer = await ask(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `);
+  if (/^n/i.test(answer)) throw new UserError(`onboarding needs ${list}`, `bring ${missing.length === 1 ? 'it' : 'them'} up with ${byHand}, then run devenv onboard again`);
+  return missing;
+}
 
 const progressFile = (user: string) => join(devenvHome(), 'onboard', `${user}.json`);
 
@@ -107,7 +148,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * Everything that can be refused is refused before anything changes: the
  * name, the photo, a name already on the team page, a dirty working copy.
  */
-async function prepare(options: OnboardOptions): Promise<{ progress: Progress; photo: Buffer; repo: string }> {
+async function prepare(options: OnboardOptions): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
   const { user } = await resolveUser(options.user);
   const repo = await repositoryOf(options.cwd);
   const saved = await readProgress(user);
@@ -137,7 +178,8 @@ async function prepare(options: OnboardOptions): Promise<{ progress: Progress; p
     done: {},
   };
   if (saved && photoPath !== undefined && !saved.done.change) progress.photoSha256 = sha256(photo);
-  return { progress, photo, repo };
+  const bringUp = await agreeToBringUp(options, interactive);
+  return { progress, photo, repo, bringUp };
 }
 
 /** The team page of a stack serves the name (escaped) and the photo's exact bytes. */
@@ -169,7 +211,7 @@ async function waitForTurn(user: string, say: (line: string) => void): Promise<v
   }
 }
 
-function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo: string, result: { graph?: string }): Step[] {
+function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo: string, bringUp: FixedStack[], result: { graph?: string }): Step[] {
   const commit = () => progress.commit!;
   /** A deploy of the commit to a stage, unless one already succeeded: onboarding never deploys twice. */
   const deployOnce = async (stage: 'princess' | 'prod', watchSeconds: number, say: (line: string) => void): Promise<string> => {
@@ -182,12 +224,18 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
   return [
     {
       id: 'doctor',
-      title: 'Check the machine (devenv doctor)',
+      title: 'Check the machine and the road to prod (devenv doctor)',
       why: ['Every engine comes onto the machine the same way, from the project itself,', 'so your first hour is spent on the product, not on setup.'],
-      run: async () => {
+      run: async (say) => {
         const { ensurePrerequisites } = await import('../toolchain/prerequisites.ts');
         const setup = await ensurePrerequisites();
-        return setup.done.length === 0 ? 'Node.js, Docker, Pulumi and the base image are in place' : `set up: ${setup.done.join('; ')}`;
+        const { up } = await import('./up.ts');
+        for (const stack of bringUp) {
+          say(`bringing up ${stack} (devenv ${stack} up)`);
+          await up({ stack });
+        }
+        const machine = setup.done.length === 0 ? 'Node.js, Docker, Pulumi and the base image are in place' : `set up: ${setup.done.join('; ')}`;
+        return bringUp.length === 0 ? `${machine}; ${dayStacks.join(', ')} are up` : `${machine}; brought up ${bringUp.join(', ')}`;
       },
     },
     {
@@ -309,10 +357,12 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
 
 export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   const started = performance.now();
-  const { progress, photo, repo } = await prepare(options);
+  const { progress, photo, repo, bringUp } = await prepare(options);
+  // A stack that went down since an earlier run is brought up again: the first step runs anew.
+  if (bringUp.length > 0) delete progress.done.doctor;
   await saveProgress(progress);
   const result: { graph?: string } = {};
-  const list = steps(options, progress, photo, repo, result);
+  const list = steps(options, progress, photo, repo, bringUp, result);
   const report: OnboardResult['steps'] = [];
   await runTasks(
     list.map((step, index) => ({

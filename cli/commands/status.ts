@@ -1,5 +1,6 @@
 // devenv status: each container of a stack as the Docker engine sees it now.
-import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
+import type Docker from 'dockerode';
+import { dockerClient, labelKeys, passesHealthTest } from '../../stacks/docker-client.ts';
 import { devStackName } from '../../stacks/tiers.ts';
 import { UserError } from '../errors.ts';
 import { resolveUser } from '../user.ts';
@@ -32,21 +33,34 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
     .catch((error: Error) => {
       throw new UserError(`cannot ask the Docker engine: ${error.message}`, 'run `devenv doctor` to see what is missing');
     });
-  const containers = listed
-    .map((c): ContainerStatus => {
-      const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
-      return {
-        name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
-        role: c.Labels[labelKeys.role] ?? '?',
-        state: c.State,
-        health: health === 'health: starting' ? 'starting' : ((health as ContainerStatus['health'] | undefined) ?? 'none'),
-        urls: c.Ports.filter((p) => p.PublicPort).map((p) => (p.PrivatePort === 5432 ? `postgres://${p.IP}:${p.PublicPort}` : `http://${p.IP}:${p.PublicPort}/`)),
-        image: c.Image,
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const healthy = containers.length > 0 && containers.every((c) => c.state === 'running' && c.health !== 'unhealthy');
+  const containers = (
+    await Promise.all(
+      listed.map(async (c): Promise<ContainerStatus> => {
+        const reported = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
+        const health = reported === 'health: starting' ? await probeStarting(docker.getContainer(c.Id)) : ((reported as ContainerStatus['health'] | undefined) ?? 'none');
+        return {
+          name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+          role: c.Labels[labelKeys.role] ?? '?',
+          state: c.State,
+          health,
+          urls: c.Ports.filter((p) => p.PublicPort).map((p) => (p.PrivatePort === 5432 ? `postgres://${p.IP}:${p.PublicPort}` : `http://${p.IP}:${p.PublicPort}/`)),
+          image: c.Image,
+        };
+      }),
+    )
+  ).sort((a, b) => a.name.localeCompare(b.name));
+  const healthy = containers.length > 0 && containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
   return { stack, healthy, containers };
+}
+
+/**
+ * Docker has not run a young container's health check yet: ask the same probe
+ * `up` waited on, so that right after `up` says the stack is up, status agrees.
+ */
+async function probeStarting(container: Docker.Container): Promise<ContainerStatus['health']> {
+  const tests = (await container.inspect().catch(() => undefined))?.Config.Healthcheck?.Test;
+  if (!tests) return 'starting';
+  return (await passesHealthTest(container, tests).catch(() => false)) ? 'healthy' : 'starting';
 }
 
 export function statusText(result: StatusResult): string {

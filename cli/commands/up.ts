@@ -4,6 +4,7 @@ import { renderStack, urlsOf, withEnvOverrides } from '../../stacks/render.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import { fingerprint, observe, readConverged, unchanged } from '../fast-path.ts';
 import { devenvHome, projectRoot } from '../paths.ts';
+import { interruptible } from '../interrupt.ts';
 import { runTasks } from '../progress.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../user.ts';
@@ -66,23 +67,26 @@ async function converge(options: UpOptions): Promise<UpResult> {
   const urls = await provedUnchanged(stackName, options.envOverrides);
   if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
 
-  await ensurePrerequisites();
-  // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
-  const { applyStack } = await import('../environment.ts');
   const context = { changes: 0, urls: {} as Record<string, string> };
-  await runTasks(
-    [
-      {
-        title: `Bringing up ${stackName}`,
-        task: async (_, task) => {
-          const applied = await applyStack(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }) }, task, (line) => notices.push(line));
-          context.changes = applied.changes;
-          context.urls = applied.urls;
+  const upCommand = options.stack ? `devenv ${options.stack} up` : 'devenv up';
+  await interruptible({ what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` }, async (signal) => {
+    await ensurePrerequisites();
+    // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
+    const { applyStack } = await import('../environment.ts');
+    await runTasks(
+      [
+        {
+          title: `Bringing up ${stackName}`,
+          task: async (_, task) => {
+            const applied = await applyStack(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal }, task, (line) => notices.push(line));
+            context.changes = applied.changes;
+            context.urls = applied.urls;
+          },
         },
-      },
-    ],
-    context,
-  );
+      ],
+      context,
+    );
+  });
   return { stack: stackName, changes: context.changes, urls: context.urls, seconds: seconds(), fastPath: false, notices };
 }
 

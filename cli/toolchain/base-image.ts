@@ -29,14 +29,41 @@ export function hostExtraCaFiles(): string[] {
   return files;
 }
 
-/** The Debian mirror this host's apt uses, so images fetch from the same place. */
-export function debianMirror(): string {
-  const sources = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']
-    .filter(existsSync)
-    .map((file) => readFileSync(file, 'utf8'))
-    .join('\n');
-  const match = /(?:URIs:\s*|^deb\s+(?:\[[^\]]*\]\s+)?)(https?:\/\/\S+\/debian)\/?(?:\s|$)/m.exec(sources);
-  return match?.[1] ?? 'http://deb.debian.org/debian';
+/** Every apt source file of this host, as one text (deb822 `.sources` and one-line `.list`). */
+function hostAptSources(): string {
+  const dir = '/etc/apt/sources.list.d';
+  const files = ['/etc/apt/sources.list', ...(existsSync(dir) ? readdirSync(dir).filter((f) => /\.(sources|list)$/.test(f)).map((f) => join(dir, f)) : [])];
+  return files.filter(existsSync).map((file) => readFileSync(file, 'utf8')).join('\n\n');
+}
+
+/** Where this host's apt takes a suite from: the mirror images fetch from too. */
+export interface DebianMirrors {
+  main: string;
+  /** the security suite's mirror, when the host has one */
+  security?: string;
+}
+
+/**
+ * The mirrors of `suite` and `suite-security` named in apt source text (deb822
+ * stanzas or one-line entries); undefined when no source carries the suite. No
+ * mirror host is ever assumed: the machine's own apt configuration is the truth.
+ */
+export function debianMirrors(sources: string, wanted = suite): DebianMirrors | undefined {
+  const entries: { uri: string; suites: string[] }[] = [];
+  for (const stanza of sources.split(/\n\s*\n/)) {
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim().split(/\s+/) ?? [];
+    if (!field('Types').includes('deb') || /^Enabled:\s*no/im.test(stanza)) continue;
+    for (const uri of field('URIs')) entries.push({ uri, suites: field('Suites') });
+  }
+  for (const line of sources.split('\n')) {
+    const match = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
+    if (match) entries.push({ uri: match[1]!, suites: [match[2]!] });
+  }
+  const mirrorOf = (name: string) => entries.find((e) => /^https?:\/\//.test(e.uri) && e.suites.includes(name))?.uri.replace(/\/+$/, '');
+  const main = mirrorOf(wanted);
+  if (!main) return undefined;
+  const security = mirrorOf(`${wanted}-security`);
+  return { main, ...(security && { security }) };
 }
 
 export async function makeBaseImage(progress: (step: string) => void): Promise<'pull' | 'debootstrap'> {
@@ -100,12 +127,19 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
     execa(command, args, { stdout: { file: log, append: true }, stderr: { file: log, append: true }, env: { DEBIAN_FRONTEND: 'noninteractive' } }).catch(() => {
       throw new UserError(failure, `see ${log}`);
     });
+  const mirrors = debianMirrors(hostAptSources());
+  if (!mirrors) {
+    throw new UserError(
+      `this machine's apt sources name no mirror of Debian ${suite} to build ${baseImageName} from`,
+      `add one to /etc/apt/sources.list.d/ (as for apt-get), then run \`devenv setup\` again`,
+    );
+  }
+  const mirror = mirrors.main;
   if ((await execa('sh', ['-c', 'command -v debootstrap'], { reject: false })).exitCode !== 0) {
     progress('installing debootstrap');
     await run('apt-get', ['update'], 'apt-get update failed');
     await run('apt-get', ['install', '-y', 'debootstrap'], 'installing debootstrap failed');
   }
-  const mirror = debianMirror();
   await mkdir(devenvHome(), { recursive: true });
   const rootfs = await mkdtemp(join(devenvHome(), 'rootfs-'));
   try {
@@ -114,7 +148,7 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
     progress('trusting the host CA certificates and trimming the image');
     for (const file of hostExtraCaFiles()) await copyFile(file, join(rootfs, 'usr/local/share/ca-certificates', `${file.split('/').pop()?.replace(/\.(crt|pem)$/, '')}.crt`));
     await run('chroot', [rootfs, 'update-ca-certificates'], 'update-ca-certificates in the new image failed');
-    await writeFile(join(rootfs, 'etc/apt/sources.list'), aptSources(mirror));
+    await writeFile(join(rootfs, 'etc/apt/sources.list'), aptSources(mirrors));
     await writeFile(join(rootfs, 'etc/apt/apt.conf.d/99devenv'), 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n');
     await run('sh', ['-c', `rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin "${rootfs}"/var/cache/apt/archives/*.deb`], 'trimming the image failed');
     progress(`docker import as ${baseImageName}`);
@@ -133,7 +167,6 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
   }
 }
 
-function aptSources(mirror: string): string {
-  const security = mirror.replace(/\/debian$/, '/debian-security');
-  return [`deb ${mirror} ${suite} main`, `deb ${mirror} ${suite}-updates main`, `deb ${security} ${suite}-security main`, ''].join('\n');
+function aptSources(mirrors: DebianMirrors): string {
+  return [`deb ${mirrors.main} ${suite} main`, `deb ${mirrors.main} ${suite}-updates main`, ...(mirrors.security ? [`deb ${mirrors.security} ${suite}-security main`] : []), ''].join('\n');
 }

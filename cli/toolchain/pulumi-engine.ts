@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
-import { paths, projectRoot } from '../paths.ts';
+import { paths } from '../paths.ts';
 import { pulumiInstallMethod } from './plan.ts';
 
 /**
@@ -185,20 +185,27 @@ async function step<T>(name: string, log: string, run: () => Promise<T>): Promis
 }
 
 /**
- * Plugins the engine finds on PATH. pulumi-resource-pulumi-nodejs serves dynamic
- * providers (the official tarball ships it as a few lines of shell; an engine built
- * from source needs ours); pulumi-language-nodejs runs Pulumi.yaml's program.
- * Both run the Node.js that runs devenv, so everything gets the same runtime.
+ * Plugins the engine finds beside itself. pulumi-resource-pulumi-nodejs serves
+ * dynamic providers (the official tarball ships it as a few lines of shell; an
+ * engine built from source needs ours); pulumi-language-nodejs runs Pulumi.yaml's
+ * program. The engine is shared by every checkout, so the shims name none: they
+ * run the checkout in DEVENV_ROOT (set for the engine by stacks/engine.ts and by
+ * bin/) on the Node.js first on PATH, the one that runs devenv.
  */
 export async function writePluginShims(): Promise<void> {
-  const pulumiPackage = join(projectRoot, 'node_modules', '@pulumi', 'pulumi');
-  await writeShim('pulumi-resource-pulumi-nodejs', join(pulumiPackage, 'cmd', 'dynamic-provider', 'index.js'));
-  await writeShim('pulumi-language-nodejs', join(projectRoot, 'stacks', 'language-host.ts'));
+  await writeShim('pulumi-resource-pulumi-nodejs', 'node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js');
+  await writeShim('pulumi-language-nodejs', 'stacks/language-host.ts');
 }
 
 async function writeShim(name: string, script: string): Promise<void> {
   const shim = join(paths.pulumiPlugins(), name);
-  const text = `#!/bin/sh\n# Written by devenv setup: a Pulumi plugin on devenv's Node.js.\nexec "${process.execPath}" "${script}" "$@"\n`;
+  const text = [
+    '#!/bin/sh',
+    "# Written by devenv setup: a Pulumi plugin on devenv's Node.js, from the checkout in DEVENV_ROOT.",
+    ': "${DEVENV_ROOT:?is not set: run the Pulumi engine through bin/pulumi or devenv}"',
+    `exec node "$DEVENV_ROOT/${script}" "$@"`,
+    '',
+  ].join('\n');
   const current = existsSync(shim) ? await readFile(shim, 'utf8') : '';
   if (current === text) return;
   await mkdir(paths.pulumiPlugins(), { recursive: true });

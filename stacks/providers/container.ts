@@ -1,9 +1,11 @@
 // A Docker container that counts as created only once it is healthy, so that
 // containers depending on it start after it really serves. Input names follow
 // @pulumi/docker's Container where they mean the same.
+import { mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type Docker from 'dockerode';
-import { containerLogs, dockerClient, execIn, inspectIfPresent, labelKeys, removeIfPresent } from '../docker-client.ts';
+import { containerLogs, dockerClient, inspectIfPresent, labelKeys, passesHealthTest, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface PortInput {
@@ -105,15 +107,22 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
   };
 }
 
-async function lastLogLines(container: Docker.Container, lines = 15): Promise<string> {
-  return containerLogs(container, lines).catch(() => '');
+/**
+ * Host folders a container's mounts need before it starts: a mount nested inside
+ * a bind of a host folder (the tmpfs over site/node_modules in dev) needs its
+ * mount point to exist in that folder, and a read-only bind lets Docker make none.
+ * A fresh clone has no site/node_modules, so the folder is made here, empty.
+ */
+export function nestedMountPoints(volumes: VolumeMountInput[]): string[] {
+  const binds = volumes.filter((v) => v.hostPath !== undefined);
+  return volumes.flatMap((inner) => {
+    const outer = binds.find((bind) => bind !== inner && inner.containerPath.startsWith(`${bind.containerPath.replace(/\/+$/, '')}/`));
+    return outer ? [join(outer.hostPath!, relative(outer.containerPath, inner.containerPath))] : [];
+  });
 }
 
-/** Runs the health test in the container until it passes: seconds, not Docker's intervals. */
-async function passesHealthTest(container: Docker.Container, tests: string[]): Promise<boolean> {
-  const [kind, ...rest] = tests;
-  const cmd = kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : rest;
-  return (await execIn(container, cmd)).code === 0;
+async function lastLogLines(container: Docker.Container, lines = 15): Promise<string> {
+  return containerLogs(container, lines).catch(() => '');
 }
 
 async function waitReady(container: Docker.Container, inputs: ContainerInputs): Promise<void> {
@@ -142,6 +151,7 @@ async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; ou
   }
   // Ours, left by an interrupted run or replaced by hand: recreate it from the spec.
   if (leftover) await removeIfPresent(() => docker.getContainer(leftover.Id).remove({ force: true }));
+  for (const folder of nestedMountPoints(inputs.volumes)) await mkdir(folder, { recursive: true });
   const container = await docker.createContainer(createOptions(inputs));
   try {
     await container.start();

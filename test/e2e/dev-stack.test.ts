@@ -19,6 +19,7 @@ interface StatusResult { healthy: boolean; containers: { role: string; state: st
 describe('dev stacks', { timeout: 40 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
   let devenv: Cli;
+  let env: Record<string, string>;
   const stacks = ['dev-ada', 'dev-bob'];
   let ada: Record<string, string> = {};
 
@@ -26,7 +27,8 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     home = await throwawayHome();
     // A new hire: an empty devenv home, and git knowing who they are.
     await writeFile(join(home.home, 'gitconfig'), '[user]\n\temail = ada@example.com\n');
-    devenv = cli({ DEVENV_HOME: home.home, GIT_CONFIG_GLOBAL: join(home.home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' });
+    env = { DEVENV_HOME: home.home, GIT_CONFIG_GLOBAL: join(home.home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
+    devenv = cli(env);
   });
   after(async () => {
     for (const stack of stacks) await removeLabelled(stack);
@@ -34,12 +36,13 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
   });
 
   it('the README\'s first command brings up dev-<user> and prints URLs that answer', async () => {
-    const up = await execa(devenvBin, ['up'], {
-      env: { DEVENV_HOME: home.home, GIT_CONFIG_GLOBAL: join(home.home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' },
-      reject: false,
-      all: true,
-    });
+    const up = await execa(devenvBin, ['up'], { env, reject: false, all: true });
     assert.equal(up.exitCode, 0, up.all);
+    // Right after up says so, status agrees: before Docker's own first health check has run.
+    const status = await devenv.run(['status', '--json']);
+    assert.equal(status.exitCode, 0, status.all);
+    const now = JSON.parse(status.stdout) as StatusResult;
+    assert.deepEqual(now.containers.filter((c) => c.health !== 'healthy').map((c) => `${c.role}:${c.health}`), [], 'every role healthy at once');
     assert.match(up.stdout, /^dev-ada is up/m, 'the user comes from git');
     const site = /proxy\.http\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.stdout)?.[1];
     const graphite = /graphite\.http\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.stdout)?.[1];
@@ -83,13 +86,7 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
   });
 
   it('status --json says every role is running and healthy', async () => {
-    const deadline = Date.now() + 30_000;
-    let status = await devenv.json<StatusResult>(['status']);
-    // Docker's own health checks run every few seconds; the first may still be pending.
-    while (status.containers.some((c) => c.health !== 'healthy') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      status = await devenv.json<StatusResult>(['status']);
-    }
+    const status = await devenv.json<StatusResult>(['status']);
     assert.equal(status.healthy, true);
     assert.deepEqual(status.containers.map((c) => `${c.role}:${c.state}:${c.health}`).sort(), [
       'cache:running:healthy', 'db:running:healthy', 'graphite:running:healthy', 'proxy:running:healthy',
@@ -156,6 +153,29 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     const info = await dockerClient().getContainer('dev-ada-cache').inspect();
     assert.equal(info.State.Running, true);
     assert.match(await fetchText(ada.site!), /class="price"/);
+  });
+
+  it('Ctrl-C during up says it stopped and that the next up converges, which it does', async () => {
+    const down = await devenv.run(['down']);
+    assert.equal(down.exitCode, 0, down.all);
+    const interrupted = execa(devenvBin, ['up'], { env, reject: false, all: true });
+    let progress = '';
+    let exited = false;
+    interrupted.stderr?.on('data', (chunk: Buffer) => (progress += chunk.toString()));
+    void interrupted.finally(() => (exited = true));
+    const deadline = Date.now() + 120_000;
+    while (!/create\s+dev-ada-\w+/.test(progress) && Date.now() < deadline && !exited) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(progress, /create\s+dev-ada-/, 'up reached the engine before Ctrl-C');
+    interrupted.kill('SIGINT');
+    const stopped = await interrupted;
+    assert.equal(stopped.exitCode, 130, stopped.all);
+    assert.equal(
+      stopped.stderr.trim().split('\n').at(-1),
+      'devenv: bringing up dev-ada stopped (Ctrl-C) before it finished; run `devenv up` again: it converges from where this one stopped',
+    );
+    const again = await devenv.json<UpResult>(['up']);
+    assert.ok(again.changes > 0, 'the next up finished the work');
+    assert.match(await fetchText(again.urls['proxy.http']!), /class="price"/);
   });
 
   it('an edit in site/ is served without a rebuild', async () => {

@@ -1,8 +1,10 @@
-// Day one, end to end and non-interactive, on fresh ops, princess and prod
-// stacks: bad names and photos are refused before anything changes; a photo with
-// GPS EXIF in it goes all the way to prod, which serves exactly the processed
-// bytes, with no metadata, under an escaped name; killed mid-deploy and run
-// again, onboarding finishes with one team entry and one deploy per stage.
+// Day one, end to end and non-interactive, on a machine with no ops, princess or
+// prod stack: bad names and photos are refused before anything changes (nothing
+// brought up either); `onboard --yes` brings up the deploy service, princess and
+// prod itself, and a photo with GPS EXIF in it goes all the way to prod, which
+// serves exactly the processed bytes, with no metadata, under an escaped name;
+// killed mid-deploy and run again, onboarding finishes with one team entry and
+// one deploy per stage.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { execa } from 'execa';
 import sharp from 'sharp';
 import { chromium } from 'playwright-core';
 import { parse } from 'yaml';
-import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
+import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { exifGpsTags, makeTestPhoto, metadataIn } from '../support/photo.ts';
 import { processPhoto } from '../../cli/onboard/photo.ts';
@@ -39,9 +41,10 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
     await git('config', 'user.name', 'Grace');
     photo = join(home.home, 'grace.jpg');
     await writeFile(photo, await makeTestPhoto({ width: 900, height: 700 }));
+    // A machine where nobody brought up the road to prod: onboarding must.
     for (const stack of ['ops', 'prod', 'princess']) {
-      const up = await devenv([stack, 'up']);
-      assert.equal(up.exitCode, 0, up.all);
+      await devenv([stack, 'down', '--purge-data']);
+      await removeLabelled(stack);
     }
   });
   after(async () => {
@@ -82,19 +85,24 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
     }
     assert.equal(await git('rev-parse', 'HEAD'), head, 'nothing committed');
     assert.equal(await git('branch', '--list', 'onboard/*'), '', 'no branch made');
-    assert.deepEqual(JSON.parse((await devenv(['deploy', 'history', '--json'])).stdout), [], 'nothing deployed');
+    for (const stack of ['ops', 'prod', 'princess']) assert.deepEqual((await labelled(stack)).containers, [], `${stack} not brought up for a refused onboarding`);
+
+    const withoutYes = await devenv(onboardArgs(photo).filter((arg) => arg !== '--yes'));
+    assert.equal(withoutYes.exitCode, 1, withoutYes.all);
+    assert.equal(withoutYes.stderr.trim(), 'devenv: ops, princess, prod are not up on this machine, and onboarding deploys through them; run devenv onboard with --yes to bring them up, or `devenv ops up`, `devenv princess up`, `devenv prod up` first');
+    assert.equal(await git('rev-parse', 'HEAD'), head, 'nothing committed without the stacks');
   });
 
   it("takes the new hire's photo to prod; killed mid-deploy and run again, it ends with one entry and one deploy", async () => {
     assert.ok(exifGpsTags((await sharp(await readFile(photo)).metadata()).exif!).length > 0, 'the test photo carries a GPS position');
-    const doomed = execa(devenvBin, onboardArgs(photo), { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false });
+    const doomed = execa(devenvBin, onboardArgs(photo), { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
     let exited = false;
     void doomed.finally(() => (exited = true));
-    const deadline = Date.now() + 15 * 60_000;
+    const deadline = Date.now() + 25 * 60_000;
     for (;;) {
       const running = ((await (await fetch(`${opsPage}api/deploys?limit=5`).catch(() => undefined))?.json().catch(() => [])) ?? []) as { state: string }[];
       if (running.some((d) => d.state === 'running')) break;
-      assert.ok(Date.now() < deadline && !exited, 'onboarding reached a deploy');
+      assert.ok(Date.now() < deadline && !exited, `onboarding reached a deploy: ${exited ? (await doomed).all : 'still before it'}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -103,8 +111,9 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
 
     const again = await devenv([...onboardArgs(photo), '--json']);
     assert.equal(again.exitCode, 0, again.all);
-    const summary = JSON.parse(again.stdout) as { commit: string; steps: { id: string; resumed: boolean; seconds: number }[]; photo: { file: string } };
+    const summary = JSON.parse(again.stdout) as { commit: string; steps: { id: string; resumed: boolean; seconds: number; outcome: string }[]; photo: { file: string } };
     assert.ok(summary.steps.some((s) => s.resumed), 'the second run went on where the first stopped');
+    assert.match(summary.steps.find((s) => s.id === 'doctor')!.outcome, /brought up ops, princess, prod/, 'the first run brought up the road to prod');
     console.log(`onboarding steps: ${summary.steps.map((s) => `${s.id} ${s.resumed ? '(earlier)' : `${s.seconds} s`}`).join(', ')}`);
 
     const team = parse(await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8')) as { name: string }[];

@@ -1,7 +1,7 @@
 // Known failures become one plain sentence with what to do.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { explain, UserError } from '../../cli/errors.ts';
+import { engineFailure, explain, UserError } from '../../cli/errors.ts';
 
 describe('explain', () => {
   it('passes user errors through', () => {
@@ -33,5 +33,34 @@ describe('explain', () => {
   it('leaves unknown errors unknown', () => {
     assert.equal(explain(new Error('something else')), undefined);
     assert.equal(explain('a string'), undefined);
+  });
+});
+
+describe('engineFailure', () => {
+  const tmpfs =
+    'error: Error: (HTTP code 400) unexpected - failed to create task for container: failed to create shim task: OCI runtime create failed: ' +
+    'error mounting "tmpfs" to rootfs at "/srv/site/node_modules": read-only file system: unknown\n    at /x/node_modules/docker-modem/lib/modem.js:383:17\n    at IncomingMessage.<anonymous> (/x/modem.js:1:1)\n';
+
+  it("gives one line per failed resource with Docker's own message, then the log", () => {
+    const failure = engineFailure('bringing up dev-ada', [{ resource: 'dev-ada-web', message: tmpfs }, { resource: 'dev-ada-worker', message: tmpfs }], '/h/logs/engine-dev-ada.log', new Error('update failed'));
+    const lines = failure.message.split('\n');
+    assert.equal(lines[0], 'bringing up dev-ada failed on 2 resources:');
+    assert.equal(lines.length, 3);
+    assert.match(lines[1]!, /^ {2}dev-ada-web: failed to create task for container: .*error mounting "tmpfs" to rootfs at "\/srv\/site\/node_modules": read-only file system: unknown; fix the cause and run the command again \(it converges\)$/);
+    assert.ok(!failure.message.includes('modem.js'), 'no stack trace');
+    assert.equal(failure.fix, "the engine's log is /h/logs/engine-dev-ada.log");
+  });
+
+  it("says a known provider failure in its plain sentence, with what to do", () => {
+    const failure = engineFailure('bringing up prod', [{ resource: 'prod-web-2', message: 'error: container prod-web-2 was not healthy within 60 s:\nlog line one\nlog line two\n' }], '/h/l.log', new Error('x'));
+    assert.match(failure.message, /^bringing up prod failed on one resource:\n {2}prod-web-2: prod-web-2 did not become healthy within 60 s; see its log with `docker logs prod-web-2`/);
+  });
+
+  it('names the failure without resources by its error line, or as a known error', () => {
+    const plain = engineFailure('bringing up dev-ada', [], '/h/l.log', new Error('code: 255\n stdout: \n stderr: error: could not load plugin: no such file\n'));
+    assert.equal(plain.message, 'bringing up dev-ada failed: could not load plugin: no such file');
+    const lost = engineFailure('bringing up dev-ada', [], '/h/l.log', new Error('stderr: error: connect ENOENT /var/run/docker.sock'));
+    assert.equal(lost.message, 'the Docker engine stopped answering');
+    assert.match(lost.fix ?? '', /engine's log is \/h\/l\.log$/);
   });
 });
