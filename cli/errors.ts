@@ -47,13 +47,14 @@ const knownErrors: KnownError[] = [
 
 /** Failures our Docker providers report inside the engine's error text, with their details. */
 const providerErrors: { pattern: RegExp; explain: (match: RegExpExecArray) => UserError }[] = [
+  // The provider removes a container that never became ready, and says its last log lines after the colon.
   {
-    pattern: /container (\S+) was not healthy within (\d+) s/,
-    explain: ([, name, seconds]) => new UserError(`${name} did not become healthy within ${seconds} s`, `see its log with \`docker logs ${name}\`; fix and run the command again (it converges)`),
+    pattern: /container (\S+) was not healthy within (\d+) s:?([\s\S]*)/,
+    explain: ([, name, seconds, log]) => new UserError(`${name} did not become healthy within ${seconds} s${lastWords(log)}`, 'fix the cause and run the command again (it converges)'),
   },
   {
-    pattern: /container (\S+) exited with code (\d+) while starting/,
-    explain: ([, name, code]) => new UserError(`${name} exited with code ${code} while starting`, `see its log with \`docker logs ${name}\``),
+    pattern: /container (\S+) exited with code (\d+) while starting:?([\s\S]*)/,
+    explain: ([, name, code, log]) => new UserError(`${name} exited with code ${code} while starting${lastWords(log)}`, 'fix the cause and run the command again (it converges)'),
   },
   {
     pattern: /building (\S+) failed: (.*?) \(build log: (\S+)\)/,
@@ -77,7 +78,7 @@ export function providerMessage(diagnostic: string): string {
   return withoutStack
     .replace(/^\s*(stderr:\s*)?error:\s*/i, '')
     .replace(/^(\w*Error:\s*)+/, '')
-    .replace(/^\(HTTP code \d+\)\s+[\w ]+-\s*/, '')
+    .replace(/^\(HTTP code \d+\)\s+[^-]*?-\s*/, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -92,16 +93,24 @@ export function engineFailure(operation: string, reported: ResourceFailure[], lo
   const failures = reported.filter((failure, index) => reported.findIndex((other) => other.resource === failure.resource) === index);
   const lines = failures.map(({ resource, message }) => {
     const said = providerMessage(message);
-    const known = explain(new Error(said));
+    const known = explain(new Error(message.replace(/^\s*(stderr:\s*)?error:\s*/i, '')));
     return `  ${resource}: ${known ? `${known.message}; ${known.fix}` : `${said}; fix the cause and run the command again (it converges)`}`;
   });
   if (lines.length === 0) {
     const known = explain(cause);
     if (known) return new UserError(known.message, `${known.fix}; the engine's log is ${log}`, { cause });
-    const said = providerMessage(String((cause as Error)?.message ?? cause).split('\n').find((line) => /error/i.test(line)) ?? String(cause));
+    const text = String((cause as Error)?.message ?? cause);
+    const errorLines = text.split('\n').filter((line) => /^\s*(stderr:\s*)?error:/i.test(line));
+    const said = providerMessage(errorLines.at(-1) ?? text.split('\n').find((line) => line.trim()) ?? text);
     return new UserError(`${operation} failed: ${said}`, `the engine's log is ${log}`, { cause });
   }
   return new UserError(`${operation} failed on ${failures.length === 1 ? 'one resource' : `${failures.length} resources`}:\n${lines.join('\n')}`, `the engine's log is ${log}`, { cause });
+}
+
+/** The last line a container logged (not a stack frame), quoted, or nothing. */
+function lastWords(log: string | undefined): string {
+  const line = (log ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at\s/.test(l) && !/^error: update failed$/.test(l)).pop();
+  return line ? `; its last log line: "${line.length > 200 ? `${line.slice(0, 200)}...` : line}"` : '';
 }
 
 /** Turns a thrown value into the error the user should see, or undefined when unknown. */

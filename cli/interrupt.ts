@@ -1,7 +1,7 @@
 // Ctrl-C (SIGINT) or SIGTERM during long work: the work is told through an
 // AbortSignal (the Pulumi engine then finishes the steps in flight and stops), and
 // the command ends with one line saying what stopped and what the next run does.
-// A second Ctrl-C is Node's default again: it ends the process at once.
+// A second Ctrl-C ends the process at once.
 import { UserError } from './errors.ts';
 
 export interface Stopped {
@@ -15,12 +15,19 @@ export async function interruptible<T>(stopped: Stopped, work: (signal: AbortSig
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) {
+      // The second one: Node's own way, at once.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, signal);
+      return;
+    }
     received = signal;
     process.stderr.write(`\ndevenv: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping ${stopped.what} once the steps in flight end (again to quit at once)\n`);
     controller.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await work(controller.signal);
   } catch (error) {

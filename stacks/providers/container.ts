@@ -130,11 +130,13 @@ async function waitReady(container: Docker.Container, inputs: ContainerInputs): 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = (await container.inspect()).State;
-    if (!state.Running) {
+    // A process that dies at once is restarted by the restart policy: that is exiting too.
+    if (!state.Running || state.Restarting) {
       throw new Error(`container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`);
     }
     if (!inputs.healthcheck) return;
-    if (await passesHealthTest(container, inputs.healthcheck.tests)) return;
+    // An exec races a container that just died (409): the next inspect says how it ended.
+    if (await passesHealthTest(container, inputs.healthcheck.tests).catch(() => false)) return;
     if (Date.now() > deadline) {
       throw new Error(`container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`);
     }
