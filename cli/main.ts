@@ -260,7 +260,56 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     }),
   );
 
-fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-button page) and its own database');
+{
+  const opsGroup = fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-button page) and its own database');
+  opsGroup
+    .command('login')
+    .description('print a one-time link that logs your browser in to the deploy page as you (valid 10 minutes)')
+    .addOption(userOption('who logs in (default: git user.email, else the OS user)'))
+    .option('--json', 'print the link as JSON')
+    .action((opts: { user?: string; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { login, loginText } = await import('./commands/ops-access.ts');
+        const result = await login({ ...(opts.user && { user: opts.user }) });
+        return { ok: true, value: result, text: loginText(result) };
+      }),
+    );
+  const tokens = opsGroup
+    .command('tokens')
+    .description("people's deploy-service tokens: list them, revoke a person's, make a new one")
+    .option('--json', 'print the tokens as JSON')
+    .action((opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { listTokens, tokensText } = await import('./commands/ops-access.ts');
+        const result = await listTokens();
+        return { ok: true, value: result, text: tokensText(result) };
+      }),
+    );
+  tokens
+    .command('revoke')
+    .description("revoke every credential of a person (token, page sessions, running page deploys' credentials) at once")
+    .argument('<user>', 'whose')
+    .option('--json', 'print the outcome as JSON')
+    .action((user: string, opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { revokeTokens, revokedText } = await import('./commands/ops-access.ts');
+        const result = await revokeTokens(user);
+        return { ok: true, value: result, text: revokedText(result) };
+      }),
+    );
+  tokens
+    .command('new')
+    .description('revoke your credentials and make you a new token (kept in the devenv home, mode 0600)')
+    .addOption(userOption('whose (default: git user.email, else the OS user)'))
+    .option('--json', 'print the outcome as JSON')
+    .action((opts: { user?: string; json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { renewToken, revokedText } = await import('./commands/ops-access.ts');
+        const result = await renewToken({ ...(opts.user && { user: opts.user }) });
+        return { ok: true, value: result, text: revokedText(result) };
+      }),
+    );
+}
 
 {
   const queue = program.command('queue').description('the deploy queue: code pushers ride together (up to 5), a config push rides alone; one group deploys at a time');
@@ -302,8 +351,9 @@ fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-but
   queue
     .command('release')
     .description('let deploys go again')
+    .addOption(userOption('who releases it'))
     .option('--json', 'print the queue as JSON')
-    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).release())(opts));
+    .action((opts: { user?: string; json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).release({ ...(opts.user && { user: opts.user }) }))(opts));
 }
 
 program

@@ -1,7 +1,9 @@
 // The two-button page: the queue with its head group's buttons (Princess, then
 // Production), the live log of the current deploy, and the history. One static
 // document; its script reads the API every second and writes text only (never
-// HTML from data), so names and commit messages cannot inject markup.
+// HTML from data), so names and commit messages cannot inject markup. Its buttons
+// act as the person logged in (a session from `devenv ops login`'s link); without
+// one they stay disabled and the page says how to log in.
 
 import { pageHead } from './page-head.ts';
 
@@ -29,6 +31,7 @@ export function deployPage(): string {
 <main>
   <section id="queue">
     <h2>Queue</h2>
+    <div id="who" role="status"></div>
     <div id="hold"></div>
     <div id="head"></div>
     <div class="buttons">
@@ -52,6 +55,13 @@ const $ = (id) => document.getElementById(id);
 const el = (tag, text, className) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (className) e.className = className; return e; };
 let shownDeploy = 0;
 let lastLine = 0;
+let person = null;
+
+async function refreshSession() {
+  const response = await fetch('/api/session', { cache: 'no-store' });
+  person = response.ok ? (await response.json()).user : null;
+  $('who').textContent = person ? 'You are ' + person + '.' : 'Not logged in: run devenv ops login and open the link it prints to use the buttons.';
+}
 
 async function getJson(path) {
   const response = await fetch(path, { cache: 'no-store' });
@@ -73,7 +83,7 @@ async function refreshQueue() {
   $('groups').replaceChildren(...queue.groups.map(describeGroup));
   const head = queue.groups[0];
   $('head').textContent = head ? 'Head: ' + head.entries.map((e) => e.user).join(', ') + ' (' + head.train + ')' : 'The queue is empty.';
-  const free = head && !queue.hold && !queue.running;
+  const free = person && head && !queue.hold && !queue.running;
   $('press-princess').disabled = !free;
   $('press-prod').disabled = !free;
   return queue;
@@ -129,12 +139,13 @@ async function press(stage) {
   const response = await fetch('/api/press', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage }) });
   const result = await response.json();
   $('message').textContent = response.ok ? 'deploy #' + result.deploy.id + ' to ' + stage + ' started' : result.error;
+  if (response.status === 401) await refreshSession();
   await refresh();
 }
 
 $('press-princess').addEventListener('click', () => press('princess'));
 $('press-prod').addEventListener('click', () => press('prod'));
-refresh();
+refreshSession().then(refresh);
 setInterval(refresh, 1000);
 </script>
 </body>

@@ -1,24 +1,81 @@
 // The deploy service: an HTTP API over the store for the CLI, and the two-button
 // page. Its buttons start the same `devenv deploy` a developer runs (in this
 // container, which shares the host's view), acting for the group at the head.
+// Every state change names a person by a credential (see auth.ts): a CLI token,
+// or the page session a one-time login link starts; reads stay open on loopback.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { groupsOf, stages, trains, type DeployAsk, type Stage, type Train } from './queue.ts';
 import { openStore, Refused, type DeployState, type StartDeploy } from './store.ts';
 import { deployPage } from './page.ts';
+import { contentTypeRefusal, newSecret, originRefusal, presentedSecrets, secretHash, sessionCookieHeader, type CredentialKind, type Person } from './auth.ts';
 
 const port = Number(process.env.PORT_HTTP ?? 8080);
 const root = process.env.DEVENV_ROOT ?? process.cwd();
 const home = process.env.DEVENV_HOME ?? '/root/.devenv';
 const store = await openStore(process.env.DATABASE_URL ?? 'postgres://deploys:deploys@127.0.0.1:5432/deploys');
 
+/**
+ * The machine's admin key: whoever can read the devenv home may make and revoke
+ * people's tokens (the CLI does, with this key); a web page cannot read it.
+ */
+const adminKeyFile = join(home, 'ops', 'admin.key');
+if (!existsSync(adminKeyFile)) {
+  await mkdir(join(home, 'ops'), { recursive: true, mode: 0o700 });
+  await writeFile(adminKeyFile, `${newSecret()}\n`, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}
+await chmod(adminKeyFile, 0o600);
+
 const commitPattern = /^[0-9a-f]{40}$/;
 const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 class BadRequest extends Error {}
+
+/** Refused for want of a credential, or a request from another origin: nothing changed. */
+class NotAllowed extends Error {
+  readonly status: 401 | 403;
+  /** for the CLI: an unknown token is registered again, a revoked one is not */
+  readonly code: string | undefined;
+  constructor(status: 401 | 403, message: string, code?: 'unknown-token' | 'revoked-token') {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function isAdminKey(secret: string): Promise<boolean> {
+  const key = Buffer.from((await readFile(adminKeyFile, 'utf8')).trim());
+  const given = Buffer.from(secret);
+  return key.length === given.length && timingSafeEqual(key, given);
+}
+
+/**
+ * The person behind a request, from the credential it presents: a bearer token
+ * of one of the `bearer` kinds, or (where the page may act) the session cookie.
+ */
+async function personOf(request: IncomingMessage, allowed: { bearer: CredentialKind[]; session: boolean }): Promise<Person> {
+  const { bearer, session } = presentedSecrets(request.headers);
+  const secret = bearer ?? (allowed.session ? session : undefined);
+  if (!secret) throw new NotAllowed(401, allowed.session ? 'no credential: log in with the link `devenv ops login` prints, or send your devenv token' : 'no token: this takes your devenv token (the CLI sends it)');
+  const found = await store.identify(secretHash(secret));
+  if (found === 'unknown') throw new NotAllowed(401, 'this token is not one the deploy service knows', 'unknown-token');
+  if (found === 'revoked') throw new NotAllowed(401, 'this token was revoked (`devenv ops tokens new` makes another)', 'revoked-token');
+  if (found === 'expired') throw new NotAllowed(401, 'expired: log in again with `devenv ops login`');
+  const kinds: CredentialKind[] = bearer ? allowed.bearer : ['session'];
+  if (!kinds.includes(found.kind)) throw new NotAllowed(403, `a ${found.kind} credential cannot do this`);
+  return found;
+}
+
+async function requireAdmin(request: IncomingMessage): Promise<void> {
+  const { bearer } = presentedSecrets(request.headers);
+  if (!bearer || !(await isAdminKey(bearer))) throw new NotAllowed(401, `this takes the machine's admin key (${adminKeyFile})`);
+}
 
 async function body(request: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -59,17 +116,18 @@ async function queueView() {
   return { ...state, groups: groupsOf(state.entries) };
 }
 
-function askOf(input: Record<string, unknown>): DeployAsk {
+function askOf(input: Record<string, unknown>, person: Person): DeployAsk {
   const driver = input.driver as Record<string, unknown> | undefined;
   const stage = field(input.stage, 'stage', isStage);
   const train = field(input.train, 'train', isTrain);
-  if (driver?.kind === 'page') return { stage, train, driver: { kind: 'page' } };
+  // A deploy the page started runs on the presser's press credential; any other is the CLI's person.
+  if (person.kind === 'press') return { stage, train, driver: { kind: 'page' } };
   return {
     stage,
     train,
     driver: {
       kind: 'cli',
-      user: field(driver?.user, 'driver.user', isUser),
+      user: person.user,
       uncommitted: field(driver?.uncommitted, 'driver.uncommitted', (v): v is string[] => Array.isArray(v) && v.every(isString)),
     },
   };
@@ -77,9 +135,10 @@ function askOf(input: Record<string, unknown>): DeployAsk {
 
 /**
  * A button: the same `devenv deploy` a developer runs, for the head group, in
- * the background. Answers once the deploy has started (or why it could not).
+ * the background, on a press credential of the person who pressed (so the
+ * history names them). Answers once the deploy has started (or why it could not).
  */
-async function press(stage: Stage): Promise<{ status: number; value: unknown }> {
+async function press(stage: Stage, person: Person): Promise<{ status: number; value: unknown }> {
   const head = groupsOf((await store.state()).entries)[0];
   if (!head) return { status: 409, value: { error: 'the queue is empty: `devenv queue join` first' } };
   const repo = head.entries.at(-1)!.repo;
@@ -87,10 +146,14 @@ async function press(stage: Stage): Promise<{ status: number; value: unknown }> 
   await mkdir(join(home, 'logs'), { recursive: true });
   const logPath = join(home, 'logs', `deploy-page-${Date.now()}.log`);
   const log = createWriteStream(logPath);
+  log.write(`${person.user} pressed ${stage === 'prod' ? 'Production' : 'Princess'} on the deploy page\n`);
+  console.log(`deployer: ${person.user} pressed ${stage} for ${head.entries.map((e) => e.user).join(', ')}`);
+  const token = newSecret();
+  await store.addCredential(person.user, 'press', secretHash(token));
   const args = [join(root, 'cli', 'main.ts'), 'deploy', '--to', stage, '--driver', 'page', ...(head.train === 'config' ? ['--config'] : [])];
   const child = spawn(process.execPath, args, {
     cwd: repo,
-    env: { ...process.env, DEVENV_OPS_URL: `http://127.0.0.1:${port}`, CI: 'true' },
+    env: { ...process.env, DEVENV_OPS_URL: `http://127.0.0.1:${port}`, DEVENV_OPS_TOKEN: token, CI: 'true' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,6 +177,11 @@ async function press(stage: Stage): Promise<{ status: number; value: unknown }> 
   return { status: 504, value: { error: 'the deploy did not start within 60 s', log: logPath } };
 }
 
+/** Who may do what: a CLI token everywhere, the page's session on its own buttons, a press credential on its deploy. */
+const cliOnly = { bearer: ['cli'] as CredentialKind[], session: false };
+const cliOrPage = { bearer: ['cli'] as CredentialKind[], session: true };
+const deployDriver = { bearer: ['cli', 'press'] as CredentialKind[], session: false };
+
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://deployer');
   const method = request.method ?? 'GET';
@@ -121,6 +189,9 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   const deployMatch = /^\/api\/deploys\/(\d+)(\/[a-z]+)?$/.exec(path);
 
   if (method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
+  const foreign = originRefusal({ host: request.headers.host, origin: request.headers.origin }, port);
+  if (foreign) throw new NotAllowed(foreign.status, foreign.reason);
+
   if (method === 'GET' && path === '/') return send(response, 200, deployPage(), 'text/html');
   if (method === 'GET' && path === '/dashboard') return send(response, 200, (await import('./dashboard.ts')).dashboardPage(), 'text/html');
   if (method === 'GET' && path === '/api/queue') return send(response, 200, await queueView());
@@ -128,33 +199,87 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 500);
     return send(response, 200, await store.history(limit));
   }
+  if (method === 'GET' && path === '/api/session') return send(response, 200, { user: (await personOf(request, { bearer: [], session: true })).user });
+  if (method === 'GET' && path === '/login') {
+    const user = await store.consumeLogin(secretHash(url.searchParams.get('code') ?? ''));
+    if (!user) return send(response, 401, 'This login link is used or expired: run `devenv ops login` for a new one.', 'text/plain');
+    const session = newSecret();
+    await store.addCredential(user, 'session', secretHash(session));
+    console.log(`deployer: ${user} logged in to the page`);
+    response.writeHead(303, { location: '/', 'set-cookie': sessionCookieHeader(session), 'cache-control': 'no-store' });
+    return void response.end();
+  }
+  if (method === 'GET' && path === '/api/tokens') {
+    await requireAdmin(request);
+    return send(response, 200, await store.tokens());
+  }
+
+  if (method === 'POST') {
+    const wrongType = contentTypeRefusal(request.headers['content-type']);
+    if (wrongType) throw new NotAllowed(wrongType.status, wrongType.reason);
+  }
+  if (method === 'POST' && path === '/api/tokens') {
+    await requireAdmin(request);
+    const input = await body(request);
+    await store.addCredential(field(input.user, 'user', isUser), 'cli', field(input.hash, 'hash', (v): v is string => isString(v) && /^[0-9a-f]{64}$/.test(v)));
+    return send(response, 201, { registered: input.user });
+  }
+  if (method === 'POST' && path === '/api/tokens/revoke') {
+    await requireAdmin(request);
+    const user = field((await body(request)).user, 'user', isUser);
+    const revoked = await store.revoke(user);
+    console.log(`deployer: ${revoked} credentials of ${user} revoked`);
+    return send(response, 200, { user, revoked });
+  }
+  if (method === 'POST' && path === '/api/repositories') {
+    const person = await personOf(request, cliOnly);
+    const repo = field((await body(request)).path, 'path', (v): v is string => isString(v) && v.startsWith('/') && v.length < 4096);
+    await store.registerRepository(person.user, repo);
+    return send(response, 201, { user: person.user, path: repo });
+  }
+  if (method === 'POST' && path === '/api/login-links') {
+    const person = await personOf(request, cliOnly);
+    const code = newSecret();
+    await store.addCredential(person.user, 'login', secretHash(code));
+    return send(response, 201, { user: person.user, url: `http://127.0.0.1:${port}/login?code=${code}` });
+  }
   if (method === 'POST' && path === '/api/queue/join') {
+    const person = await personOf(request, cliOnly);
     const input = await body(request);
     const repo = field(input.repo, 'repo', (v): v is string => isString(v) && v.startsWith('/'));
-    const entry = await store.join(field(input.user, 'user', isUser), field(input.train, 'train', isTrain), field(input.commit, 'commit', isCommit), repo);
+    if (!(await store.repositoryRegistered(person.user, repo))) throw new NotAllowed(403, `${repo} is not a repository ${person.user}'s devenv registered`);
+    const entry = await store.join(person.user, field(input.train, 'train', isTrain), field(input.commit, 'commit', isCommit), repo);
     return send(response, 200, { entry, queue: await queueView() });
   }
   if (method === 'POST' && path === '/api/queue/leave') {
-    const left = await store.leave(field((await body(request)).user, 'user', isUser));
+    const person = await personOf(request, cliOrPage);
+    const left = await store.leave(person.user);
     return send(response, 200, { left, queue: await queueView() });
   }
   if (method === 'POST' && path === '/api/queue/hold') {
+    const person = await personOf(request, cliOrPage);
     const input = await body(request);
-    await store.hold(field(input.by, 'by', isUser), field(input.reason, 'reason', (v): v is string => isString(v) && v.trim().length > 0 && v.length <= 200));
+    await store.hold(person.user, field(input.reason, 'reason', (v): v is string => isString(v) && v.trim().length > 0 && v.length <= 200));
+    console.log(`deployer: ${person.user} held the queue`);
     return send(response, 200, await queueView());
   }
   if (method === 'POST' && path === '/api/queue/release') {
+    const person = await personOf(request, cliOrPage);
     const released = await store.release();
+    if (released) console.log(`deployer: ${person.user} released the queue`);
     return send(response, 200, { released, queue: await queueView() });
   }
   if (method === 'POST' && path === '/api/press') {
-    const { status, value } = await press(field((await body(request)).stage, 'stage', isStage));
+    const person = await personOf(request, cliOrPage);
+    const { status, value } = await press(field((await body(request)).stage, 'stage', isStage), person);
     return send(response, status, value);
   }
   if (method === 'POST' && path === '/api/deploys') {
+    const person = await personOf(request, deployDriver);
     const input = await body(request);
     const start: StartDeploy = {
-      ask: askOf(input),
+      ask: askOf(input, person),
+      by: person.user,
       commit: field(input.commit, 'commit', isCommit),
       previousCommit: input.previousCommit === null ? null : field(input.previousCommit, 'previousCommit', isCommit),
       entryIds: field(input.entryIds, 'entryIds', (v): v is number[] => Array.isArray(v) && v.every(Number.isInteger)),
@@ -172,6 +297,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
       return deploy ? send(response, 200, deploy) : send(response, 404, { error: `no deploy #${id}` });
     }
     if (method === 'GET' && action === '/log') return send(response, 200, await store.logLines(id, Number(url.searchParams.get('after') ?? 0) || 0));
+    if (method === 'POST') await personOf(request, deployDriver);
     if (method === 'POST' && action === '/log') {
       const lines = field((await body(request)).lines, 'lines', (v): v is string[] => Array.isArray(v) && v.every(isString));
       await store.log(id, lines.map((line) => line.slice(0, 2000)));
@@ -194,6 +320,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
 const server = createServer((request, response) => {
   handle(request, response).catch((error: unknown) => {
     if (error instanceof Refused) return send(response, error.status, { error: error.message });
+    if (error instanceof NotAllowed) return send(response, error.status, { error: error.message, ...(error.code && { code: error.code }) });
     if (error instanceof BadRequest) return send(response, 400, { error: error.message });
     console.error(`deployer: ${request.method} ${request.url}: ${(error as Error).stack ?? error}`);
     send(response, 500, { error: `unexpected: ${(error as Error).message}` });

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { processAlive } from '../stacks/processes.ts';
 import { driverGone, groupsOf, refusal, type DeployAsk, type QueueEntry, type QueueState, type RunningDeploy, type Stage, type Train } from './queue.ts';
+import { lifetimeMs, type CredentialKind, type Person } from './auth.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS entries (
@@ -49,6 +50,22 @@ CREATE TABLE IF NOT EXISTS deploy_log (
   line text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deploy_log_by_deploy ON deploy_log (deploy_id, id);
+CREATE TABLE IF NOT EXISTS credentials (
+  id bigserial PRIMARY KEY,
+  user_name text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('cli', 'session', 'login', 'press')),
+  secret_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz,
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS repositories (
+  user_name text NOT NULL,
+  path text NOT NULL,
+  registered_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_name, path)
+);
 `;
 
 export type DeployState = 'running' | 'succeeded' | 'failed' | 'rolled-back';
@@ -73,6 +90,8 @@ export interface DeployRecord {
 
 export interface StartDeploy {
   ask: DeployAsk;
+  /** the person who started it (from their credential): the history's "by" */
+  by: string;
   commit: string;
   previousCommit: string | null;
   /** the head group as the driver saw it: if the queue changed since, it asks again */
@@ -81,6 +100,18 @@ export interface StartDeploy {
   diffStat: string;
   pid: number;
 }
+
+/** A CLI token as `devenv ops tokens` lists it (never the secret, which the store does not keep). */
+export interface TokenRecord {
+  id: number;
+  user: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What a presented secret is: a live credential's person, or why it is not one. */
+export type Identified = Person | 'revoked' | 'expired' | 'unknown';
 
 /** A request the rules refuse: the message is for the person who asked. */
 export class Refused extends Error {
@@ -128,6 +159,16 @@ export interface Store {
   history(limit: number): Promise<DeployRecord[]>;
   deploy(id: number): Promise<DeployRecord | undefined>;
   logLines(id: number, after: number): Promise<{ id: number; at: string; line: string }[]>;
+  /** keeps a credential's hash for a person; it lives as long as its kind does */
+  addCredential(user: string, kind: CredentialKind, secretHash: string): Promise<void>;
+  identify(secretHash: string): Promise<Identified>;
+  /** a login link's code, used once: the person it was made for, or undefined */
+  consumeLogin(secretHash: string): Promise<string | undefined>;
+  tokens(): Promise<TokenRecord[]>;
+  /** revokes every credential of the person at once; how many were live */
+  revoke(user: string): Promise<number>;
+  registerRepository(user: string, path: string): Promise<void>;
+  repositoryRegistered(user: string, path: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -255,7 +296,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
           `INSERT INTO deploys (train, stage, commit, previous_commit, users, entry_ids, changes, diff_stat, driver, pid)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${deployColumns}`,
           [head.train, start.ask.stage, start.commit, start.previousCommit, head.entries.map((e) => e.user), headIds, start.changes, start.diffStat,
-            start.ask.driver.kind === 'cli' ? start.ask.driver.user : 'the deploy page', start.pid],
+            start.ask.driver.kind === 'cli' ? start.by : `${start.by} on the deploy page`, start.pid],
         );
         const deploy = deployFromRow(rows[0]);
         // From the first deploy on, the group is fixed: later joiners form the next one.
@@ -295,6 +336,55 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         at: (row.at as Date).toISOString(),
         line: row.line,
       })),
+
+    addCredential: async (user, kind, secretHash) => {
+      const lifetime = lifetimeMs[kind];
+      await pool.query(`INSERT INTO credentials (user_name, kind, secret_hash, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`, [
+        user,
+        kind,
+        secretHash,
+        lifetime,
+      ]);
+    },
+
+    identify: async (secretHash) => {
+      const { rows } = await pool.query(
+        `UPDATE credentials SET last_used_at = now() WHERE secret_hash = $1 AND kind <> 'login'
+         RETURNING user_name, kind, revoked_at IS NOT NULL AS revoked, expires_at IS NOT NULL AND expires_at <= now() AS expired`,
+        [secretHash],
+      );
+      const row = rows[0];
+      if (!row) return 'unknown';
+      if (row.revoked) return 'revoked';
+      if (row.expired) return 'expired';
+      return { user: row.user_name as string, kind: row.kind as CredentialKind };
+    },
+
+    consumeLogin: async (secretHash) =>
+      (
+        await pool.query(
+          `UPDATE credentials SET revoked_at = now(), last_used_at = now()
+           WHERE secret_hash = $1 AND kind = 'login' AND revoked_at IS NULL AND expires_at > now() RETURNING user_name`,
+          [secretHash],
+        )
+      ).rows[0]?.user_name as string | undefined,
+
+    tokens: async () =>
+      (await pool.query(`SELECT id::int, user_name, created_at, last_used_at, revoked_at FROM credentials WHERE kind = 'cli' ORDER BY id`)).rows.map((row) => ({
+        id: row.id,
+        user: row.user_name,
+        createdAt: (row.created_at as Date).toISOString(),
+        lastUsedAt: row.last_used_at ? (row.last_used_at as Date).toISOString() : null,
+        revokedAt: row.revoked_at ? (row.revoked_at as Date).toISOString() : null,
+      })),
+
+    revoke: async (user) => (await pool.query(`UPDATE credentials SET revoked_at = now() WHERE user_name = $1 AND revoked_at IS NULL`, [user])).rowCount ?? 0,
+
+    registerRepository: async (user, path) => {
+      await pool.query(`INSERT INTO repositories (user_name, path) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user, path]);
+    },
+
+    repositoryRegistered: async (user, path) => ((await pool.query(`SELECT 1 FROM repositories WHERE user_name = $1 AND path = $2`, [user, path])).rowCount ?? 0) > 0,
 
     close: () => pool.end(),
   };

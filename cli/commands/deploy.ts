@@ -252,7 +252,7 @@ function configStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork
 async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<StageOutcome> {
   const previous = await readRelease(stage);
   const { changes, diffStat } = await changesSince(shipment.repo, previous?.commit ?? null, shipment.commit);
-  const deploy = await ops.startDeploy({
+  const deploy = await ops.startDeploy(shipment.user, {
     stage,
     ...shipment.ask,
     commit: shipment.commit,
@@ -262,7 +262,7 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
     diffStat,
     pid: process.pid,
   });
-  const journal: Journal = openJournal(deploy.id, log);
+  const journal: Journal = openJournal(shipment.user, deploy.id, log);
   const say: Say = (line) => journal.say(line);
   say(`deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`);
   const markLive = () =>
@@ -286,7 +286,7 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
     await runTasks(stageSteps.map(timed), {});
     say(`deploy #${deploy.id} to ${stage} succeeded`);
     await journal.close();
-    finished = await ops.finish(deploy.id, 'succeeded', null);
+    finished = await ops.finish(shipment.user, deploy.id, 'succeeded', null);
   } catch (error) {
     // An engine failure lists its failed resources a line each: all of them are the reason.
     const lines = (error as Error).message.split('\n').map((line) => line.trim());
@@ -305,7 +305,7 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
       }
     }
     await journal.close();
-    await ops.finish(deploy.id, state, reason + rollbackNote).catch(() => {});
+    await ops.finish(shipment.user, deploy.id, state, reason + rollbackNote).catch(() => {});
     throw new UserError(`deploy #${deploy.id} to ${stage} failed: ${reason}${rollbackNote}`, `the log: ${log}`);
   }
   return { stage, deploy: finished, steps };

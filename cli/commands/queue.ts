@@ -45,8 +45,9 @@ export async function hold(options: { user?: string; reason: string }): Promise<
   return result(await ops.hold(user, options.reason.trim()), `the queue is held by ${user}: nothing deploys until \`devenv queue release\``);
 }
 
-export async function release(): Promise<QueueResult> {
-  const { released, queue } = await ops.release();
+export async function release(options: { user?: string }): Promise<QueueResult> {
+  const { user } = await resolveUser(options.user);
+  const { released, queue } = await ops.release(user);
   return result(queue, released ? 'the queue is released' : 'the queue was not held');
 }
 

@@ -13,18 +13,18 @@ export interface Journal {
 const flushMs = 300;
 const heartbeatMs = 5000;
 
-export function openJournal(deployId: number, localLog: string): Journal {
+export function openJournal(user: string, deployId: number, localLog: string): Journal {
   let pending: string[] = [];
   let sending: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
     if (pending.length === 0) return sending;
     const lines = pending;
     pending = [];
-    sending = sending.then(() => ops.log(deployId, lines).catch(() => void (pending = [...lines, ...pending])));
+    sending = sending.then(() => ops.log(user, deployId, lines).catch(() => void (pending = [...lines, ...pending])));
     return sending;
   };
   const flusher = setInterval(() => void flush(), flushMs);
-  const beat = setInterval(() => void ops.heartbeat(deployId).catch(() => {}), heartbeatMs);
+  const beat = setInterval(() => void ops.heartbeat(user, deployId).catch(() => {}), heartbeatMs);
   return {
     say(line) {
       const lines = line.split('\n').filter((l) => l.trim() !== '');

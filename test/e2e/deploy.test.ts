@@ -231,7 +231,11 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(opsPage);
+      // bob presses the buttons for ada's group: the page acts as the person logged in.
+      const login = await devenv(['ops', 'login', '--user', 'bob', '--json']);
+      assert.equal(login.exitCode, 0, login.all);
+      await page.goto((JSON.parse(login.stdout) as { url: string }).url);
+      await page.locator('#who').filter({ hasText: 'You are bob.' }).waitFor();
       await page.locator('#head').filter({ hasText: 'ada' }).waitFor();
       await page.locator('#press-princess:enabled').click();
       await page.locator('#log').filter({ hasText: '== Smoke tests on princess' }).waitFor({ timeout: 240_000 });
@@ -242,7 +246,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       const prodRow = page.locator('#history-rows tr', { hasText: 'prod' }).filter({ hasText: commit.slice(0, 10) }).first();
       await prodRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 300_000 });
       await page.screenshot({ path: join(artifacts, 'deploy-page.png'), fullPage: true });
-      assert.match(await prodRow.textContent() ?? '', /ada \(by the deploy page\)/);
+      assert.match(await prodRow.textContent() ?? '', /ada \(by bob on the deploy page\)/);
     } finally {
       await browser.close();
     }

@@ -1,0 +1,59 @@
+// devenv ops login|tokens: who may change the deploy service's state. A person's
+// token lives in their devenv home (mode 0600) and the CLI sends it; the page
+// gets a session from a one-time login link; tokens are listed and revoked here.
+import type { TokenRecord } from '../../ops/store.ts';
+import { ops } from '../ops-client.ts';
+import { resolveUser } from '../user.ts';
+
+export interface LoginResult {
+  user: string;
+  url: string;
+}
+
+export async function login(options: { user?: string }): Promise<LoginResult> {
+  const { user } = await resolveUser(options.user);
+  return ops.loginLink(user);
+}
+
+export function loginText(result: LoginResult): string {
+  return [`Open this link in your browser to use the deploy page as ${result.user} (once, within 10 minutes):`, `  ${result.url}`].join('\n');
+}
+
+export interface TokensResult {
+  tokens: TokenRecord[];
+}
+
+export async function listTokens(): Promise<TokensResult> {
+  return { tokens: await ops.tokens() };
+}
+
+export function tokensText(result: TokensResult): string {
+  if (result.tokens.length === 0) return 'no tokens yet: each person gets one the first time their devenv changes the queue';
+  const rows = result.tokens.map((t) => [String(t.id), t.user, t.createdAt.slice(0, 16).replace('T', ' '), t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? '-', t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16).replace('T', ' ')}` : 'live']);
+  const header = ['ID', 'USER', 'MADE', 'LAST USED', 'STATE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export interface RevokedResult {
+  user: string;
+  revoked: number;
+  /** set when a new token was made in its place */
+  renewed?: boolean;
+}
+
+export async function revokeTokens(user: string): Promise<RevokedResult> {
+  const { user: name } = await resolveUser(user);
+  return ops.revoke(name);
+}
+
+export async function renewToken(options: { user?: string }): Promise<RevokedResult> {
+  const { user } = await resolveUser(options.user);
+  return { ...(await ops.renewToken(user)), renewed: true };
+}
+
+export function revokedText(result: RevokedResult): string {
+  const revoked = `${result.revoked} credential${result.revoked === 1 ? '' : 's'} of ${result.user} revoked: refused from now on`;
+  return result.renewed ? `${revoked}; a new token is in the devenv home` : revoked;
+}
