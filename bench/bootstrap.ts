@@ -8,10 +8,10 @@ import { rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { paths } from '../cli/paths.ts';
-import { installPulumi } from '../cli/toolchain/pulumi-engine.ts';
-import { installDocker, probeDocker, startDocker } from '../cli/toolchain/docker-engine.ts';
-import { makeBaseImage } from '../cli/toolchain/base-image.ts';
+import { paths } from '../lib/paths.ts';
+import { installPulumi } from '../toolchain/pulumi-engine.ts';
+import { installDocker, probeDocker, startDocker } from '../toolchain/docker-engine.ts';
+import { makeBaseImage } from '../toolchain/base-image.ts';
 import { baseImageName, dockerClient } from '../stacks/docker-client.ts';
 
 type Step = 'pulumi' | 'docker' | 'base-image';

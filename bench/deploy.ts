@@ -7,7 +7,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../cli/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { throwawayHome } from '../test/support/engines.ts';
 import { devenvBin } from '../test/support/devenv-cli.ts';
 import { percentile, startLoad, type LoadReport } from '../test/support/load.ts';

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../cli/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { throwawayHome } from '../test/support/engines.ts';
 import { devenvBin } from '../test/support/devenv-cli.ts';
 import { makeTestPhoto } from '../test/support/photo.ts';

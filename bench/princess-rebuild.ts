@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../cli/paths.ts';
-import { connect } from '../cli/postgres.ts';
+import { projectRoot } from '../lib/paths.ts';
+import { connect } from '../data/postgres.ts';
 
 const args = process.argv.slice(2);
 const membersAt = args.indexOf('--members');

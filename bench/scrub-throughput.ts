@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createTransforms, keep, type ValueTransform } from '../stacks/data/scrub-transforms.ts';
-import { ScrubStream } from '../stacks/data/scrubber.ts';
+import { createTransforms, keep, type ValueTransform } from '../data/scrub-transforms.ts';
+import { ScrubStream } from '../data/scrubber.ts';
 
 const dir = process.argv[2] ?? '/tmp/pr';
 const key = Buffer.alloc(32, 7);

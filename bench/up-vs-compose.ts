@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../cli/paths.ts';
+import { projectRoot } from '../lib/paths.ts';
 import { dockerClient, labelKeys } from '../stacks/docker-client.ts';
 import { renderStack } from '../stacks/render.ts';
 import { composeFile } from './compose-file.ts';

@@ -4,7 +4,7 @@
 # Kept in shell because it must run before any Node.js we trust exists.
 
 DEVENV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# Shared by every checkout (see toolsDir in cli/paths.ts): a fresh clone reuses the
+# Shared by every checkout (see toolsDir in lib/paths.ts): a fresh clone reuses the
 # Node.js and the Pulumi engine an earlier one installed.
 DEVENV_TOOLS="${DEVENV_TOOLS:-$HOME/.devenv/tools}"
 export DEVENV_ROOT DEVENV_TOOLS

@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { explain, UserError } from './errors.ts';
-import { paths } from './paths.ts';
+import { explain, UserError } from '../lib/errors.ts';
+import { paths } from '../lib/paths.ts';
 import type { FixedStack } from '../stacks/tiers.ts';
 
 interface Rendered {
@@ -193,7 +193,8 @@ program
   .option('--json', 'print the result as JSON')
   .action((metrics: string[], opts: { user?: string; stack?: string; from: string; until: string; out?: string; json?: boolean }) =>
     emit(opts.json, async () => {
-      const { saveGraph, graphText } = await import('./commands/graph.ts');
+      const { saveGraph } = await import('../stacks/graphite.ts');
+      const { graphText } = await import('./commands/graph.ts');
       const result = await saveGraph({
         metrics,
         from: opts.from,
@@ -396,7 +397,8 @@ program
     .addOption(new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp())
     .action((opts: { to?: 'princess' | 'prod'; config?: boolean; train?: 'code' | 'config'; watch: number; user?: string; json?: boolean; driver: 'cli' | 'page' }) =>
       emit(opts.json, async () => {
-        const { deploy, deployText } = await import('./commands/deploy.ts');
+        const { deploy } = await import('../deploy/ship.ts');
+        const { deployText } = await import('./commands/deploy.ts');
         if (!(Number.isInteger(opts.watch) && opts.watch >= 0 && opts.watch <= 3600)) throw new UserError(`--watch must be whole seconds from 0 to 3600, got ${opts.watch}`);
         if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
         const result = await deploy({
@@ -418,7 +420,8 @@ program
     // `deploy` has a --json of its own, which commander gives the parent: read both.
     .action((opts: { limit: number; json?: boolean }, command: Command) =>
       emit(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json, async () => {
-        const { deployHistory, historyText } = await import('./commands/deploy.ts');
+        const { deployHistory } = await import('../deploy/ship.ts');
+        const { historyText } = await import('./commands/deploy.ts');
         if (!(Number.isInteger(opts.limit) && opts.limit >= 1 && opts.limit <= 500)) throw new UserError(`--limit must be 1 to 500, got ${opts.limit}`);
         const deploys = await deployHistory(opts.limit);
         return { ok: true, value: deploys, text: historyText(deploys) };
@@ -429,7 +432,7 @@ program
 fixedStackCommands('princess', 'staging on scrubbed production data')
   .command('rebuild')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
-  .option('--rules <file>', 'the scrub rules (default: stacks/data/scrub-rules.yaml)')
+  .option('--rules <file>', 'the scrub rules (default: data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
   .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16; default: one per core)', (v) => Number(v))
   .option('--json', 'print the summary as JSON')
@@ -437,7 +440,8 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
     emit(opts.json, async () => {
       const { workers } = opts;
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new UserError(`--workers must be a whole number from 1 to 16, got ${workers}`);
-      const { rebuildPrincess, rebuildText } = await import('./commands/princess-rebuild.ts');
+      const { rebuildPrincess } = await import('../data/rebuild.ts');
+      const { rebuildText } = await import('./commands/princess-rebuild.ts');
       const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), ...(workers !== undefined && { workers }) });
       return { ok: true, value: result, text: rebuildText(result) };
     }),

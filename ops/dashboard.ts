@@ -8,7 +8,7 @@ import { pageHead } from './page-head.ts';
 import { graphite } from '../roles/graphite.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
-import { expandMetric, renderUrl } from '../cli/graphite.ts';
+import { expandMetric, renderUrl } from '../stacks/graphite.ts';
 
 export interface DashboardStack {
   name: string;

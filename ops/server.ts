@@ -9,10 +9,11 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { groupsOf, stages, trains, type DeployAsk, type Stage, type Train } from './queue.ts';
-import { openStore, Refused, type DeployState, type StartDeploy } from './store.ts';
+import { groupsOf, stages, trains, type DeployAsk, type Stage, type Train } from '../deploy/queue.ts';
+import { openStore, Refused, type DeployState, type StartDeploy } from '../deploy/store.ts';
 import { deployPage } from './page.ts';
-import { contentTypeRefusal, newSecret, originRefusal, presentedSecrets, secretHash, sessionCookieHeader, type CredentialKind, type Person } from './auth.ts';
+import { userPattern } from '../lib/user.ts';
+import { contentTypeRefusal, newSecret, originRefusal, presentedSecrets, secretHash, sessionCookieHeader, type CredentialKind, type Person } from '../deploy/auth.ts';
 
 const port = Number(process.env.PORT_HTTP ?? 8080);
 const root = process.env.DEVENV_ROOT ?? process.cwd();
@@ -33,7 +34,6 @@ if (!existsSync(adminKeyFile)) {
 await chmod(adminKeyFile, 0o600);
 
 const commitPattern = /^[0-9a-f]{40}$/;
-const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 class BadRequest extends Error {}
 

@@ -10,7 +10,9 @@ import { hostname } from 'node:os';
 import { SemVer } from 'semver';
 import { LocalWorkspace, PulumiCommand, type OpMap, type ProjectSettings, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { parse } from 'yaml';
-import { processAlive } from './processes.ts';
+import { execa } from 'execa';
+import { paths } from '../lib/paths.ts';
+import { processAlive } from '../lib/processes.ts';
 
 export interface EngineSettings {
   /** devenv home: state, passphrase, logs */
@@ -110,3 +112,52 @@ export function changeCount(changes: OpMap | undefined): number {
     .filter(([op]) => op !== 'same')
     .reduce((sum, [, n]) => sum + (n ?? 0), 0);
 }
+
+// Finding the engine (installing it is toolchain/pulumi-engine.ts).
+
+/**
+ * The engine we install. The newest release the Go module proxy serves; the
+ * Automation API (@pulumi/pulumi 3.270) accepts any 3.x engine at or above itself.
+ */
+export const pulumiVersion = '3.274.1';
+
+/** The Automation API's own version (@pulumi/pulumi): the oldest engine we let it drive. */
+export const automationSdkVersion = '3.270.0';
+
+
+export interface PulumiProbe {
+  version?: string;
+  source?: 'path' | 'tools';
+  broken: boolean;
+  /** directory holding bin/pulumi, for the Automation API's PulumiCommand */
+  root?: string;
+}
+
+export function toolsPulumiBinary(): string {
+  return join(paths.pulumiRoot(), 'bin', 'pulumi');
+}
+
+export async function versionOf(binary: string): Promise<string | undefined> {
+  const result = await execa(binary, ['version'], {
+    reject: false,
+    timeout: 15_000,
+    env: { PULUMI_SKIP_UPDATE_CHECK: 'true' },
+  });
+  const printed = result.stdout.trim();
+  return result.exitCode === 0 && /^v?\d+\.\d+\.\d+/.test(printed) ? printed : undefined;
+}
+
+/** The tools folder's engine wins over PATH's: it is the one setup vouches for. */
+export async function probePulumi(): Promise<PulumiProbe> {
+  const tools = toolsPulumiBinary();
+  if (existsSync(tools)) {
+    const version = await versionOf(tools);
+    if (version) return { version, source: 'tools', broken: false, root: paths.pulumiRoot() };
+    return { source: 'tools', broken: true };
+  }
+  const onPath = await execa('sh', ['-c', 'command -v pulumi'], { reject: false });
+  if (onPath.exitCode !== 0) return { broken: false };
+  const version = await versionOf(onPath.stdout.trim());
+  return version ? { version, source: 'path', broken: false, root: join(onPath.stdout.trim(), '..', '..') } : { source: 'path', broken: true };
+}
+

@@ -1,4 +1,5 @@
 // The tiers, as data: what each changes about production. No role knows its tier.
+import { normaliseUser } from '../lib/user.ts';
 
 export type TierName = 'dev' | 'princess' | 'prod' | 'ops';
 
@@ -24,20 +25,6 @@ export const tiers: Record<TierName, Tier> = {
   // Not a tier of production: the deploy service and its database, beside them.
   ops: { name: 'ops', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18200 }, composition: 'ops' },
 };
-
-const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
-
-/**
- * A user name fit for stack and container names. Lowercases and turns the
- * address part of an email into a name; refuses anything else unusual, saying why.
- */
-export function normaliseUser(raw: string): string {
-  const user = raw.trim().replace(/@.*$/, '').toLowerCase().replace(/[._]/g, '-');
-  if (!userPattern.test(user)) {
-    throw new Error(`"${raw}" cannot be a user name: use 1-31 letters, digits or "-" (it becomes part of container names)`);
-  }
-  return user;
-}
 
 /** The stacks with one fixed name and fixed ports. */
 export type FixedStack = 'prod' | 'princess' | 'ops';

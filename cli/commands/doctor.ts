@@ -1,6 +1,6 @@
 // devenv doctor: one row per prerequisite, what was found and what to do.
-import { gatherFacts } from '../toolchain/prerequisites.ts';
-import { planRows, type Row } from '../toolchain/plan.ts';
+import { gatherFacts } from '../../toolchain/prerequisites.ts';
+import { planRows, type Row } from '../../toolchain/plan.ts';
 
 export interface DoctorResult {
   ok: boolean;

@@ -2,12 +2,12 @@
 // `up` unless --purge-data.
 import { devStackName, type FixedStack } from '../../stacks/tiers.ts';
 import { changeCount } from '../../stacks/engine.ts';
-import { openEnvironment, showSteps } from '../environment.ts';
-import { runTasks } from '../progress.ts';
-import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
-import { resolveUser } from '../user.ts';
-import { forgetConverged } from '../fast-path.ts';
-import { devenvHome } from '../paths.ts';
+import { openEnvironment, showSteps } from '../../stacks/environment.ts';
+import { runTasks } from '../../lib/progress.ts';
+import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import { resolveUser } from '../../lib/user.ts';
+import { forgetConverged } from '../../stacks/fast-path.ts';
+import { devenvHome } from '../../lib/paths.ts';
 import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
 
 export interface DownOptions {

@@ -7,8 +7,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { flagList, lintFlags, parseFlags, summary, type Flag, type Problem } from '../../site/flags.ts';
-import { UserError } from '../errors.ts';
-import { projectRoot } from '../paths.ts';
+import { UserError } from '../../lib/errors.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 export const defaultFlagsFile = join(projectRoot, 'site', 'flags.yaml');
 

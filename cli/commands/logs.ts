@@ -4,9 +4,9 @@
 import type Docker from 'dockerode';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import { devStackName } from '../../stacks/tiers.ts';
-import { UserError } from '../errors.ts';
-import { FrameSplitter, keepLine, mergeByTime, type LineFilter, type LogLine } from '../log-lines.ts';
-import { resolveUser } from '../user.ts';
+import { UserError } from '../../lib/errors.ts';
+import { FrameSplitter, keepLine, mergeByTime, type LineFilter, type LogLine } from '../../stacks/log-lines.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface LogsOptions {
   user?: string;

@@ -11,18 +11,18 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { execa } from 'execa';
-import { UserError } from '../errors.ts';
-import { repositoryOf, uncommittedFiles } from '../git.ts';
-import { ops } from '../ops-client.ts';
-import { devenvHome, paths } from '../paths.ts';
-import { runTasks } from '../progress.ts';
-import { resolveUser } from '../user.ts';
+import { UserError } from '../../lib/errors.ts';
+import { repositoryOf, uncommittedFiles } from '../../lib/git.ts';
+import { ops } from '../../deploy/client.ts';
+import { devenvHome, paths } from '../../lib/paths.ts';
+import { runTasks } from '../../lib/progress.ts';
+import { resolveUser } from '../../lib/user.ts';
 import { hostPort } from '../../stacks/ports.ts';
 import { fixedPortBase, type FixedStack } from '../../stacks/tiers.ts';
 import { proxy } from '../../roles/proxy.ts';
 import { escapeHtml } from '../../site/html.ts';
-import { processPhoto } from '../onboard/photo.ts';
-import { addMember, hasMember, photoFileName, teamPhotoFiles, validateName } from '../onboard/team-entry.ts';
+import { processPhoto } from '../../onboard/photo.ts';
+import { addMember, hasMember, photoFileName, teamPhotoFiles, validateName } from '../../onboard/team-entry.ts';
 
 export interface OnboardOptions {
   name?: string;
@@ -91,7 +91,7 @@ const dayStacks: FixedStack[] = ['ops', 'princess', 'prod'];
 /** Which of the day's stacks do not serve on this machine now: the deploy service must answer, the others be healthy. */
 async function stacksNotUp(): Promise<FixedStack[]> {
   const { status } = await import('./status.ts');
-  const { opsUrl } = await import('../ops-client.ts');
+  const { opsUrl } = await import('../../deploy/client.ts');
   const up = await Promise.all(
     dayStacks.map((stack) =>
       stack === 'ops'
@@ -217,7 +217,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
   const deployOnce = async (stage: 'princess' | 'prod', watchSeconds: number, say: (line: string) => void): Promise<string> => {
     if (await deployedTo(stage, commit())) return `already on ${stage}`;
     await waitForTurn(progress.user, say);
-    const { deploy } = await import('./deploy.ts');
+    const { deploy } = await import('../../deploy/ship.ts');
     const shipped = await deploy({ to: stage, train: 'code', driver: 'cli', user: progress.user, watchSeconds, cwd: repo });
     return `deploy #${shipped.stages[0]!.deploy.id} to ${stage} succeeded`;
   };
@@ -227,7 +227,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       title: 'Check the machine and the road to prod (devenv doctor)',
       why: ['Every engine comes onto the machine the same way, from the project itself,', 'so your first hour is spent on the product, not on setup.'],
       run: async (say) => {
-        const { ensurePrerequisites } = await import('../toolchain/prerequisites.ts');
+        const { ensurePrerequisites } = await import('../../toolchain/prerequisites.ts');
         const setup = await ensurePrerequisites();
         const { up } = await import('./up.ts');
         for (const stack of bringUp) {
@@ -346,7 +346,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       title: 'See your deploy on the graphs',
       why: ['After a deploy you watch: if it moves, we graph it, and deploys are the lines', 'on every graph, so a change in the numbers points at the deploy that made it.'],
       run: async () => {
-        const { saveGraph } = await import('./graph.ts');
+        const { saveGraph } = await import('../../stacks/graphite.ts');
         const graph = await saveGraph({ metrics: ['requests', 'errors'], stack: 'prod', from: '-30min' });
         result.graph = graph.path;
         return `graph of prod with your deploy: ${graph.path}`;
@@ -397,7 +397,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     next: [
       'docs/onboarding.md: what each step taught, and where to read more',
       'README.md: every devenv command; `devenv flags` to ship code dark',
-      `the deploy page: ${(await import('../ops-client.ts')).opsUrl()}/`,
+      `the deploy page: ${(await import('../../deploy/client.ts')).opsUrl()}/`,
     ],
   };
 }

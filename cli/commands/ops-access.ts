@@ -1,9 +1,9 @@
 // devenv ops login|tokens: who may change the deploy service's state. A person's
 // token lives in their devenv home (mode 0600) and the CLI sends it; the page
 // gets a session from a one-time login link; tokens are listed and revoked here.
-import type { TokenRecord } from '../../ops/store.ts';
-import { ops } from '../ops-client.ts';
-import { resolveUser } from '../user.ts';
+import type { TokenRecord } from '../../deploy/store.ts';
+import { ops } from '../../deploy/client.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface LoginResult {
   user: string;

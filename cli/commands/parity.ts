@@ -4,9 +4,9 @@ import { breaksParity, parity, type Difference } from '../../stacks/parity.ts';
 import { candidateBases } from '../../stacks/ports.ts';
 import { renderStack } from '../../stacks/render.ts';
 import { devStackName, tierOfStack } from '../../stacks/tiers.ts';
-import { UserError } from '../errors.ts';
-import { projectRoot } from '../paths.ts';
-import { resolveUser } from '../user.ts';
+import { UserError } from '../../lib/errors.ts';
+import { projectRoot } from '../../lib/paths.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface ParityOptions {
   a?: string;

@@ -1,8 +1,8 @@
 // devenv preview: what an `up` would change, as Pulumi's preview sees it.
 import { devStackName } from '../../stacks/tiers.ts';
-import { openEnvironment } from '../environment.ts';
-import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
-import { resolveUser } from '../user.ts';
+import { openEnvironment } from '../../stacks/environment.ts';
+import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface PreviewOptions {
   user?: string;

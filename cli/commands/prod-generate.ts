@@ -1,10 +1,10 @@
 // devenv prod generate: this local prod's production data. Realistic marketplace
 // data with real-looking personal data in it, deterministic by seed, so that
 // princess rebuilds, the scrubber and the leak scan have something true to work on.
-import { loadProductionData, NotEmptyError } from '../../stacks/data/load.ts';
-import { UserError } from '../errors.ts';
-import { connect } from '../postgres.ts';
-import { countOutput, runTasks } from '../progress.ts';
+import { loadProductionData, NotEmptyError } from '../../data/load.ts';
+import { UserError } from '../../lib/errors.ts';
+import { connect } from '../../data/postgres.ts';
+import { countOutput, runTasks } from '../../lib/progress.ts';
 
 export interface GenerateOptions {
   members: number;

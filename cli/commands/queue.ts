@@ -1,10 +1,10 @@
 // devenv queue join|status|leave|hold|release: the deploy queue on the deploy
 // service. Code pushers ride together (up to five); a config push rides alone.
-import type { Group, Train } from '../../ops/queue.ts';
-import { UserError } from '../errors.ts';
-import { headCommit, repositoryOf, uncommittedFiles } from '../git.ts';
-import { ops, opsUrl, type QueueView } from '../ops-client.ts';
-import { resolveUser } from '../user.ts';
+import type { Group, Train } from '../../deploy/queue.ts';
+import { UserError } from '../../lib/errors.ts';
+import { headCommit, repositoryOf, uncommittedFiles } from '../../lib/git.ts';
+import { ops, opsUrl, type QueueView } from '../../deploy/client.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface QueueResult {
   queue: QueueView;

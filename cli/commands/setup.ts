@@ -1,6 +1,6 @@
 // devenv setup: brings every prerequisite in place that it can.
-import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
-import type { Row } from '../toolchain/plan.ts';
+import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import type { Row } from '../../toolchain/plan.ts';
 import { rowsText } from './doctor.ts';
 
 export interface SetupOutcome {

@@ -2,8 +2,8 @@
 import type Docker from 'dockerode';
 import { dockerClient, labelKeys, passesHealthTest } from '../../stacks/docker-client.ts';
 import { devStackName } from '../../stacks/tiers.ts';
-import { UserError } from '../errors.ts';
-import { resolveUser } from '../user.ts';
+import { UserError } from '../../lib/errors.ts';
+import { resolveUser } from '../../lib/user.ts';
 
 export interface StatusOptions {
   user?: string;

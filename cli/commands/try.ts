@@ -10,14 +10,14 @@ import { web } from '../../roles/web.ts';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import { imageRepository } from '../../stacks/naming.ts';
 import { imageBuild, imageHashes } from '../../stacks/render.ts';
-import { UserError } from '../errors.ts';
-import { devenvHome, paths, projectRoot } from '../paths.ts';
-import { runTasks, type Task } from '../progress.ts';
-import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
-import { resolveUser } from '../user.ts';
-import { startTryContainer, type TryContainer } from '../try/container.ts';
-import { checkoutWithDiff, findRepository, git, workingCopyDiff } from '../try/patch.ts';
-import { checks, containerName, depsVolumeName, fillDepsScript, mounts, tryId, verdict, type StepResult } from '../try/plan.ts';
+import { UserError } from '../../lib/errors.ts';
+import { devenvHome, paths, projectRoot } from '../../lib/paths.ts';
+import { runTasks, type Task } from '../../lib/progress.ts';
+import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import { resolveUser } from '../../lib/user.ts';
+import { startTryContainer, type TryContainer } from '../../try/container.ts';
+import { checkoutWithDiff, findRepository, git, workingCopyDiff } from '../../try/patch.ts';
+import { checks, containerName, depsVolumeName, fillDepsScript, mounts, tryId, verdict, type StepResult } from '../../try/plan.ts';
 
 export interface TryOptions {
   /** where to find the repository @default process.cwd() */

@@ -2,15 +2,15 @@
 import { devStackName, type FixedStack } from '../../stacks/tiers.ts';
 import { renderStack, urlsOf, withEnvOverrides } from '../../stacks/render.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
-import { fingerprint, observe, readConverged, unchanged } from '../fast-path.ts';
-import { devenvHome, projectRoot } from '../paths.ts';
-import { interruptible } from '../interrupt.ts';
-import { runTasks } from '../progress.ts';
-import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
-import { resolveUser } from '../user.ts';
-import { UserError } from '../errors.ts';
-import { loadPrincessSample, type SampleResult } from '../princess-sample.ts';
-import { recordedSources } from '../releases.ts';
+import { fingerprint, observe, readConverged, unchanged } from '../../stacks/fast-path.ts';
+import { devenvHome, projectRoot } from '../../lib/paths.ts';
+import { interruptible } from '../../lib/interrupt.ts';
+import { runTasks } from '../../lib/progress.ts';
+import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import { resolveUser } from '../../lib/user.ts';
+import { UserError } from '../../lib/errors.ts';
+import { loadPrincessSample, type SampleResult } from '../../data/princess-sample.ts';
+import { recordedSources } from '../../stacks/releases.ts';
 
 export interface UpOptions {
   user?: string;
@@ -72,7 +72,7 @@ async function converge(options: UpOptions): Promise<UpResult> {
   await interruptible({ what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` }, async (signal) => {
     await ensurePrerequisites();
     // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
-    const { applyStack } = await import('../environment.ts');
+    const { applyStack } = await import('../../stacks/environment.ts');
     await runTasks(
       [
         {

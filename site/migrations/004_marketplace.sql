@@ -1,6 +1,6 @@
 -- The marketplace around the catalog: members (personal data), who owns which
 -- shop, orders and messages between members. Production holds real people's data
--- here; princess gets it scrubbed (see stacks/data/scrub-rules.yaml).
+-- here; princess gets it scrubbed (see data/scrub-rules.yaml).
 CREATE TABLE members (
   id bigint PRIMARY KEY,
   name text NOT NULL,

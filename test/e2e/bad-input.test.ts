@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { throwawayHome } from '../support/engines.ts';
 import { readableCopy, type ReadableCopy } from '../support/readable-copy.ts';
 

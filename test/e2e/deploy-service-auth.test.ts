@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { removeLabelled, throwawayHome } from '../support/engines.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 const service = 'http://127.0.0.1:18200';
 

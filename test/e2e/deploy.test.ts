@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { percentile, startLoad } from '../support/load.ts';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 
 const prodSite = 'http://127.0.0.1:18100/';

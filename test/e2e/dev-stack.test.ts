@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { candidateBases } from '../../stacks/ports.ts';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';

@@ -9,7 +9,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 
 interface UpResult { stack: string; urls: Record<string, string> }

@@ -16,8 +16,8 @@ import { parse } from 'yaml';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { exifGpsTags, makeTestPhoto, metadataIn } from '../support/photo.ts';
-import { processPhoto } from '../../cli/onboard/photo.ts';
-import { projectRoot } from '../../cli/paths.ts';
+import { processPhoto } from '../../onboard/photo.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 const prodSite = 'http://127.0.0.1:18100/';
 const opsPage = 'http://127.0.0.1:18200/';

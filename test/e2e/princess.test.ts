@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
-import { defaultRulesFile } from '../../cli/commands/princess-rebuild.ts';
+import { defaultRulesFile } from '../../data/rebuild.ts';
 
 interface Rebuild { rows: number; leaks: { hits: number; checks: { what: string; hits: number; scanned: number; sample: number }[] }; tables: { table: string; rows: number }[] }
 interface Status { healthy: boolean; containers: { role: string; state: string }[] }

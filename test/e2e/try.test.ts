@@ -10,7 +10,7 @@ import { appendFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, wri
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import type { TryResult } from '../../cli/commands/try.ts';
 import { devenvBin } from '../support/devenv-cli.ts';

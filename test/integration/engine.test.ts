@@ -10,7 +10,7 @@ import { program } from '../../stacks/program.ts';
 import { contextHash } from '../../stacks/context-hash.ts';
 import { tiers } from '../../stacks/tiers.ts';
 import { proxy } from '../../roles/proxy.ts';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
 import { engineSettings, fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 

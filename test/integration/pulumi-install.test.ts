@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installPulumi, probePulumi, toolsPulumiBinary } from '../../cli/toolchain/pulumi-engine.ts';
-import { planRows } from '../../cli/toolchain/plan.ts';
-import { gatherFacts } from '../../cli/toolchain/prerequisites.ts';
-import { UserError } from '../../cli/errors.ts';
+import { installPulumi } from '../../toolchain/pulumi-engine.ts';
+import { probePulumi, toolsPulumiBinary } from '../../stacks/engine.ts';
+import { planRows } from '../../toolchain/plan.ts';
+import { gatherFacts } from '../../toolchain/prerequisites.ts';
+import { UserError } from '../../lib/errors.ts';
 
 describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
   const saved = { ...process.env };

@@ -1,7 +1,7 @@
 // Running the devenv CLI as a user would, against a throwaway devenv home.
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
-import { projectRoot } from '../../cli/paths.ts';
+import { projectRoot } from '../../lib/paths.ts';
 
 export const devenvBin = join(projectRoot, 'bin', 'devenv');
 

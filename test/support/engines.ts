@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import type { EngineSettings } from '../../stacks/engine.ts';
-import { paths, projectRoot } from '../../cli/paths.ts';
-import { automationSdkVersion, probePulumi } from '../../cli/toolchain/pulumi-engine.ts';
+import { paths, projectRoot } from '../../lib/paths.ts';
+import { automationSdkVersion, probePulumi } from '../../stacks/engine.ts';
 
 export async function throwawayHome(): Promise<{ home: string; remove: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'devenv-test-home-'));

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot, toolsDir } from '../../cli/paths.ts';
+import { projectRoot, toolsDir } from '../../lib/paths.ts';
 
 export interface ReadableCopy {
   /** the copy's bin/devenv */

@@ -2,7 +2,7 @@
 // from a host written in the code.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { debianMirrors } from '../../cli/toolchain/base-image.ts';
+import { debianMirrors } from '../../toolchain/base-image.ts';
 
 describe('debianMirrors', () => {
   it('reads deb822 stanzas: the suite and its security suite', () => {

@@ -1,7 +1,7 @@
 // Known failures become one plain sentence with what to do.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineFailure, explain, UserError } from '../../cli/errors.ts';
+import { engineFailure, explain, UserError } from '../../lib/errors.ts';
 
 describe('explain', () => {
   it('passes user errors through', () => {

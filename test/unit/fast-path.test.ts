@@ -1,7 +1,7 @@
 // The no-op fast path may only say "unchanged" when everything matches exactly.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { unchanged, type Converged, type Observed } from '../../cli/fast-path.ts';
+import { unchanged, type Converged, type Observed } from '../../stacks/fast-path.ts';
 
 const converged: Converged = {
   fingerprint: 'f1',

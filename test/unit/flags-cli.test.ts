@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyFlagChange, flagsLint, flagsList, flagsSet, flagsShow, parseVariantsOption, unifiedDiff } from '../../cli/commands/flags.ts';
-import { UserError } from '../../cli/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { lintFlags } from '../../site/flags.ts';
 
 const file = `# flags of the shop

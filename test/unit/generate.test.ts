@@ -2,7 +2,7 @@
 // written as COPY TEXT that PostgreSQL reads back as the values meant.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeField } from '../../stacks/data/copy-text.ts';
+import { encodeField } from '../../data/copy-text.ts';
 import {
   copyLines,
   dataset,
@@ -13,8 +13,8 @@ import {
   tableOrder,
   type Dataset,
   type TableName,
-} from '../../stacks/data/generate.ts';
-import * as vocabulary from '../../stacks/data/vocabulary.ts';
+} from '../../data/generate.ts';
+import * as vocabulary from '../../data/vocabulary.ts';
 
 type Row = (string | null)[];
 

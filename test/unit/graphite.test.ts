@@ -2,8 +2,8 @@
 // file names, PNG and error recognition, and the dashboard's page.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRange, deployTarget, expandMetric, graphFileName, graphiteErrorLine, graphiteTime, isPng, renderUrl } from '../../cli/graphite.ts';
-import { UserError } from '../../cli/errors.ts';
+import { checkRange, deployTarget, expandMetric, graphFileName, graphiteErrorLine, graphiteTime, isPng, renderUrl } from '../../stacks/graphite.ts';
+import { UserError } from '../../lib/errors.ts';
 import { dashboardPage, fixedStacks } from '../../ops/dashboard.ts';
 
 const targets = (metric: string) => expandMetric(metric).map((t) => t.target);

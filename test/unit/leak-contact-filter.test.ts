@@ -3,8 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { ContactCheck, ContactFilter, createContactFilter, filterFailed, filterReady, mergeFinds, type ContactFinds } from '../../stacks/data/contact-filter.ts';
-import { contactChecks } from '../../stacks/data/leak-scan.ts';
+import { ContactCheck, ContactFilter, createContactFilter, filterFailed, filterReady, mergeFinds, type ContactFinds } from '../../data/contact-filter.ts';
+import { contactChecks } from '../../data/leak-scan.ts';
 
 const emails = Array.from({ length: 100_000 }, (_, i) => `member.${i}@mail${i % 37}.example.com`);
 

@@ -2,8 +2,8 @@
 // the probe queries it looks them up in.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { findInText, wordSet, type TextFindKind } from '../../stacks/data/text-finds.ts';
-import { fullValueScanLimit, probes, unchangedChecks } from '../../stacks/data/leak-scan.ts';
+import { findInText, wordSet, type TextFindKind } from '../../data/text-finds.ts';
+import { fullValueScanLimit, probes, unchangedChecks } from '../../data/leak-scan.ts';
 
 function finds(text: string, only?: Parameters<typeof findInText>[2]): Record<TextFindKind, string[]> {
   const found: Record<TextFindKind, string[]> = { emails: [], phones: [], names: [] };

@@ -1,7 +1,7 @@
 // devenv logs: Docker's log frames into lines, Supergrep's filter, merging.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameSplitter, keepLine, mergeByTime, type LogLine } from '../../cli/log-lines.ts';
+import { FrameSplitter, keepLine, mergeByTime, type LogLine } from '../../stacks/log-lines.ts';
 import { demuxFrames } from '../../stacks/docker-client.ts';
 
 function frame(stream: 1 | 2, text: string): Buffer {

@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageRepository, networkName, resourceName } from '../../stacks/naming.ts';
-import { devStackName, normaliseUser, tierOfStack } from '../../stacks/tiers.ts';
+import { devStackName, tierOfStack } from '../../stacks/tiers.ts';
+import { normaliseUser } from '../../lib/user.ts';
 import { candidateBases, hostPort, portRange } from '../../stacks/ports.ts';
 
 describe('resource names', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { PhotoError, photoLimits, processPhoto, teamPhotoSide, type PhotoProblem } from '../../cli/onboard/photo.ts';
+import { PhotoError, photoLimits, processPhoto, teamPhotoSide, type PhotoProblem } from '../../onboard/photo.ts';
 import { exifGpsTags, makeTestPhoto, metadataIn } from '../support/photo.ts';
 
 let dir: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { addMember, hasMember, maxNameLength, photoFileName, TeamEntryError, teamPhotoFiles, validateName } from '../../cli/onboard/team-entry.ts';
+import { addMember, hasMember, maxNameLength, photoFileName, TeamEntryError, teamPhotoFiles, validateName } from '../../onboard/team-entry.ts';
 import { isPlainFileName } from '../../site/safe-path.ts';
 import { parseTeam } from '../../site/team.ts';
 

@@ -1,7 +1,7 @@
 // The deploy service's request rules, pure: own origin, JSON, and the credential presented.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentTypeRefusal, originRefusal, presentedSecrets, secretHash, sessionCookieHeader } from '../../ops/auth.ts';
+import { contentTypeRefusal, originRefusal, presentedSecrets, secretHash, sessionCookieHeader } from '../../deploy/auth.ts';
 
 describe('originRefusal', () => {
   it("accepts the service's own loopback host, with or without an Origin of its own", () => {

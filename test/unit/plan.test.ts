@@ -1,7 +1,7 @@
 // doctor's decision logic: what setup does for each combination of found/missing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseImageMethod, isAtLeast, planRows, pulumiInstallMethod, unfixable, type Facts } from '../../cli/toolchain/plan.ts';
+import { baseImageMethod, isAtLeast, planRows, pulumiInstallMethod, unfixable, type Facts } from '../../toolchain/plan.ts';
 
 function facts(overrides: { [K in keyof Facts]?: Partial<Facts[K]> } = {}): Facts {
   return {

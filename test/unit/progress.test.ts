@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countOutput } from '../../cli/progress.ts';
+import { countOutput } from '../../lib/progress.ts';
 
 describe('countOutput', () => {
   it('in a log, shows the first count and then at most one a second', () => {

@@ -1,7 +1,8 @@
 // The wrapper module that builds the Pulumi CLI from the Go module proxy.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pulumiVersion, wrapperGoMod, wrapperReplaces } from '../../cli/toolchain/pulumi-engine.ts';
+import { wrapperGoMod, wrapperReplaces } from '../../toolchain/pulumi-engine.ts';
+import { pulumiVersion } from '../../stacks/engine.ts';
 
 const pkgGoMod = `module github.com/pulumi/pulumi/pkg/v3
 

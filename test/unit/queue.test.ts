@@ -1,7 +1,7 @@
 // The deploy queue's rules: groups, the head, and when a deploy may start.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { driverGone, groupsOf, refusal, type QueueEntry, type QueueState, type Train } from '../../ops/queue.ts';
+import { driverGone, groupsOf, refusal, type QueueEntry, type QueueState, type Train } from '../../deploy/queue.ts';
 
 let nextId = 1;
 const entry = (user: string, train: Train = 'code', groupId: number | null = null): QueueEntry => ({

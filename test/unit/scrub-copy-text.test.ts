@@ -1,7 +1,7 @@
 // PostgreSQL's COPY TEXT format: splitting, decoding, encoding and round trips.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeField, decodeRow, encodeField, encodeRow, splitFields } from '../../stacks/data/copy-text.ts';
+import { decodeField, decodeRow, encodeField, encodeRow, splitFields } from '../../data/copy-text.ts';
 
 const tricky: (string | null)[] = [
   '',

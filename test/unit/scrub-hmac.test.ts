@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { hmacSha256 } from '../../stacks/data/hmac.ts';
+import { hmacSha256 } from '../../data/hmac.ts';
 
 describe('the scrubber HMAC-SHA256', () => {
   it('gives the bytes createHmac gives, for any key length and message length', () => {

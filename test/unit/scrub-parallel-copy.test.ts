@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { postDataEntries } from '../../stacks/data/catalog.ts';
-import { splitTable } from '../../stacks/data/parallel-copy.ts';
-import { partQuery } from '../../stacks/data/table-copy.ts';
+import { postDataEntries } from '../../data/catalog.ts';
+import { splitTable } from '../../data/parallel-copy.ts';
+import { partQuery } from '../../data/table-copy.ts';
 
 describe('the parallel copy plan', () => {
   it('cuts a big table into key ranges that cover every key exactly once', () => {

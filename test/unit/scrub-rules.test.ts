@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseScrubRules, typeFamily, unconfiguredColumns } from '../../stacks/data/scrub-rules.ts';
-import type { ColumnInfo } from '../../stacks/data/scrub-rules.ts';
+import { parseScrubRules, typeFamily, unconfiguredColumns } from '../../data/scrub-rules.ts';
+import type { ColumnInfo } from '../../data/scrub-rules.ts';
 
 /** A column as the catalog describes it (udt type names); not null, not unique, no key unless said. */
 function col(table: string, column: string, type: string, more: Partial<ColumnInfo> = {}): ColumnInfo {
@@ -64,7 +64,7 @@ const schema: ColumnInfo[] = [
   col('schema_migrations', 'applied_at', 'timestamptz'),
 ];
 
-const shipped = readFileSync(new URL('../../stacks/data/scrub-rules.yaml', import.meta.url), 'utf8');
+const shipped = readFileSync(new URL('../../data/scrub-rules.yaml', import.meta.url), 'utf8');
 
 /** A rules file with one table's columns. */
 const rulesFor = (table: string, columns: Record<string, string>): string =>

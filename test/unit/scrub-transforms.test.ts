@@ -1,8 +1,8 @@
 // The scrub transforms: deterministic, consistent across columns and free text, never the real value.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnTransform, createTransforms, keep } from '../../stacks/data/scrub-transforms.ts';
-import type { ColumnRule } from '../../stacks/data/scrub-rules.ts';
+import { columnTransform, createTransforms, keep } from '../../data/scrub-transforms.ts';
+import type { ColumnRule } from '../../data/scrub-rules.ts';
 
 const key = Buffer.from('a2f1c0d9e8b7a6958473625140392817', 'hex');
 const names = ['Maria Lopez', 'José García', "Seán O'Brien", 'Min-jun de Vries', 'Anna Smith', 'Min Park'];
@@ -278,7 +278,7 @@ describe('redact-text', () => {
 describe('pseudonyms are HMAC-SHA256', () => {
   it('hash equals node:crypto createHmac of the documented message', async () => {
     const { createHmac } = await import('node:crypto');
-    const { createTransforms: make } = await import('../../stacks/data/scrub-transforms.ts');
+    const { createTransforms: make } = await import('../../data/scrub-transforms.ts');
     for (const key of [Buffer.alloc(32, 7), Buffer.alloc(100, 3)]) {
       const expected = createHmac('sha256', key).update('hash\0' + '0\0' + 'some value').digest('hex');
       assert.equal(make(key, new Set()).hash('some value'), expected);

@@ -1,7 +1,7 @@
 // devenv try's pure part: names, trunk refs, what a failed `git apply` names, the verdict, the text.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyFailures, containerName, defaultTrunks, depsVolumeName, fillDepsScript, pathList, trunkCandidates, tryId, verdict } from '../../cli/try/plan.ts';
+import { applyFailures, containerName, defaultTrunks, depsVolumeName, fillDepsScript, pathList, trunkCandidates, tryId, verdict } from '../../try/plan.ts';
 import { tryText, type TryResult } from '../../cli/commands/try.ts';
 
 describe('try names', () => {

@@ -1,7 +1,7 @@
 // The post-deploy watch's verdict.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchVerdict } from '../../cli/deploy/watch.ts';
+import { watchVerdict } from '../../deploy/watch.ts';
 
 const quiet = { requests: 1000, errors: 2, p99Ms: 40 };
 
@@ -30,7 +30,7 @@ describe('watchVerdict', () => {
 describe('parseThresholds', () => {
   it('reads the site file, defaults what is missing, refuses what is wrong in one line', async () => {
     const { readFile } = await import('node:fs/promises');
-    const { parseThresholds, defaultThresholds } = await import('../../cli/deploy/watch.ts');
+    const { parseThresholds, defaultThresholds } = await import('../../deploy/watch.ts');
     assert.deepEqual(parseThresholds(await readFile(new URL('../../site/watch.yaml', import.meta.url), 'utf8')), defaultThresholds);
     assert.equal(parseThresholds('latencyFactor: 3\n').latencyFactor, 3);
     assert.equal(parseThresholds('').minRequests, defaultThresholds.minRequests);

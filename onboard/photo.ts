@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { UserError } from '../errors.ts';
+import { UserError } from '../lib/errors.ts';
 
 export const photoLimits = {
   /** the largest photo file accepted */

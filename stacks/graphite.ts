@@ -13,12 +13,13 @@
 // written to carbon would also draw a line (Etsy's first way), but would need a
 // `docker exec` into the container and keep nothing but a number.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { renderStack, urlsOf } from '../stacks/render.ts';
-import { tierOfStack } from '../stacks/tiers.ts';
-import { UserError } from './errors.ts';
+import { dirname, join, resolve } from 'node:path';
+import { renderStack, urlsOf } from './render.ts';
+import { devStackName, tierOfStack } from './tiers.ts';
+import { resolveUser } from '../lib/user.ts';
+import { UserError } from '../lib/errors.ts';
 import { readConverged } from './fast-path.ts';
-import { devenvHome, projectRoot } from './paths.ts';
+import { devenvHome, projectRoot } from '../lib/paths.ts';
 
 /** The statsd prefix the site sends its metrics under. */
 export const sitePrefix = 'shop';
@@ -264,3 +265,42 @@ export async function markDeploy(stack: string, mark: DeployMark): Promise<void>
   const response = await ask(stack, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
   if (!response.ok) throw new Error(`the Graphite of ${stack} refused the deploy event (HTTP ${response.status}): ${graphiteErrorLine(await response.text())}`);
 }
+
+/** A stack's metrics from its Graphite, saved as a PNG with the stack's deploys drawn as vertical lines. */
+export interface GraphOptions {
+  metrics: string[];
+  user?: string;
+  /** any stack by name @default the user's dev stack */
+  stack?: string;
+  /** @default "-1h" */
+  from?: string;
+  /** @default "now" */
+  until?: string;
+  /** @default <devenv home>/graphs/<stack>-<metrics>-<time>.png */
+  out?: string;
+}
+
+export interface GraphResult {
+  stack: string;
+  path: string;
+  bytes: number;
+  /** the render API's URL of the picture */
+  url: string;
+  targets: string[];
+}
+
+export async function saveGraph(options: GraphOptions): Promise<GraphResult> {
+  if (options.metrics.length === 0) throw new UserError('no metric to graph', 'name one or more: requests, errors, latency.p50, latency.p99, flags.<name>, or a Graphite path');
+  const from = options.from ?? '-1h';
+  const until = options.until ?? 'now';
+  const now = new Date();
+  checkRange(from, until, Math.floor(now.getTime() / 1000));
+  const targets = options.metrics.flatMap(expandMetric);
+  const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
+  const title = `${stack}: ${options.metrics.join(', ')}`;
+  const { url, png } = await fetchGraph(stack, { targets: targets.map((t) => t.target), from, until, title });
+  const path = options.out ? resolve(options.out) : join(devenvHome(), 'graphs', graphFileName(stack, options.metrics, now));
+  await writeGraphFile(path, png);
+  return { stack, path, bytes: png.length, url, targets: targets.map((t) => t.target) };
+}
+

@@ -1,13 +1,14 @@
 // Gathers the facts doctor reports on, and brings missing prerequisites in place
 // (setup, and every command that needs an engine, run this).
 import { statfs, mkdir } from 'node:fs/promises';
-import { devenvHome } from '../paths.ts';
-import { UserError } from '../errors.ts';
-import { runTasks, type Task } from '../progress.ts';
-import { baseImageName } from '../../stacks/docker-client.ts';
+import { devenvHome } from '../lib/paths.ts';
+import { UserError } from '../lib/errors.ts';
+import { runTasks, type Task } from '../lib/progress.ts';
+import { baseImageName } from '../stacks/docker-client.ts';
 import { planRows, type Facts, type Row } from './plan.ts';
 import { installDocker, probeDocker, startDocker } from './docker-engine.ts';
-import { goInstalled, installPulumi, probePulumi, pulumiVersion, writePluginShims } from './pulumi-engine.ts';
+import { goInstalled, installPulumi, writePluginShims } from './pulumi-engine.ts';
+import { probePulumi, pulumiVersion } from '../stacks/engine.ts';
 import { baseImagePresent, makeBaseImage } from './base-image.ts';
 
 export async function gatherFacts(): Promise<Facts> {

@@ -3,7 +3,7 @@
 // keeps its lock. If the service stops answering, the deploy goes on: the lines
 // are kept for the end and the local log has them all.
 import { appendFile } from 'node:fs/promises';
-import { ops } from '../ops-client.ts';
+import { ops } from './client.ts';
 
 export interface Journal {
   say(line: string): void;

@@ -4,57 +4,13 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../errors.ts';
-import { paths } from '../paths.ts';
+import { UserError } from '../lib/errors.ts';
+import { paths } from '../lib/paths.ts';
 import { pulumiInstallMethod } from './plan.ts';
-
-/**
- * The engine we install. The newest release the Go module proxy serves; the
- * Automation API (@pulumi/pulumi 3.270) accepts any 3.x engine at or above itself.
- */
-export const pulumiVersion = '3.274.1';
-
-/** The Automation API's own version (@pulumi/pulumi): the oldest engine we let it drive. */
-export const automationSdkVersion = '3.270.0';
+import { pulumiVersion, toolsPulumiBinary, versionOf } from '../stacks/engine.ts';
 
 const pulumiModule = 'github.com/pulumi/pulumi';
 const installerUrl = 'https://get.pulumi.com';
-
-export interface PulumiProbe {
-  version?: string;
-  source?: 'path' | 'tools';
-  broken: boolean;
-  /** directory holding bin/pulumi, for the Automation API's PulumiCommand */
-  root?: string;
-}
-
-export function toolsPulumiBinary(): string {
-  return join(paths.pulumiRoot(), 'bin', 'pulumi');
-}
-
-async function versionOf(binary: string): Promise<string | undefined> {
-  const result = await execa(binary, ['version'], {
-    reject: false,
-    timeout: 15_000,
-    env: { PULUMI_SKIP_UPDATE_CHECK: 'true' },
-  });
-  const printed = result.stdout.trim();
-  return result.exitCode === 0 && /^v?\d+\.\d+\.\d+/.test(printed) ? printed : undefined;
-}
-
-/** The tools folder's engine wins over PATH's: it is the one setup vouches for. */
-export async function probePulumi(): Promise<PulumiProbe> {
-  const tools = toolsPulumiBinary();
-  if (existsSync(tools)) {
-    const version = await versionOf(tools);
-    if (version) return { version, source: 'tools', broken: false, root: paths.pulumiRoot() };
-    return { source: 'tools', broken: true };
-  }
-  const onPath = await execa('sh', ['-c', 'command -v pulumi'], { reject: false });
-  if (onPath.exitCode !== 0) return { broken: false };
-  const version = await versionOf(onPath.stdout.trim());
-  return version ? { version, source: 'path', broken: false, root: join(onPath.stdout.trim(), '..', '..') } : { source: 'path', broken: true };
-}
 
 async function answersWithin(url: string, timeoutMs: number): Promise<boolean> {
   try {

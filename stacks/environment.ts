@@ -6,17 +6,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
-import { engineFailure, UserError, type ResourceFailure } from './errors.ts';
-import { devenvHome, paths, projectRoot } from './paths.ts';
-import { automationSdkVersion, probePulumi } from './toolchain/pulumi-engine.ts';
-import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from '../stacks/render.ts';
-import { dockerClient } from '../stacks/docker-client.ts';
+import { engineFailure, UserError, type ResourceFailure } from '../lib/errors.ts';
+import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
+
+import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from './render.ts';
+import { dockerClient } from './docker-client.ts';
 import { fingerprint, recordConverged } from './fast-path.ts';
 import { recordedSources } from './releases.ts';
-import { tierOfStack } from '../stacks/tiers.ts';
-import { candidateBases, portRange } from '../stacks/ports.ts';
-import { program } from '../stacks/program.ts';
-import { changeCount, clearStaleLocks, selectStack } from '../stacks/engine.ts';
+import { tierOfStack } from './tiers.ts';
+import { candidateBases, portRange } from './ports.ts';
+import { program } from './program.ts';
+import { automationSdkVersion, changeCount, clearStaleLocks, probePulumi, selectStack } from './engine.ts';
 
 export interface Environment {
   stack: Stack;

@@ -2,7 +2,7 @@
 // deploys (history and lock at once: at most one row is 'running', enforced by a
 // unique index) and their logs. Decisions come from queue.ts; this reads and writes.
 import pg from 'pg';
-import { processAlive } from '../stacks/processes.ts';
+import { processAlive } from '../lib/processes.ts';
 import { driverGone, groupsOf, refusal, type DeployAsk, type QueueEntry, type QueueState, type RunningDeploy, type Stage, type Train } from './queue.ts';
 import { lifetimeMs, type CredentialKind, type Person } from './auth.ts';
 

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { labelKeys } from '../stacks/docker-client.ts';
-import type { RenderedStack } from '../stacks/render.ts';
+import { labelKeys } from './docker-client.ts';
+import type { RenderedStack } from './render.ts';
 
 export interface Converged {
   fingerprint: string;

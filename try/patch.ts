@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { extract } from 'tar-fs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { applyFailures, pathList, trunkCandidates } from './plan.ts';
 
 export interface GitResult {

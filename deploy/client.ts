@@ -1,15 +1,15 @@
 // The deploy service's API as the CLI uses it. Where it answers is fixed by the
 // ops tier (its port base); DEVENV_OPS_URL points elsewhere when set.
-import type { Group, QueueState, Train, DeployAsk, QueueEntry } from '../ops/queue.ts';
+import type { Group, QueueState, Train, DeployAsk, QueueEntry } from './queue.ts';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeployRecord, DeployState, StartDeploy, TokenRecord } from '../ops/store.ts';
-import { newSecret, secretHash } from '../ops/auth.ts';
-import { devenvHome } from './paths.ts';
+import type { DeployRecord, DeployState, StartDeploy, TokenRecord } from './store.ts';
+import { newSecret, secretHash } from './auth.ts';
+import { devenvHome } from '../lib/paths.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { deployer } from '../roles/deployer.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../lib/errors.ts';
 
 export type QueueView = QueueState & { groups: Group[] };
 

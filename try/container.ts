@@ -4,7 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
-import { inspectIfPresent, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
+import { inspectIfPresent, labelKeys, removeIfPresent } from '../stacks/docker-client.ts';
 import { mounts } from './plan.ts';
 
 export interface TryContainerSpec {

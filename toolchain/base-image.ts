@@ -7,9 +7,9 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
-import { UserError } from '../errors.ts';
-import { devenvHome, paths } from '../paths.ts';
-import { baseImageName, dockerClient, inspectIfPresent, labelKeys } from '../../stacks/docker-client.ts';
+import { UserError } from '../lib/errors.ts';
+import { devenvHome, paths } from '../lib/paths.ts';
+import { baseImageName, dockerClient, inspectIfPresent, labelKeys } from '../stacks/docker-client.ts';
 import { baseImageMethod } from './plan.ts';
 
 const suite = 'bookworm';

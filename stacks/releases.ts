@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { HostPaths, StackSources } from '../stacks/render.ts';
-import { devenvHome, projectRoot, toolsDir } from './paths.ts';
+import type { HostPaths, StackSources } from './render.ts';
+import { devenvHome, projectRoot, toolsDir } from '../lib/paths.ts';
 
 export interface ReleaseRecord {
   commit: string;

@@ -2,7 +2,21 @@
 import { userInfo } from 'node:os';
 import { execa } from 'execa';
 import { UserError } from './errors.ts';
-import { normaliseUser } from '../stacks/tiers.ts';
+
+/** What a normalised user name looks like: the deploy service checks names against it too. */
+export const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+/**
+ * A user name fit for stack and container names. Lowercases and turns the
+ * address part of an email into a name; refuses anything else unusual, saying why.
+ */
+export function normaliseUser(raw: string): string {
+  const user = raw.trim().replace(/@.*$/, '').toLowerCase().replace(/[._]/g, '-');
+  if (!userPattern.test(user)) {
+    throw new Error(`"${raw}" cannot be a user name: use 1-31 letters, digits or "-" (it becomes part of container names)`);
+  }
+  return user;
+}
 
 export interface ResolvedUser {
   user: string;

@@ -5,9 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { UserError } from '../errors.ts';
-import { paths } from '../paths.ts';
-import { dockerVersion } from '../../stacks/docker-client.ts';
+import { UserError } from '../lib/errors.ts';
+import { paths } from '../lib/paths.ts';
+import { dockerVersion } from '../stacks/docker-client.ts';
 
 export interface DockerProbe {
   answers: boolean;

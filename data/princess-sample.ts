@@ -3,8 +3,8 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { subsetQueries } from '../stacks/data/subset.ts';
-import { UserError } from './errors.ts';
+import { subsetQueries } from './subset.ts';
+import { UserError } from '../lib/errors.ts';
 import { connect, openClient } from './postgres.ts';
 
 export interface SampleResult {

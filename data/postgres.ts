@@ -7,7 +7,7 @@ import { resourceName } from '../stacks/naming.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { db } from '../roles/db.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../lib/errors.ts';
 
 const credentials = { user: db.env.POSTGRES_USER!, password: db.env.POSTGRES_PASSWORD! };
 

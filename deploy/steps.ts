@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
-import { containerLogs, dockerClient, execIn, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
-import { resourceName } from '../../stacks/naming.ts';
-import { ensureImage } from '../../stacks/providers/image.ts';
-import { imageInputs } from '../../stacks/program.ts';
-import type { RenderedStack } from '../../stacks/render.ts';
-import type { SmokeCheck } from '../../site/smoke.ts';
-import { paths } from '../paths.ts';
+import { containerLogs, dockerClient, execIn, labelKeys, removeIfPresent } from '../stacks/docker-client.ts';
+import { resourceName } from '../stacks/naming.ts';
+import { ensureImage } from '../stacks/providers/image.ts';
+import { imageInputs } from '../stacks/program.ts';
+import type { RenderedStack } from '../stacks/render.ts';
+import type { SmokeCheck } from '../site/smoke.ts';
+import { paths } from '../lib/paths.ts';
 
 export type Say = (line: string) => void;
 

@@ -3,9 +3,9 @@
 // kept, never a second entry for the same person.
 import { createHash } from 'node:crypto';
 import { isSeq, parseDocument, type Document } from 'yaml';
-import { UserError } from '../errors.ts';
-import { isPlainFileName } from '../../site/safe-path.ts';
-import { parseTeam, type Member } from '../../site/team.ts';
+import { UserError } from '../lib/errors.ts';
+import { isPlainFileName } from '../site/safe-path.ts';
+import { parseTeam, type Member } from '../site/team.ts';
 
 /** Longest name accepted, in characters: it sits under a 160 px photo on the team page. */
 export const maxNameLength = 100;

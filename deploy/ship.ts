@@ -1,0 +1,328 @@
+// devenv deploy: ships the group at the head of the queue. The code train builds
+// the group's commit, brings princess onto it (migrations first, against
+// production's data), smoke-tests it, then rolls prod one web replica at a time,
+// each health-gated, and watches the error rate and latency. The config train
+// ships only the flags file: princess, check, prod. Any failure rolls back to
+// what ran before. Every step is written to the deploy service's history.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { refusal, type DeployAsk, type Stage, type Train } from './queue.ts';
+import type { DeployRecord, DeployState } from './store.ts';
+import { renderStack, urlsOf, type RenderedStack, type StackSources } from '../stacks/render.ts';
+import { fixedPortBase } from '../stacks/tiers.ts';
+import { lintFlags } from '../site/flags.ts';
+import { UserError } from '../lib/errors.ts';
+import { changesSince, fileAt, groupCommit, repositoryOf, uncommittedFiles } from '../lib/git.ts';
+import { ops, type QueueView } from './client.ts';
+import { paths, projectRoot } from '../lib/paths.ts';
+import { runTasks } from '../lib/progress.ts';
+import { exportRelease, hostPaths, readRelease, recordedSources, recordRelease } from '../stacks/releases.ts';
+import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
+import { resolveUser } from '../lib/user.ts';
+import { openJournal, type Journal } from './journal.ts';
+import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smokeTest, type Say } from './steps.ts';
+import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from './watch.ts';
+
+import { markDeploy, saveGraph } from '../stacks/graphite.ts';
+
+export interface DeployOptions {
+  /** one stage only; default: princess, then prod */
+  to?: Stage;
+  train: Train;
+  /** a developer at the CLI, or the page's buttons (which act for the head group) */
+  driver: 'cli' | 'page';
+  user?: string;
+  /** how long to watch prod's error rate and latency after the roll */
+  watchSeconds: number;
+  cwd: string;
+}
+
+export interface StepTime {
+  title: string;
+  seconds: number;
+}
+
+export interface StageOutcome {
+  stage: Stage;
+  deploy: DeployRecord;
+  steps: StepTime[];
+}
+
+export interface DeployResult {
+  ok: boolean;
+  train: Train;
+  commit: string;
+  users: string[];
+  stages: StageOutcome[];
+  /** the log of this run on this machine */
+  log: string;
+}
+
+/** What a stage needs, prepared before it starts. */
+interface Shipment {
+  train: Train;
+  repo: string;
+  commit: string;
+  entryIds: number[];
+  users: string[];
+  ask: Omit<DeployAsk, 'stage'>;
+  /** config train: the flags file of the commit, already linted */
+  flags?: string;
+  watchSeconds: number;
+  user: string;
+}
+
+const short = (commit: string) => commit.slice(0, 10);
+
+async function prepare(options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
+  const repo = await repositoryOf(options.cwd);
+  const { user } = options.driver === 'page' ? { user: 'deployer' } : await resolveUser(options.user);
+  const driver: DeployAsk['driver'] = options.driver === 'page' ? { kind: 'page' } : { kind: 'cli', user, uncommitted: await uncommittedFiles(repo) };
+  const queue = await ops.queue();
+  // The service applies the same rules when the deploy starts; asking first costs nothing.
+  const refused = refusal(queue, { stage: options.to ?? 'princess', train: options.train, driver }, Date.now());
+  if (refused) throw new UserError(refused);
+  const head = queue.groups[0]!;
+  const commit = await groupCommit(repo, head.entries.map((e) => e.commit));
+  const shipment: Shipment = {
+    train: options.train,
+    repo,
+    commit,
+    entryIds: head.entries.map((e) => e.id),
+    users: head.entries.map((e) => e.user),
+    ask: { train: options.train, driver },
+    watchSeconds: options.watchSeconds,
+    user,
+  };
+  if (options.train === 'config') {
+    const flags = await fileAt(repo, commit, 'site/flags.yaml').catch(() => {
+      throw new UserError(`commit ${short(commit)} has no site/flags.yaml`, 'the config train ships that file');
+    });
+    const problems = lintFlags(flags);
+    if (problems.length > 0) {
+      const first = problems[0]!;
+      throw new UserError(
+        `site/flags.yaml at ${short(commit)} line ${first.line}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`,
+        'run `devenv flags lint`, fix the file, commit, and join the queue again; nothing was deployed',
+      );
+    }
+    shipment.flags = flags;
+  }
+  return { shipment, queue };
+}
+
+interface StageWork {
+  /** set once the stack has been touched: a failure from then on rolls back */
+  touched: boolean;
+  rollback: () => Promise<void>;
+  /** draws the deploy on the stage's graphs, once it is live there */
+  markLive: () => Promise<void>;
+}
+
+/** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
+function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
+  const base = fixedPortBase(stage);
+  const state = { root: '', rendered: undefined as RenderedStack | undefined, running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0, startedAt: Date.now() };
+  const sources = (extra: Partial<StackSources> = {}): StackSources => ({ imageRoot: state.root, hostPaths: hostPaths(), ...extra });
+  const apply = async (task: { output: string }, extra: Partial<StackSources>) => {
+    const { applyStack } = await import('../stacks/environment.ts');
+    return applyStack(stage, shipment.user, { sources: sources(extra) }, task);
+  };
+  work.rollback = async () => {
+    say(`rolling ${stage} back to the images it ran before`);
+    await apply({ output: '' }, { rolling: { running: state.running, replicasOnNew: 0 } });
+    say(`${stage} runs what it ran before the deploy`);
+  };
+  return [
+    {
+      title: `Export ${short(shipment.commit)}`,
+      task: async () => {
+        state.root = await exportRelease(shipment.repo, shipment.commit);
+        say(`release ${shipment.commit} in ${state.root}`);
+      },
+    },
+    {
+      title: 'Build images',
+      task: async () => {
+        const rendered = await renderStack(stage, projectRoot, base, sources());
+        await buildImages(rendered, say);
+        state.rendered = rendered;
+        state.urls = urlsOf(rendered);
+        state.replicas = rendered.containers.filter((c) => c.role === 'web').length;
+      },
+    },
+    {
+      title: `Migrations on ${stage}`,
+      task: async () => {
+        await runMigrations(state.rendered!, say);
+      },
+    },
+    {
+      title: stage === 'prod' ? 'Roll prod, one web replica at a time' : 'Bring princess onto the release',
+      task: async (_: unknown, task: { output: string }) => {
+        state.running = await runningImages(stage);
+        work.touched = true;
+        if (stage === 'princess') {
+          await apply(task, {});
+        } else {
+          const { applySteps } = await import('../stacks/environment.ts');
+          const steps = Array.from({ length: state.replicas }, (_, i) => sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }));
+          await applySteps(stage, shipment.user, steps, {}, task, (index) =>
+            say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
+          );
+        }
+        state.rolledAt = Date.now();
+        await work.markLive();
+        say(`${stage} runs ${short(shipment.commit)}`);
+      },
+    },
+    {
+      title: `Smoke tests on ${stage}`,
+      task: async () => smokeTest(state.root, state.urls['proxy.http']!, state.replicas, say),
+    },
+    ...(stage === 'prod' && shipment.watchSeconds > 0
+      ? [
+          {
+            title: `Watch prod for ${shipment.watchSeconds} s`,
+            task: async (_: unknown, task: { output: string }) => {
+              const graphite = state.urls['graphite.http']!;
+              // Graphite has a point every second, written a moment after statsd flushes.
+              const until = state.rolledAt + shipment.watchSeconds * 1000;
+              while (Date.now() < until + 4000) {
+                task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;
+                await new Promise((resolve) => setTimeout(resolve, 1000));
+              }
+              const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(parseThresholds, (error: NodeJS.ErrnoException) => {
+                if (error.code === 'ENOENT') return defaultThresholds;
+                throw error;
+              });
+              const before = await windowStats(graphite, 'shop', state.startedAt - 5 * 60_000, state.startedAt);
+              const after = await windowStats(graphite, 'shop', state.rolledAt, until);
+              const verdict = watchVerdict(before, after, thresholds);
+              say(`watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`);
+              const graph = await saveGraph({ metrics: ['requests', 'errors', 'latency.p99'], stack: stage, from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min` }).then(
+                (saved) => saved.path,
+                (error: Error) => `(no graph: ${error.message})`,
+              );
+              say(`watch verdict: ${verdict.regressed ? `REGRESSION: ${verdict.reasons.join('; ')}` : 'no regression'}; graph: ${graph}`);
+              if (verdict.regressed) throw new Error(`the watch saw a regression: ${verdict.reasons.join('; ')} (graph: ${graph})`);
+            },
+          },
+        ]
+      : []),
+    {
+      title: 'Record the release',
+      task: async () => {
+        const previous = await readRelease(stage);
+        await recordRelease(stage, { commit: shipment.commit, repo: shipment.repo, ...(previous && { previous: { commit: previous.commit, repo: previous.repo } }) });
+      },
+    },
+  ];
+}
+
+function configStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
+  const state = { before: '' };
+  work.rollback = async () => {
+    say(`putting ${stage}'s previous flags back`);
+    await shipFlags(stage, state.before, say);
+  };
+  return [
+    {
+      title: `Ship flags to ${stage}`,
+      task: async () => {
+        state.before = await currentFlags(stage);
+        work.touched = true;
+        await shipFlags(stage, shipment.flags!, say);
+        await work.markLive();
+      },
+    },
+    {
+      title: `Smoke tests on ${stage}`,
+      task: async () => {
+        // The checks of the code the stack runs: its release's, else the checkout's.
+        const sources = await recordedSources(stage);
+        const rendered = await renderStack(stage, projectRoot, fixedPortBase(stage), sources);
+        const replicas = rendered.containers.filter((c) => c.role === 'web').length;
+        await smokeTest(sources.imageRoot ?? projectRoot, urlsOf(rendered)['proxy.http']!, replicas, say);
+      },
+    },
+  ];
+}
+
+async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<StageOutcome> {
+  const previous = await readRelease(stage);
+  const { changes, diffStat } = await changesSince(shipment.repo, previous?.commit ?? null, shipment.commit);
+  const deploy = await ops.startDeploy(shipment.user, {
+    stage,
+    ...shipment.ask,
+    commit: shipment.commit,
+    previousCommit: previous?.commit ?? null,
+    entryIds: shipment.entryIds,
+    changes,
+    diffStat,
+    pid: process.pid,
+  });
+  const journal: Journal = openJournal(shipment.user, deploy.id, log);
+  const say: Say = (line) => journal.say(line);
+  say(`deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`);
+  const markLive = () =>
+    markDeploy(stage, { stage, train: shipment.train, commit: shipment.commit, deployId: deploy.id, users: shipment.users }).catch((error: Error) =>
+      say(`no deploy line on ${stage}'s graphs: ${error.message}`),
+    );
+  const work: StageWork = { touched: false, rollback: async () => {}, markLive };
+  const steps: StepTime[] = [];
+  const timed = <T extends { title: string; task: (ctx: unknown, task: { output: string }) => Promise<void> }>(step: T) => ({
+    title: step.title,
+    task: async (ctx: unknown, task: { output: string }) => {
+      const started = performance.now();
+      say(`== ${step.title}`);
+      await step.task(ctx, task);
+      steps.push({ title: step.title, seconds: Math.round((performance.now() - started) / 100) / 10 });
+    },
+  });
+  const stageSteps = shipment.train === 'code' ? codeStage(stage, shipment, say, work) : configStage(stage, shipment, say, work);
+  let finished: DeployRecord;
+  try {
+    await runTasks(stageSteps.map(timed), {});
+    say(`deploy #${deploy.id} to ${stage} succeeded`);
+    await journal.close();
+    finished = await ops.finish(shipment.user, deploy.id, 'succeeded', null);
+  } catch (error) {
+    // An engine failure lists its failed resources a line each: all of them are the reason.
+    const lines = (error as Error).message.split('\n').map((line) => line.trim());
+    const reason = error instanceof UserError ? lines.filter(Boolean).join(' ') : lines[0]!;
+    say(`FAILED: ${reason}`);
+    let state: DeployState = 'failed';
+    let rollbackNote = '';
+    if (work.touched) {
+      try {
+        await work.rollback();
+        state = 'rolled-back';
+        rollbackNote = `; rolled back, ${stage} runs what it ran before`;
+      } catch (rollbackError) {
+        rollbackNote = `; the rollback failed too: ${(rollbackError as Error).message.split('\n')[0]}`;
+        say(`ROLLBACK FAILED: ${(rollbackError as Error).message}`);
+      }
+    }
+    await journal.close();
+    await ops.finish(shipment.user, deploy.id, state, reason + rollbackNote).catch(() => {});
+    throw new UserError(`deploy #${deploy.id} to ${stage} failed: ${reason}${rollbackNote}`, `the log: ${log}`);
+  }
+  return { stage, deploy: finished, steps };
+}
+
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const { shipment } = await prepare(options);
+  await ensurePrerequisites();
+  await mkdir(paths.logs(), { recursive: true });
+  const log = join(paths.logs(), `deploy-${Date.now()}-${process.pid}.log`);
+  const stages = options.to ? [options.to] : (['princess', 'prod'] as const);
+  const outcomes: StageOutcome[] = [];
+  for (const stage of stages) outcomes.push(await runStage(stage, shipment, log));
+  return { ok: true, train: shipment.train, commit: shipment.commit, users: shipment.users, stages: outcomes, log };
+}
+
+export async function deployHistory(limit: number): Promise<DeployRecord[]> {
+  return ops.history(limit);
+}
+
