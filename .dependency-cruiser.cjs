@@ -6,7 +6,7 @@ const rooms = ['cli', 'ops', 'onboard', 'try', 'deploy', 'data', 'toolchain', 's
 /** Each room and the rooms it may import besides itself. */
 const mayImport = {
   cli: ['onboard', 'try', 'deploy', 'data', 'toolchain', 'stacks', 'roles', 'lib', 'site'],
-  ops: ['deploy', 'stacks', 'roles', 'lib'],
+  ops: ['deploy', 'stacks', 'roles', 'lib', 'site'],
   onboard: ['lib', 'site'],
   try: ['stacks', 'lib'],
   deploy: ['toolchain', 'stacks', 'roles', 'lib', 'site'],

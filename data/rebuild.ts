@@ -27,6 +27,7 @@ import { UserError } from '../lib/errors.ts';
 import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
 import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, dumpPostData, endSessions, type PostDataArchive } from './postgres.ts';
 import { countOutput, runTasks } from '../lib/progress.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export const defaultRulesFile = join(projectRoot, 'data', 'scrub-rules.yaml');
 const liveDatabase = 'shop';
@@ -320,15 +321,15 @@ async function switchOver(admin: pg.Client): Promise<void> {
 
 async function smokeTest(princess: RenderedStack): Promise<void> {
   const site = urlsOf(princess)['proxy.http']!;
-  const deadline = Date.now() + 30_000;
   let last = '';
-  while (Date.now() < deadline) {
-    const answers = await Promise.all(['healthz', ''].map((path) => fetch(site + path, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, (e: Error) => e.message)));
-    if (answers.every((a) => a === 200)) return;
-    last = answers.join(', ');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new UserError(`princess does not serve after the switch (${last})`);
+  await waitFor(
+    async () => {
+      const answers = await Promise.all(['healthz', ''].map((path) => fetch(site + path, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, (e: Error) => e.message)));
+      last = answers.join(', ');
+      return answers.every((a) => a === 200) || undefined;
+    },
+    { intervalMs: 500, timeoutMs: 30_000, timedOut: () => new UserError(`princess does not serve after the switch (${last})`) },
+  );
 }
 
 export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildResult> {

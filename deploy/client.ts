@@ -1,7 +1,7 @@
 // The deploy service's API as the CLI uses it. Where it answers is fixed by the
 // ops tier (its port base); DEVENV_OPS_URL points elsewhere when set.
 import type { Group, QueueState, Train, DeployAsk, QueueEntry } from './queue.ts';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeployRecord, DeployState, StartDeploy, TokenRecord } from './store.ts';
 import { newSecret, secretHash } from './auth.ts';
@@ -10,6 +10,7 @@ import { hostPort } from '../stacks/ports.ts';
 import { deployer } from '../roles/deployer.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
 import { UserError } from '../lib/errors.ts';
+import { writeFileAtomic } from '../lib/files.ts';
 
 export type QueueView = QueueState & { groups: Group[] };
 
@@ -37,10 +38,8 @@ async function adminKey(): Promise<string> {
 async function makeToken(user: string): Promise<string> {
   const token = newSecret();
   await call('POST', '/api/tokens', { user, hash: secretHash(token) }, { as: 'admin' });
-  const file = tokenFile(user);
   await mkdir(join(opsDir(), 'tokens'), { recursive: true, mode: 0o700 });
-  await writeFile(`${file}.partial`, `${token}\n`, { mode: 0o600 });
-  await rename(`${file}.partial`, file);
+  await writeFileAtomic(tokenFile(user), `${token}\n`, { mode: 0o600 });
   return token;
 }
 

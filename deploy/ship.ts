@@ -24,6 +24,7 @@ import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smo
 import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from './watch.ts';
 
 import { markDeploy, saveGraph } from '../stacks/graphite.ts';
+import { sleep } from '../lib/wait.ts';
 
 export interface DeployOptions {
   /** one stage only; default: princess, then prod */
@@ -190,7 +191,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
               const until = state.rolledAt + shipment.watchSeconds * 1000;
               while (Date.now() < until + 4000) {
                 task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;
-                await new Promise((resolve) => setTimeout(resolve, 1000));
+                await sleep(1000);
               }
               const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(parseThresholds, (error: NodeJS.ErrnoException) => {
                 if (error.code === 'ENOENT') return defaultThresholds;

@@ -12,6 +12,7 @@ import { imageInputs } from '../stacks/program.ts';
 import type { RenderedStack } from '../stacks/render.ts';
 import type { SmokeCheck } from '../site/smoke.ts';
 import { paths } from '../lib/paths.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export type Say = (line: string) => void;
 
@@ -137,12 +138,15 @@ export async function shipFlags(stack: string, text: string, say: Say, timeoutMs
   const deadline = Date.now() + timeoutMs;
   for (const replica of replicas) {
     const name = (await replica.inspect()).Name.replace(/^\//, '');
-    for (;;) {
-      const asked = await answerOf(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
-      if (asked.output === digest) break;
-      if (Date.now() > deadline) throw new Error(`${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${asked.output.slice(0, 12) || 'nothing'})`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    let serves = '';
+    await waitFor(
+      async () => {
+        const asked = await answerOf(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
+        serves = asked.output;
+        return serves === digest || undefined;
+      },
+      { intervalMs: 250, timeoutMs: Math.max(0, deadline - Date.now()), timedOut: () => new Error(`${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${serves.slice(0, 12) || 'nothing'})`) },
+    );
     say(`${name} serves flags ${digest.slice(0, 12)}`);
   }
 }

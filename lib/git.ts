@@ -3,7 +3,8 @@
 import { execa } from 'execa';
 import { UserError } from './errors.ts';
 
-async function git(repo: string, args: string[]): Promise<string> {
+/** git in a repository: its output, or an error naming the command and git's first line. */
+export async function git(repo: string, args: string[]): Promise<string> {
   const result = await execa('git', ['-C', repo, ...args], { reject: false });
   if (result.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr.trim().split('\n')[0]}`);
   return result.stdout;

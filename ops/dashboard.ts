@@ -9,6 +9,7 @@ import { graphite } from '../roles/graphite.ts';
 import { hostPort } from '../stacks/ports.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
 import { expandMetric, renderUrl } from '../stacks/graphite.ts';
+import { escapeHtml } from '../site/html.ts';
 
 export interface DashboardStack {
   name: string;
@@ -29,7 +30,6 @@ export function fixedStacks(): DashboardStack[] {
   return (['princess', 'prod'] as const).map((name) => ({ name, graphiteUrl: `http://127.0.0.1:${hostPort(fixedPortBase(name), graphite.publish.http!)}/` }));
 }
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function graphCell(stack: DashboardStack, graph: (typeof standardGraphs)[number]): string {
   const url = renderUrl(stack.graphiteUrl, {

@@ -17,6 +17,7 @@ import { tierOfStack } from './tiers.ts';
 import { candidateBases, portRange } from './ports.ts';
 import { program } from './program.ts';
 import { automationSdkVersion, changeCount, clearStaleLocks, probePulumi, selectStack } from './engine.ts';
+import { sleep } from '../lib/wait.ts';
 
 export interface Environment {
   stack: Stack;
@@ -67,7 +68,7 @@ async function portBase(stack: Stack, user: string, notice: (line: string) => vo
 }
 
 export async function openEnvironment(stackName: string, user: string, options: OpenOptions = {}, notice: (line: string) => void = () => {}): Promise<Environment> {
-  const tier = tierOfStack(stackName);
+  tierOfStack(stackName); // an unknown stack name is refused before the engine starts
   const pulumi = await probePulumi();
   const stack = await selectStack(
     {
@@ -179,7 +180,7 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
       }
       task.output = `waiting for another update of ${stack.name} to finish`;
       await clearStaleLocks(devenvHome(), stack.name);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await sleep(2000);
     }
   }
 }

@@ -12,14 +12,14 @@
 // event keeps what was deployed (commit, train, who) beside the line. A metric
 // written to carbon would also draw a line (Etsy's first way), but would need a
 // `docker exec` into the container and keep nothing but a number.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { renderStack, urlsOf } from './render.ts';
 import { devStackName, tierOfStack } from './tiers.ts';
 import { resolveUser } from '../lib/user.ts';
 import { UserError } from '../lib/errors.ts';
 import { readConverged } from './fast-path.ts';
 import { devenvHome, projectRoot } from '../lib/paths.ts';
+import { writeFileAtomic } from '../lib/files.ts';
 
 /** The statsd prefix the site sends its metrics under. */
 export const sitePrefix = 'shop';
@@ -233,10 +233,7 @@ export async function fetchGraph(stack: string, request: RenderRequest): Promise
 
 /** Writes whole or not at all: a reader never sees half a picture. */
 export async function writeGraphFile(path: string, png: Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const partial = join(dirname(path), `.${process.pid}-${Date.now()}.partial`);
-  await writeFile(partial, png);
-  await rename(partial, path);
+  await writeFileAtomic(path, png);
 }
 
 export interface DeployMark {

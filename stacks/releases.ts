@@ -2,11 +2,12 @@
 // builds images, and the record of which release each stack runs (and the one
 // before, for rollback). A stack with no release runs the checkout as it is.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from './render.ts';
 import { devenvHome, projectRoot, toolsDir } from '../lib/paths.ts';
+import { writeFileAtomic } from '../lib/files.ts';
 
 export interface ReleaseRecord {
   commit: string;
@@ -28,10 +29,7 @@ export async function readRelease(stack: string): Promise<ReleaseRecord | undefi
 
 /** Written once the stack runs the release: the record never runs ahead of the stack. */
 export async function recordRelease(stack: string, release: ReleaseRecord): Promise<void> {
-  await mkdir(join(devenvHome(), 'releases'), { recursive: true });
-  const file = recordFile(stack);
-  await writeFile(`${file}.tmp`, JSON.stringify(release, null, 2) + '\n');
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(recordFile(stack), JSON.stringify(release, null, 2) + '\n');
 }
 
 /**

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { UserError } from '../lib/errors.ts';
 import { paths } from '../lib/paths.ts';
 import { dockerVersion } from '../stacks/docker-client.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export interface DockerProbe {
   answers: boolean;
@@ -60,12 +61,13 @@ export async function startDocker(progress: (step: string) => void, timeoutMs = 
   let exited: number | null = null;
   daemon.on('exit', (code) => (exited = code ?? -1));
   daemon.unref();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const version = await dockerVersion(undefined, 1000);
-    if (version) return version;
-    if (exited !== null) throw new UserError(`dockerd exited with code ${exited} while starting`, `see ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new UserError(`dockerd did not answer within ${timeoutMs / 1000} s`, `see ${log}`);
+  return waitFor(
+    async () => {
+      const version = await dockerVersion(undefined, 1000);
+      if (version) return version;
+      if (exited !== null) throw new UserError(`dockerd exited with code ${exited} while starting`, `see ${log}`);
+      return undefined;
+    },
+    { intervalMs: 250, timeoutMs, timedOut: () => new UserError(`dockerd did not answer within ${timeoutMs / 1000} s`, `see ${log}`) },
+  );
 }

@@ -3,12 +3,13 @@
 // (site/flags.ts), so what passes here is what the site loads. `set` edits the
 // file through yaml's Document API (comments and order stay), shows the change
 // as a diff, and refuses any edit that would fail lint, leaving the file as it was.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { flagList, lintFlags, parseFlags, summary, type Flag, type Problem } from '../../site/flags.ts';
 import { UserError } from '../../lib/errors.ts';
 import { projectRoot } from '../../lib/paths.ts';
+import { writeFileAtomic } from '../../lib/files.ts';
 
 export const defaultFlagsFile = join(projectRoot, 'site', 'flags.yaml');
 
@@ -137,10 +138,7 @@ export async function flagsSet(name: string, change: FlagChange, options: FlagsF
   const flag = parsed.ok ? flagList(parsed.flags).find((f) => f.name === name) : undefined;
   if (!flag) throw new Error(`flag ${name} missing after an edit that passed lint`);
   if (after !== before) {
-    // Aside, then renamed over: the site never reads a half-written file.
-    const aside = `${file}.${process.pid}.tmp`;
-    await writeFile(aside, after);
-    await rename(aside, file);
+    await writeFileAtomic(file, after);
   }
   return { file: shown(file), name, changed: after !== before, diff: unifiedDiff(before, after, shown(file)), flag: row(flag) };
 }

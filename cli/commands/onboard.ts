@@ -7,14 +7,14 @@
 // deploying twice.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { execa } from 'execa';
 import { UserError } from '../../lib/errors.ts';
-import { repositoryOf, uncommittedFiles } from '../../lib/git.ts';
+import { git, repositoryOf, uncommittedFiles } from '../../lib/git.ts';
 import { ops } from '../../deploy/client.ts';
-import { devenvHome, paths } from '../../lib/paths.ts';
+import { devenvHome } from '../../lib/paths.ts';
 import { runTasks } from '../../lib/progress.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { hostPort } from '../../stacks/ports.ts';
@@ -23,6 +23,8 @@ import { proxy } from '../../roles/proxy.ts';
 import { escapeHtml } from '../../site/html.ts';
 import { processPhoto } from '../../onboard/photo.ts';
 import { addMember, hasMember, photoFileName, teamPhotoFiles, validateName } from '../../onboard/team-entry.ts';
+import { writeFileAtomic } from '../../lib/files.ts';
+import { waitFor } from '../../lib/wait.ts';
 
 export interface OnboardOptions {
   name?: string;
@@ -126,10 +128,7 @@ async function readProgress(user: string): Promise<Progress | undefined> {
 }
 
 async function saveProgress(progress: Progress): Promise<void> {
-  await mkdir(join(devenvHome(), 'onboard'), { recursive: true });
-  const file = progressFile(progress.user);
-  await writeFile(`${file}.tmp`, JSON.stringify(progress, null, 2) + '\n');
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(progressFile(progress.user), JSON.stringify(progress, null, 2) + '\n');
 }
 
 async function ask(question: string): Promise<string> {
@@ -141,7 +140,6 @@ async function ask(question: string): Promise<string> {
   }
 }
 
-const git = async (repo: string, ...args: string[]) => (await execa('git', ['-C', repo, ...args])).stdout.trim();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
@@ -199,16 +197,17 @@ async function deployedTo(stage: 'princess' | 'prod', commit: string): Promise<b
 
 /** Waits for the head of the queue: others ahead deploy first. */
 async function waitForTurn(user: string, say: (line: string) => void): Promise<void> {
-  const deadline = Date.now() + 30 * 60_000;
-  for (;;) {
-    const queue = await ops.queue();
-    const position = queue.groups.findIndex((g) => g.entries.some((e) => e.user === user));
-    if (position < 0) throw new UserError(`${user} is not in the queue any more`, 'run devenv onboard again: it joins again');
-    if (position === 0 && !queue.running && !queue.hold) return;
-    say(queue.hold ? `the queue is held by ${queue.hold.by}: ${queue.hold.reason}` : position > 0 ? `group ${position + 1} in the queue: waiting for the ones ahead` : 'waiting for the running deploy to finish');
-    if (Date.now() > deadline) throw new UserError('waited 30 minutes for a turn in the queue', 'run devenv onboard again later: it goes on from here');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  }
+  await waitFor(
+    async () => {
+      const queue = await ops.queue();
+      const position = queue.groups.findIndex((g) => g.entries.some((e) => e.user === user));
+      if (position < 0) throw new UserError(`${user} is not in the queue any more`, 'run devenv onboard again: it joins again');
+      if (position === 0 && !queue.running && !queue.hold) return true;
+      say(queue.hold ? `the queue is held by ${queue.hold.by}: ${queue.hold.reason}` : position > 0 ? `group ${position + 1} in the queue: waiting for the ones ahead` : 'waiting for the running deploy to finish');
+      return undefined;
+    },
+    { intervalMs: 3000, timeoutMs: 30 * 60_000, timedOut: () => new UserError('waited 30 minutes for a turn in the queue', 'run devenv onboard again later: it goes on from here') },
+  );
 }
 
 function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo: string, bringUp: FixedStack[], result: { graph?: string }): Step[] {
@@ -253,19 +252,19 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       title: 'Add yourself to the team page, on a branch',
       why: ['Small changes, committed often, are what makes deploying many times a day safe;', 'your first one is your own photo, processed and stripped of metadata.'],
       run: async (say) => {
-        const branches = await git(repo, 'branch', '--list', progress.branch);
-        if (branches === '') await git(repo, 'checkout', '--quiet', '-b', progress.branch);
-        else await git(repo, 'checkout', '--quiet', progress.branch);
+        const branches = (await git(repo, ['branch', '--list', progress.branch])).trim();
+        if (branches === '') await git(repo, ['checkout', '--quiet', '-b', progress.branch]);
+        else await git(repo, ['checkout', '--quiet', progress.branch]);
         const teamFile = join(repo, 'site', 'team', 'team.yaml');
         const team = await readFile(teamFile, 'utf8').catch(() => '');
         if (!hasMember(team, progress.name)) {
           await mkdir(join(repo, 'site', 'team', 'photos'), { recursive: true });
           await writeFile(join(repo, 'site', 'team', 'photos', progress.photoFile), photo);
           await writeFile(teamFile, addMember(team, { name: progress.name, role: progress.role, photo: progress.photoFile }));
-          await git(repo, 'add', 'site/team/team.yaml', `site/team/photos/${progress.photoFile}`);
-          await git(repo, 'commit', '--quiet', '-m', `Add ${progress.name} to the team page`);
+          await git(repo, ['add', 'site/team/team.yaml', `site/team/photos/${progress.photoFile}`]);
+          await git(repo, ['commit', '--quiet', '-m', `Add ${progress.name} to the team page`]);
         }
-        progress.commit = await git(repo, 'rev-parse', 'HEAD');
+        progress.commit = (await git(repo, ['rev-parse', 'HEAD'])).trim();
         say(`photo ${progress.photoFile} (${photo.length} bytes, sha256 ${progress.photoSha256.slice(0, 12)})`);
         return `commit ${commit().slice(0, 10)} on ${progress.branch}`;
       },
@@ -305,10 +304,10 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
       title: 'Land on trunk and join the deploy queue',
       why: ['Deploys go through one queue in two trains, config and code: one group at a time,', 'so every deploy is small, watched, and owned by the people who wrote it.'],
       run: async () => {
-        const head = await git(repo, 'rev-parse', trunk);
+        const head = (await git(repo, ['rev-parse', trunk])).trim();
         if (head !== commit()) {
-          await git(repo, 'checkout', '--quiet', trunk);
-          await git(repo, 'merge', '--quiet', '--ff-only', progress.branch).catch(() => {
+          await git(repo, ['checkout', '--quiet', trunk]);
+          await git(repo, ['merge', '--quiet', '--ff-only', progress.branch]).catch(() => {
             throw new UserError(`${trunk} has moved on since your branch`, `rebase ${progress.branch} onto ${trunk} and run devenv onboard again`);
           });
         }

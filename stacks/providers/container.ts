@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { waitFor } from '../../lib/wait.ts';
 import type Docker from 'dockerode';
 import { containerLogs, dockerClient, inspectIfPresent, labelKeys, passesHealthTest, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
@@ -127,21 +128,23 @@ async function lastLogLines(container: Docker.Container, lines = 15): Promise<st
 
 async function waitReady(container: Docker.Container, inputs: ContainerInputs): Promise<void> {
   const timeoutMs = (inputs.healthcheck?.readyTimeoutSeconds ?? 30) * 1000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = (await container.inspect()).State;
-    // A process that dies at once is restarted by the restart policy: that is exiting too.
-    if (!state.Running || state.Restarting) {
-      throw new Error(`container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`);
-    }
-    if (!inputs.healthcheck) return;
-    // An exec races a container that just died (409): the next inspect says how it ended.
-    if (await passesHealthTest(container, inputs.healthcheck.tests).catch(() => false)) return;
-    if (Date.now() > deadline) {
-      throw new Error(`container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, readinessPollMs));
-  }
+  await waitFor(
+    async () => {
+      const state = (await container.inspect()).State;
+      // A process that dies at once is restarted by the restart policy: that is exiting too.
+      if (!state.Running || state.Restarting) {
+        throw new Error(`container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`);
+      }
+      if (!inputs.healthcheck) return true;
+      // An exec races a container that just died (409): the next inspect says how it ended.
+      return (await passesHealthTest(container, inputs.healthcheck.tests).catch(() => false)) || undefined;
+    },
+    {
+      intervalMs: readinessPollMs,
+      timeoutMs,
+      timedOut: async () => new Error(`container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`),
+    },
+  );
 }
 
 async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerOutputs }> {

@@ -1,0 +1,17 @@
+// Files written whole or not at all: beside the target, then renamed over it, so a
+// reader (the site reloading its flags, a second devenv, a killed one's next run)
+// never sees half a file.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const partial = join(dirname(path), `.${basename(path)}.${process.pid}-${Date.now()}.partial`);
+  try {
+    await writeFile(partial, data, options.mode === undefined ? {} : { mode: options.mode });
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
