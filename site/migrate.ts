@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { PoolClient } from 'pg';
 import { label, migrationFile, planMigrations, type AppliedMigration, type MigrationFile } from './migration-plan.ts';
 
-const migrationsDir = new URL('./migrations', import.meta.url);
+const migrationsDir = new URL('./migrations/', import.meta.url);
 
 export async function readMigrationFiles(): Promise<MigrationFile[]> {
   const names = (await readdir(migrationsDir)).filter((name) => name.endsWith('.sql')).sort();

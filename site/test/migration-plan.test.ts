@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrationFile, planMigrations, type MigrationFile } from '../migration-plan.ts';
+import { label, migrationFile, planMigrations, type MigrationFile } from '../migration-plan.ts';
 
 const files = [
   migrationFile('001_catalog.sql', 'CREATE TABLE a ();'),
@@ -61,4 +61,14 @@ test('a renamed or deleted applied migration is refused', () => {
 test('applied migrations with a hole are refused rather than filled out of order', () => {
   const plan = planMigrations(files, applied(one, three));
   assert.match(plan.ok ? '' : plan.problems.join(), /002 was never applied but later ones were/);
+});
+
+test('the shipped migrations are read from migrations/, in order, each with its SQL', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const { readMigrationFiles } = await import('../migrate.ts');
+  const onDisk = (await readdir(new URL('../migrations/', import.meta.url))).filter((name) => name.endsWith('.sql')).sort();
+  const files = await readMigrationFiles();
+  assert.ok(onDisk.length >= 5, `${onDisk.length} migrations shipped`);
+  assert.deepEqual(files.map((f) => `${label(f)}.sql`), onDisk);
+  assert.ok(files.every((f) => f.sql.trim().length > 0));
 });
