@@ -2,9 +2,16 @@
 //
 // The engine runs a dynamic provider in a separate process from a serialized
 // closure. Serializing dockerode and our modules into that closure is fragile, so
-// each provider's closure holds only the URL of the module that implements it and
-// imports it on first use: the provider process then runs our real, typed code.
+// each provider's closure holds only where the module that implements it lies in
+// the checkout, and imports it on first use: the provider process then runs our
+// real, typed code. The closure is kept in the stack's state, so it names the
+// module relative to the checkout (DEVENV_ROOT, set for the engine), never by an
+// absolute path: a stack made from one clone is updated and destroyed from
+// another after the first is gone.
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as pulumi from '@pulumi/pulumi';
+import { projectRoot } from '../../lib/paths.ts';
 
 export interface Operations<In, Out> {
   create(inputs: In): Promise<{ id: string; outs: Out }>;
@@ -14,7 +21,11 @@ export interface Operations<In, Out> {
 }
 
 export function lazyProvider(moduleUrl: string): pulumi.dynamic.ResourceProvider {
-  const load = async (): Promise<Operations<any, any>> => (await import(moduleUrl)).operations;
+  const modulePath = relative(projectRoot, fileURLToPath(moduleUrl));
+  const load = async (): Promise<Operations<any, any>> => {
+    const root = process.env.DEVENV_ROOT;
+    return (await import(root ? new URL(modulePath, `file://${root.replace(/\/*$/, '/')}`).href : moduleUrl)).operations;
+  };
   return {
     create: async (inputs) => (await load()).create(inputs),
     diff: async (id, olds, news) => (await load()).diff(id, olds, news),

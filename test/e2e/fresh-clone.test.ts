@@ -1,7 +1,8 @@
 // The Quick start on a fresh clone: nothing but the committed files, in a folder
 // other users cannot enter (mode 0700, like a clone under root's home), with an
 // empty devenv home. `bin/devenv up` must work there as it does in a checkout that
-// tests, earlier runs or the developer's own habits have filled.
+// tests, earlier runs or the developer's own habits have filled; and once that
+// clone is gone, another checkout takes its stack down.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../lib/paths.ts';
+import { devenvBin } from '../support/devenv-cli.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 
 interface UpResult { stack: string; urls: Record<string, string> }
@@ -27,7 +29,6 @@ describe('the Quick start on a fresh clone', { timeout: 30 * 60_000 }, () => {
     home = await throwawayHome();
   });
   after(async () => {
-    await devenv(['down', '--user', 'newcomer', '--purge-data']).catch(() => {});
     await removeLabelled('dev-newcomer');
     await home.remove();
     await rm(folder, { recursive: true, force: true });
@@ -55,8 +56,9 @@ describe('the Quick start on a fresh clone', { timeout: 30 * 60_000 }, () => {
     assert.equal(status.exitCode, 0, status.all);
   });
 
-  it('down --purge-data leaves nothing of it', async () => {
-    const down = await devenv(['down', '--user', 'newcomer', '--purge-data']);
+  it('once the clone is gone, another checkout takes its stack down and leaves nothing of it', async () => {
+    await rm(folder, { recursive: true, force: true });
+    const down = await execa(devenvBin, ['down', '--user', 'newcomer', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false, all: true });
     assert.equal(down.exitCode, 0, down.all);
     assert.deepEqual(await labelled('dev-newcomer'), { containers: [], networks: [], volumes: [] });
   });
