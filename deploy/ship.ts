@@ -23,7 +23,7 @@ import { openJournal, type Journal } from './journal.ts';
 import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smokeTest, type Say } from './steps.ts';
 import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from './watch.ts';
 
-import { markDeploy, saveGraph } from '../stacks/graphite.ts';
+import { markDeploy, saveGraph, sitePrefix } from '../stacks/graphite.ts';
 import { sleep } from '../lib/wait.ts';
 
 export interface DeployOptions {
@@ -197,8 +197,8 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
                 if (error.code === 'ENOENT') return defaultThresholds;
                 throw error;
               });
-              const before = await windowStats(graphite, 'shop', state.startedAt - 5 * 60_000, state.startedAt);
-              const after = await windowStats(graphite, 'shop', state.rolledAt, until);
+              const before = await windowStats(graphite, sitePrefix, state.startedAt - 5 * 60_000, state.startedAt);
+              const after = await windowStats(graphite, sitePrefix, state.rolledAt, until);
               const verdict = watchVerdict(before, after, thresholds);
               say(`watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`);
               const graph = await saveGraph({ metrics: ['requests', 'errors', 'latency.p99'], stack: stage, from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min` }).then(

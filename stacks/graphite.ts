@@ -13,16 +13,16 @@
 // written to carbon would also draw a line (Etsy's first way), but would need a
 // `docker exec` into the container and keep nothing but a number.
 import { join, resolve } from 'node:path';
-import { renderStack, urlsOf } from './render.ts';
-import { devStackName, tierOfStack } from './tiers.ts';
+import { devStackName } from './tiers.ts';
+import { stackEndpoints, tierOfStackOrRefuse } from './endpoints.ts';
 import { resolveUser } from '../lib/user.ts';
 import { UserError } from '../lib/errors.ts';
-import { readConverged } from './fast-path.ts';
-import { devenvHome, projectRoot } from '../lib/paths.ts';
+import { devenvHome } from '../lib/paths.ts';
 import { writeFileAtomic } from '../lib/files.ts';
+import { siteEnv } from '../roles/site-env.ts';
 
-/** The statsd prefix the site sends its metrics under. */
-export const sitePrefix = 'shop';
+/** The statsd prefix the site sends its metrics under: the one its role sets. */
+export const sitePrefix = siteEnv.STATSD_PREFIX!;
 
 export interface Target {
   /** what goes into `target=` */
@@ -193,22 +193,11 @@ export function graphiteErrorLine(body: string): string {
 
 /** The URL of a stack's graphite-web, from its rendered ports (dev stacks: the port base their last `up` recorded). */
 export async function graphiteUrlOf(stack: string): Promise<string> {
-  let tier;
-  try {
-    tier = tierOfStack(stack);
-  } catch (error) {
-    throw new UserError((error as Error).message);
-  }
-  if (tier.composition !== 'production') throw new UserError(`${stack} has no Graphite`, 'graphs are of dev-<user>, princess and prod');
-  let portBase: number;
-  if (tier.ports.kind === 'fixed') portBase = tier.ports.base;
-  else {
-    const converged = await readConverged(devenvHome(), stack);
-    if (!converged) throw new UserError(`${stack} is not up (no \`devenv up\` of it recorded in ${devenvHome()})`, `bring it up with \`devenv up --user ${stack.slice('dev-'.length)}\``);
-    portBase = converged.portBase;
-  }
-  const url = urlsOf(await renderStack(stack, projectRoot, portBase))['graphite.http'];
-  if (!url) throw new Error(`the rendered ${stack} publishes no graphite.http port`);
+  const noGraphite = new UserError(`${stack} has no Graphite`, 'graphs are of dev-<user>, princess and prod');
+  // The deploy service's stack is not drawn from production: no Graphite (and it renders only with host paths).
+  if (tierOfStackOrRefuse(stack).composition !== 'production') throw noGraphite;
+  const url = (await stackEndpoints(stack))['graphite.http'];
+  if (!url) throw noGraphite;
   return url;
 }
 

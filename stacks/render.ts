@@ -229,7 +229,11 @@ export function withEnvOverrides(rendered: RenderedStack, overrides: Record<stri
 }
 
 /** The URLs a stack serves on the host, by role.port; a port is named after its protocol. */
+/** A published port as a URL: its name is its scheme (`http`, `postgres`), on loopback. */
+export function endpointUrl(portName: string, hostPort: number): string {
+  return portName === 'http' ? `http://127.0.0.1:${hostPort}/` : `${portName}://127.0.0.1:${hostPort}`;
+}
+
 export function urlsOf(rendered: RenderedStack): Record<string, string> {
-  const url = (name: string, port: number) => (name === 'http' ? `http://127.0.0.1:${port}/` : `${name}://127.0.0.1:${port}`);
-  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, url(p.name, p.host)])));
+  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, endpointUrl(p.name, p.host)])));
 }

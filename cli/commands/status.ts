@@ -4,6 +4,9 @@ import { dockerClient, labelKeys, passesHealthTest } from '../../stacks/docker-c
 import { devStackName } from '../../stacks/tiers.ts';
 import { UserError } from '../../lib/errors.ts';
 import { resolveUser } from '../../lib/user.ts';
+import { endpointUrl } from '../../stacks/render.ts';
+import { production } from '../../stacks/production.ts';
+import { opsStack } from '../../stacks/ops.ts';
 
 export interface StatusOptions {
   user?: string;
@@ -43,7 +46,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
           role: c.Labels[labelKeys.role] ?? '?',
           state: c.State,
           health,
-          urls: c.Ports.filter((p) => p.PublicPort).map((p) => (p.PrivatePort === 5432 ? `postgres://${p.IP}:${p.PublicPort}` : `http://${p.IP}:${p.PublicPort}/`)),
+          urls: c.Ports.filter((p) => p.PublicPort).map((p) => endpointUrl(portName(c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort)),
           image: c.Image,
         };
       }),
@@ -51,6 +54,13 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
   ).sort((a, b) => a.name.localeCompare(b.name));
   const healthy = containers.length > 0 && containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
   return { stack, healthy, containers };
+}
+
+/** The name a role gives a container port (its URL's scheme), as render names it. */
+function portName(role: string, containerPort: number): string {
+  const roles = [...production().roles, ...opsStack().roles];
+  const named = Object.entries(roles.find((r) => r.name === role)?.ports ?? {}).find(([, port]) => port === containerPort);
+  return named?.[0] ?? 'http';
 }
 
 /**

@@ -1,0 +1,29 @@
+// Where a stack's services answer on this machine, from one source: the tier's
+// fixed port base, or the one the stack's last `up` recorded, rendered into URLs
+// (`proxy.http`, `graphite.http`, `db.postgres`).
+import { UserError } from '../lib/errors.ts';
+import { devenvHome, projectRoot } from '../lib/paths.ts';
+import { readConverged } from './fast-path.ts';
+import { renderStack, urlsOf } from './render.ts';
+import { tierOfStack, type Tier } from './tiers.ts';
+
+/** The tier of a stack name a user gave, or a one-line refusal. */
+export function tierOfStackOrRefuse(stack: string): Tier {
+  try {
+    return tierOfStack(stack);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+}
+
+export async function stackEndpoints(stack: string): Promise<Record<string, string>> {
+  const tier = tierOfStackOrRefuse(stack);
+  let portBase: number;
+  if (tier.ports.kind === 'fixed') portBase = tier.ports.base;
+  else {
+    const converged = await readConverged(devenvHome(), stack);
+    if (!converged) throw new UserError(`${stack} is not up (no \`devenv up\` of it recorded in ${devenvHome()})`, `bring it up with \`devenv up --user ${stack.slice('dev-'.length)}\``);
+    portBase = converged.portBase;
+  }
+  return urlsOf(await renderStack(stack, projectRoot, portBase));
+}
