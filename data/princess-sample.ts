@@ -43,6 +43,6 @@ export async function loadPrincessSample(devDatabaseUrl: string, percent: number
     await princess.query('COMMIT');
     return { percent, rows, alreadyLoaded: false };
   } finally {
-    await Promise.all([dev.end(), princess.end()]).catch(() => {});
+    await Promise.all([dev.end(), princess.end()]).catch(() => {}); // a connection that cannot close was lost already
   }
 }

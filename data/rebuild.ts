@@ -238,7 +238,7 @@ function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[
       const { client: prod, nameWords: words } = await filled;
       return contactChecks(prod, personal, copied, words);
     },
-    end: async () => void (await client?.end().catch(() => {})),
+    end: async () => void (await client?.end().catch(() => {})), // closing: a connection already lost has nothing left to close
   };
 }
 
@@ -412,8 +412,9 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             if (textColumns.length > 0) contacts = startContactsCheck(result.snapshot, personal, contactFilter);
             // Production's values for the leak scan load during the copy: they need prod's snapshot only.
             probes = loadProbes({ prod, princess: scan!.princess }, personal, keys, contacts?.nameWords ?? Promise.resolve([]));
-            probes.catch(() => {});
+            probes.catch(() => {}); // awaited by the leak scan, which reports why it failed
             const copyStarted = performance.now();
+            // Timing only: a failed copy is reported where the copy is awaited.
             copy.finished.then(() => (result.phases.copy = (performance.now() - copyStarted) / 1000), () => {});
             return task.newListr(
               tables.map((table) => ({
@@ -504,6 +505,9 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
     await copy?.stop();
     await postData?.remove();
     await contacts?.end();
+    // Cleaning up after success or failure: the error that matters is the one already thrown.
+    // A connection that cannot close was lost already; a half-made shop_next that cannot be
+    // dropped now is dropped by the next rebuild before it starts.
     await next?.end().catch(() => {});
     await Promise.all([scan?.princess.end(), scan?.princessWriter.end(), scan?.princessColumns.end()]).catch(() => {});
     if (!switched) await dropDatabase(admin, nextDatabase).catch(() => {});

@@ -24,11 +24,13 @@ export function openJournal(user: string, deployId: number, localLog: string): J
     return sending;
   };
   const flusher = setInterval(() => void flush(), flushMs);
+  // A missed beat is retried at the next one; the service waits a minute before it gives up on a deploy.
   const beat = setInterval(() => void ops.heartbeat(user, deployId).catch(() => {}), heartbeatMs);
   return {
     say(line) {
       const lines = line.split('\n').filter((l) => l.trim() !== '');
       pending.push(...lines);
+      // The local log is a copy: the deploy goes on without it, and the service keeps every line.
       void appendFile(localLog, lines.map((l) => `${new Date().toISOString()} ${l}\n`).join('')).catch(() => {});
     },
     async close() {

@@ -306,6 +306,8 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
       }
     }
     await journal.close();
+    // The service may be what failed: the deploy's own error below says what happened, and the
+    // service frees a deploy whose driver stopped reporting within a minute.
     await ops.finish(shipment.user, deploy.id, state, reason + rollbackNote).catch(() => {});
     throw new UserError(`deploy #${deploy.id} to ${stage} failed: ${reason}${rollbackNote}`, `the log: ${log}`);
   }

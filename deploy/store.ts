@@ -186,7 +186,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch(() => {}); // a lost connection rolls back by itself; the first error is rethrown
       throw error;
     } finally {
       client.release();
