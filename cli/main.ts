@@ -333,7 +333,7 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .command('status')
     .description('the groups waiting, the deploy running, the hold')
     .option('--json', 'print the queue as JSON')
-    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).status())(opts));
+    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).queueStatus())(opts));
   queue
     .command('leave')
     .description('leave the queue')

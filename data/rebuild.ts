@@ -319,7 +319,7 @@ async function switchOver(admin: pg.Client): Promise<void> {
   await admin.query(`ALTER DATABASE ${nextDatabase} RENAME TO ${liveDatabase}`);
 }
 
-async function smokeTest(princess: RenderedStack): Promise<void> {
+async function princessServes(princess: RenderedStack): Promise<void> {
   const site = urlsOf(princess)['proxy.http']!;
   let last = '';
   await waitFor(
@@ -493,7 +493,7 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             next = undefined;
             await switchOver(admin);
             switched = true;
-            await smokeTest(princess);
+            await princessServes(princess);
           }),
         },
       ],

@@ -75,7 +75,7 @@ interface Shipment {
 
 const short = (commit: string) => commit.slice(0, 10);
 
-async function prepare(options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
+async function shipmentOf(options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
   const repo = await repositoryOf(options.cwd);
   const { user } = options.driver === 'page' ? { user: 'deployer' } : await resolveUser(options.user);
   const driver: DeployAsk['driver'] = options.driver === 'page' ? { kind: 'page' } : { kind: 'cli', user, uncommitted: await uncommittedFiles(repo) };
@@ -315,7 +315,7 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
 }
 
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
-  const { shipment } = await prepare(options);
+  const { shipment } = await shipmentOf(options);
   await ensurePrerequisites();
   await mkdir(paths.logs(), { recursive: true });
   const log = join(paths.logs(), `deploy-${Date.now()}-${process.pid}.log`);

@@ -227,7 +227,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     return true;
   };
 
-  const finished = async (db: pg.Pool | pg.PoolClient, id: number): Promise<DeployRecord | undefined> => {
+  const deployById = async (db: pg.Pool | pg.PoolClient, id: number): Promise<DeployRecord | undefined> => {
     const { rows } = await db.query(`SELECT ${deployColumns} FROM deploys WHERE id = $1`, [id]);
     return rows[0] ? deployFromRow(rows[0]) : undefined;
   };
@@ -315,7 +315,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
 
     finishDeploy: (id, state, error) =>
       transaction(async (client) => {
-        const before = await finished(client, id);
+        const before = await deployById(client, id);
         if (!before) throw new Refused(`no deploy #${id}`, 404);
         if (before.state !== 'running') throw new Refused(`deploy #${id} already finished (${before.state})`);
         await client.query(`UPDATE deploys SET state = $2, error = $3, finished_at = now() WHERE id = $1`, [id, state, error]);
@@ -323,12 +323,12 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         if (state === 'succeeded' && before.stage === 'prod') {
           await client.query(`UPDATE entries SET state = 'done' WHERE id = ANY($1::bigint[])`, [before.entryIds]);
         }
-        return (await finished(client, id))!;
+        return (await deployById(client, id))!;
       }),
 
     history: async (limit) => (await pool.query(`SELECT ${deployColumns} FROM deploys ORDER BY id DESC LIMIT $1`, [limit])).rows.map(deployFromRow),
 
-    deploy: (id) => finished(pool, id),
+    deploy: (id) => deployById(pool, id),
 
     logLines: async (id, after) =>
       (await pool.query(`SELECT id::int, at, line FROM deploy_log WHERE deploy_id = $1 AND id > $2 ORDER BY id LIMIT 2000`, [id, after])).rows.map((row) => ({

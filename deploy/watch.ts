@@ -68,7 +68,7 @@ export function watchVerdict(before: WindowStats, after: WindowStats, t: WatchTh
 
 type Series = { target: string; datapoints: [number | null, number][] }[];
 
-async function render(graphiteUrl: string, target: string, from: number, until: number): Promise<(number | null)[]> {
+async function graphiteSeries(graphiteUrl: string, target: string, from: number, until: number): Promise<(number | null)[]> {
   const url = new URL('render', graphiteUrl);
   url.search = new URLSearchParams({ target, from: String(Math.floor(from / 1000)), until: String(Math.ceil(until / 1000)), format: 'json' }).toString();
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -81,9 +81,9 @@ async function render(graphiteUrl: string, target: string, from: number, until: 
 export async function windowStats(graphiteUrl: string, prefix: string, from: number, until: number): Promise<WindowStats> {
   const sum = (values: (number | null)[]) => values.reduce<number>((total, v) => total + (v ?? 0), 0);
   const [requests, errors, p99] = await Promise.all([
-    render(graphiteUrl, `stats.counters.${prefix}.requests.count`, from, until),
-    render(graphiteUrl, `stats.counters.${prefix}.errors.count`, from, until),
-    render(graphiteUrl, `stats.timers.${prefix}.latency.upper_99`, from, until),
+    graphiteSeries(graphiteUrl, `stats.counters.${prefix}.requests.count`, from, until),
+    graphiteSeries(graphiteUrl, `stats.counters.${prefix}.errors.count`, from, until),
+    graphiteSeries(graphiteUrl, `stats.timers.${prefix}.latency.upper_99`, from, until),
   ]);
   const latencies = p99.filter((v): v is number => v !== null);
   return { requests: sum(requests), errors: sum(errors), p99Ms: latencies.length > 0 ? Math.max(...latencies) : null };

@@ -201,7 +201,7 @@ export async function graphiteUrlOf(stack: string): Promise<string> {
   return url;
 }
 
-async function ask(stack: string, url: string, init: RequestInit = {}): Promise<Response> {
+async function requestGraphite(stack: string, url: string, init: RequestInit = {}): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
   } catch (error) {
@@ -213,7 +213,7 @@ async function ask(stack: string, url: string, init: RequestInit = {}): Promise<
 /** The PNG of a render request from a stack's Graphite; a Graphite error is thrown, never returned as a picture. */
 export async function fetchGraph(stack: string, request: RenderRequest): Promise<{ url: string; png: Buffer }> {
   const url = renderUrl(await graphiteUrlOf(stack), { ...request, format: 'png' });
-  const response = await ask(stack, url);
+  const response = await requestGraphite(stack, url);
   const body = Buffer.from(await response.arrayBuffer());
   if (!response.ok) throw new UserError(`the Graphite of ${stack} refused the graph (HTTP ${response.status}): ${graphiteErrorLine(body.toString('utf8')) || 'no reason given'}`, 'check the metric names and functions');
   if (!isPng(body)) throw new UserError(`the Graphite of ${stack} answered without a PNG (${response.headers.get('content-type') ?? 'no content type'})`);
@@ -248,7 +248,7 @@ export async function markDeploy(stack: string, mark: DeployMark): Promise<void>
     tags: [deployTag, mark.stage, mark.train].map((tag) => tag.replace(/[^A-Za-z0-9_-]/g, '_')),
     data: `${mark.train} train: ${mark.commit} by ${mark.users.join(', ') || 'nobody'}`,
   };
-  const response = await ask(stack, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  const response = await requestGraphite(stack, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
   if (!response.ok) throw new Error(`the Graphite of ${stack} refused the deploy event (HTTP ${response.status}): ${graphiteErrorLine(await response.text())}`);
 }
 

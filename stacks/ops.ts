@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { db } from '../roles/db.ts';
 import { deployer } from '../roles/deployer.ts';
-import { composeStack, type Production } from './production.ts';
+import { composeStack, type Composition } from './production.ts';
 
 /**
  * The deployer runs the checkout's ops/ code, mounted rather than baked into an
@@ -19,7 +19,7 @@ function opsCodeHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export function opsStack(): Production {
+export function opsStack(): Composition {
   const deployDb = { ...db, env: { POSTGRES_USER: 'deploys', POSTGRES_PASSWORD: 'deploys', POSTGRES_DB: 'deploys' }, resources: { memoryMb: 256 } };
   return composeStack([deployDb, { ...deployer, env: { ...deployer.env, OPS_CODE: opsCodeHash() } }]);
 }

@@ -8,17 +8,18 @@ import { statsd } from '../roles/statsd.ts';
 import { web } from '../roles/web.ts';
 import { worker } from '../roles/worker.ts';
 
-export interface Production {
+/** A stack composed from roles and checked: production, or the deploy service's stack beside it. */
+export interface Composition {
   /** roles in dependency order: every role after the roles it depends on */
   roles: Role[];
 }
 
-export function production(): Production {
+export function production(): Composition {
   return composeStack([proxy, web, worker, db, cache, statsd, graphite]);
 }
 
 /** Validates the roles and orders them by dependency; throws naming every problem. */
-export function composeStack(roles: Role[]): Production {
+export function composeStack(roles: Role[]): Composition {
   const problems = roles.flatMap(roleProblems);
   const byName = new Map(roles.map((role) => [role.name, role]));
   if (byName.size !== roles.length) problems.push('two roles share a name');

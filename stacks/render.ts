@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { labelKeys } from './docker-client.ts';
 import { imageRepository, networkName, resourceName } from './naming.ts';
 import { hostPort } from './ports.ts';
-import { production, type Production } from './production.ts';
+import { production, type Composition } from './production.ts';
 import { tierOfStack, type Tier } from './tiers.ts';
 import { contextHash } from './context-hash.ts';
 import { opsStack } from './ops.ts';
@@ -90,7 +90,7 @@ export function imageBuild(projectRoot: string, image: Role['image']): { context
   return { dockerfile: join(dockerfileDir, 'Dockerfile'), contextDir: image.context ? join(projectRoot, image.context) : dockerfileDir };
 }
 
-export function render(production: Production, inputs: RenderInputs): RenderedStack {
+export function render(production: Composition, inputs: RenderInputs): RenderedStack {
   const { stack, tier } = inputs;
   const images = uniqueImages(production.roles).map((image) => {
     const hash = inputs.imageHashes[image.name];

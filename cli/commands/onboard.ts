@@ -115,7 +115,7 @@ async function agreeToBringUp(options: OnboardOptions, interactive: boolean): Pr
   const list = missing.join(', ');
   const byHand = missing.map((stack) => `\`devenv ${stack} up\``).join(', ');
   if (!interactive) throw new UserError(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine, and onboarding deploys through ${missing.length === 1 ? 'it' : 'them'}`, `run devenv onboard with --yes to bring ${missing.length === 1 ? 'it' : 'them'} up, or ${byHand} first`);
-  const answer = await ask(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `);
+  const answer = await askOnTerminal(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `);
   if (/^n/i.test(answer)) throw new UserError(`onboarding needs ${list}`, `bring ${missing.length === 1 ? 'it' : 'them'} up with ${byHand}, then run devenv onboard again`);
   return missing;
 }
@@ -131,7 +131,7 @@ async function saveProgress(progress: Progress): Promise<void> {
   await writeFileAtomic(progressFile(progress.user), JSON.stringify(progress, null, 2) + '\n');
 }
 
-async function ask(question: string): Promise<string> {
+async function askOnTerminal(question: string): Promise<string> {
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return (await terminal.question(question)).trim();
@@ -146,14 +146,14 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * Everything that can be refused is refused before anything changes: the
  * name, the photo, a name already on the team page, a dirty working copy.
  */
-async function prepare(options: OnboardOptions): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
+async function checkBeforeStarting(options: OnboardOptions): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
   const { user } = await resolveUser(options.user);
   const repo = await repositoryOf(options.cwd);
   const saved = await readProgress(user);
   const interactive = !options.yes && process.stdin.isTTY === true;
-  const rawName = options.name ?? saved?.name ?? (interactive ? await ask('Your full name, as the team page shows it: ') : undefined);
+  const rawName = options.name ?? saved?.name ?? (interactive ? await askOnTerminal('Your full name, as the team page shows it: ') : undefined);
   if (rawName === undefined) throw new UserError('--name is missing', 'give your full name: devenv onboard --name "Ada Lovelace" --photo me.jpg');
-  const photoPath = options.photo ?? (interactive ? await ask('A photo of you (JPEG, PNG or WebP): ') : undefined);
+  const photoPath = options.photo ?? (interactive ? await askOnTerminal('A photo of you (JPEG, PNG or WebP): ') : undefined);
   if (photoPath === undefined && !saved?.done.change) throw new UserError('--photo is missing', 'give a photo of you: devenv onboard --name "..." --photo me.jpg');
   const name = validateName(rawName);
   if (saved && saved.name !== name) {
@@ -356,7 +356,7 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
 
 export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   const started = performance.now();
-  const { progress, photo, repo, bringUp } = await prepare(options);
+  const { progress, photo, repo, bringUp } = await checkBeforeStarting(options);
   // A stack that went down since an earlier run is brought up again: the first step runs anew.
   if (bringUp.length > 0) delete progress.done.doctor;
   await saveProgress(progress);

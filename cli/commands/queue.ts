@@ -28,7 +28,7 @@ export async function join(options: { user?: string; train: Train; cwd: string }
   return result(queue, `${user} joined the ${entry.train} train with ${commit.slice(0, 10)}: group ${position} of ${queue.groups.length}`);
 }
 
-export async function status(): Promise<QueueResult> {
+export async function queueStatus(): Promise<QueueResult> {
   const queue = await ops.queue();
   return result(queue, queue.groups.length === 0 ? 'the queue is empty' : `${queue.groups.length} group${queue.groups.length === 1 ? '' : 's'} waiting`);
 }
