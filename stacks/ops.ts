@@ -7,15 +7,20 @@ import { db } from '../roles/db.ts';
 import { deployer } from '../roles/deployer.ts';
 import { composeStack, type Composition } from './production.ts';
 
+/** The folders of the checkout whose code the deploy service runs (ops/server.ts and what it imports). */
+const serviceCode = ['ops', 'deploy', 'lib', 'site'];
+
 /**
- * The deployer runs the checkout's ops/ code, mounted rather than baked into an
+ * The deployer runs the checkout's code, mounted rather than baked into an
  * image: its hash in the env makes `ops up` replace the container when that code
  * changes, as a new image tag would.
  */
 function opsCodeHash(): string {
-  const dir = join(import.meta.dirname, '..', 'ops');
+  const root = join(import.meta.dirname, '..');
   const hash = createHash('sha256');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  for (const folder of serviceCode) {
+    for (const file of readdirSync(join(root, folder)).filter((f) => f.endsWith('.ts')).sort()) hash.update(`${folder}/${file}`).update(readFileSync(join(root, folder, file)));
+  }
   return hash.digest('hex').slice(0, 16);
 }
 
