@@ -22,6 +22,15 @@ async function emit(json: boolean | undefined, work: () => Promise<Rendered>): P
   if (!ok) process.exitCode = 1;
 }
 
+/** A whole number option within bounds, checked where commander reads it: one line naming the option otherwise. */
+function wholeNumber(option: string, min: number, max: number, unit = 'a whole number'): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new UserError(`${option} must be ${unit} from ${min} to ${max}, got "${raw}"`);
+    return value;
+  };
+}
+
 /** --user: an empty or blank name is a mistake, never "the default user". */
 function userOption(description: string): Option {
   return new Option('--user <name>', description).argParser((value: string) => {
@@ -161,11 +170,10 @@ program
   .option('--grep <regex>', 'show only lines matching (case-insensitive)')
   .option('--except <regex>', 'hide lines matching: the expected noise')
   .option('-f, --follow', 'keep streaming new lines until interrupted')
-  .option('--tail <n>', 'lines per container from the end', (v) => Number.parseInt(v, 10), 200)
+  .option('--tail <n>', 'lines per container from the end', wholeNumber('--tail', 0, 1_000_000, 'a whole number of lines'), 200)
   .option('--json', 'one JSON object per line')
   .action(async (roles: string[], opts: { user?: string; stack?: string; grep?: string; except?: string; follow?: boolean; tail: number; json?: boolean }) => {
     const { logs, logLineText } = await import('./commands/logs.ts');
-    if (!Number.isInteger(opts.tail) || opts.tail < 0) throw new UserError('--tail wants a whole number of lines');
     const width = 12;
     await logs(
       {
@@ -364,13 +372,12 @@ program
   .option('--photo <path>', 'a photo of you: JPEG, PNG or WebP, at most 10 MB and 8000 px a side')
   .option('--role <text>', 'what you do, under your name', 'New engineer')
   .addOption(userOption('who you are in stack names and the queue (default: git user.email, else the OS user)'))
-  .option('--watch <seconds>', 'how long to watch prod after your deploy', (v) => Number(v), 10)
+  .option('--watch <seconds>', 'how long to watch prod after your deploy', wholeNumber('--watch', 0, 3600, 'whole seconds'), 10)
   .option('--yes', 'never ask: fail on anything missing')
   .option('--json', 'print the summary as JSON')
   .action((opts: { name?: string; photo?: string; role: string; user?: string; watch: number; yes?: boolean; json?: boolean }) =>
     emit(opts.json, async () => {
       const { onboard, onboardText } = await import('./commands/onboard.ts');
-      if (!(Number.isInteger(opts.watch) && opts.watch >= 0 && opts.watch <= 3600)) throw new UserError(`--watch must be whole seconds from 0 to 3600, got ${opts.watch}`);
       const result = await onboard({
         yes: Boolean(opts.yes),
         cwd: process.cwd(),
@@ -391,7 +398,7 @@ program
     .addOption(new Option('--to <stage>', 'one stage only').choices(['princess', 'prod']))
     .option('--config', 'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted')
     .addOption(new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']))
-    .option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)', (v) => Number(v), 30)
+    .option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)', wholeNumber('--watch', 0, 3600, 'whole seconds'), 30)
     .addOption(userOption('who deploys (must ride in the head group)'))
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp())
@@ -399,8 +406,7 @@ program
       emit(opts.json, async () => {
         const { deploy } = await import('../deploy/ship.ts');
         const { deployText } = await import('./commands/deploy.ts');
-        if (!(Number.isInteger(opts.watch) && opts.watch >= 0 && opts.watch <= 3600)) throw new UserError(`--watch must be whole seconds from 0 to 3600, got ${opts.watch}`);
-        if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
+          if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
         const result = await deploy({
           train: opts.config ? 'config' : (opts.train ?? 'code'),
           driver: opts.driver,
@@ -415,14 +421,13 @@ program
   deployCommand
     .command('history')
     .description('every deploy: when, where, who, what, how long, the result')
-    .option('--limit <n>', 'how many, newest first', (v) => Number(v), 20)
+    .option('--limit <n>', 'how many, newest first (1 to 500)', wholeNumber('--limit', 1, 500), 20)
     .option('--json', 'print the deploys as JSON')
     // `deploy` has a --json of its own, which commander gives the parent: read both.
     .action((opts: { limit: number; json?: boolean }, command: Command) =>
       emit(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json, async () => {
         const { deployHistory } = await import('../deploy/ship.ts');
         const { historyText } = await import('./commands/deploy.ts');
-        if (!(Number.isInteger(opts.limit) && opts.limit >= 1 && opts.limit <= 500)) throw new UserError(`--limit must be 1 to 500, got ${opts.limit}`);
         const deploys = await deployHistory(opts.limit);
         return { ok: true, value: deploys, text: historyText(deploys) };
       }),
@@ -434,12 +439,11 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
   .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
   .option('--rules <file>', 'the scrub rules (default: data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
-  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16; default: one per core)', (v) => Number(v))
+  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16; default: one per core)', wholeNumber('--workers', 1, 16))
   .option('--json', 'print the summary as JSON')
   .action((opts: { rules?: string; keyFile?: string; workers?: number; json?: boolean }) =>
     emit(opts.json, async () => {
       const { workers } = opts;
-      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new UserError(`--workers must be a whole number from 1 to 16, got ${workers}`);
       const { rebuildPrincess } = await import('../data/rebuild.ts');
       const { rebuildText } = await import('./commands/princess-rebuild.ts');
       const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), ...(workers !== undefined && { workers }) });
