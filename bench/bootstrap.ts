@@ -32,7 +32,9 @@ const quiet = () => {};
 
 async function main(): Promise<void> {
   if (!args.includes('--wipe')) {
-    console.error('bench/bootstrap.ts wipes the tools folder, Go caches, dockerd and images before timing them: pass --wipe');
+    console.error(
+      'bench/bootstrap.ts wipes the tools folder, Go caches, dockerd and images before timing them: pass --wipe',
+    );
     process.exitCode = 2;
     return;
   }
@@ -43,15 +45,24 @@ async function main(): Promise<void> {
     results.push(await timed('pulumi: build from Go module proxy', () => installPulumi(quiet)));
   }
   if (steps.includes('docker')) {
-    await execa('sh', ['-c', 'pkill -x dockerd; pkill -x containerd; sleep 2; DEBIAN_FRONTEND=noninteractive apt-get purge -y docker.io >/dev/null 2>&1 || true']);
+    await execa('sh', [
+      '-c',
+      'pkill -x dockerd; pkill -x containerd; sleep 2; DEBIAN_FRONTEND=noninteractive apt-get purge -y docker.io >/dev/null 2>&1 || true',
+    ]);
     results.push(await timed('docker: apt-get install docker.io', () => installDocker(quiet)));
     results.push(await timed('docker: start dockerd until it answers', () => startDocker(quiet)));
   }
   if (steps.includes('base-image')) {
-    if ((await probeDocker()).answers) await dockerClient().getImage(baseImageName).remove({ force: true }).catch(() => {});
+    if ((await probeDocker()).answers)
+      await dockerClient()
+        .getImage(baseImageName)
+        .remove({ force: true })
+        .catch(() => {});
     results.push(await timed(`base image: ${baseImageName}`, () => makeBaseImage(quiet)));
   }
-  console.log(JSON.stringify({ at: new Date().toISOString(), goCache: join(homedir(), '.cache', 'go-build'), results }));
+  console.log(
+    JSON.stringify({ at: new Date().toISOString(), goCache: join(homedir(), '.cache', 'go-build'), results }),
+  );
 }
 
 await main();

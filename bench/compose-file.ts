@@ -29,7 +29,10 @@ export function composeFile(rendered: RenderedStack, options: ComposeOptions): s
           ports: c.ports.map((p) => `127.0.0.1:${p.host}:${p.container}`),
           volumes: c.mounts
             .filter((m) => !m.tmpfs)
-            .map((m) => `${m.volume ? m.volume.slice(rendered.stack.length + 1) : m.hostPath}:${m.path}${m.readOnly ? ':ro' : ''}`),
+            .map(
+              (m) =>
+                `${m.volume ? m.volume.slice(rendered.stack.length + 1) : m.hostPath}:${m.path}${m.readOnly ? ':ro' : ''}`,
+            ),
           tmpfs: c.mounts.filter((m) => m.tmpfs).map((m) => m.path),
           ...(c.healthCheck && {
             healthcheck: {

@@ -51,7 +51,10 @@ async function main(): Promise<void> {
 
     for (let run = 1; run <= runs; run++) {
       const layout = join(repo, 'site', 'layout.ts');
-      const text = (await readFile(layout, 'utf8')).replace(/<footer>Served by \$\{page\.servedBy\}\.[^<]*<\/footer>/, `<footer>Served by \${page.servedBy}. Bench ${run}.</footer>`);
+      const text = (await readFile(layout, 'utf8')).replace(
+        /<footer>Served by \$\{page\.servedBy\}\.[^<]*<\/footer>/,
+        `<footer>Served by \${page.servedBy}. Bench ${run}.</footer>`,
+      );
       await writeFile(layout, text);
       const load = startLoad(prodSite, rate, { maxRequests: rate * 600, maxSeconds: 600 });
       await git('commit', '-qam', `Bench release ${run}`);
@@ -62,13 +65,23 @@ async function main(): Promise<void> {
       const during = summary(await load.stop());
       const served = await (await fetch(prodSite)).text();
       if (!served.includes(`Bench ${run}.`)) throw new Error(`prod does not serve release ${run} after the deploy`);
-      const stages = (JSON.parse(deployed.stdout) as { stages: { stage: string; steps: { title: string; seconds: number }[] }[] }).stages;
-      results.push({ run, commitToLiveSeconds: Number(liveSeconds.toFixed(1)), during, steps: stages.flatMap((s) => s.steps.map((step) => ({ stage: s.stage, ...step }))) });
-      console.error(`run ${run}: commit -> live ${liveSeconds.toFixed(1)} s, ${during.requests} requests, ${during.failed} failed, p99 ${during.p99Ms} ms`);
+      const stages = (
+        JSON.parse(deployed.stdout) as { stages: { stage: string; steps: { title: string; seconds: number }[] }[] }
+      ).stages;
+      results.push({
+        run,
+        commitToLiveSeconds: Number(liveSeconds.toFixed(1)),
+        during,
+        steps: stages.flatMap((s) => s.steps.map((step) => ({ stage: s.stage, ...step }))),
+      });
+      console.error(
+        `run ${run}: commit -> live ${liveSeconds.toFixed(1)} s, ${during.requests} requests, ${during.failed} failed, p99 ${during.p99Ms} ms`,
+      );
     }
     console.log(JSON.stringify({ rate, idle: idleReport, runs: results }, null, 2));
   } finally {
-    for (const stack of ['ops', 'prod', 'princess']) await execa(devenvBin, [stack, 'down', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false });
+    for (const stack of ['ops', 'prod', 'princess'])
+      await execa(devenvBin, [stack, 'down', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false });
     await home.remove();
   }
 }

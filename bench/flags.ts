@@ -28,7 +28,14 @@ import { createApp } from '../site/app.ts';
 import type { Cache } from '../site/cache.ts';
 import type { Pool } from '../site/db.ts';
 import { evaluate, noFlags, off, parseFlags, type FlagContext, type Flags } from '../site/flags.ts';
-import { exposureCounter, readFlagSettings, rememberedVisitors, requestFlags, Visitors, type RequestFlags } from '../site/flag-request.ts';
+import {
+  exposureCounter,
+  readFlagSettings,
+  rememberedVisitors,
+  requestFlags,
+  Visitors,
+  type RequestFlags,
+} from '../site/flag-request.ts';
 import { homePage, renderHomePage, type HomeView, type ItemRow } from '../site/home-page.ts';
 import { createStatsd } from '../site/statsd.ts';
 
@@ -43,8 +50,24 @@ const option = (name: string, fallback: number): number => {
  * as a page's code names its flags (literals, not the file's own strings).
  */
 const moreFlagNames = [
-  'flag_0', 'flag_1', 'flag_2', 'flag_3', 'flag_4', 'flag_5', 'flag_6', 'flag_7', 'flag_8',
-  'flag_9', 'flag_10', 'flag_11', 'flag_12', 'flag_13', 'flag_14', 'flag_15', 'flag_16', 'flag_17',
+  'flag_0',
+  'flag_1',
+  'flag_2',
+  'flag_3',
+  'flag_4',
+  'flag_5',
+  'flag_6',
+  'flag_7',
+  'flag_8',
+  'flag_9',
+  'flag_10',
+  'flag_11',
+  'flag_12',
+  'flag_13',
+  'flag_14',
+  'flag_15',
+  'flag_16',
+  'flag_17',
 ] as const;
 
 /** 20 flags of every kind the file knows; the home page's two among them. */
@@ -91,7 +114,8 @@ const visitorIds: string[] = [];
   while (visitorIds.length < visitorCount) {
     const id = randomBytes(16).toString('base64url');
     const context = contextOf(id);
-    if (evaluate(flags, 'sale_banner', context) === off && evaluate(flags, 'new_banner', context) === off) visitorIds.push(id);
+    if (evaluate(flags, 'sale_banner', context) === off && evaluate(flags, 'new_banner', context) === off)
+      visitorIds.push(id);
   }
 }
 /**
@@ -116,7 +140,11 @@ const cookies = Array.from({ length: 3000 }, (_, i) => cookieOf(i));
 /** The fastest of five measures: on a shared machine, other work only ever adds time. */
 const fastest = (measure: () => number): number => Math.min(...Array.from({ length: 5 }, measure));
 
-function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRequestOf20: number; nsPerNewRequestOf20: number } {
+function evaluationCost(evaluations: number): {
+  nsPerEvaluation: number;
+  nsPerRequestOf20: number;
+  nsPerNewRequestOf20: number;
+} {
   const flags = flagsOf(twentyFlags);
   const names = ['sale_banner', 'new_banner', ...moreFlagNames];
   const contexts = visitorIds.map((visitorId, i) => contextOf(visitorId, i % 3 === 0 ? String(i) : undefined));
@@ -124,7 +152,8 @@ function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRe
   // Each measured loop is its own function, so the JIT compiles each one for what it calls.
   const perEvaluation = (count: number): number => {
     const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) sink += evaluate(flags, names[i % names.length]!, contexts[i % contexts.length]!).length;
+    for (let i = 0; i < count; i++)
+      sink += evaluate(flags, names[i % names.length]!, contexts[i % contexts.length]!).length;
     return Number(process.hrtime.bigint() - started) / count;
   };
   perEvaluation(evaluations / 10); // warm up the JIT
@@ -157,14 +186,23 @@ function evaluationCost(evaluations: number): { nsPerEvaluation: number; nsPerRe
 
 // ---- 2. the site's throughput -----------------------------------------------
 
-const items: ItemRow[] = Array.from({ length: 60 }, (_, i) => ({ title: `Handmade item ${i}`, priceCents: 500 + i * 37, shop: `Shop ${i % 7}` }));
+const items: ItemRow[] = Array.from({ length: 60 }, (_, i) => ({
+  title: `Handmade item ${i}`,
+  priceCents: 500 + i * 37,
+  shop: `Shop ${i % 7}`,
+}));
 
 type Which = 'none' | 'twenty';
 
 /** A site server on 127.0.0.1 serving from memory: what `--serve none|twenty` runs in a child. */
 async function serve(which: Which): Promise<void> {
   const pool = { query: async () => ({ rows: items }) } as unknown as Pool;
-  const cache: Cache = { getJson: async <T>() => items as T, setJson: async () => {}, roundTrip: async () => {}, close: () => {} };
+  const cache: Cache = {
+    getJson: async <T>() => items as T,
+    setJson: async () => {},
+    roundTrip: async () => {},
+    close: () => {},
+  };
   // Port 9 (discard): nobody listens; the client sends and forgets, as in production.
   const statsd = createStatsd({ host: '127.0.0.1', port: 9 }, 'shop');
   const flags = which === 'none' ? noFlags : flagsOf(twentyFlags);
@@ -217,7 +255,9 @@ function startServer(which: Which): Promise<{ child: ChildProcess; port: number 
   // --cpu-prof and the like given to the bench go to both servers (bin/node bench/flags.ts --server-flags "--cpu-prof").
   const at = args.indexOf('--server-flags');
   const nodeFlags = at >= 0 ? args[at + 1]!.split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--serve', which], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--serve', which], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the ${which} server exited with ${code}`)));
@@ -246,26 +286,35 @@ function tallyOf(child: ChildProcess): Promise<ServerTally> {
  * with the cookies of requests first.. of the cycle: requests per second.
  * `onBody` sees each response.
  */
-async function load(port: number, count: number, concurrency: number, first: number, onBody?: (i: number, body: Buffer) => void): Promise<number> {
+async function load(
+  port: number,
+  count: number,
+  concurrency: number,
+  first: number,
+  onBody?: (i: number, body: Buffer) => void,
+): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent, headers: { cookie: cookieOf(first + i) } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-        if (res.headers['set-cookie'] !== undefined) reject(new Error('a returning visitor was given a cookie'));
-        if (onBody === undefined) {
-          res.resume();
-          res.on('end', resolve);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          onBody(i, Buffer.concat(chunks));
-          resolve();
-        });
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/', agent, headers: { cookie: cookieOf(first + i) } },
+        (res) => {
+          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+          if (res.headers['set-cookie'] !== undefined) reject(new Error('a returning visitor was given a cookie'));
+          if (onBody === undefined) {
+            res.resume();
+            res.on('end', resolve);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            onBody(i, Buffer.concat(chunks));
+            resolve();
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -284,8 +333,17 @@ async function checkSamePages(nonePort: number, twentyPort: number, concurrency:
   const pages: Buffer[] = [];
   await load(nonePort, cookies.length, concurrency, 0, (i, body) => void (pages[i] = body));
   let differing = 0;
-  await load(twentyPort, cookies.length, concurrency, 0, (i, body) => void (differing += body.equals(pages[i]!) ? 0 : 1));
-  if (differing > 0) throw new Error(`${differing} of ${cookies.length} requests got a different page from the two servers: the comparison would not be fair`);
+  await load(
+    twentyPort,
+    cookies.length,
+    concurrency,
+    0,
+    (i, body) => void (differing += body.equals(pages[i]!) ? 0 : 1),
+  );
+  if (differing > 0)
+    throw new Error(
+      `${differing} of ${cookies.length} requests got a different page from the two servers: the comparison would not be fair`,
+    );
   return pages[0]!.length;
 }
 
@@ -315,7 +373,9 @@ async function main(): Promise<void> {
   const maxSeconds = option('max-seconds', 150);
 
   const cost = evaluationCost(evaluations);
-  console.log(`evaluate(): ${cost.nsPerEvaluation.toFixed(0)} ns per evaluation (${evaluations} evaluations, 20 flags, 1000 visitors)`);
+  console.log(
+    `evaluate(): ${cost.nsPerEvaluation.toFixed(0)} ns per evaluation (${evaluations} evaluations, 20 flags, 1000 visitors)`,
+  );
   console.log(
     `one request's flags (a reader, 20 flags asked, their exposures counted): a returning visitor ${(cost.nsPerRequestOf20 / 1000).toFixed(2)} us, ` +
       `a visitor not seen since the flags were loaded (cookies read, ids checked, 20 flags decided) ${(cost.nsPerNewRequestOf20 / 1000).toFixed(2)} us`,
@@ -341,7 +401,9 @@ async function main(): Promise<void> {
       const bytes = await checkSamePages(none.port, twenty.port, concurrency); // a warm-up of both too
       if (pair === 0) {
         console.log(`both servers answered ${cookies.length} requests with the same pages (${bytes} bytes each)`);
-        console.log(`${visitorIds.length} visitors, ${otherCookies ? 'every request with a header of its own (an analytics cookie)' : `${distinctCookies} different cookie headers in turn`} (the app remembers the last ${rememberedVisitors})`);
+        console.log(
+          `${visitorIds.length} visitors, ${otherCookies ? 'every request with a header of its own (an analytics cookie)' : `${distinctCookies} different cookie headers in turn`} (the app remembers the last ${rememberedVisitors})`,
+        );
       }
       // One server under load at a time, as a replica serves on its own machine.
       const until = Math.round((rounds * (pair + 1)) / pairs);
@@ -371,13 +433,23 @@ async function main(): Promise<void> {
   // A round's two runs are neighbours in time: their ratio carries less of the machine's drift than either alone.
   const cpuRatio = spread(cpu.twenty.map((us, i) => us / cpu.none[i]!));
   const rateRatio = spread(rates.twenty.map((rate, i) => rate / rates.none[i]!));
-  console.log(`${done} rounds of ${requests} requests to each server (${pairs} pairs of servers), ${concurrency} in flight, ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  console.log(`server CPU per request, us: no flags ${shown(spread(cpu.none), 1)}, 20 flags ${shown(spread(cpu.twenty), 1)}`);
-  console.log(`garbage collection's pauses per request, us: no flags ${shown(spread(gc.none), 1)}, 20 flags ${shown(spread(gc.twenty), 1)}`);
+  console.log(
+    `${done} rounds of ${requests} requests to each server (${pairs} pairs of servers), ${concurrency} in flight, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  console.log(
+    `server CPU per request, us: no flags ${shown(spread(cpu.none), 1)}, 20 flags ${shown(spread(cpu.twenty), 1)}`,
+  );
+  console.log(
+    `garbage collection's pauses per request, us: no flags ${shown(spread(gc.none), 1)}, 20 flags ${shown(spread(gc.twenty), 1)}`,
+  );
   console.log(`requests/s: no flags ${shown(spread(rates.none), 0)}, 20 flags ${shown(spread(rates.twenty), 0)}`);
   if (askNs.length > 0)
-    console.log(`a flag evaluation in the server's request path: ${shown(spread(askNs), 0)} ns (median of the rounds, wall time around the page's 18 asks, ${asks} evaluations; the first ask of a request also reads who asks)`);
-  console.log(`20 flags vs none, median of the rounds' ratios: CPU per request ${shown(cpuRatio, 1, 100)}%, throughput ${shown(rateRatio, 1, 100)}%`);
+    console.log(
+      `a flag evaluation in the server's request path: ${shown(spread(askNs), 0)} ns (median of the rounds, wall time around the page's 18 asks, ${asks} evaluations; the first ask of a request also reads who asks)`,
+    );
+  console.log(
+    `20 flags vs none, median of the rounds' ratios: CPU per request ${shown(cpuRatio, 1, 100)}%, throughput ${shown(rateRatio, 1, 100)}%`,
+  );
   const cpuLoss = 1 - 1 / cpuRatio.median;
   const rateLoss = 1 - rateRatio.median;
   const met = cpuLoss < 0.02 && rateLoss < 0.02;

@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const home = await throwawayHome();
   const repo = join(home.home, 'repo');
   const devenv = async (args: string[]) => {
-    const result = await execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+    const result = await execa(devenvBin, args, {
+      cwd: repo,
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+      all: true,
+    });
     if (result.exitCode !== 0) throw new Error(`devenv ${args.join(' ')} failed:\n${result.all}`);
     return result;
   };
@@ -35,13 +40,28 @@ async function main(): Promise<void> {
 
     console.error('devenv onboard');
     const started = performance.now();
-    const run = await devenv(['onboard', '--name', 'Grace Hopper', '--photo', photo, '--yes', '--watch', '10', '--json']);
+    const run = await devenv([
+      'onboard',
+      '--name',
+      'Grace Hopper',
+      '--photo',
+      photo,
+      '--yes',
+      '--watch',
+      '10',
+      '--json',
+    ]);
     const wall = (performance.now() - started) / 1000;
     const summary = JSON.parse(run.stdout) as Summary;
-    const steps = summary.steps.map((s) => ({ step: s.title, seconds: s.seconds, share: `${((s.seconds / summary.seconds) * 100).toFixed(0)}%` }));
+    const steps = summary.steps.map((s) => ({
+      step: s.title,
+      seconds: s.seconds,
+      share: `${((s.seconds / summary.seconds) * 100).toFixed(0)}%`,
+    }));
     console.log(JSON.stringify({ wallSeconds: Number(wall.toFixed(1)), goalSeconds: 180, steps }, null, 2));
   } finally {
-    for (const stack of ['ops', 'prod', 'princess']) await execa(devenvBin, [stack, 'down', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false });
+    for (const stack of ['ops', 'prod', 'princess'])
+      await execa(devenvBin, [stack, 'down', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false });
     await execa(devenvBin, ['down', '--purge-data'], { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false });
     await home.remove();
   }

@@ -18,7 +18,8 @@ const sizes = (membersAt >= 0 ? (args[membersAt + 1] ?? '') : '100000,1000000').
 const repeatAt = args.indexOf('--repeat');
 /** Rounds of baseline and rebuild per size. */
 const repeat = repeatAt >= 0 ? Number(args[repeatAt + 1]) : 1;
-if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat takes a whole number of rounds, got ${args[repeatAt + 1]}`);
+if (!(Number.isInteger(repeat) && repeat >= 1))
+  throw new Error(`--repeat takes a whole number of rounds, got ${args[repeatAt + 1]}`);
 
 async function sql(stack: string, database: string, text: string): Promise<void> {
   const client = await connect(stack, database);
@@ -79,13 +80,20 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'devenv-bench-princess-'));
   await writeFile(join(home, 'scrub.key'), randomBytes(32).toString('hex'));
-  const devenv = (...a: string[]) => execa(join(projectRoot, 'bin', 'devenv'), a, { env: { ...process.env, DEVENV_HOME: home } });
+  const devenv = (...a: string[]) =>
+    execa(join(projectRoot, 'bin', 'devenv'), a, { env: { ...process.env, DEVENV_HOME: home } });
   const results = [];
   const baseline = async () => {
     await sql('princess', 'postgres', 'DROP DATABASE IF EXISTS shop_raw');
     await sql('princess', 'postgres', 'CREATE DATABASE shop_raw');
-    const run = await measured(() => execa('bash', ['-o', 'pipefail', '-c',
-      'docker exec -e PGPASSWORD=shop prod-db pg_dump -h 127.0.0.1 -U shop -Fc shop | docker exec -i -e PGPASSWORD=shop princess-db pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw']));
+    const run = await measured(() =>
+      execa('bash', [
+        '-o',
+        'pipefail',
+        '-c',
+        'docker exec -e PGPASSWORD=shop prod-db pg_dump -h 127.0.0.1 -U shop -Fc shop | docker exec -i -e PGPASSWORD=shop princess-db pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw',
+      ]),
+    );
     // Without FORCE: autovacuum may be analysing the restored tables, and only plain
     // DROP DATABASE stops it (FORCE refuses to signal a superuser's process).
     await sql('princess', 'postgres', 'DROP DATABASE shop_raw');
@@ -95,7 +103,13 @@ async function main(): Promise<void> {
     const child = devenv('princess', 'rebuild', '--json');
     const watch = watchProcess(child.pid!);
     const run = await measured(() => child);
-    const summary = JSON.parse(run.value.stdout) as { rows: number; megabytes: number; seconds: number; leaks: { hits: number }; phases: Record<string, number> };
+    const summary = JSON.parse(run.value.stdout) as {
+      rows: number;
+      megabytes: number;
+      seconds: number;
+      leaks: { hits: number };
+      phases: Record<string, number>;
+    };
     return { summary, seconds: run.seconds, serverCpuSeconds: run.serverCpuSeconds, ...watch.stop() };
   };
   try {
@@ -112,18 +126,27 @@ async function main(): Promise<void> {
       // other work on the shared machine lands on both sides alike.
       const rounds = [];
       for (let round = 0; round < repeat; round++) {
-        console.error(`${members} members, round ${round + 1} of ${repeat}: raw pg_dump -Fc | pg_restore, and devenv princess rebuild`);
+        console.error(
+          `${members} members, round ${round + 1} of ${repeat}: raw pg_dump -Fc | pg_restore, and devenv princess rebuild`,
+        );
         const rawFirst = round % 2 === 0;
         const first = rawFirst ? await baseline() : await rebuild();
         const second = rawFirst ? await rebuild() : await baseline();
         const raw = (rawFirst ? first : second) as Awaited<ReturnType<typeof baseline>>;
         const scrubbed = (rawFirst ? second : first) as Awaited<ReturnType<typeof rebuild>>;
-        rounds.push({ raw, rebuild: scrubbed, ratio: raw.seconds / scrubbed.seconds, load: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] });
+        rounds.push({
+          raw,
+          rebuild: scrubbed,
+          ratio: raw.seconds / scrubbed.seconds,
+          load: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0],
+        });
         const { summary } = scrubbed;
         console.error(
           `  raw ${raw.seconds.toFixed(1)} s (servers ${raw.serverCpuSeconds.toFixed(1)} CPU s), rebuild ${scrubbed.seconds.toFixed(1)} s (servers ${scrubbed.serverCpuSeconds.toFixed(1)} CPU s, devenv ${scrubbed.cpuSeconds.toFixed(1)} CPU s), ` +
             `ratio ${(raw.seconds / scrubbed.seconds).toFixed(2)}x, peak ${scrubbed.peakMiB.toFixed(0)} MiB, leak hits ${summary.leaks.hits}; ` +
-            Object.entries(summary.phases).map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)} s`).join(', '),
+            Object.entries(summary.phases)
+              .map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)} s`)
+              .join(', '),
         );
       }
       const { rows, megabytes } = rounds[0]!.rebuild.summary;
@@ -136,7 +159,12 @@ async function main(): Promise<void> {
         generateSeconds,
         rounds,
         raw: { seconds: rawSeconds, megabytesPerSecond: megabytes / rawSeconds, rowsPerSecond: rows / rawSeconds },
-        rebuild: { seconds: rebuildSeconds, megabytesPerSecond: megabytes / rebuildSeconds, rowsPerSecond: rows / rebuildSeconds, peakMiB: Math.max(...rounds.map((r) => r.rebuild.peakMiB)) },
+        rebuild: {
+          seconds: rebuildSeconds,
+          megabytesPerSecond: megabytes / rebuildSeconds,
+          rowsPerSecond: rows / rebuildSeconds,
+          peakMiB: Math.max(...rounds.map((r) => r.rebuild.peakMiB)),
+        },
         /** the median of the rounds' paired ratios */
         throughputRatio: median(rounds.map((r) => r.ratio)),
       };

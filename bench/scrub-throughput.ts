@@ -14,7 +14,16 @@ const dir = process.argv[2] ?? '/tmp/pr';
 const key = Buffer.alloc(32, 7);
 
 const tables: Record<string, (t: ReturnType<typeof createTransforms>) => ValueTransform[]> = {
-  members: (t) => [keep, t['fake-name'], t['fake-email'], t['fake-address'], t['fake-phone'], t['date-shift'], t['fake-ip'], keep],
+  members: (t) => [
+    keep,
+    t['fake-name'],
+    t['fake-email'],
+    t['fake-address'],
+    t['fake-phone'],
+    t['date-shift'],
+    t['fake-ip'],
+    keep,
+  ],
   orders: (t) => [keep, keep, keep, keep, keep, t['fake-address'], keep],
   messages: (t) => [keep, keep, keep, t['redact-text'], keep],
 };
@@ -30,7 +39,13 @@ for (const [table, make] of Object.entries(tables)) {
   const scrubber = new ScrubStream(make(transforms));
   const started = performance.now();
   let out = 0;
-  await pipeline(Readable.from(chunks), scrubber, new Writable({ write: (c: Buffer, _e, cb) => ((out += c.length), cb()) }));
+  await pipeline(
+    Readable.from(chunks),
+    scrubber,
+    new Writable({ write: (c: Buffer, _e, cb) => ((out += c.length), cb()) }),
+  );
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${table.padEnd(9)} ${scrubber.rows} rows ${seconds.toFixed(2)} s ${Math.round(scrubber.rows / seconds)} rows/s ${(data.length / 2 ** 20 / seconds).toFixed(1)} MB/s`);
+  console.log(
+    `${table.padEnd(9)} ${scrubber.rows} rows ${seconds.toFixed(2)} s ${Math.round(scrubber.rows / seconds)} rows/s ${(data.length / 2 ** 20 / seconds).toFixed(1)} MB/s`,
+  );
 }

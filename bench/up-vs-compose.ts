@@ -27,7 +27,11 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function removeImages(refs: string[]): Promise<void> {
-  for (const ref of refs) await dockerClient().getImage(ref).remove({ force: true }).catch(() => {});
+  for (const ref of refs)
+    await dockerClient()
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => {});
 }
 
 /** Sum of the containers' memory use (cgroup usage less page cache, as docker stats shows it). */
@@ -36,7 +40,9 @@ async function stackMemoryMiB(label: string): Promise<{ total: number; byContain
   const containers = await docker.listContainers({ filters: { label: [label] } });
   const byContainer: Record<string, number> = {};
   for (const c of containers) {
-    const stats = (await docker.getContainer(c.Id).stats({ stream: false })) as unknown as { memory_stats: { usage: number; stats?: Record<string, number> } };
+    const stats = (await docker.getContainer(c.Id).stats({ stream: false })) as unknown as {
+      memory_stats: { usage: number; stats?: Record<string, number> };
+    };
     const cache = stats.memory_stats.stats?.total_inactive_file ?? stats.memory_stats.stats?.inactive_file ?? 0;
     byContainer[(c.Names[0] ?? c.Id).replace(/^\//, '')] = (stats.memory_stats.usage - cache) / 1024 ** 2;
   }
@@ -48,9 +54,14 @@ async function main(): Promise<void> {
   const env = { ...process.env, DEVENV_HOME: home };
   const devenv = (...a: string[]) => execa(join(projectRoot, 'bin', 'devenv'), a, { env });
   const composeDir = join(home, 'compose');
-  const compose = (file: string, ...a: string[]) => execa('docker-compose', ['-p', 'benchcompose', '-f', file, ...a], { cwd: composeDir, env });
+  const compose = (file: string, ...a: string[]) =>
+    execa('docker-compose', ['-p', 'benchcompose', '-f', file, ...a], { cwd: composeDir, env });
   try {
-    await execa('sh', ['-c', 'command -v docker-compose || DEBIAN_FRONTEND=noninteractive apt-get install -y docker-compose'], { stdio: 'inherit' });
+    await execa(
+      'sh',
+      ['-c', 'command -v docker-compose || DEBIAN_FRONTEND=noninteractive apt-get install -y docker-compose'],
+      { stdio: 'inherit' },
+    );
     await devenv('setup');
     const rendered = await renderStack(stack, projectRoot, composePortBase);
     const roleImages = rendered.images.map((i) => i.ref);
@@ -60,7 +71,9 @@ async function main(): Promise<void> {
     console.error('cold: docker-compose up -d --build (no role images)');
     await removeImages(roleImages);
     const composeCold = await seconds(() => compose('build.yml', 'up', '-d', '--build'));
-    const composeBuilt = (await dockerClient().listImages({ filters: { reference: ['benchcompose_*'] } })).flatMap((i) => i.RepoTags ?? []);
+    const composeBuilt = (await dockerClient().listImages({ filters: { reference: ['benchcompose_*'] } })).flatMap(
+      (i) => i.RepoTags ?? [],
+    );
     await compose('build.yml', 'down', '-v');
     await removeImages(composeBuilt);
 
@@ -76,7 +89,10 @@ async function main(): Promise<void> {
 
     console.error(`warm no-op: docker-compose up -d x${runs}`);
     // Rendered again now: the tags devenv built are the ones compose must reuse.
-    await writeFile(join(composeDir, 'images.yml'), composeFile(await renderStack(stack, projectRoot, composePortBase), { build: false, projectRoot }));
+    await writeFile(
+      join(composeDir, 'images.yml'),
+      composeFile(await renderStack(stack, projectRoot, composePortBase), { build: false, projectRoot }),
+    );
     await compose('images.yml', 'up', '-d');
     const composeNoop: number[] = [];
     for (let i = 0; i < runs; i++) composeNoop.push(await seconds(() => compose('images.yml', 'up', '-d')));
@@ -85,7 +101,13 @@ async function main(): Promise<void> {
     const result = {
       at: new Date().toISOString(),
       cold: { devenv: devenvCold, compose: composeCold, ratio: devenvCold / composeCold },
-      noop: { devenv: median(devenvNoop), compose: median(composeNoop), ratio: median(devenvNoop) / median(composeNoop), devenvRuns: devenvNoop, composeRuns: composeNoop },
+      noop: {
+        devenv: median(devenvNoop),
+        compose: median(composeNoop),
+        ratio: median(devenvNoop) / median(composeNoop),
+        devenvRuns: devenvNoop,
+        composeRuns: composeNoop,
+      },
       memoryMiB: memory,
     };
     console.log(JSON.stringify(result, null, 2));

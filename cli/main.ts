@@ -26,7 +26,8 @@ async function emit(json: boolean | undefined, work: () => Promise<Rendered>): P
 function wholeNumber(option: string, min: number, max: number, unit = 'a whole number'): (raw: string) => number {
   return (raw) => {
     const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) throw new UserError(`${option} must be ${unit} from ${min} to ${max}, got "${raw}"`);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max)
+      throw new UserError(`${option} must be ${unit} from ${min} to ${max}, got "${raw}"`);
     return value;
   };
 }
@@ -34,7 +35,8 @@ function wholeNumber(option: string, min: number, max: number, unit = 'a whole n
 /** --user: an empty or blank name is a mistake, never "the default user". */
 function userOption(description: string): Option {
   return new Option('--user <name>', description).argParser((value: string) => {
-    if (value.trim() === '') throw new UserError('--user is empty', 'give a user name, or leave --user out to be yourself');
+    if (value.trim() === '')
+      throw new UserError('--user is empty', 'give a user name, or leave --user out to be yourself');
     return value;
   });
 }
@@ -73,15 +75,20 @@ program
   .command('up')
   .description('bring up your own copy of the production stack (dev-<user>) and print its URLs')
   .addOption(userOption("whose stack (default: git's user.email, else the OS user)"))
-  .option('--data <source>', 'where the data comes from: princess-sample (a consistent sample of princess) instead of the dev seed')
+  .option(
+    '--data <source>',
+    'where the data comes from: princess-sample (a consistent sample of princess) instead of the dev seed',
+  )
   .option('--percent <p>', 'with --data princess-sample: the share of members to take', (v) => Number(v), 10)
   .option('--json', 'print the result as JSON')
   .addOption(new Option('--env <role.KEY=VALUE...>', 'override an env variable of a role').hideHelp())
   .action((opts: { user?: string; json?: boolean; env?: string[]; data?: string; percent: number }) =>
     emit(opts.json, async () => {
       const { up, upText } = await import('./commands/up.ts');
-      if (opts.data !== undefined && opts.data !== 'princess-sample') throw new UserError(`--data knows princess-sample only, got "${opts.data}"`);
-      if (!(opts.percent > 0 && opts.percent <= 100)) throw new UserError(`--percent must be above 0 and at most 100, got ${opts.percent}`);
+      if (opts.data !== undefined && opts.data !== 'princess-sample')
+        throw new UserError(`--data knows princess-sample only, got "${opts.data}"`);
+      if (!(opts.percent > 0 && opts.percent <= 100))
+        throw new UserError(`--percent must be above 0 and at most 100, got ${opts.percent}`);
       const result = await up({
         ...(opts.user && { user: opts.user }),
         envOverrides: parseEnvOverrides(opts.env ?? []),
@@ -134,7 +141,9 @@ program
 
 program
   .command('parity')
-  .description('compare two tiers rendered from production (default: your dev stack vs prod); exit 1 on a difference outside the allow-list')
+  .description(
+    'compare two tiers rendered from production (default: your dev stack vs prod); exit 1 on a difference outside the allow-list',
+  )
   .argument('[a]', 'a stack: dev-<user>, princess or prod (default: your dev stack)')
   .argument('[b]', 'the other stack (default: prod)')
   .addOption(userOption('whose dev stack is the default A'))
@@ -149,14 +158,20 @@ program
 
 program
   .command('try')
-  .description("your working copy's diff against trunk (untracked files too), applied to a clean checkout and type-checked and tested in the build environment")
+  .description(
+    "your working copy's diff against trunk (untracked files too), applied to a clean checkout and type-checked and tested in the build environment",
+  )
   .option('--staged', 'only what is staged in the index')
   .option('--trunk <ref>', 'the trunk to diff against and apply to (default: origin/main, else main)')
   .option('--json', 'print the result as JSON')
   .action((opts: { staged?: boolean; trunk?: string; json?: boolean }) =>
     emit(opts.json, async () => {
       const { tryDiff, tryText } = await import('./commands/try.ts');
-      const result = await tryDiff({ cwd: process.cwd(), staged: Boolean(opts.staged), ...(opts.trunk !== undefined && { trunk: opts.trunk }) });
+      const result = await tryDiff({
+        cwd: process.cwd(),
+        staged: Boolean(opts.staged),
+        ...(opts.trunk !== undefined && { trunk: opts.trunk }),
+      });
       return { ok: result.ok, value: result, text: tryText(result) };
     }),
   );
@@ -170,54 +185,83 @@ program
   .option('--grep <regex>', 'show only lines matching (case-insensitive)')
   .option('--except <regex>', 'hide lines matching: the expected noise')
   .option('-f, --follow', 'keep streaming new lines until interrupted')
-  .option('--tail <n>', 'lines per container from the end', wholeNumber('--tail', 0, 1_000_000, 'a whole number of lines'), 200)
+  .option(
+    '--tail <n>',
+    'lines per container from the end',
+    wholeNumber('--tail', 0, 1_000_000, 'a whole number of lines'),
+    200,
+  )
   .option('--json', 'one JSON object per line')
-  .action(async (roles: string[], opts: { user?: string; stack?: string; grep?: string; except?: string; follow?: boolean; tail: number; json?: boolean }) => {
-    const { logs, logLineText } = await import('./commands/logs.ts');
-    const width = 12;
-    await logs(
-      {
-        roles,
-        tail: opts.tail,
-        follow: Boolean(opts.follow),
-        ...(opts.user && { user: opts.user }),
-        ...(opts.stack && { stack: opts.stack }),
-        ...(opts.grep !== undefined && { grep: opts.grep }),
-        ...(opts.except !== undefined && { except: opts.except }),
+  .action(
+    async (
+      roles: string[],
+      opts: {
+        user?: string;
+        stack?: string;
+        grep?: string;
+        except?: string;
+        follow?: boolean;
+        tail: number;
+        json?: boolean;
       },
-      (line) => process.stdout.write(`${opts.json ? JSON.stringify(line) : logLineText(line, width)}\n`),
-    );
-  });
+    ) => {
+      const { logs, logLineText } = await import('./commands/logs.ts');
+      const width = 12;
+      await logs(
+        {
+          roles,
+          tail: opts.tail,
+          follow: Boolean(opts.follow),
+          ...(opts.user && { user: opts.user }),
+          ...(opts.stack && { stack: opts.stack }),
+          ...(opts.grep !== undefined && { grep: opts.grep }),
+          ...(opts.except !== undefined && { except: opts.except }),
+        },
+        (line) => process.stdout.write(`${opts.json ? JSON.stringify(line) : logLineText(line, width)}\n`),
+      );
+    },
+  );
 
 program
   .command('graph')
-  .description("a stack's metrics from its Graphite saved as a PNG, deploys drawn as vertical lines; prints the file's path")
-  .argument('<metrics...>', 'requests, errors, latency (p50 and p99), latency.p50, latency.p99, flags, flags.<name>, or Graphite paths and functions')
+  .description(
+    "a stack's metrics from its Graphite saved as a PNG, deploys drawn as vertical lines; prints the file's path",
+  )
+  .argument(
+    '<metrics...>',
+    'requests, errors, latency (p50 and p99), latency.p50, latency.p99, flags, flags.<name>, or Graphite paths and functions',
+  )
   .addOption(userOption('whose dev stack'))
   .option('--stack <name>', 'any stack by name (dev-<user>, princess, prod)')
   .option('--from <time>', 'start: -1h, -30min, -2d, seconds since the epoch, YYYYMMDD', '-1h')
   .option('--until <time>', 'end, in the same forms', 'now')
   .option('--out <file>', 'where to save it (default: <devenv home>/graphs/<stack>-<metrics>-<time>.png)')
   .option('--json', 'print the result as JSON')
-  .action((metrics: string[], opts: { user?: string; stack?: string; from: string; until: string; out?: string; json?: boolean }) =>
-    emit(opts.json, async () => {
-      const { saveGraph } = await import('../stacks/graphite.ts');
-      const { graphText } = await import('./commands/graph.ts');
-      const result = await saveGraph({
-        metrics,
-        from: opts.from,
-        until: opts.until,
-        ...(opts.user && { user: opts.user }),
-        ...(opts.stack && { stack: opts.stack }),
-        ...(opts.out && { out: opts.out }),
-      });
-      return { ok: true, value: result, text: graphText(result) };
-    }),
+  .action(
+    (
+      metrics: string[],
+      opts: { user?: string; stack?: string; from: string; until: string; out?: string; json?: boolean },
+    ) =>
+      emit(opts.json, async () => {
+        const { saveGraph } = await import('../stacks/graphite.ts');
+        const { graphText } = await import('./commands/graph.ts');
+        const result = await saveGraph({
+          metrics,
+          from: opts.from,
+          until: opts.until,
+          ...(opts.user && { user: opts.user }),
+          ...(opts.stack && { stack: opts.stack }),
+          ...(opts.out && { out: opts.out }),
+        });
+        return { ok: true, value: result, text: graphText(result) };
+      }),
   );
 
 /** `devenv prod up|status|down` and the same for princess: the dev commands, pointed at a fixed stack. */
 function fixedStackCommands(stack: FixedStack, what: string): Command {
-  const group = program.command(stack).description(`${what}: the same commands as for your dev stack, pointed at ${stack}`);
+  const group = program
+    .command(stack)
+    .description(`${what}: the same commands as for your dev stack, pointed at ${stack}`);
   group
     .command('up')
     .description(`bring ${stack} up or converge it`)
@@ -257,8 +301,14 @@ function fixedStackCommands(stack: FixedStack, what: string): Command {
 
 fixedStackCommands('prod', 'production (several web replicas behind the proxy, its own data kept on destroy)')
   .command('generate')
-  .description("fill prod's empty database with realistic marketplace data, personal data included (deterministic by seed); one transaction, during which prod's readers of those tables wait")
-  .requiredOption('--members <n>', 'how many members (10000 to 1000000); shops, items, orders and messages follow', (v) => Number(v))
+  .description(
+    "fill prod's empty database with realistic marketplace data, personal data included (deterministic by seed); one transaction, during which prod's readers of those tables wait",
+  )
+  .requiredOption(
+    '--members <n>',
+    'how many members (10000 to 1000000); shops, items, orders and messages follow',
+    (v) => Number(v),
+  )
   .option('--seed <n>', 'the generator seed', (v) => Number(v), 1)
   .option('--json', 'print the row counts as JSON')
   .action((opts: { members: number; seed: number; json?: boolean }) =>
@@ -270,7 +320,10 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
   );
 
 {
-  const opsGroup = fixedStackCommands('ops', 'the deploy service (queue, lock, history, the two-button page) and its own database');
+  const opsGroup = fixedStackCommands(
+    'ops',
+    'the deploy service (queue, lock, history, the two-button page) and its own database',
+  );
   opsGroup
     .command('login')
     .description('print a one-time link that logs your browser in to the deploy page as you (valid 10 minutes)')
@@ -296,7 +349,9 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     );
   tokens
     .command('revoke')
-    .description("revoke every credential of a person (token, page sessions, running page deploys' credentials) at once")
+    .description(
+      "revoke every credential of a person (token, page sessions, running page deploys' credentials) at once",
+    )
     .argument('<user>', 'whose')
     .option('--json', 'print the outcome as JSON')
     .action((user: string, opts: { json?: boolean }) =>
@@ -321,7 +376,11 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
 }
 
 {
-  const queue = program.command('queue').description('the deploy queue: code pushers ride together (up to 5), a config push rides alone; one group deploys at a time');
+  const queue = program
+    .command('queue')
+    .description(
+      'the deploy queue: code pushers ride together (up to 5), a config push rides alone; one group deploys at a time',
+    );
   const queueAction = (work: () => Promise<import('./commands/queue.ts').QueueResult>) => (opts: { json?: boolean }) =>
     emit(opts.json, async () => {
       const { queueText } = await import('./commands/queue.ts');
@@ -335,19 +394,31 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .addOption(userOption('who joins (default: git user.email, else the OS user)'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { config?: boolean; user?: string; json?: boolean }) =>
-      queueAction(async () => (await import('./commands/queue.ts')).join({ train: opts.config ? 'config' : 'code', cwd: process.cwd(), ...(opts.user && { user: opts.user }) }))(opts),
+      queueAction(async () =>
+        (await import('./commands/queue.ts')).join({
+          train: opts.config ? 'config' : 'code',
+          cwd: process.cwd(),
+          ...(opts.user && { user: opts.user }),
+        }),
+      )(opts),
     );
   queue
     .command('status')
     .description('the groups waiting, the deploy running, the hold')
     .option('--json', 'print the queue as JSON')
-    .action((opts: { json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).queueStatus())(opts));
+    .action((opts: { json?: boolean }) =>
+      queueAction(async () => (await import('./commands/queue.ts')).queueStatus())(opts),
+    );
   queue
     .command('leave')
     .description('leave the queue')
     .addOption(userOption('who leaves'))
     .option('--json', 'print the queue as JSON')
-    .action((opts: { user?: string; json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).leave({ ...(opts.user && { user: opts.user }) }))(opts));
+    .action((opts: { user?: string; json?: boolean }) =>
+      queueAction(async () => (await import('./commands/queue.ts')).leave({ ...(opts.user && { user: opts.user }) }))(
+        opts,
+      ),
+    );
   queue
     .command('hold')
     .description('stop all deploys (an incident, a freeze) until `queue release`')
@@ -355,68 +426,112 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .addOption(userOption('who holds it'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { reason: string; user?: string; json?: boolean }) =>
-      queueAction(async () => (await import('./commands/queue.ts')).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }))(opts),
+      queueAction(async () =>
+        (await import('./commands/queue.ts')).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }),
+      )(opts),
     );
   queue
     .command('release')
     .description('let deploys go again')
     .addOption(userOption('who releases it'))
     .option('--json', 'print the queue as JSON')
-    .action((opts: { user?: string; json?: boolean }) => queueAction(async () => (await import('./commands/queue.ts')).release({ ...(opts.user && { user: opts.user }) }))(opts));
+    .action((opts: { user?: string; json?: boolean }) =>
+      queueAction(async () => (await import('./commands/queue.ts')).release({ ...(opts.user && { user: opts.user }) }))(
+        opts,
+      ),
+    );
 }
 
 program
   .command('onboard')
-  .description("a new hire's first day: your photo on the team page, through the whole release process to prod (resumable)")
+  .description(
+    "a new hire's first day: your photo on the team page, through the whole release process to prod (resumable)",
+  )
   .option('--name <full name>', 'your name as the team page shows it (asked when missing and stdin is a terminal)')
   .option('--photo <path>', 'a photo of you: JPEG, PNG or WebP, at most 10 MB and 8000 px a side')
   .option('--role <text>', 'what you do, under your name', 'New engineer')
   .addOption(userOption('who you are in stack names and the queue (default: git user.email, else the OS user)'))
-  .option('--watch <seconds>', 'how long to watch prod after your deploy', wholeNumber('--watch', 0, 3600, 'whole seconds'), 10)
+  .option(
+    '--watch <seconds>',
+    'how long to watch prod after your deploy',
+    wholeNumber('--watch', 0, 3600, 'whole seconds'),
+    10,
+  )
   .option('--yes', 'never ask: fail on anything missing')
   .option('--json', 'print the summary as JSON')
-  .action((opts: { name?: string; photo?: string; role: string; user?: string; watch: number; yes?: boolean; json?: boolean }) =>
-    emit(opts.json, async () => {
-      const { onboard, onboardText } = await import('./commands/onboard.ts');
-      const result = await onboard({
-        yes: Boolean(opts.yes),
-        cwd: process.cwd(),
-        watchSeconds: opts.watch,
-        role: opts.role,
-        ...(opts.name !== undefined && { name: opts.name }),
-        ...(opts.photo !== undefined && { photo: opts.photo }),
-        ...(opts.user && { user: opts.user }),
-      });
-      return { ok: true, value: result, text: onboardText(result) };
-    }),
+  .action(
+    (opts: {
+      name?: string;
+      photo?: string;
+      role: string;
+      user?: string;
+      watch: number;
+      yes?: boolean;
+      json?: boolean;
+    }) =>
+      emit(opts.json, async () => {
+        const { onboard, onboardText } = await import('./commands/onboard.ts');
+        const result = await onboard({
+          yes: Boolean(opts.yes),
+          cwd: process.cwd(),
+          watchSeconds: opts.watch,
+          role: opts.role,
+          ...(opts.name !== undefined && { name: opts.name }),
+          ...(opts.photo !== undefined && { photo: opts.photo }),
+          ...(opts.user && { user: opts.user }),
+        });
+        return { ok: true, value: result, text: onboardText(result) };
+      }),
   );
 
 {
   const deployCommand = program
     .command('deploy')
-    .description('ship the group at the head of the queue: princess (migrations, smoke tests), then prod one replica at a time, watched; rolls back on failure')
+    .description(
+      'ship the group at the head of the queue: princess (migrations, smoke tests), then prod one replica at a time, watched; rolls back on failure',
+    )
     .addOption(new Option('--to <stage>', 'one stage only').choices(['princess', 'prod']))
-    .option('--config', 'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted')
-    .addOption(new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']))
-    .option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)', wholeNumber('--watch', 0, 3600, 'whole seconds'), 30)
+    .option(
+      '--config',
+      'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted',
+    )
+    .addOption(
+      new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']),
+    )
+    .option(
+      '--watch <seconds>',
+      'how long to watch prod after the roll (0: no watch)',
+      wholeNumber('--watch', 0, 3600, 'whole seconds'),
+      30,
+    )
     .addOption(userOption('who deploys (must ride in the head group)'))
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp())
-    .action((opts: { to?: 'princess' | 'prod'; config?: boolean; train?: 'code' | 'config'; watch: number; user?: string; json?: boolean; driver: 'cli' | 'page' }) =>
-      emit(opts.json, async () => {
-        const { deploy } = await import('../deploy/ship.ts');
-        const { deployText } = await import('./commands/deploy.ts');
-          if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
-        const result = await deploy({
-          train: opts.config ? 'config' : (opts.train ?? 'code'),
-          driver: opts.driver,
-          watchSeconds: opts.watch,
-          cwd: process.cwd(),
-          ...(opts.to && { to: opts.to }),
-          ...(opts.user && { user: opts.user }),
-        });
-        return { ok: result.ok, value: result, text: deployText(result) };
-      }),
+    .action(
+      (opts: {
+        to?: 'princess' | 'prod';
+        config?: boolean;
+        train?: 'code' | 'config';
+        watch: number;
+        user?: string;
+        json?: boolean;
+        driver: 'cli' | 'page';
+      }) =>
+        emit(opts.json, async () => {
+          const { deploy } = await import('../deploy/ship.ts');
+          const { deployText } = await import('./commands/deploy.ts');
+          if (opts.config && opts.train === 'code')
+            throw new UserError('--config and --train code contradict each other');
+          const result = await deploy({
+            train: opts.config ? 'config' : (opts.train ?? 'code'),
+            driver: opts.driver,
+            watchSeconds: opts.watch,
+            cwd: process.cwd(),
+            ...(opts.to && { to: opts.to }),
+            ...(opts.user && { user: opts.user }),
+          });
+          return { ok: result.ok, value: result, text: deployText(result) };
+        }),
     );
   deployCommand
     .command('history')
@@ -436,23 +551,35 @@ program
 
 fixedStackCommands('princess', 'staging on scrubbed production data')
   .command('rebuild')
-  .description("rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes")
+  .description(
+    "rebuild princess's database from one snapshot of prod through the scrubber; princess keeps its old data unless every check passes",
+  )
   .option('--rules <file>', 'the scrub rules (default: data/scrub-rules.yaml)')
   .option('--key-file <file>', 'the scrub key (default: DEVENV_SCRUB_KEY, else <devenv home>/scrub.key)')
-  .option('--workers <n>', 'worker threads copying through the scrubber (1 to 16; default: one per core)', wholeNumber('--workers', 1, 16))
+  .option(
+    '--workers <n>',
+    'worker threads copying through the scrubber (1 to 16; default: one per core)',
+    wholeNumber('--workers', 1, 16),
+  )
   .option('--json', 'print the summary as JSON')
   .action((opts: { rules?: string; keyFile?: string; workers?: number; json?: boolean }) =>
     emit(opts.json, async () => {
       const { workers } = opts;
       const { rebuildPrincess } = await import('../data/rebuild.ts');
       const { rebuildText } = await import('./commands/princess-rebuild.ts');
-      const result = await rebuildPrincess({ ...(opts.rules && { rules: opts.rules }), ...(opts.keyFile && { keyFile: opts.keyFile }), ...(workers !== undefined && { workers }) });
+      const result = await rebuildPrincess({
+        ...(opts.rules && { rules: opts.rules }),
+        ...(opts.keyFile && { keyFile: opts.keyFile }),
+        ...(workers !== undefined && { workers }),
+      });
       return { ok: true, value: result, text: rebuildText(result) };
     }),
   );
 
 {
-  const flags = program.command('flags').description('config flags (site/flags.yaml): lint, list, show, set; they ship with `devenv deploy --config`');
+  const flags = program
+    .command('flags')
+    .description('config flags (site/flags.yaml): lint, list, show, set; they ship with `devenv deploy --config`');
   const fileOption = () => new Option('--file <path>', 'the flags file (default: site/flags.yaml of this checkout)');
   flags
     .command('lint')
@@ -493,7 +620,9 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
     );
   flags
     .command('set')
-    .description('change one flag (or add it) in the flags file, print the diff; refused, file unchanged, if the result would fail lint')
+    .description(
+      'change one flag (or add it) in the flags file, print the diff; refused, file unchanged, if the result would fail lint',
+    )
     .argument('<name>', 'the flag')
     .option('--on', 'switch it on')
     .option('--off', 'switch it off for everyone')
@@ -503,23 +632,38 @@ fixedStackCommands('princess', 'staging on scrubbed production data')
     .option('--groups <g,h>', 'groups whose members always get it (empty to clear)')
     .addOption(fileOption())
     .option('--json', 'print the result as JSON')
-    .action((name: string, opts: { on?: boolean; off?: boolean; percent?: string; variants?: string; users?: string; groups?: string; file?: string; json?: boolean }) =>
-      emit(opts.json, async () => {
-        const { flagsSet, setText, parseListOption, parsePercentOption, parseVariantsOption } = await import('./commands/flags.ts');
-        if (opts.on && opts.off) throw new UserError('--on and --off together: say one');
-        const result = await flagsSet(
-          name,
-          {
-            ...((opts.on || opts.off) && { enabled: Boolean(opts.on) }),
-            ...(opts.percent !== undefined && { percent: parsePercentOption(opts.percent) }),
-            ...(opts.variants !== undefined && { variants: parseVariantsOption(opts.variants) }),
-            ...(opts.users !== undefined && { users: parseListOption('--users', opts.users) }),
-            ...(opts.groups !== undefined && { groups: parseListOption('--groups', opts.groups) }),
-          },
-          { ...(opts.file && { file: opts.file }) },
-        );
-        return { ok: true, value: result, text: setText(result) };
-      }),
+    .action(
+      (
+        name: string,
+        opts: {
+          on?: boolean;
+          off?: boolean;
+          percent?: string;
+          variants?: string;
+          users?: string;
+          groups?: string;
+          file?: string;
+          json?: boolean;
+        },
+      ) =>
+        emit(opts.json, async () => {
+          const { flagsSet, setText, parseListOption, parsePercentOption, parseVariantsOption } = await import(
+            './commands/flags.ts'
+          );
+          if (opts.on && opts.off) throw new UserError('--on and --off together: say one');
+          const result = await flagsSet(
+            name,
+            {
+              ...((opts.on || opts.off) && { enabled: Boolean(opts.on) }),
+              ...(opts.percent !== undefined && { percent: parsePercentOption(opts.percent) }),
+              ...(opts.variants !== undefined && { variants: parseVariantsOption(opts.variants) }),
+              ...(opts.users !== undefined && { users: parseListOption('--users', opts.users) }),
+              ...(opts.groups !== undefined && { groups: parseListOption('--groups', opts.groups) }),
+            },
+            { ...(opts.file && { file: opts.file }) },
+          );
+          return { ok: true, value: result, text: setText(result) };
+        }),
     );
 }
 
@@ -537,7 +681,10 @@ function parseEnvOverrides(pairs: string[]): Record<string, Record<string, strin
 
 /** The line that says what failed: Pulumi's own "error:" line when there is one. */
 function firstLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const errorLine = lines.filter((line) => /^(error|stderr: error):/i.test(line)).pop();
   return (errorLine ?? lines[0] ?? text).replace(/^stderr: /, '');
 }
@@ -551,7 +698,10 @@ function causeOf(error: unknown): string {
 function saveForReport(error: unknown): string {
   const file = join(paths.logs(), 'last-error.log');
   mkdirSync(paths.logs(), { recursive: true });
-  writeFileSync(file, `${new Date().toISOString()} devenv ${process.argv.slice(2).join(' ')}\n${(error as Error)?.stack ?? String(error)}\n`);
+  writeFileSync(
+    file,
+    `${new Date().toISOString()} devenv ${process.argv.slice(2).join(' ')}\n${(error as Error)?.stack ?? String(error)}\n`,
+  );
   return file;
 }
 
@@ -563,7 +713,12 @@ async function main(): Promise<void> {
     if (known) {
       // A one-line message takes its fix on the same line; a list (failed resources) ends with it.
       const fix = known.fix ? (known.message.includes('\n') ? `\n${known.fix}` : `; ${known.fix}`) : '';
-      process.stderr.write(`${`${known.message}${fix}`.split('\n').map((line) => `devenv: ${line}`).join('\n')}\n`);
+      process.stderr.write(
+        `${`${known.message}${fix}`
+          .split('\n')
+          .map((line) => `devenv: ${line}`)
+          .join('\n')}\n`,
+      );
     } else {
       process.stderr.write(
         `devenv: unexpected error: ${firstLine((error as Error)?.message ?? String(error))}; ` +

@@ -7,7 +7,13 @@ import type { ColumnInfo } from './scrub-rules.ts';
 /** An SQL identifier, quoted: what the catalog names may hold (quotes, capitals, spaces) stays a name. */
 export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
-interface ColumnRow { table: string; column: string; type: string; nullable: boolean; comment: string | null }
+interface ColumnRow {
+  table: string;
+  column: string;
+  type: string;
+  nullable: boolean;
+  comment: string | null;
+}
 
 export const personalKinds = ['name', 'email', 'address', 'phone', 'ip', 'date', 'text'] as const;
 export type PersonalKind = (typeof personalKinds)[number];
@@ -17,7 +23,13 @@ export interface PersonalColumn {
   column: string;
   kind: PersonalKind;
 }
-interface KeyRow { kind: 'p' | 'u' | 'f'; table: string; column: string; ref_table: string | null; ref_column: string | null }
+interface KeyRow {
+  kind: 'p' | 'u' | 'f';
+  table: string;
+  column: string;
+  ref_table: string | null;
+  ref_column: string | null;
+}
 
 export interface Schema {
   columns: ColumnInfo[];
@@ -53,32 +65,46 @@ export async function readSchema(client: pg.Client): Promise<Schema> {
   const personal = columns.rows.flatMap((c) => {
     const kind = /^personal:(\w+)/.exec(c.comment ?? '')?.[1];
     if (kind === undefined) return [];
-    if (!(personalKinds as readonly string[]).includes(kind)) throw new Error(`${c.table}.${c.column} is marked personal:${kind}, not one of ${personalKinds.join(', ')}`);
+    if (!(personalKinds as readonly string[]).includes(kind))
+      throw new Error(`${c.table}.${c.column} is marked personal:${kind}, not one of ${personalKinds.join(', ')}`);
     return [{ table: c.table, column: c.column, kind: kind as PersonalKind }];
   });
-  return { personal, columns: columns.rows.map((c) => {
-    const mine = keys.rows.filter((k) => k.table === c.table && k.column === c.column);
-    const foreign = mine.find((k) => k.kind === 'f' && k.ref_table && k.ref_column);
-    return {
-      table: c.table,
-      column: c.column,
-      type: c.type,
-      nullable: c.nullable,
-      unique: mine.some((k) => k.kind === 'u' || k.kind === 'p'),
-      primaryKey: mine.some((k) => k.kind === 'p'),
-      ...(foreign && { references: { table: foreign.ref_table!, column: foreign.ref_column! } }),
-    };
-  }) };
+  return {
+    personal,
+    columns: columns.rows.map((c) => {
+      const mine = keys.rows.filter((k) => k.table === c.table && k.column === c.column);
+      const foreign = mine.find((k) => k.kind === 'f' && k.ref_table && k.ref_column);
+      return {
+        table: c.table,
+        column: c.column,
+        type: c.type,
+        nullable: c.nullable,
+        unique: mine.some((k) => k.kind === 'u' || k.kind === 'p'),
+        primaryKey: mine.some((k) => k.kind === 'p'),
+        ...(foreign && { references: { table: foreign.ref_table!, column: foreign.ref_column! } }),
+      };
+    }),
+  };
 }
 
 /** Tables, referenced ones before those referring to them (self-references aside). */
 export function loadOrder(schema: readonly ColumnInfo[]): string[] {
   const tables = [...new Set(schema.map((c) => c.table))].sort();
-  const needs = new Map(tables.map((t) => [t, new Set(schema.filter((c) => c.table === t && c.references && c.references.table !== t).map((c) => c.references!.table))]));
+  const needs = new Map(
+    tables.map((t) => [
+      t,
+      new Set(
+        schema.filter((c) => c.table === t && c.references && c.references.table !== t).map((c) => c.references!.table),
+      ),
+    ]),
+  );
   const ordered: string[] = [];
   while (ordered.length < tables.length) {
     const ready = tables.filter((t) => !ordered.includes(t) && [...needs.get(t)!].every((n) => ordered.includes(n)));
-    if (ready.length === 0) throw new Error(`tables reference each other in a cycle: ${tables.filter((t) => !ordered.includes(t)).join(', ')}`);
+    if (ready.length === 0)
+      throw new Error(
+        `tables reference each other in a cycle: ${tables.filter((t) => !ordered.includes(t)).join(', ')}`,
+      );
     ordered.push(...ready);
   }
   return ordered;

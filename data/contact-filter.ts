@@ -176,14 +176,24 @@ export class ContactCheck {
   }
 
   finds(): ContactFinds {
-    return { rows: this.#rows, emails: [...this.#held.emails], phones: [...this.#held.phones], names: [...this.#held.names], unconfirmed: { ...this.#unconfirmed } };
+    return {
+      rows: this.#rows,
+      emails: [...this.#held.emails],
+      phones: [...this.#held.phones],
+      names: [...this.#held.names],
+      unconfirmed: { ...this.#unconfirmed },
+    };
   }
 }
 
 /** Two parts' finds of one column as one, held as a part's are (pure). */
 export function mergeFinds(a: ContactFinds | undefined, b: ContactFinds): ContactFinds {
   if (a === undefined) return b;
-  const unconfirmed = { emails: a.unconfirmed.emails + b.unconfirmed.emails, phones: a.unconfirmed.phones + b.unconfirmed.phones, names: a.unconfirmed.names + b.unconfirmed.names };
+  const unconfirmed = {
+    emails: a.unconfirmed.emails + b.unconfirmed.emails,
+    phones: a.unconfirmed.phones + b.unconfirmed.phones,
+    names: a.unconfirmed.names + b.unconfirmed.names,
+  };
   const merge = (kind: ContactKind) => {
     const all = new Map(a[kind]);
     for (const [value, n] of b[kind]) {
@@ -193,5 +203,11 @@ export function mergeFinds(a: ContactFinds | undefined, b: ContactFinds): Contac
     }
     return [...all];
   };
-  return { rows: a.rows + b.rows, emails: merge('emails'), phones: merge('phones'), names: merge('names'), unconfirmed };
+  return {
+    rows: a.rows + b.rows,
+    emails: merge('emails'),
+    phones: merge('phones'),
+    names: merge('names'),
+    unconfirmed,
+  };
 }

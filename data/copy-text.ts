@@ -50,10 +50,12 @@ export function decodeField(field: string): string | null {
       continue;
     }
     const next = field[i + 1];
-    if (next === undefined) throw new Error('a COPY field ends in a lone backslash: the row is cut short or not COPY TEXT');
+    if (next === undefined)
+      throw new Error('a COPY field ends in a lone backslash: the row is cut short or not COPY TEXT');
     if (octalDigit.test(next)) {
       let digits = next;
-      while (digits.length < 3 && octalDigit.test(field[i + 1 + digits.length] ?? '')) digits += field[i + 1 + digits.length];
+      while (digits.length < 3 && octalDigit.test(field[i + 1 + digits.length] ?? ''))
+        digits += field[i + 1 + digits.length];
       bytes.push(Number.parseInt(digits, 8) & 0xff);
       i += digits.length;
     } else if (next === 'x' && hexDigit.test(field[i + 2] ?? '')) {
@@ -72,7 +74,15 @@ export function decodeField(field: string): string | null {
 }
 
 const needsEscape = /[\\\t\n\r\b\f\v]/g;
-const escapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+const escapes: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\v': '\\v',
+};
 
 /** A value as one escaped field; \N for null. */
 export function encodeField(value: string | null): string {

@@ -21,7 +21,10 @@ const contacts = new ContactFilter(setup.contacts);
 let contactsReady = false;
 /** The filter, once the main thread has filled it (this thread waits for it at the first free text). */
 const filled = (): ContactFilter => {
-  if (!contactsReady && !contacts.waitReady()) throw new Error("production's emails, phone numbers and name words could not be read for the leak check of free text");
+  if (!contactsReady && !contacts.waitReady())
+    throw new Error(
+      "production's emails, phone numbers and name words could not be read for the leak check of free text",
+    );
   contactsReady = true;
   return contacts;
 };
@@ -49,17 +52,44 @@ port.on('message', (message: ToWorker) => {
   const { id, part } = message;
   let reported = 0;
   // Each free-text column's values, as they leave, checked against every production email, phone and name word.
-  const checks = new Map(part.columns.filter((column) => textColumns.has(`${part.table}.${column}`)).map((column) => [column, new ContactCheck(filled)]));
-  const inspect = Object.fromEntries([...checks].map(([column, check]) => [column, (value: string) => check.inspect(value)]));
+  const checks = new Map(
+    part.columns
+      .filter((column) => textColumns.has(`${part.table}.${column}`))
+      .map((column) => [column, new ContactCheck(filled)]),
+  );
+  const inspect = Object.fromEntries(
+    [...checks].map(([column, check]) => [column, (value: string) => check.inspect(value)]),
+  );
   started
-    .then(() => copyPart(prod, next, part, setup.rules, transforms, mustChange, (rows) => {
-      send({ type: 'progress', id, rows: rows - reported });
-      reported = rows;
-    }, inspect))
+    .then(() =>
+      copyPart(
+        prod,
+        next,
+        part,
+        setup.rules,
+        transforms,
+        mustChange,
+        (rows) => {
+          send({ type: 'progress', id, rows: rows - reported });
+          reported = rows;
+        },
+        inspect,
+      ),
+    )
     .then(
       (copied) => {
-        const found: Record<string, ContactFinds> = Object.fromEntries([...checks].map(([column, check]) => [column, check.finds()]));
-        send({ type: 'done', id, rows: copied.rows, bytes: copied.bytes, unchanged: copied.unchanged, contacts: found, progressRows: copied.rows - reported });
+        const found: Record<string, ContactFinds> = Object.fromEntries(
+          [...checks].map(([column, check]) => [column, check.finds()]),
+        );
+        send({
+          type: 'done',
+          id,
+          rows: copied.rows,
+          bytes: copied.bytes,
+          unchanged: copied.unchanged,
+          contacts: found,
+          progressRows: copied.rows - reported,
+        });
       },
       (error: Error) => send({ type: 'failed', id, message: error.message }),
     );

@@ -70,7 +70,8 @@ export interface Dataset {
 }
 
 export function dataset(seed: number, members: number): Dataset {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`the seed must be a whole number from 0 to 4294967295, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`the seed must be a whole number from 0 to 4294967295, got ${seed}`);
   const sizes = planSizes(members);
   const key = (tag: number): number => mix32(mix32(seed) ^ mix32(tag + 0x632be5ab));
   const streamKeys = Object.fromEntries(streams.map((stream, i) => [stream, key(i + 1)])) as Record<Stream, number>;
@@ -219,7 +220,10 @@ function identityOf(data: Dataset, id: number): { name: string; email: string } 
   const rng = rowRng(data, 'identity', id);
   const first = rng.below(firstNames.length);
   const last = rng.below(lastNames.length);
-  return { name: `${firstNames[first]} ${lastNames[last]}`, email: `${emailLocalPart(first, last, id, rng)}@${rng.pick(emailDomains)}` };
+  return {
+    name: `${firstNames[first]} ${lastNames[last]}`,
+    email: `${emailLocalPart(first, last, id, rng)}@${rng.pick(emailDomains)}`,
+  };
 }
 
 function homeOf(data: Dataset, id: number): { address: string; phone: string } {
@@ -292,7 +296,9 @@ function unknownPlaceholder(name: string): never {
   throw new Error(`no value for the placeholder {${name}}`);
 }
 
-const byCountry = (formats: Readonly<Record<Country, readonly string[]>>): Readonly<Record<Country, readonly Template[]>> => ({
+const byCountry = (
+  formats: Readonly<Record<Country, readonly string[]>>,
+): Readonly<Record<Country, readonly Template[]>> => ({
   US: formats.US.map(parseTemplate),
   CA: formats.CA.map(parseTemplate),
   GB: formats.GB.map(parseTemplate),
@@ -360,7 +366,9 @@ function addressIn(city: City, rng: Rng): string {
 }
 
 function phoneIn(city: City, rng: Rng): string {
-  const number = fill(rng.pick(phoneTemplates[city.country]), (name) => (name === 'area' ? city.area : name === 'local' ? city.local : unknownPlaceholder(name)));
+  const number = fill(rng.pick(phoneTemplates[city.country]), (name) =>
+    name === 'area' ? city.area : name === 'local' ? city.local : unknownPlaceholder(name),
+  );
   return randomize(number, rng);
 }
 
@@ -422,7 +430,9 @@ function isoDate(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;

@@ -70,7 +70,8 @@ const source = (c: PersonalColumn) => `${c.table}.${c.column}`;
 /** The fraction of `rows` to look at: all of them up to `limit`, else about `limit` of them. */
 const sampleFor = (rows: number, limit: number) => (rows > limit ? limit / rows : 1);
 /** The same sample every run for the same data. */
-const sampled = (table: string, fraction: number) => `${ident(table)}${fraction < 1 ? ` TABLESAMPLE BERNOULLI (${(fraction * 100).toFixed(4)}) REPEATABLE (7)` : ''}`;
+const sampled = (table: string, fraction: number) =>
+  `${ident(table)}${fraction < 1 ? ` TABLESAMPLE BERNOULLI (${(fraction * 100).toFixed(4)}) REPEATABLE (7)` : ''}`;
 
 /** The row key when a column is checked row by row: values from a small space. */
 export function rowKey(column: PersonalColumn, primaryKeys: Readonly<Record<string, string>>): string | undefined {
@@ -96,7 +97,11 @@ export interface Probe {
  * The probes of the personal columns (pure). `rows` has production's row count per
  * table; a table above `fullValueScanLimit` rows is sampled.
  */
-export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonly<Record<string, string>>, rows: Readonly<Record<string, number>>): Probe[] {
+export function probes(
+  personal: readonly PersonalColumn[],
+  primaryKeys: Readonly<Record<string, string>>,
+  rows: Readonly<Record<string, number>>,
+): Probe[] {
   // No DISTINCT: the checks are semi-joins, so a value prod repeats counts once per princess row anyway.
   const values = personal
     .filter((c) => c.kind !== 'text')
@@ -112,7 +117,10 @@ export function probes(personal: readonly PersonalColumn[], primaryKeys: Readonl
       };
     });
   // Name words are looked up only among the words of free text.
-  const words: Probe[] = nameColumns(personal).length > 0 && personal.some((c) => c.kind === 'text') ? [{ table: 'devenv_leak_probe_words', source: 'name-word', sample: 1 }] : [];
+  const words: Probe[] =
+    nameColumns(personal).length > 0 && personal.some((c) => c.kind === 'text')
+      ? [{ table: 'devenv_leak_probe_words', source: 'name-word', sample: 1 }]
+      : [];
   return [...values, ...words];
 }
 
@@ -127,7 +135,10 @@ const nameColumns = (personal: readonly PersonalColumn[]) => personal.filter((c)
  */
 function nameWords(names: readonly PersonalColumn[]): string {
   return names
-    .map((c) => `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM ${ident(c.table)}, string_to_table(${ident(c.column)}, ' ') AS p) s, regexp_split_to_table(s.p, '[^[:alpha:]''-]+') AS w WHERE w <> ''`)
+    .map(
+      (c) =>
+        `SELECT DISTINCT w FROM (SELECT DISTINCT p FROM ${ident(c.table)}, string_to_table(${ident(c.column)}, ' ') AS p) s, regexp_split_to_table(s.p, '[^[:alpha:]''-]+') AS w WHERE w <> ''`,
+    )
     .join(' UNION ');
 }
 
@@ -136,7 +147,11 @@ export async function readNameWords(prod: pg.Client, personal: readonly Personal
   const names = nameColumns(personal);
   if (names.length === 0) return [];
   const words: string[] = [];
-  for await (const values of copiedValues(prod.query(copyTo(`COPY (${nameWords(names)}) TO STDOUT`)), "production's name words")) for (const word of values) words.push(word!);
+  for await (const values of copiedValues(
+    prod.query(copyTo(`COPY (${nameWords(names)}) TO STDOUT`)),
+    "production's name words",
+  ))
+    for (const word of values) words.push(word!);
   return words;
 }
 
@@ -173,7 +188,13 @@ async function* copiedValues(stream: AsyncIterable<Buffer>, what: string): Async
  * that are production name words, and writes them, tallied, into the candidates
  * table on the second connection. Answers how many rows it read.
  */
-async function collectCandidates(princess: pg.Client, writer: pg.Client, column: string, from: string, nameWords: WordSet): Promise<number> {
+async function collectCandidates(
+  princess: pg.Client,
+  writer: pg.Client,
+  column: string,
+  from: string,
+  nameWords: WordSet,
+): Promise<number> {
   const sink = writer.query(copyFrom(`COPY ${candidates} (kind, value, n) FROM STDIN`));
   // One map per kind: keys need no joining, which is most of the cost per word.
   const held: Record<TextFindKind, Map<string, number>> = { emails: new Map(), phones: new Map(), names: new Map() };
@@ -191,7 +212,10 @@ async function collectCandidates(princess: pg.Client, writer: pg.Client, column:
     values.set(value, (values.get(value) ?? 0) + 1);
   };
   let rows = 0;
-  for await (const values of copiedValues(princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)), from)) {
+  for await (const values of copiedValues(
+    princess.query(copyTo(`COPY (SELECT ${column} FROM ${from}) TO STDOUT`)),
+    from,
+  )) {
     rows += values.length;
     for (const value of values) if (value !== null) findInText(value, tally, nameWords);
     if (heldCount() >= candidatesHeld) await flush();
@@ -226,12 +250,19 @@ export async function loadProbes(
   nameWords: Promise<readonly string[]>,
 ): Promise<Probe[]> {
   const tables = [...new Set(personal.map((c) => c.table))];
-  const rows = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(prod, `SELECT count(*) AS n FROM ${ident(t)}`)] as const)));
+  const rows = Object.fromEntries(
+    await Promise.all(
+      tables.map(async (t) => [t, await count(prod, `SELECT count(*) AS n FROM ${ident(t)}`)] as const),
+    ),
+  );
   const planned = probes(personal, primaryKeys, rows);
   for (const p of planned) {
     await princess.query(`DROP TABLE IF EXISTS ${p.table}`);
     await princess.query(`CREATE UNLOGGED TABLE ${p.table} (key text, value text NOT NULL)`);
-    const values = p.query === undefined ? Readable.from((await nameWords).map((word) => `\\N\t${encodeField(word)}\n`)) : prod.query(copyTo(`COPY (${p.query}) TO STDOUT`));
+    const values =
+      p.query === undefined
+        ? Readable.from((await nameWords).map((word) => `\\N\t${encodeField(word)}\n`))
+        : prod.query(copyTo(`COPY (${p.query}) TO STDOUT`));
     await pipeline(values, princess.query(copyFrom(`COPY ${p.table} (key, value) FROM STDIN`)));
     await princess.query(`ANALYZE ${p.table}`);
   }
@@ -251,7 +282,9 @@ export async function scanForLeaks(
 ): Promise<LeakReport> {
   // Each table's rows counted once, however many of its columns are checked.
   const counted = new Map<string, Promise<number>>();
-  const rowsOf = (table: string) => counted.get(table) ?? counted.set(table, count(princessColumns, `SELECT count(*) AS n FROM ${ident(table)}`)).get(table)!;
+  const rowsOf = (table: string) =>
+    counted.get(table) ??
+    counted.set(table, count(princessColumns, `SELECT count(*) AS n FROM ${ident(table)}`)).get(table)!;
   const probeOf = new Map(planned.map((p) => [p.source, p]));
   const columnChecks = async (): Promise<LeakCheck[]> => {
     const checks: LeakCheck[] = [];
@@ -263,31 +296,57 @@ export async function scanForLeaks(
         what: `${source(c)}${key ? ' (row by row)' : ''}`,
         scanned: await rowsOf(c.table),
         sample: p.sample,
-        hits: await count(princessColumns, `SELECT count(*) AS n FROM ${ident(c.table)} t WHERE EXISTS (SELECT 1 FROM ${p.table} p WHERE p.value = t.${ident(c.column)}::text${sameRow})`),
+        hits: await count(
+          princessColumns,
+          `SELECT count(*) AS n FROM ${ident(c.table)} t WHERE EXISTS (SELECT 1 FROM ${p.table} p WHERE p.value = t.${ident(c.column)}::text${sameRow})`,
+        ),
       });
     }
     return checks;
   };
   const textChecks = async (): Promise<LeakCheck[]> => {
     const checks: LeakCheck[] = [];
-    const probesOf = (kind: PersonalColumn['kind']) => personal.filter((c) => c.kind === kind).map((c) => probeOf.get(source(c))!.table);
-    const probeTables: Record<TextFindKind, string[]> = { emails: probesOf('email'), phones: probesOf('phone'), names: probeOf.has('name-word') ? [probeOf.get('name-word')!.table] : [] };
+    const probesOf = (kind: PersonalColumn['kind']) =>
+      personal.filter((c) => c.kind === kind).map((c) => probeOf.get(source(c))!.table);
+    const probeTables: Record<TextFindKind, string[]> = {
+      emails: probesOf('email'),
+      phones: probesOf('phone'),
+      names: probeOf.has('name-word') ? [probeOf.get('name-word')!.table] : [],
+    };
     for (const c of personal.filter((p) => p.kind === 'text')) {
       const all = await count(princess, `SELECT count(*) AS n FROM ${ident(c.table)}`);
       const sample = sampleFor(all, fullTextScanLimit);
       const from = sampled(c.table, sample);
       await princess.query(`DROP TABLE IF EXISTS ${candidates}`);
-      await princess.query(`CREATE UNLOGGED TABLE ${candidates} (kind text NOT NULL, value text NOT NULL, n bigint NOT NULL)`);
+      await princess.query(
+        `CREATE UNLOGGED TABLE ${candidates} (kind text NOT NULL, value text NOT NULL, n bigint NOT NULL)`,
+      );
       // Production's name words in memory (as many as there are distinct name words, not rows): a word not among them is no hit, so it is not tallied.
-      const words = probeTables.names.length === 0 ? [] : (await princess.query<{ value: string }>(`SELECT value FROM ${probeTables.names[0]}`)).rows.map((r) => r.value);
+      const words =
+        probeTables.names.length === 0
+          ? []
+          : (await princess.query<{ value: string }>(`SELECT value FROM ${probeTables.names[0]}`)).rows.map(
+              (r) => r.value,
+            );
       // The rows read are counted as they stream: a sample counted apart would read the whole table once more.
-      const scanned = await collectCandidates(princess, princessWriter, `${ident(c.column)}::text`, from, wordSet(words));
+      const scanned = await collectCandidates(
+        princess,
+        princessWriter,
+        `${ident(c.column)}::text`,
+        from,
+        wordSet(words),
+      );
       await princess.query(`ANALYZE ${candidates}`);
       for (const kind of ['emails', 'phones', 'names'] as const) {
         // The finder gives phone numbers by their digits.
         const probeValue = kind === 'phones' ? phoneDigitsSql('p.value') : 'p.value';
-        const found = probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE ${probeValue} = c.value)`).join(' OR ') || 'false';
-        const hits = await count(princess, `SELECT coalesce(sum(c.n), 0) AS n FROM ${candidates} c WHERE c.kind = '${kind}' AND (${found})`);
+        const found =
+          probeTables[kind].map((t) => `EXISTS (SELECT 1 FROM ${t} p WHERE ${probeValue} = c.value)`).join(' OR ') ||
+          'false';
+        const hits = await count(
+          princess,
+          `SELECT coalesce(sum(c.n), 0) AS n FROM ${candidates} c WHERE c.kind = '${kind}' AND (${found})`,
+        );
         checks.push({ what: `${source(c)} (text: ${kind})`, scanned, sample, hits });
       }
     }
@@ -306,17 +365,31 @@ export async function scanForLeaks(
 }
 
 /** The copy's own row-by-row check as leak checks: values of personal columns that came out unchanged (pure). */
-export function unchangedChecks(copied: readonly { table: string; rows: number; unchanged: Readonly<Record<string, number>> }[]): LeakCheck[] {
-  return copied.flatMap((t) => Object.entries(t.unchanged).map(([column, hits]) => ({ what: `${t.table}.${column} (row by row, during the copy)`, scanned: t.rows, sample: 1, hits })));
+export function unchangedChecks(
+  copied: readonly { table: string; rows: number; unchanged: Readonly<Record<string, number>> }[],
+): LeakCheck[] {
+  return copied.flatMap((t) =>
+    Object.entries(t.unchanged).map(([column, hits]) => ({
+      what: `${t.table}.${column} (row by row, during the copy)`,
+      scanned: t.rows,
+      sample: 1,
+      hits,
+    })),
+  );
 }
 
 /** The columns whose production values the free text is checked against, row by row, during the copy. */
-const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = { email: 'emails', phone: 'phones', name: 'names' };
+const contactKinds: Readonly<Partial<Record<PersonalColumn['kind'], ContactKind>>> = {
+  email: 'emails',
+  phone: 'phones',
+  name: 'names',
+};
 
 /** The personal email, phone and name columns, by table: what the free text is checked against during the copy. */
 function contactColumns(personal: readonly PersonalColumn[]): Map<string, PersonalColumn[]> {
   const byTable = new Map<string, PersonalColumn[]>();
-  for (const c of personal) if (contactKinds[c.kind] !== undefined) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c]);
+  for (const c of personal)
+    if (contactKinds[c.kind] !== undefined) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c]);
   return byTable;
 }
 
@@ -328,7 +401,11 @@ function contactColumns(personal: readonly PersonalColumn[]): Map<string, Person
  */
 export async function countContacts(prod: pg.Client, personal: readonly PersonalColumn[]): Promise<number> {
   let total = 0;
-  for (const [table, columns] of contactColumns(personal)) total += await count(prod, `SELECT ${columns.map((c) => `count(${ident(c.column)})`).join(' + ')} AS n FROM ${ident(table)}`);
+  for (const [table, columns] of contactColumns(personal))
+    total += await count(
+      prod,
+      `SELECT ${columns.map((c) => `count(${ident(c.column)})`).join(' + ')} AS n FROM ${ident(table)}`,
+    );
   return total;
 }
 
@@ -338,13 +415,19 @@ export async function countContacts(prod: pg.Client, personal: readonly Personal
  * production's names (`readNameWords`) to the copy workers' filter. The caller
  * marks it filled (or failed).
  */
-export async function fillContactFilter(prod: pg.Client, personal: readonly PersonalColumn[], shared: SharedContactFilter, nameWords: readonly string[]): Promise<void> {
+export async function fillContactFilter(
+  prod: pg.Client,
+  personal: readonly PersonalColumn[],
+  shared: SharedContactFilter,
+  nameWords: readonly string[],
+): Promise<void> {
   const filter = new ContactFilter(shared);
   for (const word of nameWords) filter.addWord(word);
   for (const c of personal.filter((p) => p.kind === 'email' || p.kind === 'phone')) {
     const query = `COPY (SELECT ${ident(c.column)}::text FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL) TO STDOUT`;
     const asFound = c.kind === 'phone' ? phoneDigits : (value: string) => value;
-    for await (const values of copiedValues(prod.query(copyTo(query)), source(c))) for (const value of values) filter.add(asFound(value!));
+    for await (const values of copiedValues(prod.query(copyTo(query)), source(c)))
+      for (const value of values) filter.add(asFound(value!));
   }
 }
 
@@ -364,8 +447,14 @@ export async function contactChecks(
 ): Promise<LeakCheck[]> {
   const checks: LeakCheck[] = [];
   const heldBy: Record<'emails' | 'phones', string | undefined> = {
-    emails: heldIn(personal.filter((c) => c.kind === 'email'), (value) => value),
-    phones: heldIn(personal.filter((c) => c.kind === 'phone'), phoneDigitsSql),
+    emails: heldIn(
+      personal.filter((c) => c.kind === 'email'),
+      (value) => value,
+    ),
+    phones: heldIn(
+      personal.filter((c) => c.kind === 'phone'),
+      phoneDigitsSql,
+    ),
   };
   const confirmed = async (kind: ContactKind, values: readonly (readonly [string, number])[]): Promise<number> => {
     if (values.length === 0) return 0;
@@ -381,7 +470,12 @@ export async function contactChecks(
     for (const [column, finds] of Object.entries(t.contacts)) {
       for (const kind of ['emails', 'phones', 'names'] as const) {
         const hits = finds.unconfirmed[kind] + (await confirmed(kind, finds[kind]));
-        checks.push({ what: `${t.table}.${column} (text: ${kind}, every row, during the copy)`, scanned: finds.rows, sample: 1, hits });
+        checks.push({
+          what: `${t.table}.${column} (text: ${kind}, every row, during the copy)`,
+          scanned: finds.rows,
+          sample: 1,
+          hits,
+        });
       }
     }
   }
@@ -390,5 +484,9 @@ export async function contactChecks(
 
 /** The condition that a find `f.v` is a value of one of `columns` in prod, as text `asFound` it; none when there are no such columns. */
 function heldIn(columns: readonly PersonalColumn[], asFound: (expression: string) => string): string | undefined {
-  return columns.length === 0 ? undefined : columns.map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE ${asFound(`p.${ident(c.column)}::text`)} = f.v)`).join(' OR ');
+  return columns.length === 0
+    ? undefined
+    : columns
+        .map((c) => `EXISTS (SELECT 1 FROM ${ident(c.table)} p WHERE ${asFound(`p.${ident(c.column)}::text`)} = f.v)`)
+        .join(' OR ');
 }

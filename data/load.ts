@@ -36,7 +36,9 @@ export async function loadProductionData(client: pg.Client, options: LoadOptions
     await refuseUnlessEmpty(client);
     const constraints = await setConstraintsAside(client, tableOrder);
     for (const table of tableOrder) {
-      loaded[table] = await copyTable(client, table, copyLines(data, table), (rows) => options.onProgress?.(table, rows));
+      loaded[table] = await copyTable(client, table, copyLines(data, table), (rows) =>
+        options.onProgress?.(table, rows),
+      );
     }
     options.onConstraints?.();
     // Index builds sort in memory rather than spill to disk past the server's 32 MB
@@ -87,15 +89,24 @@ async function setConstraintsAside(client: pg.Client, tables: readonly string[])
 export class NotEmptyError extends Error {}
 
 async function refuseUnlessEmpty(client: pg.Client): Promise<void> {
-  const probe = tableOrder.map((table) => `SELECT '${table}' AS name WHERE EXISTS (SELECT 1 FROM ${table})`).join(' UNION ALL ');
+  const probe = tableOrder
+    .map((table) => `SELECT '${table}' AS name WHERE EXISTS (SELECT 1 FROM ${table})`)
+    .join(' UNION ALL ');
   const { rows } = await client.query<{ name: string }>(probe);
   if (rows.length > 0) {
     const names = rows.map((row) => row.name).join(', ');
-    throw new NotEmptyError(`production data is only loaded into empty tables, but ${names} already ${rows.length === 1 ? 'has' : 'have'} rows`);
+    throw new NotEmptyError(
+      `production data is only loaded into empty tables, but ${names} already ${rows.length === 1 ? 'has' : 'have'} rows`,
+    );
   }
 }
 
-async function copyTable(client: pg.Client, table: TableName, lines: Iterable<string>, onRows: (rows: number) => void): Promise<number> {
+async function copyTable(
+  client: pg.Client,
+  table: TableName,
+  lines: Iterable<string>,
+  onRows: (rows: number) => void,
+): Promise<number> {
   const copy = client.query(copyFrom(`COPY ${table} (${tableColumns[table].join(', ')}) FROM STDIN`));
   // pipeline pulls the next chunk only when the connection has taken the last
   // one, so the generator never runs ahead of the network.

@@ -28,7 +28,15 @@ export interface WorkerSetup {
 export type ToWorker = { type: 'copy'; id: number; part: CopyPart } | { type: 'stop' };
 export type FromWorker =
   | { type: 'progress'; id: number; rows: number }
-  | { type: 'done'; id: number; rows: number; bytes: number; unchanged: Record<string, number>; contacts: Record<string, ContactFinds>; progressRows: number }
+  | {
+      type: 'done';
+      id: number;
+      rows: number;
+      bytes: number;
+      unchanged: Record<string, number>;
+      contacts: Record<string, ContactFinds>;
+      progressRows: number;
+    }
   | { type: 'failed'; id: number; message: string };
 
 export interface TableCopied {
@@ -52,7 +60,12 @@ export interface ParallelCopy {
 }
 
 /** The parts of a table with `rows` keys from `min` to `max`: whole, or ranges of about `partRows` keys (pure). */
-export function splitTable(table: string, columns: string[], key: { column: string; min: number; max: number } | undefined, partRows: number): CopyPart[] {
+export function splitTable(
+  table: string,
+  columns: string[],
+  key: { column: string; min: number; max: number } | undefined,
+  partRows: number,
+): CopyPart[] {
   if (!key || key.max - key.min < partRows) return [{ table, columns }];
   const parts: CopyPart[] = [];
   for (let from = key.min; from <= key.max; from += partRows) {
@@ -81,10 +94,29 @@ function deferred<T>(): Deferred<T> {
  * Starts `workers` threads copying `parts` (in the order given, each to the next
  * idle worker). `onRows` hears every 10,000 rows per part.
  */
-export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], workers: number, onRows: (table: string, rows: number) => void): ParallelCopy {
+export function copyInParallel(
+  setup: WorkerSetup,
+  parts: readonly CopyPart[],
+  workers: number,
+  onRows: (table: string, rows: number) => void,
+): ParallelCopy {
   const tables = [...new Set(parts.map((p) => p.table))];
   const done = new Map(tables.map((t) => [t, deferred<TableCopied>()]));
-  const totals = new Map(tables.map((t) => [t, { table: t, rows: 0, bytes: 0, seconds: 0, unchanged: {} as Record<string, number>, contacts: {} as Record<string, ContactFinds>, started: 0, partsLeft: parts.filter((p) => p.table === t).length }]));
+  const totals = new Map(
+    tables.map((t) => [
+      t,
+      {
+        table: t,
+        rows: 0,
+        bytes: 0,
+        seconds: 0,
+        unchanged: {} as Record<string, number>,
+        contacts: {} as Record<string, ContactFinds>,
+        started: 0,
+        partsLeft: parts.filter((p) => p.table === t).length,
+      },
+    ]),
+  );
   const copied = (t: string): TableCopied => {
     const { table, rows, bytes, seconds, unchanged, contacts } = totals.get(t)!;
     return { table, rows, bytes, seconds, unchanged, contacts };
@@ -129,8 +161,10 @@ export function copyInParallel(setup: WorkerSetup, parts: readonly CopyPart[], w
       const total = totals.get(part.table)!;
       total.rows += message.rows;
       total.bytes += message.bytes;
-      for (const [column, n] of Object.entries(message.unchanged)) total.unchanged[column] = (total.unchanged[column] ?? 0) + n;
-      for (const [column, finds] of Object.entries(message.contacts)) total.contacts[column] = mergeFinds(total.contacts[column], finds);
+      for (const [column, n] of Object.entries(message.unchanged))
+        total.unchanged[column] = (total.unchanged[column] ?? 0) + n;
+      for (const [column, finds] of Object.entries(message.contacts))
+        total.contacts[column] = mergeFinds(total.contacts[column], finds);
       if (--total.partsLeft === 0) {
         total.seconds = (performance.now() - total.started) / 1000;
         done.get(part.table)!.resolve(copied(part.table));

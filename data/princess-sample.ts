@@ -19,15 +19,23 @@ export async function loadPrincessSample(devDatabaseUrl: string, percent: number
   const dev = await openClient(Number(new URL(devDatabaseUrl).port), 'shop');
   const princess = await connect('princess', 'shop').catch((error: UserError) => {
     void dev.end();
-    throw new UserError(`princess-sample needs princess: ${error.message}`, 'bring it up with `devenv princess up` and fill it with `devenv princess rebuild`');
+    throw new UserError(
+      `princess-sample needs princess: ${error.message}`,
+      'bring it up with `devenv princess up` and fill it with `devenv princess rebuild`',
+    );
   });
   try {
-    const count = async (client: pg.Client, table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+    const count = async (client: pg.Client, table: string) =>
+      Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
     if ((await count(dev, 'members')) > 0) return { percent, rows: {}, alreadyLoaded: true };
     if ((await count(dev, 'shops')) > 0) {
-      throw new UserError('your dev database already holds seed data', 'run `devenv down --purge-data`, then `devenv up --data princess-sample` again');
+      throw new UserError(
+        'your dev database already holds seed data',
+        'run `devenv down --purge-data`, then `devenv up --data princess-sample` again',
+      );
     }
-    if ((await count(princess, 'members')) === 0) throw new UserError('princess has no members to sample', 'fill it with `devenv princess rebuild`');
+    if ((await count(princess, 'members')) === 0)
+      throw new UserError('princess has no members to sample', 'fill it with `devenv princess rebuild`');
     const rows: Record<string, number> = {};
     await princess.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await dev.query('BEGIN');
@@ -37,7 +45,9 @@ export async function loadPrincessSample(devDatabaseUrl: string, percent: number
       rows[table] = into.rowCount;
     }
     for (const table of ['shops', 'items']) {
-      await dev.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`);
+      await dev.query(
+        `SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`,
+      );
     }
     await dev.query('COMMIT');
     await princess.query('COMMIT');

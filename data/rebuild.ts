@@ -12,9 +12,36 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type pg from 'pg';
-import { columnsOf, ident, loadOrder, postDataEntries, readSchema, readTableEntries, type PersonalColumn, type TableEntry } from './catalog.ts';
-import { ContactFilter, createContactFilter, filterFailed, filterReady, type SharedContactFilter } from './contact-filter.ts';
-import { contactChecks, countContacts, fillContactFilter, loadProbes, readNameWords, scanForLeaks, unchangedChecks, type LeakCheck, type LeakReport, type LeakScanClients, type Probe } from './leak-scan.ts';
+import {
+  columnsOf,
+  ident,
+  loadOrder,
+  postDataEntries,
+  readSchema,
+  readTableEntries,
+  type PersonalColumn,
+  type TableEntry,
+} from './catalog.ts';
+import {
+  ContactFilter,
+  createContactFilter,
+  filterFailed,
+  filterReady,
+  type SharedContactFilter,
+} from './contact-filter.ts';
+import {
+  contactChecks,
+  countContacts,
+  fillContactFilter,
+  loadProbes,
+  readNameWords,
+  scanForLeaks,
+  unchangedChecks,
+  type LeakCheck,
+  type LeakReport,
+  type LeakScanClients,
+  type Probe,
+} from './leak-scan.ts';
 import { parseScrubRules, unconfiguredColumns, type ColumnInfo, type ScrubRules } from './scrub-rules.ts';
 import { minimumKeyBytes } from './scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy, type TableCopied } from './parallel-copy.ts';
@@ -25,7 +52,16 @@ import { renderStack, urlsOf, type RenderedStack } from '../stacks/render.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
 import { UserError } from '../lib/errors.ts';
 import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
-import { clientConfig, connect, copyTableSchema, databasePort, dropDatabase, dumpPostData, endSessions, type PostDataArchive } from './postgres.ts';
+import {
+  clientConfig,
+  connect,
+  copyTableSchema,
+  databasePort,
+  dropDatabase,
+  dumpPostData,
+  endSessions,
+  type PostDataArchive,
+} from './postgres.ts';
 import { countOutput, runTasks } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 
@@ -82,9 +118,11 @@ async function readKey(options: RebuildOptions): Promise<Buffer> {
   const file = options.keyFile ?? join(devenvHome(), 'scrub.key');
   const text = process.env.DEVENV_SCRUB_KEY ?? (await readFile(file, 'utf8').catch(() => undefined));
   const fix = `put at least ${minimumKeyBytes} random bytes in DEVENV_SCRUB_KEY or ${file} (e.g. \`openssl rand -hex 32 > ${file}\`)`;
-  if (text === undefined) throw new UserError('no scrub key: pseudonyms are keyed so nobody without the key can map them back', fix);
+  if (text === undefined)
+    throw new UserError('no scrub key: pseudonyms are keyed so nobody without the key can map them back', fix);
   const key = decodeKey(text);
-  if (key.length < minimumKeyBytes) throw new UserError(`the scrub key is ${key.length} bytes, fewer than ${minimumKeyBytes}`, fix);
+  if (key.length < minimumKeyBytes)
+    throw new UserError(`the scrub key is ${key.length} bytes, fewer than ${minimumKeyBytes}`, fix);
   return key;
 }
 
@@ -100,7 +138,10 @@ async function readRules(file: string, schema: Parameters<typeof parseScrubRules
   }
   const missing = unconfiguredColumns(rules, schema);
   if (missing.length > 0) {
-    throw new UserError(`prod has ${missing.length} column(s) with no scrub rule: ${missing.join(', ')}`, `add a rule for each to ${file} (new personal data must not leak by default)`);
+    throw new UserError(
+      `prod has ${missing.length} column(s) with no scrub rule: ${missing.join(', ')}`,
+      `add a rule for each to ${file} (new personal data must not leak by default)`,
+    );
   }
   return rules;
 }
@@ -121,18 +162,34 @@ async function knownNameTokens(prod: pg.Client, rules: ScrubRules): Promise<stri
 /** Single-column primary keys by table, for the leak scan's row-by-row checks. */
 function primaryKeys(schema: readonly ColumnInfo[]): Record<string, string> {
   const keys = schema.filter((c) => c.primaryKey);
-  return Object.fromEntries(keys.filter((c) => keys.filter((k) => k.table === c.table).length === 1).map((c) => [c.table, c.column]));
+  return Object.fromEntries(
+    keys.filter((c) => keys.filter((k) => k.table === c.table).length === 1).map((c) => [c.table, c.column]),
+  );
 }
 
 /** Every table in parts: single integer keys cut into ranges of `partRows`, the rest whole; heavier tables first. */
-async function planParts(prod: pg.Client, schema: readonly ColumnInfo[], rules: ScrubRules, tables: readonly string[]): Promise<CopyPart[]> {
+async function planParts(
+  prod: pg.Client,
+  schema: readonly ColumnInfo[],
+  rules: ScrubRules,
+  tables: readonly string[],
+): Promise<CopyPart[]> {
   const keys = primaryKeys(schema);
   const parts: CopyPart[] = [];
   for (const table of tables) {
     const key = keys[table];
-    const integer = key !== undefined && ['int2', 'int4', 'int8'].includes(schema.find((c) => c.table === table && c.column === key)!.type);
-    const range = integer ? (await prod.query<{ min: number | null; max: number | null }>(`SELECT min(${ident(key)})::float8 AS min, max(${ident(key)})::float8 AS max FROM ${ident(table)}`)).rows[0] : undefined;
-    const bounds = range && range.min !== null && range.max !== null ? { column: key!, min: range.min, max: range.max } : undefined;
+    const integer =
+      key !== undefined &&
+      ['int2', 'int4', 'int8'].includes(schema.find((c) => c.table === table && c.column === key)!.type);
+    const range = integer
+      ? (
+          await prod.query<{ min: number | null; max: number | null }>(
+            `SELECT min(${ident(key)})::float8 AS min, max(${ident(key)})::float8 AS max FROM ${ident(table)}`,
+          )
+        ).rows[0]
+      : undefined;
+    const bounds =
+      range && range.min !== null && range.max !== null ? { column: key!, min: range.min, max: range.max } : undefined;
     parts.push(...splitTable(table, columnsOf(schema, table), bounds, partRows));
   }
   // Parts of tables with more scrubbing first, so the cheap ones fill the workers' last gaps.
@@ -146,7 +203,9 @@ async function resetSequences(next: pg.Client): Promise<void> {
     SELECT table_name AS table, column_name AS column FROM information_schema.columns
     WHERE table_schema = 'public' AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`);
   for (const { table, column } of rows) {
-    await next.query(`SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), GREATEST((SELECT max(${ident(column)}) FROM ${ident(table)}), 1))`);
+    await next.query(
+      `SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), GREATEST((SELECT max(${ident(column)}) FROM ${ident(table)}), 1))`,
+    );
   }
 }
 
@@ -176,7 +235,19 @@ function startRehearsal(princess: RenderedStack): Rehearsal {
   const image = candidateImage(princess).ref;
   const container = execa(
     'docker',
-    ['run', '--rm', '-i', '--network', networkName('princess'), '-e', `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`, image, 'node', 'migrate-now.ts', '--when-told'],
+    [
+      'run',
+      '--rm',
+      '-i',
+      '--network',
+      networkName('princess'),
+      '-e',
+      `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`,
+      image,
+      'node',
+      'migrate-now.ts',
+      '--when-told',
+    ],
     { reject: false, all: true, stdin: 'pipe' },
   );
   let told = false;
@@ -185,7 +256,11 @@ function startRehearsal(princess: RenderedStack): Rehearsal {
       told = true;
       container.stdin!.end('go\n');
       const run = await container;
-      if (run.exitCode !== 0) throw new UserError(`the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`, 'princess keeps its old data; fix the migration and rebuild');
+      if (run.exitCode !== 0)
+        throw new UserError(
+          `the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`,
+          'princess keeps its old data; fix the migration and rebuild',
+        );
       return run.stdout.trim().split('\n').pop() ?? '';
     },
     cancel: () => {
@@ -209,7 +284,11 @@ interface ContactsCheck {
  * workers wait for it only when they reach free text. The connection stays in
  * the snapshot to confirm the finds after the copy.
  */
-function startContactsCheck(snapshot: string, personal: readonly PersonalColumn[], filter: SharedContactFilter): ContactsCheck {
+function startContactsCheck(
+  snapshot: string,
+  personal: readonly PersonalColumn[],
+  filter: SharedContactFilter,
+): ContactsCheck {
   let client: pg.Client | undefined;
   const nameWords = (async () => {
     client = await connect('prod', liveDatabase);
@@ -259,8 +338,16 @@ interface PostDataSteps {
  * is restored then, with `constraintJobs` sessions. Foreign keys checked during
  * the copy (tried) slowed it as much as they saved after it on a loaded machine.
  */
-function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], archive: Promise<PostDataArchive>, known: Promise<TableEntry[]>): PostDataSteps {
-  const prepared = Promise.all([archive, known]).then(([dumped, entries]) => ({ archive: dumped, entries: postDataEntries(dumped.entries, entries) }));
+function restoreAsTablesLand(
+  copy: ParallelCopy,
+  tables: readonly string[],
+  archive: Promise<PostDataArchive>,
+  known: Promise<TableEntry[]>,
+): PostDataSteps {
+  const prepared = Promise.all([archive, known]).then(([dumped, entries]) => ({
+    archive: dumped,
+    entries: postDataEntries(dumped.entries, entries),
+  }));
   prepared.catch(() => {}); // waited for below; a failure shows there
   const landed = new Set<string>();
   const restored = new Set<string>();
@@ -273,9 +360,14 @@ function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], arch
     // Once every table has landed, the rest is restored in parallel instead.
     for (;;) {
       if (landed.size === tables.length) return;
-      const ready = entries.filter((entry) => entry.table !== undefined && landed.has(entry.table) && !restored.has(entry.line));
+      const ready = entries.filter(
+        (entry) => entry.table !== undefined && landed.has(entry.table) && !restored.has(entry.line),
+      );
       if (ready.length === 0) return;
-      await dumped.restore(ready.map((entry) => entry.line), 1);
+      await dumped.restore(
+        ready.map((entry) => entry.line),
+        1,
+      );
       for (const entry of ready) restored.add(entry.line);
     }
   };
@@ -293,7 +385,10 @@ function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], arch
       await making;
       if (failure !== undefined) throw failure;
       const { archive: dumped } = await prepared;
-      await dumped.restore(dumped.entries.filter((line) => !restored.has(line)), constraintJobs);
+      await dumped.restore(
+        dumped.entries.filter((line) => !restored.has(line)),
+        constraintJobs,
+      );
     },
     remove: async () => (await archive.catch(() => undefined))?.remove(),
   };
@@ -303,7 +398,8 @@ function restoreAsTablesLand(copy: ParallelCopy, tables: readonly string[], arch
 async function checkCounts(prod: pg.Client, copied: readonly TableCopied[]): Promise<void> {
   for (const { table, rows } of copied) {
     const inProd = Number((await prod.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0]!.n);
-    if (inProd !== rows) throw new UserError(`${table} has ${rows} rows in the new princess database but ${inProd} in prod's snapshot`);
+    if (inProd !== rows)
+      throw new UserError(`${table} has ${rows} rows in the new princess database but ${inProd} in prod's snapshot`);
   }
 }
 
@@ -324,11 +420,22 @@ async function princessServes(princess: RenderedStack): Promise<void> {
   let last = '';
   await waitFor(
     async () => {
-      const answers = await Promise.all(['healthz', ''].map((path) => fetch(site + path, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, (e: Error) => e.message)));
+      const answers = await Promise.all(
+        ['healthz', ''].map((path) =>
+          fetch(site + path, { signal: AbortSignal.timeout(3000) }).then(
+            (r) => r.status,
+            (e: Error) => e.message,
+          ),
+        ),
+      );
       last = answers.join(', ');
       return answers.every((a) => a === 200) || undefined;
     },
-    { intervalMs: 500, timeoutMs: 30_000, timedOut: () => new UserError(`princess does not serve after the switch (${last})`) },
+    {
+      intervalMs: 500,
+      timeoutMs: 30_000,
+      timedOut: () => new UserError(`princess does not serve after the switch (${last})`),
+    },
   );
 }
 
@@ -351,7 +458,13 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   let scan: Omit<LeakScanClients, 'prod'> | undefined;
   /** Production's values the leak scan looks for, loading beside the new database while the copy runs. */
   let probes: Promise<Probe[]> | undefined;
-  const result = { tables: [] as TableCopy[], snapshot: '', migrations: '', leaks: { checks: [], hits: 0 } as LeakReport, phases: {} as Record<string, number> };
+  const result = {
+    tables: [] as TableCopy[],
+    snapshot: '',
+    migrations: '',
+    leaks: { checks: [], hits: 0 } as LeakReport,
+    phases: {} as Record<string, number>,
+  };
   const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
     const stepStarted = performance.now();
     try {
@@ -379,43 +492,74 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
           // Built first (a tag the engine has is never rebuilt): a build that fails
           // stops the rebuild before any copying, and the rehearsal needs the image.
           title: `The candidate build's web image ${candidateImage(princess).ref}`,
-          task: () => timed('image', async () => {
-            const image = candidateImage(princess);
-            if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
-            // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
-            const [{ imageInputs }, { ensureImage }] = await Promise.all([import('../stacks/program.ts'), import('../stacks/providers/image.ts')]);
-            await ensureImage(imageInputs(image, paths.logs()));
-          }),
+          task: () =>
+            timed('image', async () => {
+              const image = candidateImage(princess);
+              if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
+              // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
+              const [{ imageInputs }, { ensureImage }] = await Promise.all([
+                import('../stacks/program.ts'),
+                import('../stacks/providers/image.ts'),
+              ]);
+              await ensureImage(imageInputs(image, paths.logs()));
+            }),
         },
         {
           title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
-          task: () => timed('schema', async () => {
-            await dropDatabase(admin, nextDatabase);
-            await admin.query(`CREATE DATABASE ${nextDatabase}`);
-            await copyTableSchema({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
-            next = await connect('princess', nextDatabase);
-            const [princess, princessWriter, princessColumns] = await Promise.all([0, 1, 2].map(() => connect('princess', nextDatabase))) as [pg.Client, pg.Client, pg.Client];
-            scan = { princess, princessWriter, princessColumns };
-          }),
+          task: () =>
+            timed('schema', async () => {
+              await dropDatabase(admin, nextDatabase);
+              await admin.query(`CREATE DATABASE ${nextDatabase}`);
+              await copyTableSchema(
+                { stack: 'prod', database: liveDatabase, snapshot: result.snapshot },
+                { stack: 'princess', database: nextDatabase },
+              );
+              next = await connect('princess', nextDatabase);
+              const [princess, princessWriter, princessColumns] = (await Promise.all(
+                [0, 1, 2].map(() => connect('princess', nextDatabase)),
+              )) as [pg.Client, pg.Client, pg.Client];
+              scan = { princess, princessWriter, princessColumns };
+            }),
         },
         {
           title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
           task: (_, task) => {
             const mustChange = personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
             const textColumns = personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
-            const setup = { prod: clientConfig(databasePort('prod'), liveDatabase), next: clientConfig(databasePort('princess'), nextDatabase), snapshot: result.snapshot, key, knownNameTokens: tokens, rules: [...rules.columns], mustChange, textColumns, contacts: contactFilter };
+            const setup = {
+              prod: clientConfig(databasePort('prod'), liveDatabase),
+              next: clientConfig(databasePort('princess'), nextDatabase),
+              snapshot: result.snapshot,
+              key,
+              knownNameTokens: tokens,
+              rules: [...rules.columns],
+              mustChange,
+              textColumns,
+              contacts: contactFilter,
+            };
             const outputs = new Map<string, (rows: number) => void>();
             copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
-            const archive = dumpPostData({ stack: 'prod', database: liveDatabase, snapshot: result.snapshot }, { stack: 'princess', database: nextDatabase });
+            const archive = dumpPostData(
+              { stack: 'prod', database: liveDatabase, snapshot: result.snapshot },
+              { stack: 'princess', database: nextDatabase },
+            );
             postData = restoreAsTablesLand(copy, tables, archive, readTableEntries(prod));
             // Filled while the copy runs; the workers wait for it at their first free text.
             if (textColumns.length > 0) contacts = startContactsCheck(result.snapshot, personal, contactFilter);
             // Production's values for the leak scan load during the copy: they need prod's snapshot only.
-            probes = loadProbes({ prod, princess: scan!.princess }, personal, keys, contacts?.nameWords ?? Promise.resolve([]));
+            probes = loadProbes(
+              { prod, princess: scan!.princess },
+              personal,
+              keys,
+              contacts?.nameWords ?? Promise.resolve([]),
+            );
             probes.catch(() => {}); // awaited by the leak scan, which reports why it failed
             const copyStarted = performance.now();
             // Timing only: a failed copy is reported where the copy is awaited.
-            copy.finished.then(() => (result.phases.copy = (performance.now() - copyStarted) / 1000), () => {});
+            copy.finished.then(
+              () => (result.phases.copy = (performance.now() - copyStarted) / 1000),
+              () => {},
+            );
             return task.newListr(
               tables.map((table) => ({
                 title: `Copying ${table} through the scrubber`,
@@ -425,7 +569,9 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   const progress = countOutput((text) => (sub.output = text));
                   outputs.set(table, (rows) => {
                     copiedRows += rows;
-                    progress(`${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`);
+                    progress(
+                      `${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`,
+                    );
                   });
                   const copied = await copy!.table(table);
                   result.tables.push(copied);
@@ -446,7 +592,8 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
             task.newListr(
               [
                 {
-                  title: "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
+                  title:
+                    "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
                   task: async () => {
                     await copy!.finished;
                     rehearsal = startRehearsal(princess);
@@ -460,9 +607,15 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                   title: 'Leak scan: production personal data in the new database',
                   task: async (_, sub) => {
                     const copied = await copy!.finished;
-                    const scanning = timed('leakScan', async () => scanForLeaks(scan!, personal, keys, await probes!)).finally(async () => {
+                    const scanning = timed('leakScan', async () =>
+                      scanForLeaks(scan!, personal, keys, await probes!),
+                    ).finally(async () => {
                       // Nobody may be connected to the new database when it is renamed into place.
-                      await Promise.all([scan!.princess.end(), scan!.princessWriter.end(), scan!.princessColumns.end()]);
+                      await Promise.all([
+                        scan!.princess.end(),
+                        scan!.princessWriter.end(),
+                        scan!.princessColumns.end(),
+                      ]);
                       scan = undefined;
                     });
                     // The copy's finds are confirmed on prod while the scan reads princess.
@@ -470,8 +623,14 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
                     const checks = [...unchangedChecks(copied), ...confirmed, ...scanned.checks];
                     result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
                     if (result.leaks.hits > 0) {
-                      const where = result.leaks.checks.filter((c) => c.hits > 0).map((c) => `${c.what}: ${c.hits}`).join(', ');
-                      throw new UserError(`the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`, 'princess keeps its old data; fix the scrub rules and rebuild');
+                      const where = result.leaks.checks
+                        .filter((c) => c.hits > 0)
+                        .map((c) => `${c.what}: ${c.hits}`)
+                        .join(', ');
+                      throw new UserError(
+                        `the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`,
+                        'princess keeps its old data; fix the scrub rules and rebuild',
+                      );
                     }
                     sub.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
                   },
@@ -488,13 +647,14 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
         },
         {
           title: 'Princess switches to the new database',
-          task: () => timed('switch', async () => {
-            await next!.end();
-            next = undefined;
-            await switchOver(admin);
-            switched = true;
-            await princessServes(princess);
-          }),
+          task: () =>
+            timed('switch', async () => {
+              await next!.end();
+              next = undefined;
+              await switchOver(admin);
+              switched = true;
+              await princessServes(princess);
+            }),
         },
       ],
       context,
@@ -517,6 +677,12 @@ export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildR
   const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
   const megabytes = result.tables.reduce((sum, t) => sum + t.bytes, 0) / 1024 ** 2;
   const copySeconds = Math.max(...result.tables.map((t) => t.seconds), 0.001);
-  return { ...result, rows, megabytes, seconds, rowsPerSecond: rows / copySeconds, megabytesPerSecond: megabytes / copySeconds };
+  return {
+    ...result,
+    rows,
+    megabytes,
+    seconds,
+    rowsPerSecond: rows / copySeconds,
+    megabytesPerSecond: megabytes / copySeconds,
+  };
 }
-

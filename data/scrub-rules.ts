@@ -71,7 +71,11 @@ const families: Readonly<Record<string, TypeFamily>> = {
 
 export function typeFamily(type: string): TypeFamily {
   // Modifiers such as varchar(80) or timestamp(3) with time zone do not change the family.
-  const base = type.toLowerCase().replace(/\(\s*\d+(\s*,\s*\d+)?\s*\)/g, '').replace(/\s+/g, ' ').trim();
+  const base = type
+    .toLowerCase()
+    .replace(/\(\s*\d+(\s*,\s*\d+)?\s*\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return families[base] ?? 'other';
 }
 
@@ -118,7 +122,8 @@ export function parseScrubRules(text: string, schema: readonly ColumnInfo[], fil
   const root = document.contents;
   if (!isMap(root)) fail(lineOf(root), 'expected a mapping with one key, "tables"');
   for (const pair of root.items) {
-    if (nameOf(pair.key) !== 'tables') fail(lineOf(pair.key), `unexpected key "${nameOf(pair.key)}"; the file has one key, "tables"`);
+    if (nameOf(pair.key) !== 'tables')
+      fail(lineOf(pair.key), `unexpected key "${nameOf(pair.key)}"; the file has one key, "tables"`);
   }
   const tablesNode = root.items[0]?.value;
   if (!isMap(tablesNode)) fail(lineOf(tablesNode ?? root), '"tables" must map each table name to its columns');
@@ -131,7 +136,8 @@ export function parseScrubRules(text: string, schema: readonly ColumnInfo[], fil
   }
   const referencedBy = new Map<string, string>();
   for (const info of schema) {
-    if (info.references) referencedBy.set(`${info.references.table}.${info.references.column}`, `${info.table}.${info.column}`);
+    if (info.references)
+      referencedBy.set(`${info.references.table}.${info.references.column}`, `${info.table}.${info.column}`);
   }
 
   const rules: ColumnRule[] = [];
@@ -139,13 +145,21 @@ export function parseScrubRules(text: string, schema: readonly ColumnInfo[], fil
     const table = nameOf(tablePair.key);
     const tableLine = lineOf(tablePair.key);
     const columns = schemaTables.get(table);
-    if (!columns) fail(tableLine, `unknown table "${table}" (not in the schema); tables are ${[...schemaTables.keys()].sort().join(', ')}`);
+    if (!columns)
+      fail(
+        tableLine,
+        `unknown table "${table}" (not in the schema); tables are ${[...schemaTables.keys()].sort().join(', ')}`,
+      );
     if (!isMap(tablePair.value)) fail(tableLine, `${table} must map each column name to a transform`);
     for (const columnPair of tablePair.value.items) {
       const column = nameOf(columnPair.key);
       const line = lineOf(columnPair.key);
       const info = columns.get(column);
-      if (!info) fail(line, `unknown column "${table}.${column}" (not in the schema); columns of ${table} are ${[...columns.keys()].join(', ')}`);
+      if (!info)
+        fail(
+          line,
+          `unknown column "${table}.${column}" (not in the schema); columns of ${table} are ${[...columns.keys()].join(', ')}`,
+        );
       const transform = nameOf(columnPair.value);
       if (!isTransformName(transform)) {
         const shown = transform === '' ? 'no transform' : `unknown transform "${transform}"`;
@@ -172,7 +186,8 @@ function refuse(info: ColumnInfo, transform: TransformName, referencedBy: string
       ? `a foreign key to ${info.references.table}.${info.references.column}`
       : referencedBy && `a column referenced by ${referencedBy}`;
   if (key && transform !== 'keep') return `"${transform}" on ${key} would break the joins between tables; use keep`;
-  if (transform === 'null' && !info.nullable) return `"null" on a NOT NULL column would fail the load; pick a transform that gives a value`;
+  if (transform === 'null' && !info.nullable)
+    return `"null" on a NOT NULL column would fail the load; pick a transform that gives a value`;
   if (info.unique && !injective.has(transform)) {
     return `"${transform}" can map two values to one, which a UNIQUE column refuses; use keep, hash or fake-email`;
   }

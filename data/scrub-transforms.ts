@@ -21,7 +21,9 @@ export const keep: ValueTransform = (value) => value;
 
 /** The function a rule applies to its column: redact-text on json or jsonb works inside the JSON's strings. */
 export function columnTransform(rule: ColumnRule, transforms: Transforms): ValueTransform {
-  return rule.transform === 'redact-text' && typeFamily(rule.type) === 'json' ? transforms.redactJson : transforms[rule.transform];
+  return rule.transform === 'redact-text' && typeFamily(rule.type) === 'json'
+    ? transforms.redactJson
+    : transforms[rule.transform];
 }
 
 /**
@@ -31,18 +33,27 @@ export function columnTransform(rule: ColumnRule, transforms: Transforms): Value
  */
 export function createTransforms(key: Buffer | undefined, knownNameTokens: ReadonlySet<string>): Transforms {
   if (!key || key.length < minimumKeyBytes) {
-    throw new Error(`the scrub key is missing or shorter than ${minimumKeyBytes} bytes (got ${key?.length ?? 0}); give it at least 32 random bytes, e.g. from \`openssl rand -hex 32\``);
+    throw new Error(
+      `the scrub key is missing or shorter than ${minimumKeyBytes} bytes (got ${key?.length ?? 0}); give it at least 32 random bytes, e.g. from \`openssl rand -hex 32\``,
+    );
   }
   // A copy, so that a caller reusing its buffer cannot change pseudonyms mid-copy.
   const mac = hmacSha256(Buffer.from(key));
   /** The first candidate `make` builds from the HMAC of `value` that `acceptable` takes (the next attempt otherwise). */
-  const derive = (domain: string, value: string, make: (bytes: Buffer) => string, acceptable: (fake: string) => boolean): string => {
+  const derive = (
+    domain: string,
+    value: string,
+    make: (bytes: Buffer) => string,
+    acceptable: (fake: string) => boolean,
+  ): string => {
     // One attempt almost always does; the bound turns a pathological name list into an error instead of a hang.
     for (let attempt = 0; attempt < 1000; attempt++) {
       const fake = make(mac(domain, value, attempt));
       if (acceptable(fake)) return fake;
     }
-    throw new Error(`no ${domain} pseudonym in 1000 tries differed from the value and from every known name token; pass the words of members' names as known name tokens, nothing more`);
+    throw new Error(
+      `no ${domain} pseudonym in 1000 tries differed from the value and from every known name token; pass the words of members' names as known name tokens, nothing more`,
+    );
   };
 
   const knownLowercase = new Set([...knownNameTokens].map((token) => token.toLowerCase()));
@@ -52,21 +63,33 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
     if (fake === undefined) {
       const lower = token.toLowerCase();
       // Case folded, so "MARIA" and "Maria" share a pseudonym; never a real member's name token, so the leak scan sees no false leak.
-      const base = derive('name', lower, pseudonymToken, (candidate) => candidate !== lower && !knownLowercase.has(candidate));
+      const base = derive(
+        'name',
+        lower,
+        pseudonymToken,
+        (candidate) => candidate !== lower && !knownLowercase.has(candidate),
+      );
       fake = withShapeOf(token, base);
       nameTokens.set(token, fake);
     }
     return fake;
   };
   // Tokens of punctuation only ("&", "-") say nothing about the person and are kept.
-  const fakeName = (name: string): string => name.replace(/\S+/g, (token) => (/[\p{L}\p{N}]/u.test(token) ? fakeNameToken(token) : token));
+  const fakeName = (name: string): string =>
+    name.replace(/\S+/g, (token) => (/[\p{L}\p{N}]/u.test(token) ? fakeNameToken(token) : token));
 
   const fakeEmail = (email: string): string => {
     const normal = email.trim().toLowerCase();
     // Read as words, "u3de07…" has "ude"; a leak scan splitting text into words must not find a name there.
-    const spellsNoName = (fake: string) => !(fake.slice(0, fake.indexOf('@')).match(/[a-z]+/g) ?? []).some((word) => knownNameTokens.has(word));
+    const spellsNoName = (fake: string) =>
+      !(fake.slice(0, fake.indexOf('@')).match(/[a-z]+/g) ?? []).some((word) => knownNameTokens.has(word));
     // 80 bits: a collision among even 10^9 addresses has odds below 10^-6.
-    return derive('email', normal, (bytes) => `u${bytes.toString('hex').slice(0, 20)}@example.invalid`, (fake) => fake !== normal && spellsNoName(fake));
+    return derive(
+      'email',
+      normal,
+      (bytes) => `u${bytes.toString('hex').slice(0, 20)}@example.invalid`,
+      (fake) => fake !== normal && spellsNoName(fake),
+    );
   };
 
   const fakePhone = (phone: string): string => {
@@ -92,7 +115,8 @@ export function createTransforms(key: Buffer | undefined, knownNameTokens: Reado
 
   const fakeIp = (ip: string): string => {
     const normal = ip.trim().toLowerCase();
-    const make = (bytes: Buffer) => `${documentationNetworks[(bytes[0] ?? 0) % documentationNetworks.length]}.${((bytes[1] ?? 0) % 254) + 1}`;
+    const make = (bytes: Buffer) =>
+      `${documentationNetworks[(bytes[0] ?? 0) % documentationNetworks.length]}.${((bytes[1] ?? 0) % 254) + 1}`;
     return derive('ip', normal, make, (fake) => fake !== normal && `${fake}/32` !== normal);
   };
 
@@ -149,7 +173,24 @@ const documentationNetworks = ['192.0.2', '198.51.100', '203.0.113'];
 // endings (x, z, q, double consonants) mark a pseudonym as synthetic at a glance.
 const onsets = ['ka', 'te', 'zo', 'vi', 'mu', 'ry', 'lo', 'fe', 'qui', 'dra', 'sa', 'no', 'be', 'tsu', 'go', 'xe'];
 const middles = ['vo', 'lim', 'ra', 'ne', 'do', 'ki', 'sel', 'mo', 'tu', 'ga', 'ri', 'pe', 'ny', 'zu', 'la', 'ko'];
-const endings = ['ru', 'mbe', 'xo', 'zan', 'kku', 'vex', 'tsa', 'qen', 'ddi', 'zel', 'nox', 'ppa', 'vru', 'lqe', 'xis', 'zzo'];
+const endings = [
+  'ru',
+  'mbe',
+  'xo',
+  'zan',
+  'kku',
+  'vex',
+  'tsa',
+  'qen',
+  'ddi',
+  'zel',
+  'nox',
+  'ppa',
+  'vru',
+  'lqe',
+  'xis',
+  'zzo',
+];
 
 /** A lowercase pseudonym of 2 to 4 syllables: an onset, up to two middles, an ending (about 70,000 of them). */
 function pseudonymToken(bytes: Buffer): string {
@@ -188,8 +229,18 @@ function shiftDate(value: string, days: number): string {
   if (value === 'infinity' || value === '-infinity') return value;
   const match = isoDate.exec(value);
   // The value's form only (digits as 9, letters as a): error messages end up in logs, personal data must not.
-  if (!match) throw new Error(`date-shift needs PostgreSQL's ISO output, got the form "${value.replace(/\d/g, '9').replace(/\p{L}/gu, 'a').slice(0, 40)}"; copy with DateStyle ISO`);
-  const [, year, month, day, time = '', bc] = match as unknown as [string, string, string, string, string | undefined, string | undefined];
+  if (!match)
+    throw new Error(
+      `date-shift needs PostgreSQL's ISO output, got the form "${value.replace(/\d/g, '9').replace(/\p{L}/gu, 'a').slice(0, 40)}"; copy with DateStyle ISO`,
+    );
+  const [, year, month, day, time = '', bc] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   // Astronomical years (1 BC is year 0), so a shift can cross the era.
   const date = new Date(0);
   date.setUTCFullYear(bc ? 1 - Number(year) : Number(year), Number(month) - 1, Number(day) + days);
@@ -234,12 +285,25 @@ function redact(
   names: KnownNames,
 ): string {
   // An email needs an @ and a phone number a digit: text without one skips that pass (most messages).
-  const withoutPhones = (rest: string) => (/\d/.test(rest) ? replaceOutside(rest, rest.matchAll(phone), (run) => (isPhoneLike(run) ? fakePhone(run) : run), (words) => replaceNames(words, names)) : replaceNames(rest, names));
+  const withoutPhones = (rest: string) =>
+    /\d/.test(rest)
+      ? replaceOutside(
+          rest,
+          rest.matchAll(phone),
+          (run) => (isPhoneLike(run) ? fakePhone(run) : run),
+          (words) => replaceNames(words, names),
+        )
+      : replaceNames(rest, names);
   return text.includes('@') ? replaceOutside(text, emailsIn(text), fakeEmail, withoutPhones) : withoutPhones(text);
 }
 
 /** `text` with each match of `pattern` replaced and everything between matches handed to `between`. */
-function replaceOutside(text: string, matches: Iterable<{ index: number; 0: string }>, replace: (match: string) => string, between: (part: string) => string): string {
+function replaceOutside(
+  text: string,
+  matches: Iterable<{ index: number; 0: string }>,
+  replace: (match: string) => string,
+  between: (part: string) => string,
+): string {
   let out = '';
   let last = 0;
   for (const match of matches) {
@@ -269,7 +333,9 @@ function* emailsIn(text: string): Generator<{ index: number; 0: string }> {
 
 /** [A-Za-z0-9_] */
 function isAsciiWordChar(code: number): boolean {
-  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f;
+  return (
+    (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f
+  );
 }
 
 /** Is the character at `i` a word character ([\p{L}\p{M}\p{N}_]), and how many code units it takes. */
@@ -315,7 +381,8 @@ function replaceNames(text: string, names: KnownNames): string {
         i += units;
       }
     }
-    if (start < done || !names.firstUnits.has(text.charCodeAt(start)) || !names.firstWords.has(text.slice(start, i))) continue;
+    if (start < done || !names.firstUnits.has(text.charCodeAt(start)) || !names.firstWords.has(text.slice(start, i)))
+      continue;
     const found = longestTokenAt(text, start, names);
     if (!found) continue;
     out += text.slice(done, start) + names.fake(found);

@@ -46,9 +46,20 @@ export class ScrubStream extends Transform {
 
   constructor(transforms: readonly ValueTransform[], options: ScrubberOptions = {}) {
     super();
-    const { table = 'the table', columns = transforms.map((_, i) => `column ${i + 1}`), onProgress, progressEvery = 10_000, mustChange = [], inspect = [] } = options;
-    if (columns.length !== transforms.length) throw new Error(`${table}: ${columns.length} column names for ${transforms.length} transforms; give one transform per copied column`);
-    if (!Number.isInteger(progressEvery) || progressEvery < 1) throw new Error(`progressEvery must be a positive whole number of rows, got ${progressEvery}`);
+    const {
+      table = 'the table',
+      columns = transforms.map((_, i) => `column ${i + 1}`),
+      onProgress,
+      progressEvery = 10_000,
+      mustChange = [],
+      inspect = [],
+    } = options;
+    if (columns.length !== transforms.length)
+      throw new Error(
+        `${table}: ${columns.length} column names for ${transforms.length} transforms; give one transform per copied column`,
+      );
+    if (!Number.isInteger(progressEvery) || progressEvery < 1)
+      throw new Error(`progressEvery must be a positive whole number of rows, got ${progressEvery}`);
     this.#transforms = transforms;
     this.#table = table;
     this.#columns = columns;
@@ -79,7 +90,8 @@ export class ScrubStream extends Transform {
         callback();
         return;
       }
-      const head = this.#pending.length > 0 ? Buffer.concat([...this.#pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+      const head =
+        this.#pending.length > 0 ? Buffer.concat([...this.#pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
       this.#pending = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
       const text = head.toString('utf8');
       let out = '';
@@ -97,7 +109,11 @@ export class ScrubStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.#pending.length > 0) {
-      callback(new Error(`the copy of ${this.#table} ended inside row ${this.#rows + 1} (no final newline): it was cut short; copy the table again`));
+      callback(
+        new Error(
+          `the copy of ${this.#table} ended inside row ${this.#rows + 1} (no final newline): it was cut short; copy the table again`,
+        ),
+      );
       return;
     }
     callback();
@@ -107,7 +123,9 @@ export class ScrubStream extends Transform {
     const row = ++this.#rows;
     const fields = splitFields(line);
     if (fields.length !== this.#columns.length) {
-      throw new Error(`${this.#table}, row ${row}: ${fields.length} fields for ${this.#columns.length} columns (${this.#columns.join(', ')}); copy exactly these columns, in this order`);
+      throw new Error(
+        `${this.#table}, row ${row}: ${fields.length} fields for ${this.#columns.length} columns (${this.#columns.join(', ')}); copy exactly these columns, in this order`,
+      );
     }
     for (let i = 0; i < fields.length; i++) {
       const transform = this.#transforms[i];

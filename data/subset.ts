@@ -22,10 +22,22 @@ export function subsetQueries(percent: number): SubsetTable[] {
     select: `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${name} WHERE ${where}`,
   });
   return [
-    table('members', ['id', 'name', 'email', 'address', 'phone', 'birth_date', 'last_login_ip', 'joined_at'], `id IN (${members})`),
+    table(
+      'members',
+      ['id', 'name', 'email', 'address', 'phone', 'birth_date', 'last_login_ip', 'joined_at'],
+      `id IN (${members})`,
+    ),
     table('shops', ['id', 'name', 'owner_id'], `id IN (${shops})`),
     table('items', ['id', 'shop_id', 'title', 'price_cents'], `id IN (${items})`),
-    table('orders', ['id', 'buyer_id', 'item_id', 'quantity', 'total_cents', 'shipping_address', 'ordered_at'], `buyer_id IN (${members}) AND item_id IN (${items})`),
-    table('messages', ['id', 'sender_id', 'recipient_id', 'body', 'sent_at'], `sender_id IN (${members}) AND recipient_id IN (${members})`),
+    table(
+      'orders',
+      ['id', 'buyer_id', 'item_id', 'quantity', 'total_cents', 'shipping_address', 'ordered_at'],
+      `buyer_id IN (${members}) AND item_id IN (${items})`,
+    ),
+    table(
+      'messages',
+      ['id', 'sender_id', 'recipient_id', 'body', 'sent_at'],
+      `sender_id IN (${members}) AND recipient_id IN (${members})`,
+    ),
   ];
 }

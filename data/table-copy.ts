@@ -24,7 +24,6 @@ export interface PartCopied {
   unchanged: Record<string, number>;
 }
 
-
 /** The SELECT a part's COPY TO reads (pure). */
 export function partQuery(part: CopyPart): string {
   const where = part.range ? ` WHERE ${ident(part.range.key)} BETWEEN ${part.range.from} AND ${part.range.to}` : '';
@@ -65,19 +64,39 @@ export async function copyPart(
   inspect: Readonly<Record<string, (value: string) => void>> = {},
 ): Promise<PartCopied> {
   // columnTransform keeps JSON valid when free text is redacted inside a jsonb value.
-  const perColumn = part.columns.map((column) => columnTransform(rules.find((r) => r.table === part.table && r.column === column)!, transforms));
+  const perColumn = part.columns.map((column) =>
+    columnTransform(rules.find((r) => r.table === part.table && r.column === column)!, transforms),
+  );
   const checked = part.columns.map((column) => mustChange.has(`${part.table}.${column}`));
   const inspected = part.columns.map((column) => inspect[column]);
   // A table kept whole, with nothing to check, is passed through as it comes: no row is split or decoded.
-  const between = perColumn.every((transform) => transform === keep) && !checked.includes(true) && inspected.every((f) => f === undefined)
-    ? new RowCounter(onProgress)
-    : new ScrubStream(perColumn, { table: part.table, columns: part.columns, onProgress, progressEvery: 10_000, mustChange: checked, inspect: inspected });
+  const between =
+    perColumn.every((transform) => transform === keep) &&
+    !checked.includes(true) &&
+    inspected.every((f) => f === undefined)
+      ? new RowCounter(onProgress)
+      : new ScrubStream(perColumn, {
+          table: part.table,
+          columns: part.columns,
+          onProgress,
+          progressEvery: 10_000,
+          mustChange: checked,
+          inspect: inspected,
+        });
   let bytes = 0;
   const source = prod.query(copyTo(`COPY (${partQuery(part)}) TO STDOUT`));
   source.on('data', (chunk: Buffer) => (bytes += chunk.length));
   const sink = next.query(copyFrom(`COPY ${ident(part.table)} (${part.columns.map(ident).join(', ')}) FROM STDIN`));
   await pipeline(source, between, sink);
-  if (sink.rowCount !== between.rows) throw new Error(`${part.table}: ${between.rows} rows went through the scrubber but PostgreSQL stored ${sink.rowCount}`);
-  const unchanged = between instanceof ScrubStream ? Object.fromEntries(part.columns.flatMap((column, i) => (checked[i] ? [[column, between.unchanged[i] ?? 0]] : []))) : {};
+  if (sink.rowCount !== between.rows)
+    throw new Error(
+      `${part.table}: ${between.rows} rows went through the scrubber but PostgreSQL stored ${sink.rowCount}`,
+    );
+  const unchanged =
+    between instanceof ScrubStream
+      ? Object.fromEntries(
+          part.columns.flatMap((column, i) => (checked[i] ? [[column, between.unchanged[i] ?? 0]] : [])),
+        )
+      : {};
   return { rows: sink.rowCount, bytes, unchanged };
 }

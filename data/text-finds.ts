@@ -19,7 +19,8 @@ const hyphen = 0x2d;
 /** A word holds letters (any script), apostrophes and hyphens: "O'Neil", "Jean-Luc". */
 function isWordUnit(text: string, i: number): boolean {
   const code = text.charCodeAt(i);
-  if (code < 0x80) return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === apostrophe || code === hyphen;
+  if (code < 0x80)
+    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === apostrophe || code === hyphen;
   // Outside ASCII: a letter decides, surrogate pairs read whole.
   const point = text.codePointAt(i)!;
   return letter.test(String.fromCodePoint(point));
@@ -72,7 +73,9 @@ export function forEachWord(text: string, word: (from: number, to: number) => vo
 }
 
 /** isWordUnit below 128, by character code. */
-const asciiWordUnits = Uint8Array.from({ length: 128 }, (_, code) => (isWordUnit(String.fromCharCode(code), 0) ? 1 : 0));
+const asciiWordUnits = Uint8Array.from({ length: 128 }, (_, code) =>
+  isWordUnit(String.fromCharCode(code), 0) ? 1 : 0,
+);
 
 /**
  * Calls `found` with each email, as written, then each phone-shaped run, by its
@@ -83,11 +86,13 @@ const asciiWordUnits = Uint8Array.from({ length: 128 }, (_, code) => (isWordUnit
 export function findContacts(text: string, found: (kind: 'emails' | 'phones', value: string) => void): void {
   if (text.includes('@')) {
     emailPattern.lastIndex = 0;
-    for (let match = emailPattern.exec(text); match !== null; match = emailPattern.exec(text)) found('emails', match[0]);
+    for (let match = emailPattern.exec(text); match !== null; match = emailPattern.exec(text))
+      found('emails', match[0]);
   }
   if (hasDigit.test(text)) {
     phonePattern.lastIndex = 0;
-    for (let match = phonePattern.exec(text); match !== null; match = phonePattern.exec(text)) found('phones', phoneDigits(match[0]));
+    for (let match = phonePattern.exec(text); match !== null; match = phonePattern.exec(text))
+      found('phones', phoneDigits(match[0]));
   }
 }
 

@@ -58,7 +58,10 @@ export function ownHosts(port: number): string[] {
  * A request that did not come from this service's own origin: a foreign Host is
  * a DNS-rebinding page; a foreign Origin, another site's page in the browser.
  */
-export function originRefusal(headers: { host?: string | undefined; origin?: string | undefined }, port: number): Refusal | undefined {
+export function originRefusal(
+  headers: { host?: string | undefined; origin?: string | undefined },
+  port: number,
+): Refusal | undefined {
   const own = ownHosts(port);
   if (!headers.host || !own.includes(headers.host.toLowerCase())) {
     return { status: 403, reason: `Host "${headers.host ?? ''}" is not this service's (${own[0]}): refused` };
@@ -72,11 +75,16 @@ export function originRefusal(headers: { host?: string | undefined; origin?: str
 /** A state-changing request must say it carries JSON: a form or a text/plain POST cannot. */
 export function contentTypeRefusal(contentType: string | undefined): Refusal | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === 'application/json' ? undefined : { status: 403, reason: `Content-Type "${contentType ?? ''}" refused: state changes take application/json` };
+  return type === 'application/json'
+    ? undefined
+    : { status: 403, reason: `Content-Type "${contentType ?? ''}" refused: state changes take application/json` };
 }
 
 /** The bearer secret of an Authorization header, or the session cookie's value. */
-export function presentedSecrets(headers: { authorization?: string | undefined; cookie?: string | undefined }): { bearer?: string; session?: string } {
+export function presentedSecrets(headers: { authorization?: string | undefined; cookie?: string | undefined }): {
+  bearer?: string;
+  session?: string;
+} {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   const session = (headers.cookie ?? '')
     .split(';')

@@ -30,7 +30,11 @@ const tokenFile = (user: string) => join(opsDir(), 'tokens', `${user}.token`);
 /** The admin key the deploy service made in the devenv home it shares with this CLI. */
 async function adminKey(): Promise<string> {
   const key = await readFile(join(opsDir(), 'admin.key'), 'utf8').catch(() => undefined);
-  if (!key) throw new UserError(`this machine's deploy-service admin key is missing (${join(opsDir(), 'admin.key')})`, 'the deploy service makes it when it starts: run `devenv ops up`');
+  if (!key)
+    throw new UserError(
+      `this machine's deploy-service admin key is missing (${join(opsDir(), 'admin.key')})`,
+      'the deploy service makes it when it starts: run `devenv ops up`',
+    );
   return key.trim();
 }
 
@@ -50,9 +54,16 @@ async function tokenOf(user: string): Promise<{ token: string; own: boolean }> {
   return { token: kept || (await makeToken(user)), own: true };
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, input: unknown, sender: Sender, retried = false): Promise<T> {
+async function call<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  input: unknown,
+  sender: Sender,
+  retried = false,
+): Promise<T> {
   const url = `${opsUrl()}${path}`;
-  const credential = sender.as === 'admin' ? await adminKey() : sender.as === 'person' ? await tokenOf(sender.user) : undefined;
+  const credential =
+    sender.as === 'admin' ? await adminKey() : sender.as === 'person' ? await tokenOf(sender.user) : undefined;
   const secret = typeof credential === 'string' ? credential : credential?.token;
   let response: Response;
   try {
@@ -77,7 +88,11 @@ async function call<T>(method: 'GET' | 'POST', path: string, input: unknown, sen
       await call('POST', '/api/tokens', { user: sender.user, hash: secretHash(credential.token) }, { as: 'admin' });
       return call<T>(method, path, input, sender, true);
     }
-    if (value?.code === 'revoked-token') throw new UserError(`${sender.user}'s deploy token was revoked`, `make a new one with \`devenv ops tokens new --user ${sender.user}\``);
+    if (value?.code === 'revoked-token')
+      throw new UserError(
+        `${sender.user}'s deploy token was revoked`,
+        `make a new one with \`devenv ops tokens new --user ${sender.user}\``,
+      );
   }
   throw new UserError(value?.error ?? `${method} ${path}: HTTP ${response.status}`);
 }
@@ -91,20 +106,33 @@ export const ops = {
   /** the repository the person deploys from: the service takes only registered ones */
   join: async (user: string, train: Train, commit: string, repo: string) => {
     await call('POST', '/api/repositories', { path: repo }, { as: 'person', user });
-    return call<{ entry: QueueEntry; queue: QueueView }>('POST', '/api/queue/join', { train, commit, repo }, { as: 'person', user });
+    return call<{ entry: QueueEntry; queue: QueueView }>(
+      'POST',
+      '/api/queue/join',
+      { train, commit, repo },
+      { as: 'person', user },
+    );
   },
-  leave: (user: string) => call<{ left: boolean; queue: QueueView }>('POST', '/api/queue/leave', {}, { as: 'person', user }),
-  hold: (user: string, reason: string) => call<QueueView>('POST', '/api/queue/hold', { reason }, { as: 'person', user }),
-  release: (user: string) => call<{ released: boolean; queue: QueueView }>('POST', '/api/queue/release', {}, { as: 'person', user }),
-  startDeploy: (user: string, request: StartRequest) => call<DeployRecord>('POST', '/api/deploys', request, { as: 'person', user }),
-  log: (user: string, id: number, lines: string[]) => call<void>('POST', `/api/deploys/${id}/log`, { lines }, { as: 'person', user }),
-  heartbeat: (user: string, id: number) => call<void>('POST', `/api/deploys/${id}/heartbeat`, {}, { as: 'person', user }),
+  leave: (user: string) =>
+    call<{ left: boolean; queue: QueueView }>('POST', '/api/queue/leave', {}, { as: 'person', user }),
+  hold: (user: string, reason: string) =>
+    call<QueueView>('POST', '/api/queue/hold', { reason }, { as: 'person', user }),
+  release: (user: string) =>
+    call<{ released: boolean; queue: QueueView }>('POST', '/api/queue/release', {}, { as: 'person', user }),
+  startDeploy: (user: string, request: StartRequest) =>
+    call<DeployRecord>('POST', '/api/deploys', request, { as: 'person', user }),
+  log: (user: string, id: number, lines: string[]) =>
+    call<void>('POST', `/api/deploys/${id}/log`, { lines }, { as: 'person', user }),
+  heartbeat: (user: string, id: number) =>
+    call<void>('POST', `/api/deploys/${id}/heartbeat`, {}, { as: 'person', user }),
   finish: (user: string, id: number, state: Exclude<DeployState, 'running'>, error: string | null) =>
     call<DeployRecord>('POST', `/api/deploys/${id}/finish`, { state, error }, { as: 'person', user }),
   /** a one-time link that starts a page session as the person */
-  loginLink: (user: string) => call<{ user: string; url: string }>('POST', '/api/login-links', {}, { as: 'person', user }),
+  loginLink: (user: string) =>
+    call<{ user: string; url: string }>('POST', '/api/login-links', {}, { as: 'person', user }),
   tokens: () => call<TokenRecord[]>('GET', '/api/tokens', undefined, { as: 'admin' }),
-  revoke: (user: string) => call<{ user: string; revoked: number }>('POST', '/api/tokens/revoke', { user }, { as: 'admin' }),
+  revoke: (user: string) =>
+    call<{ user: string; revoked: number }>('POST', '/api/tokens/revoke', { user }, { as: 'admin' }),
   /** revokes the person's credentials and makes them a new token */
   renewToken: async (user: string) => {
     const { revoked } = await call<{ revoked: number }>('POST', '/api/tokens/revoke', { user }, { as: 'admin' });

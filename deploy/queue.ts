@@ -65,11 +65,14 @@ export function groupsOf(entries: readonly QueueEntry[]): Group[] {
       continue;
     }
     const last = forming.at(-1);
-    if (entry.train === 'code' && last?.train === 'code' && last.entries.length < maxCodeRiders) last.entries.push(entry);
+    if (entry.train === 'code' && last?.train === 'code' && last.entries.length < maxCodeRiders)
+      last.entries.push(entry);
     else forming.push({ train: entry.train, entries: [entry], groupId: null });
   }
   // Groups already deploying go first: they hold the head until they finish or leave.
-  const deploying = [...fixed].map(([groupId, members]): Group => ({ train: members[0]!.train, entries: members, groupId }));
+  const deploying = [...fixed].map(
+    ([groupId, members]): Group => ({ train: members[0]!.train, entries: members, groupId }),
+  );
   return [...deploying, ...forming];
 }
 
@@ -86,7 +89,8 @@ export function refusal(state: QueueState, ask: DeployAsk, now: number): string 
     const files = ask.driver.uncommitted;
     return `you have uncommitted changes (${files.slice(0, 3).join(', ')}${files.length > 3 ? `, and ${files.length - 3} more` : ''}): commit them (and run devenv try) before you deploy`;
   }
-  if (state.hold) return `the queue is held by ${state.hold.by} (${state.hold.reason}): nothing deploys until \`devenv queue release\``;
+  if (state.hold)
+    return `the queue is held by ${state.hold.by} (${state.hold.reason}): nothing deploys until \`devenv queue release\``;
   if (state.running) {
     const seconds = Math.round((now - Date.parse(state.running.startedAt)) / 1000);
     return `deploy #${state.running.id} (${state.running.stage}, ${state.running.users.join(', ')}) is running since ${seconds} s: one deploy at a time; wait for it to finish`;
@@ -99,15 +103,24 @@ export function refusal(state: QueueState, ask: DeployAsk, now: number): string 
   const asker = ask.driver.kind === 'cli' ? ask.driver.user : undefined;
   if (asker !== undefined && !head.entries.some((e) => e.user === asker)) {
     const position = groupsOf(state.entries).findIndex((g) => g.entries.some((e) => e.user === asker));
-    const where = position < 0 ? 'you are not in the queue: `devenv queue join` first' : `you are in group ${position + 1}; wait for your turn`;
+    const where =
+      position < 0
+        ? 'you are not in the queue: `devenv queue join` first'
+        : `you are in group ${position + 1}; wait for your turn`;
     return `you are not at the head of the queue (${head.entries.map((e) => e.user).join(', ')} ${head.entries.length === 1 ? 'is' : 'are'}): ${where}`;
   }
   return undefined;
 }
 
 /** A running deploy counts as gone when its driver stopped beating or its process is gone. */
-export function driverGone(running: RunningDeploy, now: number, processAlive: (pid: number) => boolean, timeoutMs = 60_000): string | undefined {
+export function driverGone(
+  running: RunningDeploy,
+  now: number,
+  processAlive: (pid: number) => boolean,
+  timeoutMs = 60_000,
+): string | undefined {
   if (!processAlive(running.pid)) return `its driver (pid ${running.pid}) is gone`;
-  if (now - Date.parse(running.heartbeatAt) > timeoutMs) return `its driver stopped reporting ${Math.round((now - Date.parse(running.heartbeatAt)) / 1000)} s ago`;
+  if (now - Date.parse(running.heartbeatAt) > timeoutMs)
+    return `its driver stopped reporting ${Math.round((now - Date.parse(running.heartbeatAt)) / 1000)} s ago`;
   return undefined;
 }

@@ -78,13 +78,17 @@ const short = (commit: string) => commit.slice(0, 10);
 async function shipmentOf(options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
   const repo = await repositoryOf(options.cwd);
   const { user } = options.driver === 'page' ? { user: 'deployer' } : await resolveUser(options.user);
-  const driver: DeployAsk['driver'] = options.driver === 'page' ? { kind: 'page' } : { kind: 'cli', user, uncommitted: await uncommittedFiles(repo) };
+  const driver: DeployAsk['driver'] =
+    options.driver === 'page' ? { kind: 'page' } : { kind: 'cli', user, uncommitted: await uncommittedFiles(repo) };
   const queue = await ops.queue();
   // The service applies the same rules when the deploy starts; asking first costs nothing.
   const refused = refusal(queue, { stage: options.to ?? 'princess', train: options.train, driver }, Date.now());
   if (refused) throw new UserError(refused);
   const head = queue.groups[0]!;
-  const commit = await groupCommit(repo, head.entries.map((e) => e.commit));
+  const commit = await groupCommit(
+    repo,
+    head.entries.map((e) => e.commit),
+  );
   const shipment: Shipment = {
     train: options.train,
     repo,
@@ -123,8 +127,20 @@ interface StageWork {
 /** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
 function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
   const base = fixedPortBase(stage);
-  const state = { root: '', rendered: undefined as RenderedStack | undefined, running: {} as Record<string, string>, urls: {} as Record<string, string>, replicas: 0, rolledAt: 0, startedAt: Date.now() };
-  const sources = (extra: Partial<StackSources> = {}): StackSources => ({ imageRoot: state.root, hostPaths: hostPaths(), ...extra });
+  const state = {
+    root: '',
+    rendered: undefined as RenderedStack | undefined,
+    running: {} as Record<string, string>,
+    urls: {} as Record<string, string>,
+    replicas: 0,
+    rolledAt: 0,
+    startedAt: Date.now(),
+  };
+  const sources = (extra: Partial<StackSources> = {}): StackSources => ({
+    imageRoot: state.root,
+    hostPaths: hostPaths(),
+    ...extra,
+  });
   const apply = async (task: { output: string }, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../stacks/environment.ts');
     return applyStack(stage, shipment.user, { sources: sources(extra) }, task);
@@ -167,7 +183,9 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
           await apply(task, {});
         } else {
           const { applySteps } = await import('../stacks/environment.ts');
-          const steps = Array.from({ length: state.replicas }, (_, i) => sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }));
+          const steps = Array.from({ length: state.replicas }, (_, i) =>
+            sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }),
+          );
           await applySteps(stage, shipment.user, steps, {}, task, (index) =>
             say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
           );
@@ -193,20 +211,32 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
                 task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;
                 await sleep(1000);
               }
-              const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(parseThresholds, (error: NodeJS.ErrnoException) => {
-                if (error.code === 'ENOENT') return defaultThresholds;
-                throw error;
-              });
+              const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(
+                parseThresholds,
+                (error: NodeJS.ErrnoException) => {
+                  if (error.code === 'ENOENT') return defaultThresholds;
+                  throw error;
+                },
+              );
               const before = await windowStats(graphite, sitePrefix, state.startedAt - 5 * 60_000, state.startedAt);
               const after = await windowStats(graphite, sitePrefix, state.rolledAt, until);
               const verdict = watchVerdict(before, after, thresholds);
-              say(`watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`);
-              const graph = await saveGraph({ metrics: ['requests', 'errors', 'latency.p99'], stack: stage, from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min` }).then(
+              say(
+                `watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`,
+              );
+              const graph = await saveGraph({
+                metrics: ['requests', 'errors', 'latency.p99'],
+                stack: stage,
+                from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min`,
+              }).then(
                 (saved) => saved.path,
                 (error: Error) => `(no graph: ${error.message})`,
               );
-              say(`watch verdict: ${verdict.regressed ? `REGRESSION: ${verdict.reasons.join('; ')}` : 'no regression'}; graph: ${graph}`);
-              if (verdict.regressed) throw new Error(`the watch saw a regression: ${verdict.reasons.join('; ')} (graph: ${graph})`);
+              say(
+                `watch verdict: ${verdict.regressed ? `REGRESSION: ${verdict.reasons.join('; ')}` : 'no regression'}; graph: ${graph}`,
+              );
+              if (verdict.regressed)
+                throw new Error(`the watch saw a regression: ${verdict.reasons.join('; ')} (graph: ${graph})`);
             },
           },
         ]
@@ -215,7 +245,11 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
       title: 'Record the release',
       task: async () => {
         const previous = await readRelease(stage);
-        await recordRelease(stage, { commit: shipment.commit, repo: shipment.repo, ...(previous && { previous: { commit: previous.commit, repo: previous.repo } }) });
+        await recordRelease(stage, {
+          commit: shipment.commit,
+          repo: shipment.repo,
+          ...(previous && { previous: { commit: previous.commit, repo: previous.repo } }),
+        });
       },
     },
   ];
@@ -265,14 +299,22 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
   });
   const journal: Journal = openJournal(shipment.user, deploy.id, log);
   const say: Say = (line) => journal.say(line);
-  say(`deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`);
+  say(
+    `deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`,
+  );
   const markLive = () =>
-    markDeploy(stage, { stage, train: shipment.train, commit: shipment.commit, deployId: deploy.id, users: shipment.users }).catch((error: Error) =>
-      say(`no deploy line on ${stage}'s graphs: ${error.message}`),
-    );
+    markDeploy(stage, {
+      stage,
+      train: shipment.train,
+      commit: shipment.commit,
+      deployId: deploy.id,
+      users: shipment.users,
+    }).catch((error: Error) => say(`no deploy line on ${stage}'s graphs: ${error.message}`));
   const work: StageWork = { touched: false, rollback: async () => {}, markLive };
   const steps: StepTime[] = [];
-  const timed = <T extends { title: string; task: (ctx: unknown, task: { output: string }) => Promise<void> }>(step: T) => ({
+  const timed = <T extends { title: string; task: (ctx: unknown, task: { output: string }) => Promise<void> }>(
+    step: T,
+  ) => ({
     title: step.title,
     task: async (ctx: unknown, task: { output: string }) => {
       const started = performance.now();
@@ -281,7 +323,8 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
       steps.push({ title: step.title, seconds: Math.round((performance.now() - started) / 100) / 10 });
     },
   });
-  const stageSteps = shipment.train === 'code' ? codeStage(stage, shipment, say, work) : configStage(stage, shipment, say, work);
+  const stageSteps =
+    shipment.train === 'code' ? codeStage(stage, shipment, say, work) : configStage(stage, shipment, say, work);
   let finished: DeployRecord;
   try {
     await runTasks(stageSteps.map(timed), {});
@@ -328,4 +371,3 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 export async function deployHistory(limit: number): Promise<DeployRecord[]> {
   return ops.history(limit);
 }
-

@@ -55,7 +55,10 @@ export async function runMigrations(rendered: RenderedStack, say: Say): Promise<
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     const output = await containerLogs(container);
     if (output) say(output);
-    if (StatusCode !== 0) throw new Error(`the migrations failed on ${rendered.stack} (exit ${StatusCode}): ${output.split('\n').at(-1) ?? ''}`);
+    if (StatusCode !== 0)
+      throw new Error(
+        `the migrations failed on ${rendered.stack} (exit ${StatusCode}): ${output.split('\n').at(-1) ?? ''}`,
+      );
   } finally {
     await removeIfPresent(() => container.remove({ force: true }));
   }
@@ -63,7 +66,10 @@ export async function runMigrations(rendered: RenderedStack, say: Say): Promise<
 
 /** The image each of the stack's containers runs now, by container name. */
 export async function runningImages(stack: string): Promise<Record<string, string>> {
-  const listed = await dockerClient().listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } });
+  const listed = await dockerClient().listContainers({
+    all: true,
+    filters: { label: [`${labelKeys.stack}=${stack}`] },
+  });
   return Object.fromEntries(listed.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c.Image]));
 }
 
@@ -104,7 +110,9 @@ export function flagsDigest(text: string): string {
 
 async function webContainers(stack: string): Promise<Docker.Container[]> {
   const docker = dockerClient();
-  const listed = await docker.listContainers({ filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] } });
+  const listed = await docker.listContainers({
+    filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] },
+  });
   if (listed.length === 0) throw new Error(`${stack} runs no web container: bring it up first (devenv ${stack} up)`);
   return listed.map((c) => docker.getContainer(c.Id));
 }
@@ -132,7 +140,12 @@ export async function shipFlags(stack: string, text: string, say: Say, timeoutMs
   if (Buffer.byteLength(text) > flagsLimitBytes) throw new Error(`the flags file is over ${flagsLimitBytes / 1024} KB`);
   const replicas = await webContainers(stack);
   const encoded = Buffer.from(text).toString('base64');
-  const write = await answerOf(replicas[0]!, ['sh', '-c', `echo "$0" | base64 -d > ${flagsPath}.next && mv ${flagsPath}.next ${flagsPath}`, encoded]);
+  const write = await answerOf(replicas[0]!, [
+    'sh',
+    '-c',
+    `echo "$0" | base64 -d > ${flagsPath}.next && mv ${flagsPath}.next ${flagsPath}`,
+    encoded,
+  ]);
   if (write.code !== 0) throw new Error(`cannot write the flags file in ${stack}: ${write.output}`);
   const digest = flagsDigest(text);
   const deadline = Date.now() + timeoutMs;
@@ -141,11 +154,22 @@ export async function shipFlags(stack: string, text: string, say: Say, timeoutMs
     let serves = '';
     await waitFor(
       async () => {
-        const asked = await answerOf(replica, ['node', '-e', `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`]);
+        const asked = await answerOf(replica, [
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>r.json()).then(h=>console.log(h.flags))`,
+        ]);
         serves = asked.output;
         return serves === digest || undefined;
       },
-      { intervalMs: 250, timeoutMs: Math.max(0, deadline - Date.now()), timedOut: () => new Error(`${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${serves.slice(0, 12) || 'nothing'})`) },
+      {
+        intervalMs: 250,
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        timedOut: () =>
+          new Error(
+            `${name} did not load the new flags within ${timeoutMs / 1000} s (it serves ${serves.slice(0, 12) || 'nothing'})`,
+          ),
+      },
     );
     say(`${name} serves flags ${digest.slice(0, 12)}`);
   }

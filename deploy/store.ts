@@ -3,7 +3,17 @@
 // unique index) and their logs. Decisions come from queue.ts; this reads and writes.
 import pg from 'pg';
 import { processAlive } from '../lib/processes.ts';
-import { driverGone, groupsOf, refusal, type DeployAsk, type QueueEntry, type QueueState, type RunningDeploy, type Stage, type Train } from './queue.ts';
+import {
+  driverGone,
+  groupsOf,
+  refusal,
+  type DeployAsk,
+  type QueueEntry,
+  type QueueState,
+  type RunningDeploy,
+  type Stage,
+  type Train,
+} from './queue.ts';
 import { lifetimeMs, type CredentialKind, type Person } from './auth.ts';
 
 const schema = `
@@ -145,7 +155,6 @@ function deployFromRow(row: Record<string, unknown>): DeployRecord {
   };
 }
 
-
 export interface Store {
   state(): Promise<QueueState>;
   join(user: string, train: Train, commit: string, repo: string): Promise<QueueEntry>;
@@ -198,7 +207,9 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       `SELECT id::int, user_name, train, commit, repo, joined_at, group_id::int FROM entries WHERE state = 'waiting' ORDER BY id`,
     );
     const hold = await db.query('SELECT held_by, reason, held_at FROM hold');
-    const running = await db.query(`SELECT id::int, stage, train, users, started_at, pid, heartbeat_at FROM deploys WHERE state = 'running'`);
+    const running = await db.query(
+      `SELECT id::int, stage, train, users, started_at, pid, heartbeat_at FROM deploys WHERE state = 'running'`,
+    );
     const h = hold.rows[0];
     const r = running.rows[0];
     return {
@@ -213,7 +224,15 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       })),
       hold: h ? { by: h.held_by, reason: h.reason, at: (h.held_at as Date).toISOString() } : null,
       running: r
-        ? { id: r.id, stage: r.stage, train: r.train, users: r.users, startedAt: (r.started_at as Date).toISOString(), pid: r.pid, heartbeatAt: (r.heartbeat_at as Date).toISOString() }
+        ? {
+            id: r.id,
+            stage: r.stage,
+            train: r.train,
+            users: r.users,
+            startedAt: (r.started_at as Date).toISOString(),
+            pid: r.pid,
+            heartbeatAt: (r.heartbeat_at as Date).toISOString(),
+          }
         : null,
     };
   };
@@ -222,8 +241,14 @@ export async function openStore(databaseUrl: string): Promise<Store> {
   const expireGone = async (client: pg.PoolClient, running: RunningDeploy | null): Promise<boolean> => {
     const gone = running && driverGone(running, Date.now(), processAlive);
     if (!running || !gone) return false;
-    await client.query(`UPDATE deploys SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [running.id, `stopped: ${gone}`]);
-    await client.query('INSERT INTO deploy_log (deploy_id, line) VALUES ($1, $2)', [running.id, `deploy stopped: ${gone}; the lock is released`]);
+    await client.query(
+      `UPDATE deploys SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state = 'running'`,
+      [running.id, `stopped: ${gone}`],
+    );
+    await client.query('INSERT INTO deploy_log (deploy_id, line) VALUES ($1, $2)', [
+      running.id,
+      `deploy stopped: ${gone}; the lock is released`,
+    ]);
     return true;
   };
 
@@ -243,12 +268,28 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       transaction(async (client) => {
         const mine = (await readState(client)).entries.find((e) => e.user === user);
         if (mine?.groupId !== null && mine !== undefined) {
-          throw new Refused(`${user} rides in a group that is deploying (commit ${mine.commit.slice(0, 10)}); join again after it finishes`);
+          throw new Refused(
+            `${user} rides in a group that is deploying (commit ${mine.commit.slice(0, 10)}); join again after it finishes`,
+          );
         }
         const { rows } = mine
-          ? await client.query(`UPDATE entries SET train = $2, commit = $3, repo = $4 WHERE id = $1 RETURNING id::int, joined_at`, [mine.id, train, commit, repo])
-          : await client.query(`INSERT INTO entries (user_name, train, commit, repo) VALUES ($1, $2, $3, $4) RETURNING id::int, joined_at`, [user, train, commit, repo]);
-        return { id: rows[0].id, user, train, commit, repo, joinedAt: (rows[0].joined_at as Date).toISOString(), groupId: null };
+          ? await client.query(
+              `UPDATE entries SET train = $2, commit = $3, repo = $4 WHERE id = $1 RETURNING id::int, joined_at`,
+              [mine.id, train, commit, repo],
+            )
+          : await client.query(
+              `INSERT INTO entries (user_name, train, commit, repo) VALUES ($1, $2, $3, $4) RETURNING id::int, joined_at`,
+              [user, train, commit, repo],
+            );
+        return {
+          id: rows[0].id,
+          user,
+          train,
+          commit,
+          repo,
+          joinedAt: (rows[0].joined_at as Date).toISOString(),
+          groupId: null,
+        };
       }),
 
     leave: (user) =>
@@ -289,18 +330,33 @@ export async function openStore(databaseUrl: string): Promise<Store> {
             [start.commit, headIds],
           );
           if (rehearsed.rowCount === 0) {
-            throw new Refused(`commit ${start.commit.slice(0, 10)} has not passed princess for this group: run \`devenv deploy --to princess\` first`);
+            throw new Refused(
+              `commit ${start.commit.slice(0, 10)} has not passed princess for this group: run \`devenv deploy --to princess\` first`,
+            );
           }
         }
         const { rows } = await client.query(
           `INSERT INTO deploys (train, stage, commit, previous_commit, users, entry_ids, changes, diff_stat, driver, pid)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${deployColumns}`,
-          [head.train, start.ask.stage, start.commit, start.previousCommit, head.entries.map((e) => e.user), headIds, start.changes, start.diffStat,
-            start.ask.driver.kind === 'cli' ? start.by : `${start.by} on the deploy page`, start.pid],
+          [
+            head.train,
+            start.ask.stage,
+            start.commit,
+            start.previousCommit,
+            head.entries.map((e) => e.user),
+            headIds,
+            start.changes,
+            start.diffStat,
+            start.ask.driver.kind === 'cli' ? start.by : `${start.by} on the deploy page`,
+            start.pid,
+          ],
         );
         const deploy = deployFromRow(rows[0]);
         // From the first deploy on, the group is fixed: later joiners form the next one.
-        await client.query(`UPDATE entries SET group_id = $1 WHERE id = ANY($2::bigint[]) AND group_id IS NULL`, [deploy.id, headIds]);
+        await client.query(`UPDATE entries SET group_id = $1 WHERE id = ANY($2::bigint[]) AND group_id IS NULL`, [
+          deploy.id,
+          headIds,
+        ]);
         return deploy;
       }),
 
@@ -318,7 +374,11 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         const before = await deployById(client, id);
         if (!before) throw new Refused(`no deploy #${id}`, 404);
         if (before.state !== 'running') throw new Refused(`deploy #${id} already finished (${before.state})`);
-        await client.query(`UPDATE deploys SET state = $2, error = $3, finished_at = now() WHERE id = $1`, [id, state, error]);
+        await client.query(`UPDATE deploys SET state = $2, error = $3, finished_at = now() WHERE id = $1`, [
+          id,
+          state,
+          error,
+        ]);
         // Live on prod: the group has shipped and leaves the queue.
         if (state === 'succeeded' && before.stage === 'prod') {
           await client.query(`UPDATE entries SET state = 'done' WHERE id = ANY($1::bigint[])`, [before.entryIds]);
@@ -326,12 +386,20 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         return (await deployById(client, id))!;
       }),
 
-    history: async (limit) => (await pool.query(`SELECT ${deployColumns} FROM deploys ORDER BY id DESC LIMIT $1`, [limit])).rows.map(deployFromRow),
+    history: async (limit) =>
+      (await pool.query(`SELECT ${deployColumns} FROM deploys ORDER BY id DESC LIMIT $1`, [limit])).rows.map(
+        deployFromRow,
+      ),
 
     deploy: (id) => deployById(pool, id),
 
     logLines: async (id, after) =>
-      (await pool.query(`SELECT id::int, at, line FROM deploy_log WHERE deploy_id = $1 AND id > $2 ORDER BY id LIMIT 2000`, [id, after])).rows.map((row) => ({
+      (
+        await pool.query(
+          `SELECT id::int, at, line FROM deploy_log WHERE deploy_id = $1 AND id > $2 ORDER BY id LIMIT 2000`,
+          [id, after],
+        )
+      ).rows.map((row) => ({
         id: row.id,
         at: (row.at as Date).toISOString(),
         line: row.line,
@@ -339,12 +407,10 @@ export async function openStore(databaseUrl: string): Promise<Store> {
 
     addCredential: async (user, kind, secretHash) => {
       const lifetime = lifetimeMs[kind];
-      await pool.query(`INSERT INTO credentials (user_name, kind, secret_hash, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`, [
-        user,
-        kind,
-        secretHash,
-        lifetime,
-      ]);
+      await pool.query(
+        `INSERT INTO credentials (user_name, kind, secret_hash, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`,
+        [user, kind, secretHash, lifetime],
+      );
     },
 
     identify: async (secretHash) => {
@@ -370,7 +436,11 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       ).rows[0]?.user_name as string | undefined,
 
     tokens: async () =>
-      (await pool.query(`SELECT id::int, user_name, created_at, last_used_at, revoked_at FROM credentials WHERE kind = 'cli' ORDER BY id`)).rows.map((row) => ({
+      (
+        await pool.query(
+          `SELECT id::int, user_name, created_at, last_used_at, revoked_at FROM credentials WHERE kind = 'cli' ORDER BY id`,
+        )
+      ).rows.map((row) => ({
         id: row.id,
         user: row.user_name,
         createdAt: (row.created_at as Date).toISOString(),
@@ -378,13 +448,23 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         revokedAt: row.revoked_at ? (row.revoked_at as Date).toISOString() : null,
       })),
 
-    revoke: async (user) => (await pool.query(`UPDATE credentials SET revoked_at = now() WHERE user_name = $1 AND revoked_at IS NULL`, [user])).rowCount ?? 0,
+    revoke: async (user) =>
+      (
+        await pool.query(`UPDATE credentials SET revoked_at = now() WHERE user_name = $1 AND revoked_at IS NULL`, [
+          user,
+        ])
+      ).rowCount ?? 0,
 
     registerRepository: async (user, path) => {
-      await pool.query(`INSERT INTO repositories (user_name, path) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user, path]);
+      await pool.query(`INSERT INTO repositories (user_name, path) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+        user,
+        path,
+      ]);
     },
 
-    repositoryRegistered: async (user, path) => ((await pool.query(`SELECT 1 FROM repositories WHERE user_name = $1 AND path = $2`, [user, path])).rowCount ?? 0) > 0,
+    repositoryRegistered: async (user, path) =>
+      ((await pool.query(`SELECT 1 FROM repositories WHERE user_name = $1 AND path = $2`, [user, path])).rowCount ??
+        0) > 0,
 
     close: () => pool.end(),
   };

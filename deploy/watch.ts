@@ -21,7 +21,12 @@ export interface WatchThresholds {
   minRequests: number;
 }
 
-export const defaultThresholds: WatchThresholds = { errorRateIncrease: 0.02, latencyFactor: 2, latencyIncreaseMs: 100, minRequests: 20 };
+export const defaultThresholds: WatchThresholds = {
+  errorRateIncrease: 0.02,
+  latencyFactor: 2,
+  latencyIncreaseMs: 100,
+  minRequests: 20,
+};
 
 const limits: Record<keyof WatchThresholds, [number, number]> = {
   errorRateIncrease: [0, 1],
@@ -33,12 +38,15 @@ const limits: Record<keyof WatchThresholds, [number, number]> = {
 /** The thresholds of a watch.yaml (each key optional, defaults for the rest); throws naming the problem. */
 export function parseThresholds(text: string): WatchThresholds {
   const document: unknown = parse(text) ?? {};
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new Error('watch.yaml must be a map of threshold name to number');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw new Error('watch.yaml must be a map of threshold name to number');
   const thresholds = { ...defaultThresholds };
   for (const [key, value] of Object.entries(document)) {
-    if (!(key in limits)) throw new Error(`watch.yaml: unknown key "${key}" (known: ${Object.keys(limits).join(', ')})`);
+    if (!(key in limits))
+      throw new Error(`watch.yaml: unknown key "${key}" (known: ${Object.keys(limits).join(', ')})`);
     const [low, high] = limits[key as keyof WatchThresholds];
-    if (typeof value !== 'number' || !(value >= low && value <= high)) throw new Error(`watch.yaml: ${key} must be a number from ${low} to ${high}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !(value >= low && value <= high))
+      throw new Error(`watch.yaml: ${key} must be a number from ${low} to ${high}, got ${JSON.stringify(value)}`);
     thresholds[key as keyof WatchThresholds] = value;
   }
   return thresholds;
@@ -57,20 +65,33 @@ const percent = (r: number) => `${(r * 100).toFixed(1)}%`;
 export function watchVerdict(before: WindowStats, after: WindowStats, t: WatchThresholds = defaultThresholds): Verdict {
   const reasons: string[] = [];
   if (after.requests >= t.minRequests && rate(after) > rate(before) + t.errorRateIncrease) {
-    reasons.push(`error rate ${percent(rate(after))} after the deploy, ${percent(rate(before))} before (${after.errors} of ${after.requests} requests failed)`);
+    reasons.push(
+      `error rate ${percent(rate(after))} after the deploy, ${percent(rate(before))} before (${after.errors} of ${after.requests} requests failed)`,
+    );
   }
   if (after.p99Ms !== null && before.p99Ms !== null) {
     const limit = Math.max(before.p99Ms * t.latencyFactor, before.p99Ms + t.latencyIncreaseMs);
-    if (after.p99Ms > limit) reasons.push(`latency p99 ${after.p99Ms.toFixed(0)} ms after the deploy, ${before.p99Ms.toFixed(0)} ms before`);
+    if (after.p99Ms > limit)
+      reasons.push(`latency p99 ${after.p99Ms.toFixed(0)} ms after the deploy, ${before.p99Ms.toFixed(0)} ms before`);
   }
   return { regressed: reasons.length > 0, reasons, before, after };
 }
 
 type Series = { target: string; datapoints: [number | null, number][] }[];
 
-async function graphiteSeries(graphiteUrl: string, target: string, from: number, until: number): Promise<(number | null)[]> {
+async function graphiteSeries(
+  graphiteUrl: string,
+  target: string,
+  from: number,
+  until: number,
+): Promise<(number | null)[]> {
   const url = new URL('render', graphiteUrl);
-  url.search = new URLSearchParams({ target, from: String(Math.floor(from / 1000)), until: String(Math.ceil(until / 1000)), format: 'json' }).toString();
+  url.search = new URLSearchParams({
+    target,
+    from: String(Math.floor(from / 1000)),
+    until: String(Math.ceil(until / 1000)),
+    format: 'json',
+  }).toString();
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`Graphite answered ${response.status} for ${target}`);
   const series = (await response.json()) as Series;
@@ -78,7 +99,12 @@ async function graphiteSeries(graphiteUrl: string, target: string, from: number,
 }
 
 /** Requests, errors and p99 latency of the site between two instants (ms since the epoch). */
-export async function windowStats(graphiteUrl: string, prefix: string, from: number, until: number): Promise<WindowStats> {
+export async function windowStats(
+  graphiteUrl: string,
+  prefix: string,
+  from: number,
+  until: number,
+): Promise<WindowStats> {
   const sum = (values: (number | null)[]) => values.reduce<number>((total, v) => total + (v ?? 0), 0);
   const [requests, errors, p99] = await Promise.all([
     graphiteSeries(graphiteUrl, `stats.counters.${prefix}.requests.count`, from, until),

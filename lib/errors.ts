@@ -24,7 +24,9 @@ interface KnownError {
 const knownErrors: KnownError[] = [
   {
     // Also inside the engine's error text, when a provider lost the daemon mid-update.
-    matches: (e) => (e.code === 'ECONNREFUSED' && /docker|\.sock/i.test(e.message)) || /connect (ECONNREFUSED|ENOENT) \S*docker\.sock/.test(e.message),
+    matches: (e) =>
+      (e.code === 'ECONNREFUSED' && /docker|\.sock/i.test(e.message)) ||
+      /connect (ECONNREFUSED|ENOENT) \S*docker\.sock/.test(e.message),
     message: 'the Docker engine stopped answering',
     fix: 'run `devenv setup` to start it, then run the command again (it converges)',
   },
@@ -34,7 +36,9 @@ const knownErrors: KnownError[] = [
     fix: 'run `devenv setup` (it installs and starts one where it can)',
   },
   {
-    matches: (e) => e.name === 'ConcurrentUpdateError' || /\[409\] Conflict: Another update is currently in progress|the stack is currently locked/i.test(e.message),
+    matches: (e) =>
+      e.name === 'ConcurrentUpdateError' ||
+      /\[409\] Conflict: Another update is currently in progress|the stack is currently locked/i.test(e.message),
     message: 'another devenv command is changing this stack right now',
     fix: 'wait for it to finish and run the command again (a lock left by a killed command is cleared automatically)',
   },
@@ -50,11 +54,19 @@ const providerErrors: { pattern: RegExp; explain: (match: RegExpExecArray) => Us
   // The provider removes a container that never became ready, and says its last log lines after the colon.
   {
     pattern: /container (\S+) was not healthy within (\d+) s:?([\s\S]*)/,
-    explain: ([, name, seconds, log]) => new UserError(`${name} did not become healthy within ${seconds} s${lastWords(log)}`, 'fix the cause and run the command again (it converges)'),
+    explain: ([, name, seconds, log]) =>
+      new UserError(
+        `${name} did not become healthy within ${seconds} s${lastWords(log)}`,
+        'fix the cause and run the command again (it converges)',
+      ),
   },
   {
     pattern: /container (\S+) exited with code (\d+) while starting:?([\s\S]*)/,
-    explain: ([, name, code, log]) => new UserError(`${name} exited with code ${code} while starting${lastWords(log)}`, 'fix the cause and run the command again (it converges)'),
+    explain: ([, name, code, log]) =>
+      new UserError(
+        `${name} exited with code ${code} while starting${lastWords(log)}`,
+        'fix the cause and run the command again (it converges)',
+      ),
   },
   {
     pattern: /building (\S+) failed: (.*?) \(build log: (\S+)\)/,
@@ -74,7 +86,10 @@ export interface ResourceFailure {
  * so what remains is what Docker (or our provider) said.
  */
 export function providerMessage(diagnostic: string): string {
-  const withoutStack = diagnostic.split('\n').filter((line) => !/^\s+at\s/.test(line)).join(' ');
+  const withoutStack = diagnostic
+    .split('\n')
+    .filter((line) => !/^\s+at\s/.test(line))
+    .join(' ');
   return withoutStack
     .replace(/^\s*(stderr:\s*)?error:\s*/i, '')
     .replace(/^(\w*Error:\s*)+/, '')
@@ -90,7 +105,9 @@ export function providerMessage(diagnostic: string): string {
  */
 export function engineFailure(operation: string, reported: ResourceFailure[], log: string, cause: unknown): UserError {
   // The engine may report a resource's failure more than once: its first word stands.
-  const failures = reported.filter((failure, index) => reported.findIndex((other) => other.resource === failure.resource) === index);
+  const failures = reported.filter(
+    (failure, index) => reported.findIndex((other) => other.resource === failure.resource) === index,
+  );
   const lines = failures.map(({ resource, message }) => {
     const said = providerMessage(message);
     const known = explain(new Error(message.replace(/^\s*(stderr:\s*)?error:\s*/i, '')));
@@ -104,12 +121,20 @@ export function engineFailure(operation: string, reported: ResourceFailure[], lo
     const said = providerMessage(errorLines.at(-1) ?? text.split('\n').find((line) => line.trim()) ?? text);
     return new UserError(`${operation} failed: ${said}`, `the engine's log is ${log}`, { cause });
   }
-  return new UserError(`${operation} failed on ${failures.length === 1 ? 'one resource' : `${failures.length} resources`}:\n${lines.join('\n')}`, `the engine's log is ${log}`, { cause });
+  return new UserError(
+    `${operation} failed on ${failures.length === 1 ? 'one resource' : `${failures.length} resources`}:\n${lines.join('\n')}`,
+    `the engine's log is ${log}`,
+    { cause },
+  );
 }
 
 /** The last line a container logged (not a stack frame), quoted, or nothing. */
 function lastWords(log: string | undefined): string {
-  const line = (log ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^at\s/.test(l) && !/^error: update failed$/.test(l)).pop();
+  const line = (log ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at\s/.test(l) && !/^error: update failed$/.test(l))
+    .pop();
   return line ? `; its last log line: "${line.length > 200 ? `${line.slice(0, 200)}...` : line}"` : '';
 }
 

@@ -12,13 +12,17 @@ export async function git(repo: string, args: string[]): Promise<string> {
 
 export async function repositoryOf(cwd: string): Promise<string> {
   const result = await execa('git', ['-C', cwd, 'rev-parse', '--show-toplevel'], { reject: false });
-  if (result.exitCode !== 0) throw new UserError(`${cwd} is not in a git repository`, 'run devenv from your checkout of the project');
+  if (result.exitCode !== 0)
+    throw new UserError(`${cwd} is not in a git repository`, 'run devenv from your checkout of the project');
   return result.stdout.trim();
 }
 
 /** Changed, staged and untracked files (ignored ones do not count). */
 export async function uncommittedFiles(repo: string): Promise<string[]> {
-  return (await git(repo, ['status', '--porcelain', '--untracked-files=all'])).split('\n').filter(Boolean).map((line) => line.slice(3));
+  return (await git(repo, ['status', '--porcelain', '--untracked-files=all']))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3));
 }
 
 export async function headCommit(repo: string): Promise<string> {
@@ -26,7 +30,9 @@ export async function headCommit(repo: string): Promise<string> {
 }
 
 export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
-  const result = await execa('git', ['-C', repo, 'merge-base', '--is-ancestor', ancestor, descendant], { reject: false });
+  const result = await execa('git', ['-C', repo, 'merge-base', '--is-ancestor', ancestor, descendant], {
+    reject: false,
+  });
   return result.exitCode === 0;
 }
 
@@ -46,11 +52,17 @@ export async function groupCommit(repo: string, commits: string[]): Promise<stri
 }
 
 /** One line per commit since the previous release (or the commit alone when there is none). */
-export async function changesSince(repo: string, previous: string | null, commit: string): Promise<{ changes: string; diffStat: string }> {
+export async function changesSince(
+  repo: string,
+  previous: string | null,
+  commit: string,
+): Promise<{ changes: string; diffStat: string }> {
   const known = previous !== null && (await isAncestor(repo, previous, commit));
   const range = known ? [`${previous}..${commit}`] : ['-1', commit];
   const changes = await git(repo, ['log', '--format=%h %an: %s', '-n', '50', ...range]);
-  const diffStat = known ? await git(repo, ['diff', '--stat', previous!, commit]) : await git(repo, ['show', '--stat', '--format=', commit]);
+  const diffStat = known
+    ? await git(repo, ['diff', '--stat', previous!, commit])
+    : await git(repo, ['show', '--stat', '--format=', commit]);
   return { changes: changes.trim(), diffStat: diffStat.trim() };
 }
 

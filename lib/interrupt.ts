@@ -23,7 +23,9 @@ export async function interruptible<T>(stopped: Stopped, work: (signal: AbortSig
       return;
     }
     received = signal;
-    process.stderr.write(`\ndevenv: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping ${stopped.what} once the steps in flight end (again to quit at once)\n`);
+    process.stderr.write(
+      `\ndevenv: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping ${stopped.what} once the steps in flight end (again to quit at once)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -32,7 +34,11 @@ export async function interruptible<T>(stopped: Stopped, work: (signal: AbortSig
     return await work(controller.signal);
   } catch (error) {
     if (received === undefined) throw error;
-    throw new UserError(`${stopped.what} stopped (${received === 'SIGINT' ? 'Ctrl-C' : received}) before it finished`, stopped.next, { exitCode: 130, cause: error });
+    throw new UserError(
+      `${stopped.what} stopped (${received === 'SIGINT' ? 'Ctrl-C' : received}) before it finished`,
+      stopped.next,
+      { exitCode: 130, cause: error },
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -13,7 +13,12 @@ const plainOutput = (): boolean => !process.stderr.isTTY || process.env.CI === '
  * a log, where each change is a line of its own (a 10^6-member load made
  * thousands). The last count is shown by the task's title when it ends.
  */
-export function countOutput(show: (text: string) => void, intervalMs = 1000, plain = plainOutput(), now: () => number = Date.now): (text: string) => void {
+export function countOutput(
+  show: (text: string) => void,
+  intervalMs = 1000,
+  plain = plainOutput(),
+  now: () => number = Date.now,
+): (text: string) => void {
   if (!plain) return show;
   let last = -Infinity;
   return (text) => {

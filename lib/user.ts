@@ -13,7 +13,9 @@ export const userPattern = /^[a-z0-9][a-z0-9-]{0,30}$/;
 export function normaliseUser(raw: string): string {
   const user = raw.trim().replace(/@.*$/, '').toLowerCase().replace(/[._]/g, '-');
   if (!userPattern.test(user)) {
-    throw new Error(`"${raw}" cannot be a user name: use 1-31 letters, digits or "-" (it becomes part of container names)`);
+    throw new Error(
+      `"${raw}" cannot be a user name: use 1-31 letters, digits or "-" (it becomes part of container names)`,
+    );
   }
   return user;
 }

@@ -47,7 +47,8 @@ export class PhotoError extends UserError {
   }
 }
 
-const exportFix = 'export it as a JPEG, PNG or WebP of at most 10 MB and 8000 px a side (any photo app does) and run the command again';
+const exportFix =
+  'export it as a JPEG, PNG or WebP of at most 10 MB and 8000 px a side (any photo app does) and run the command again';
 
 /** A photo given as a file path (named by its file name in errors) or as bytes (named "photo"). */
 export async function processPhoto(input: Buffer | string): Promise<ProcessedPhoto> {
@@ -74,17 +75,28 @@ function checkSize(size: number, label: string): void {
   if (size === 0) throw new PhotoError('empty', `${label} is empty (0 bytes)`, exportFix);
   if (size > photoLimits.maxBytes) {
     const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
-    throw new PhotoError('too-large', `${label} is ${mb(size)} MB; the limit is ${photoLimits.maxBytes / (1024 * 1024)} MB`, exportFix);
+    throw new PhotoError(
+      'too-large',
+      `${label} is ${mb(size)} MB; the limit is ${photoLimits.maxBytes / (1024 * 1024)} MB`,
+      exportFix,
+    );
   }
 }
 
 /** Magic numbers of what we accept, and of what people commonly send instead. */
 const signatures: readonly { test: (b: Buffer) => boolean; format?: SourceFormat; is: string }[] = [
   { format: 'jpeg', is: 'a JPEG image', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { format: 'png', is: 'a PNG image', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  {
+    format: 'png',
+    is: 'a PNG image',
+    test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   { format: 'webp', is: 'a WebP image', test: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP' },
   { is: 'a GIF image', test: (b) => ascii(b, 0, 4) === 'GIF8' },
-  { is: 'a HEIC/AVIF image', test: (b) => ascii(b, 4, 8) === 'ftyp' && /^(heic|heix|hevc|mif1|msf1|avif|avis)$/.test(ascii(b, 8, 12)) },
+  {
+    is: 'a HEIC/AVIF image',
+    test: (b) => ascii(b, 4, 8) === 'ftyp' && /^(heic|heix|hevc|mif1|msf1|avif|avis)$/.test(ascii(b, 8, 12)),
+  },
   { is: 'a TIFF image', test: (b) => ['II*\0', 'MM\0*'].includes(ascii(b, 0, 4)) },
   { is: 'a BMP image', test: (b) => ascii(b, 0, 2) === 'BM' },
   { is: 'a PDF document', test: (b) => ascii(b, 0, 5) === '%PDF-' },
@@ -99,7 +111,11 @@ function ascii(bytes: Buffer, start: number, end: number): string {
 export function sniffFormat(bytes: Buffer, label = 'photo'): SourceFormat {
   const known = signatures.find((s) => s.test(bytes));
   if (known?.format) return known.format;
-  const looks = known ? `it is ${known.is}` : looksLikeText(bytes) ? 'it looks like text' : 'its content is not a known image format';
+  const looks = known
+    ? `it is ${known.is}`
+    : looksLikeText(bytes)
+      ? 'it looks like text'
+      : 'its content is not a known image format';
   throw new PhotoError('not-an-image', `${label} is not a JPEG, PNG or WebP image (${looks})`, exportFix);
 }
 
@@ -114,7 +130,11 @@ function looksLikeText(bytes: Buffer): boolean {
 }
 
 /** Width and height from the image's header: nothing is decoded before the sides are checked. */
-async function readHeader(bytes: Buffer, format: SourceFormat, label: string): Promise<{ width: number; height: number }> {
+async function readHeader(
+  bytes: Buffer,
+  format: SourceFormat,
+  label: string,
+): Promise<{ width: number; height: number }> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -122,9 +142,14 @@ async function readHeader(bytes: Buffer, format: SourceFormat, label: string): P
     throw unreadable(label, format, error);
   }
   const { width, height } = meta;
-  if (meta.format !== format || !width || !height) throw unreadable(label, format, new Error('no image size in its header'));
+  if (meta.format !== format || !width || !height)
+    throw unreadable(label, format, new Error('no image size in its header'));
   if (width > photoLimits.maxSide || height > photoLimits.maxSide) {
-    throw new PhotoError('too-many-pixels', `${label} is ${width} x ${height} px; the limit is ${photoLimits.maxSide} px a side`, exportFix);
+    throw new PhotoError(
+      'too-many-pixels',
+      `${label} is ${width} x ${height} px; the limit is ${photoLimits.maxSide} px a side`,
+      exportFix,
+    );
   }
   return { width, height };
 }
@@ -137,7 +162,10 @@ function unreadable(label: string, format: SourceFormat, error: unknown): PhotoE
 
 async function encode(bytes: Buffer, format: SourceFormat, label: string): Promise<Omit<ProcessedPhoto, 'source'>> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: photoLimits.maxSide * photoLimits.maxSide, failOn: 'error' })
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: photoLimits.maxSide * photoLimits.maxSide,
+      failOn: 'error',
+    })
       // Upright by the EXIF orientation, before the EXIF is dropped.
       .rotate()
       .resize(teamPhotoSide, teamPhotoSide, { fit: 'cover', position: 'centre' })

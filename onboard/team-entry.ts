@@ -33,7 +33,10 @@ function validateText(what: 'name' | 'role', raw: string, fix: string): string {
   if (text === '') throw new TeamEntryError(raw === '' ? `the ${what} is empty` : `the ${what} is only spaces`, fix);
   const length = [...text].length;
   if (length > maxNameLength) {
-    throw new TeamEntryError(`the ${what} is ${length} characters long; the limit is ${maxNameLength}, as it is shown under the photo on the team page`, `use a shorter form of it`);
+    throw new TeamEntryError(
+      `the ${what} is ${length} characters long; the limit is ${maxNameLength}, as it is shown under the photo on the team page`,
+      `use a shorter form of it`,
+    );
   }
   return text;
 }
@@ -53,7 +56,10 @@ function readMembers(text: string): Member[] {
   try {
     return parseTeam(text);
   } catch (error) {
-    throw new TeamEntryError(`site/team/team.yaml cannot be read: ${(error as Error).message.split('\n')[0]}`, 'fix the file (see git log -p site/team/team.yaml) and run the command again');
+    throw new TeamEntryError(
+      `site/team/team.yaml cannot be read: ${(error as Error).message.split('\n')[0]}`,
+      'fix the file (see git log -p site/team/team.yaml) and run the command again',
+    );
   }
 }
 
@@ -83,7 +89,8 @@ export interface NewMember {
 export function addMember(text: string, member: NewMember): string {
   const name = validateName(member.name);
   const role = validateText('role', member.role, 'pass a short role, e.g. --role "Engineer"');
-  if (!isPlainFileName(member.photo)) throw new TeamEntryError(`"${member.photo}" is not a plain file name for site/team/photos/`);
+  if (!isPlainFileName(member.photo))
+    throw new TeamEntryError(`"${member.photo}" is not a plain file name for site/team/photos/`);
   const existing = findMember(text, name);
   if (existing) {
     throw new TeamEntryError(
@@ -92,7 +99,11 @@ export function addMember(text: string, member: NewMember): string {
     );
   }
   const photoOwner = readMembers(text).find((m) => m.photo.toLowerCase() === member.photo.toLowerCase());
-  if (photoOwner) throw new TeamEntryError(`the photo file ${member.photo} is already ${photoOwner.name}'s`, 'choose another file name (photoFileName gives a free one)');
+  if (photoOwner)
+    throw new TeamEntryError(
+      `the photo file ${member.photo} is already ${photoOwner.name}'s`,
+      'choose another file name (photoFileName gives a free one)',
+    );
 
   const document: Document = parseDocument(text);
   const entry = document.createNode({ name, role, photo: member.photo });

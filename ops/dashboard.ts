@@ -27,9 +27,11 @@ export const standardGraphs: { title: string; metrics: string[] }[] = [
 
 /** princess and prod: fixed ports, so their Graphite is known without asking anyone. */
 export function fixedStacks(): DashboardStack[] {
-  return (['princess', 'prod'] as const).map((name) => ({ name, graphiteUrl: `http://127.0.0.1:${hostPort(fixedPortBase(name), graphite.publish.http!)}/` }));
+  return (['princess', 'prod'] as const).map((name) => ({
+    name,
+    graphiteUrl: `http://127.0.0.1:${hostPort(fixedPortBase(name), graphite.publish.http!)}/`,
+  }));
 }
-
 
 function graphCell(stack: DashboardStack, graph: (typeof standardGraphs)[number]): string {
   const url = renderUrl(stack.graphiteUrl, {
@@ -42,9 +44,13 @@ function graphCell(stack: DashboardStack, graph: (typeof standardGraphs)[number]
 }
 
 export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string {
-  const heads = stacks.map((s) => `<h2>${escapeHtml(s.name)} <a href="${escapeHtml(s.graphiteUrl)}">Graphite</a></h2>`).join('');
+  const heads = stacks
+    .map((s) => `<h2>${escapeHtml(s.name)} <a href="${escapeHtml(s.graphiteUrl)}">Graphite</a></h2>`)
+    .join('');
   const rows = standardGraphs.map((graph) => stacks.map((stack) => graphCell(stack, graph)).join('')).join('\n');
-  return `${pageHead('devenv graphs', `  header { display: flex; gap: 24px; align-items: baseline; }
+  return `${pageHead(
+    'devenv graphs',
+    `  header { display: flex; gap: 24px; align-items: baseline; }
   header a { color: #cfe3ff; }
   .ranges button { font: inherit; border: 1px solid #cfe3ff; background: transparent; color: white; border-radius: 4px; padding: 2px 8px; cursor: pointer; }
   .ranges button[aria-pressed="true"] { background: #cfe3ff; color: #1d3557; }
@@ -54,7 +60,8 @@ export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string 
   figure { margin: 0; background: white; border: 1px solid #ddd; border-radius: 6px; padding: 4px; }
   img { width: 100%; height: auto; display: block; }
   figcaption { color: #9d0208; font-size: 13px; min-height: 0; }
-  .note { padding: 0 24px; color: #555; font-size: 13px; }`)}
+  .note { padding: 0 24px; color: #555; font-size: 13px; }`,
+  )}
 <body>
 <header>
   <h1>Graphs</h1>

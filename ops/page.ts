@@ -8,7 +8,9 @@
 import { pageHead } from './page-head.ts';
 
 export function deployPage(): string {
-  return `${pageHead('devenv deploys', `  main { display: grid; grid-template-columns: minmax(320px, 1fr) 2fr; gap: 16px; padding: 16px 24px; }
+  return `${pageHead(
+    'devenv deploys',
+    `  main { display: grid; grid-template-columns: minmax(320px, 1fr) 2fr; gap: 16px; padding: 16px 24px; }
   section { background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; }
   h2 { font-size: 16px; margin: 0 0 8px; }
   .buttons { display: flex; gap: 12px; margin: 12px 0; }
@@ -25,7 +27,8 @@ export function deployPage(): string {
   td, th { border-bottom: 1px solid #eee; padding: 4px 6px; text-align: left; vertical-align: top; }
   .succeeded { color: #2a9d8f; } .failed, .rolled-back { color: #9d0208; } .running { color: #e76f51; }
   details pre { margin: 4px 0; font-size: 12px; }
-  #history { grid-column: 1 / -1; }`)}
+  #history { grid-column: 1 / -1; }`,
+  )}
 <body>
 <header><h1>Deploys <a href="/dashboard" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Graphs of princess and prod, with deploy lines</a></h1></header>
 <main>

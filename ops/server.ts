@@ -5,7 +5,12 @@ import { createDeployService } from './service.ts';
 
 const port = Number(process.env.PORT_HTTP ?? 8080);
 const store = await openStore(process.env.DATABASE_URL ?? 'postgres://deploys:deploys@127.0.0.1:5432/deploys');
-const server = await createDeployService({ store, port, root: process.env.DEVENV_ROOT ?? process.cwd(), home: process.env.DEVENV_HOME ?? '/root/.devenv' });
+const server = await createDeployService({
+  store,
+  port,
+  root: process.env.DEVENV_ROOT ?? process.cwd(),
+  home: process.env.DEVENV_HOME ?? '/root/.devenv',
+});
 server.listen(port, '127.0.0.1', () => console.log(`deployer: serving on http://127.0.0.1:${port}/`));
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -13,7 +13,16 @@ import { groupsOf, stages, trains, type DeployAsk, type Stage, type Train } from
 import { Refused, type DeployState, type StartDeploy, type Store } from '../deploy/store.ts';
 import { deployPage } from './page.ts';
 import { userPattern } from '../lib/user.ts';
-import { contentTypeRefusal, newSecret, originRefusal, presentedSecrets, secretHash, sessionCookieHeader, type CredentialKind, type Person } from '../deploy/auth.ts';
+import {
+  contentTypeRefusal,
+  newSecret,
+  originRefusal,
+  presentedSecrets,
+  secretHash,
+  sessionCookieHeader,
+  type CredentialKind,
+  type Person,
+} from '../deploy/auth.ts';
 
 /** What the service runs on: its store, the port it answers on, the checkout it deploys with, the devenv home it shares. */
 export interface ServiceContext {
@@ -68,13 +77,24 @@ async function isAdminKey(ctx: ServiceContext, secret: string): Promise<boolean>
  * The person behind a request, from the credential it presents: a bearer token
  * of one of the `bearer` kinds, or (where the page may act) the session cookie.
  */
-async function personOf(ctx: ServiceContext, request: IncomingMessage, allowed: { bearer: CredentialKind[]; session: boolean }): Promise<Person> {
+async function personOf(
+  ctx: ServiceContext,
+  request: IncomingMessage,
+  allowed: { bearer: CredentialKind[]; session: boolean },
+): Promise<Person> {
   const { bearer, session } = presentedSecrets(request.headers);
   const secret = bearer ?? (allowed.session ? session : undefined);
-  if (!secret) throw new NotAllowed(401, allowed.session ? 'no credential: log in with the link `devenv ops login` prints, or send your devenv token' : 'no token: this takes your devenv token (the CLI sends it)');
+  if (!secret)
+    throw new NotAllowed(
+      401,
+      allowed.session
+        ? 'no credential: log in with the link `devenv ops login` prints, or send your devenv token'
+        : 'no token: this takes your devenv token (the CLI sends it)',
+    );
   const found = await ctx.store.identify(secretHash(secret));
   if (found === 'unknown') throw new NotAllowed(401, 'this token is not one the deploy service knows', 'unknown-token');
-  if (found === 'revoked') throw new NotAllowed(401, 'this token was revoked (`devenv ops tokens new` makes another)', 'revoked-token');
+  if (found === 'revoked')
+    throw new NotAllowed(401, 'this token was revoked (`devenv ops tokens new` makes another)', 'revoked-token');
   if (found === 'expired') throw new NotAllowed(401, 'expired: log in again with `devenv ops login`');
   const kinds: CredentialKind[] = bearer ? allowed.bearer : ['session'];
   if (!kinds.includes(found.kind)) throw new NotAllowed(403, `a ${found.kind} credential cannot do this`);
@@ -83,7 +103,8 @@ async function personOf(ctx: ServiceContext, request: IncomingMessage, allowed: 
 
 async function requireAdmin(ctx: ServiceContext, request: IncomingMessage): Promise<void> {
   const { bearer } = presentedSecrets(request.headers);
-  if (!bearer || !(await isAdminKey(ctx, bearer))) throw new NotAllowed(401, `this takes the machine's admin key (${adminKeyFile(ctx.home)})`);
+  if (!bearer || !(await isAdminKey(ctx, bearer)))
+    throw new NotAllowed(401, `this takes the machine's admin key (${adminKeyFile(ctx.home)})`);
 }
 
 async function body(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -137,7 +158,11 @@ function askOf(input: Record<string, unknown>, person: Person): DeployAsk {
     driver: {
       kind: 'cli',
       user: person.user,
-      uncommitted: field(driver?.uncommitted, 'driver.uncommitted', (v): v is string[] => Array.isArray(v) && v.every(isString)),
+      uncommitted: field(
+        driver?.uncommitted,
+        'driver.uncommitted',
+        (v): v is string[] => Array.isArray(v) && v.every(isString),
+      ),
     },
   };
 }
@@ -159,7 +184,15 @@ async function press(ctx: ServiceContext, stage: Stage, person: Person): Promise
   console.log(`deployer: ${person.user} pressed ${stage} for ${head.entries.map((e) => e.user).join(', ')}`);
   const token = newSecret();
   await ctx.store.addCredential(person.user, 'press', secretHash(token));
-  const args = [join(ctx.root, 'cli', 'main.ts'), 'deploy', '--to', stage, '--driver', 'page', ...(head.train === 'config' ? ['--config'] : [])];
+  const args = [
+    join(ctx.root, 'cli', 'main.ts'),
+    'deploy',
+    '--to',
+    stage,
+    '--driver',
+    'page',
+    ...(head.train === 'config' ? ['--config'] : []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: repo,
     env: { ...process.env, DEVENV_OPS_URL: `http://127.0.0.1:${ctx.port}`, DEVENV_OPS_TOKEN: token, CI: 'true' },
@@ -181,7 +214,11 @@ async function press(ctx: ServiceContext, stage: Stage, person: Person): Promise
     const latest = (await ctx.store.history(1))[0];
     if (latest && latest.id > before) return { status: 202, value: { deploy: latest, log: logPath } };
     const code = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 200))]);
-    if (code !== null) return { status: 409, value: { error: lastLine.replace(/^devenv: /, '') || `the deploy exited with ${code}`, log: logPath } };
+    if (code !== null)
+      return {
+        status: 409,
+        value: { error: lastLine.replace(/^devenv: /, '') || `the deploy exited with ${code}`, log: logPath },
+      };
   }
   return { status: 504, value: { error: 'the deploy did not start within 60 s', log: logPath } };
 }
@@ -202,16 +239,24 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   if (foreign) throw new NotAllowed(foreign.status, foreign.reason);
 
   if (method === 'GET' && path === '/') return send(response, 200, deployPage(), 'text/html');
-  if (method === 'GET' && path === '/dashboard') return send(response, 200, (await import('./dashboard.ts')).dashboardPage(), 'text/html');
+  if (method === 'GET' && path === '/dashboard')
+    return send(response, 200, (await import('./dashboard.ts')).dashboardPage(), 'text/html');
   if (method === 'GET' && path === '/api/queue') return send(response, 200, await queueView(ctx));
   if (method === 'GET' && path === '/api/deploys') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 500);
     return send(response, 200, await ctx.store.history(limit));
   }
-  if (method === 'GET' && path === '/api/session') return send(response, 200, { user: (await personOf(ctx, request, { bearer: [], session: true })).user });
+  if (method === 'GET' && path === '/api/session')
+    return send(response, 200, { user: (await personOf(ctx, request, { bearer: [], session: true })).user });
   if (method === 'GET' && path === '/login') {
     const user = await ctx.store.consumeLogin(secretHash(url.searchParams.get('code') ?? ''));
-    if (!user) return send(response, 401, 'This login link is used or expired: run `devenv ops login` for a new one.', 'text/plain');
+    if (!user)
+      return send(
+        response,
+        401,
+        'This login link is used or expired: run `devenv ops login` for a new one.',
+        'text/plain',
+      );
     const session = newSecret();
     await ctx.store.addCredential(user, 'session', secretHash(session));
     console.log(`deployer: ${user} logged in to the page`);
@@ -230,7 +275,11 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   if (method === 'POST' && path === '/api/tokens') {
     await requireAdmin(ctx, request);
     const input = await body(request);
-    await ctx.store.addCredential(field(input.user, 'user', isUser), 'cli', field(input.hash, 'hash', (v): v is string => isString(v) && /^[0-9a-f]{64}$/.test(v)));
+    await ctx.store.addCredential(
+      field(input.user, 'user', isUser),
+      'cli',
+      field(input.hash, 'hash', (v): v is string => isString(v) && /^[0-9a-f]{64}$/.test(v)),
+    );
     return send(response, 201, { registered: input.user });
   }
   if (method === 'POST' && path === '/api/tokens/revoke') {
@@ -242,7 +291,11 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   }
   if (method === 'POST' && path === '/api/repositories') {
     const person = await personOf(ctx, request, cliOnly);
-    const repo = field((await body(request)).path, 'path', (v): v is string => isString(v) && v.startsWith('/') && v.length < 4096);
+    const repo = field(
+      (await body(request)).path,
+      'path',
+      (v): v is string => isString(v) && v.startsWith('/') && v.length < 4096,
+    );
     await ctx.store.registerRepository(person.user, repo);
     return send(response, 201, { user: person.user, path: repo });
   }
@@ -256,8 +309,14 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
     const person = await personOf(ctx, request, cliOnly);
     const input = await body(request);
     const repo = field(input.repo, 'repo', (v): v is string => isString(v) && v.startsWith('/'));
-    if (!(await ctx.store.repositoryRegistered(person.user, repo))) throw new NotAllowed(403, `${repo} is not a repository ${person.user}'s devenv registered`);
-    const entry = await ctx.store.join(person.user, field(input.train, 'train', isTrain), field(input.commit, 'commit', isCommit), repo);
+    if (!(await ctx.store.repositoryRegistered(person.user, repo)))
+      throw new NotAllowed(403, `${repo} is not a repository ${person.user}'s devenv registered`);
+    const entry = await ctx.store.join(
+      person.user,
+      field(input.train, 'train', isTrain),
+      field(input.commit, 'commit', isCommit),
+      repo,
+    );
     return send(response, 200, { entry, queue: await queueView(ctx) });
   }
   if (method === 'POST' && path === '/api/queue/leave') {
@@ -268,7 +327,10 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   if (method === 'POST' && path === '/api/queue/hold') {
     const person = await personOf(ctx, request, cliOrPage);
     const input = await body(request);
-    await ctx.store.hold(person.user, field(input.reason, 'reason', (v): v is string => isString(v) && v.trim().length > 0 && v.length <= 200));
+    await ctx.store.hold(
+      person.user,
+      field(input.reason, 'reason', (v): v is string => isString(v) && v.trim().length > 0 && v.length <= 200),
+    );
     console.log(`deployer: ${person.user} held the queue`);
     return send(response, 200, await queueView(ctx));
   }
@@ -305,11 +367,19 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
       const deploy = await ctx.store.deploy(id);
       return deploy ? send(response, 200, deploy) : send(response, 404, { error: `no deploy #${id}` });
     }
-    if (method === 'GET' && action === '/log') return send(response, 200, await ctx.store.logLines(id, Number(url.searchParams.get('after') ?? 0) || 0));
+    if (method === 'GET' && action === '/log')
+      return send(response, 200, await ctx.store.logLines(id, Number(url.searchParams.get('after') ?? 0) || 0));
     if (method === 'POST') await personOf(ctx, request, deployDriver);
     if (method === 'POST' && action === '/log') {
-      const lines = field((await body(request)).lines, 'lines', (v): v is string[] => Array.isArray(v) && v.every(isString));
-      await ctx.store.log(id, lines.map((line) => line.slice(0, 2000)));
+      const lines = field(
+        (await body(request)).lines,
+        'lines',
+        (v): v is string[] => Array.isArray(v) && v.every(isString),
+      );
+      await ctx.store.log(
+        id,
+        lines.map((line) => line.slice(0, 2000)),
+      );
       return send(response, 204, '');
     }
     if (method === 'POST' && action === '/heartbeat') {
@@ -318,7 +388,11 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
     }
     if (method === 'POST' && action === '/finish') {
       const input = await body(request);
-      const state = field(input.state, 'state', (v): v is Exclude<DeployState, 'running'> => v === 'succeeded' || v === 'failed' || v === 'rolled-back');
+      const state = field(
+        input.state,
+        'state',
+        (v): v is Exclude<DeployState, 'running'> => v === 'succeeded' || v === 'failed' || v === 'rolled-back',
+      );
       const error = input.error === undefined || input.error === null ? null : field(input.error, 'error', isString);
       return send(response, 200, await ctx.store.finishDeploy(id, state, error));
     }
@@ -332,7 +406,8 @@ export async function createDeployService(ctx: ServiceContext): Promise<Server> 
   return createServer((request, response) => {
     handle(ctx, request, response).catch((error: unknown) => {
       if (error instanceof Refused) return send(response, error.status, { error: error.message });
-      if (error instanceof NotAllowed) return send(response, error.status, { error: error.message, ...(error.code && { code: error.code }) });
+      if (error instanceof NotAllowed)
+        return send(response, error.status, { error: error.message, ...(error.code && { code: error.code }) });
       if (error instanceof BadRequest) return send(response, 400, { error: error.message });
       console.error(`deployer: ${request.method} ${request.url}: ${(error as Error).stack ?? error}`);
       send(response, 500, { error: `unexpected: ${(error as Error).message}` });

@@ -9,7 +9,9 @@ export const db: Role = {
   // On 127.0.0.1 only: psql for developers, and princess rebuilds read prod through it.
   publish: { postgres: 2 },
   volumes: [{ name: 'data', path: '/var/lib/postgresql/data', data: true }],
-  healthCheck: { command: `PGCONNECT_TIMEOUT=2 PGPASSWORD="$POSTGRES_PASSWORD" psql -X -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atqc 'select 1' 2>/dev/null | grep -qx 1` },
+  healthCheck: {
+    command: `PGCONNECT_TIMEOUT=2 PGPASSWORD="$POSTGRES_PASSWORD" psql -X -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atqc 'select 1' 2>/dev/null | grep -qx 1`,
+  },
   dependsOn: [],
   replicas: 1,
   resources: { memoryMb: 384 },

@@ -8,7 +8,9 @@ export const proxy: Role = {
   ports: { http: 8080 },
   publish: { http: 0 },
   volumes: [],
-  healthCheck: { command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /__proxy/health HTTP/1.0\\r\\n\\r\\n" >&3 && read -t 2 -r v s r <&3 && [ "$s" = 200 ]'` },
+  healthCheck: {
+    command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /__proxy/health HTTP/1.0\\r\\n\\r\\n" >&3 && read -t 2 -r v s r <&3 && [ "$s" = 200 ]'`,
+  },
   dependsOn: ['web'],
   replicas: 1,
   resources: { memoryMb: 64 },

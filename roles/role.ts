@@ -57,12 +57,16 @@ export function roleProblems(role: Role): string[] {
   if (!namePattern.test(role.name)) problems.push(`role name "${role.name}" must be 1-20 lowercase letters and digits`);
   for (const [name, offset] of Object.entries(role.publish)) {
     if (!(name in role.ports)) problems.push(`role ${role.name} publishes port "${name}" it does not declare`);
-    if (!Number.isInteger(offset) || offset < 0) problems.push(`role ${role.name} publishes ${name} at offset ${offset}, not a whole number >= 0`);
+    if (!Number.isInteger(offset) || offset < 0)
+      problems.push(`role ${role.name} publishes ${name} at offset ${offset}, not a whole number >= 0`);
   }
   for (const [name, port] of Object.entries(role.ports)) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`role ${role.name} port ${name}=${port} is not a port number`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      problems.push(`role ${role.name} port ${name}=${port} is not a port number`);
   }
-  if (!Number.isInteger(role.replicas) || role.replicas < 1) problems.push(`role ${role.name} needs at least 1 replica`);
-  if (new Set(role.volumes.map((v) => v.name)).size !== role.volumes.length) problems.push(`role ${role.name} names a volume twice`);
+  if (!Number.isInteger(role.replicas) || role.replicas < 1)
+    problems.push(`role ${role.name} needs at least 1 replica`);
+  if (new Set(role.volumes.map((v) => v.name)).size !== role.volumes.length)
+    problems.push(`role ${role.name} names a volume twice`);
   return problems;
 }

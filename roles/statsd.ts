@@ -8,7 +8,9 @@ export const statsd: Role = {
   ports: { statsd: 8125, admin: 8126 },
   publish: {},
   volumes: [],
-  healthCheck: { command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8126 && printf "health\\n" >&3 && read -t 2 -r l <&3 && [ "$l" = "health: up" ]'` },
+  healthCheck: {
+    command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8126 && printf "health\\n" >&3 && read -t 2 -r l <&3 && [ "$l" = "health: up" ]'`,
+  },
   dependsOn: ['graphite'],
   replicas: 1,
   resources: { memoryMb: 128 },

@@ -15,7 +15,9 @@ export const web: Role = {
   volumes: [{ name: 'flags', path: '/srv/flags', data: false }],
   // The site's /healthz (database and cache), asked by bash: a Node.js process
   // started every five seconds in each replica was most of an idle stack's CPU.
-  healthCheck: { command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && read -t 3 -r v s r <&3 && [ "$s" = 200 ]'` },
+  healthCheck: {
+    command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && read -t 3 -r v s r <&3 && [ "$s" = 200 ]'`,
+  },
   dependsOn: ['db', 'cache', 'statsd'],
   replicas: 1,
   resources: { memoryMb: 256 },

@@ -15,7 +15,9 @@ export const worker: Role = {
   // Healthy while its loop polls the jobs table: worker.ts touches the heartbeat
   // file after a poll that reached the database (at most every 2 s); a loop stuck
   // or failing for 20 s is unhealthy. Read by the shell, no process of Node.js.
-  healthCheck: { command: `[ $(( $(date +%s) - $(stat -c %Y ${workerHeartbeatFile} 2>/dev/null || echo 0) )) -lt 20 ]` },
+  healthCheck: {
+    command: `[ $(( $(date +%s) - $(stat -c %Y ${workerHeartbeatFile} 2>/dev/null || echo 0) )) -lt 20 ]`,
+  },
   dependsOn: ['db', 'statsd'],
   replicas: 1,
   resources: { memoryMb: 256 },

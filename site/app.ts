@@ -41,7 +41,14 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://site');
     const path = url.pathname;
-    const flags = requestFlags(context.flags(), request.headers, url.search, context.flagSettings, countExposure, visitors);
+    const flags = requestFlags(
+      context.flags(),
+      request.headers,
+      url.search,
+      context.flagSettings,
+      countExposure,
+      visitors,
+    );
     let failed = false;
 
     response.on('close', () => {
@@ -77,7 +84,9 @@ async function handle(context: AppContext, target: Route, flags: RequestFlags): 
   switch (target.page) {
     case 'home': {
       const items = await cachedItems(context.pool, context.cache, context.statsd);
-      return page((context.homePage ?? homePage)({ shopName: context.shopName, servedBy: context.servedBy, items }, flags));
+      return page(
+        (context.homePage ?? homePage)({ shopName: context.shopName, servedBy: context.servedBy, items }, flags),
+      );
     }
     case 'team': {
       const members = await readTeam(context.teamDir);
@@ -187,7 +196,17 @@ function binary(type: string, data: Buffer): Respond {
   return (response) => send(response, 200, type, data, 'public, max-age=60');
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string | Buffer, cacheControl: string): void {
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': cacheControl });
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  cacheControl: string,
+): void {
+  response.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': cacheControl,
+  });
   response.end(body);
 }

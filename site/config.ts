@@ -43,7 +43,8 @@ export function readConfig(env: Environment): Config {
 
 function parsePort(name: string, text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new Error(`${name}=${text} is not a port number (1-65535)`);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535)
+    throw new Error(`${name}=${text} is not a port number (1-65535)`);
   return port;
 }
 

@@ -37,7 +37,10 @@ export async function watchFlagFile(path: string, options: FlagFileOptions = {})
       text = await readFile(path, 'utf8');
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (seen !== 'missing') warn(`flags: cannot read ${path} (${missing ? 'no such file' : (error as Error).message}); keeping ${describe(flags)}`);
+      if (seen !== 'missing')
+        warn(
+          `flags: cannot read ${path} (${missing ? 'no such file' : (error as Error).message}); keeping ${describe(flags)}`,
+        );
       seen = 'missing';
       return;
     }
@@ -89,4 +92,3 @@ function describe(flags: Flags): string {
   const names = flagList(flags).map((flag) => `${flag.name}=${summary(flag)}`);
   return names.length === 0 ? 'no flags' : names.join(', ');
 }
-

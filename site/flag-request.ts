@@ -12,7 +12,17 @@
 //   (dev, princess); DEVENV_TIER names the tier (unset: prod, so never).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, evaluate, exposuresOf, off, outcomeOf, type Compiled, type FlagContext, type Flags, type Outcome } from './flags.ts';
+import {
+  decide,
+  evaluate,
+  exposuresOf,
+  off,
+  outcomeOf,
+  type Compiled,
+  type FlagContext,
+  type Flags,
+  type Outcome,
+} from './flags.ts';
 import type { Statsd } from './statsd.ts';
 
 export interface FlagSettings {
@@ -112,7 +122,8 @@ export class Visitors {
 
   #of(flags: Flags): FlagsLoad {
     // A new flags file: every answer may have changed.
-    if (this.#load?.flags !== flags) this.#load = { flags, recent: new Map(), older: new Map(), order: { names: [], compiled: [] } };
+    if (this.#load?.flags !== flags)
+      this.#load = { flags, recent: new Map(), older: new Map(), order: { names: [], compiled: [] } };
     return this.#load;
   }
 
@@ -250,7 +261,9 @@ class Reader implements RequestFlags {
 
   cookie(): string | undefined {
     const visitorId = this.#visitor?.context.visitorId;
-    return this.#used && visitorId !== undefined && visitorId !== this.#known ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax` : undefined;
+    return this.#used && visitorId !== undefined && visitorId !== this.#known
+      ? `visitor=${visitorId}; Path=/; Max-Age=${twoYears}; HttpOnly; SameSite=Lax`
+      : undefined;
   }
 
   /**
@@ -260,13 +273,19 @@ class Reader implements RequestFlags {
    */
   #whoAsks(): Visitor {
     const header = this.#headers.cookie;
-    const memo = this.#visitors !== undefined && header !== undefined && !this.#search.includes('features=') ? this.#visitors : undefined;
+    const memo =
+      this.#visitors !== undefined && header !== undefined && !this.#search.includes('features=')
+        ? this.#visitors
+        : undefined;
     const remembered = memo?.recall(this.#flags, header!);
     if (remembered !== undefined) {
       this.#known = remembered.context.visitorId;
       return remembered;
     }
-    const visitor: Visitor = { context: this.#readContext(), outcomes: new Array<Outcome | undefined>(this.#flags.size) };
+    const visitor: Visitor = {
+      context: this.#readContext(),
+      outcomes: new Array<Outcome | undefined>(this.#flags.size),
+    };
     if (memo !== undefined && this.#known !== undefined) memo.remember(this.#flags, header!, visitor);
     return visitor;
   }
@@ -283,7 +302,10 @@ class Reader implements RequestFlags {
       groups: staff ? staffGroups : noGroups,
       isAdmin: staff,
       tier,
-      urlOverrides: this.#search !== '' && this.#search.includes('features=') ? parseFeatures(new URLSearchParams(this.#search).getAll('features')) : noOverrides,
+      urlOverrides:
+        this.#search !== '' && this.#search.includes('features=')
+          ? parseFeatures(new URLSearchParams(this.#search).getAll('features'))
+          : noOverrides,
     };
   }
 }
@@ -299,7 +321,8 @@ export function exposureCounter(statsd: Pick<Statsd, 'tally' | 'tallyList'>): Co
   let countSlot: (slot: number) => void = () => {};
   const listOf = (flags: Flags): ((slot: number) => void) => {
     let count = lists.get(flags);
-    if (count === undefined) lists.set(flags, (count = statsd.tallyList(exposuresOf(flags).map((exposure) => exposure.name))));
+    if (count === undefined)
+      lists.set(flags, (count = statsd.tallyList(exposuresOf(flags).map((exposure) => exposure.name))));
     return count;
   };
   return (flags, outcome) => {
@@ -396,7 +419,17 @@ function allOf(text: string, kind: number): boolean {
 /** What String.prototype.trim removes. */
 function isSpace(code: number): boolean {
   if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 function digest(text: string): Buffer {

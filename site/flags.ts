@@ -61,7 +61,8 @@ export function outcomeOf(flagName: string, variant: string, slot = -1): Outcome
 /** The exposure counter of every outcome of the file, each at its outcome's slot. */
 export function exposuresOf(flags: Flags): Exposure[] {
   const exposures: Exposure[] = [];
-  for (const compiled of flags.values()) for (const outcome of [compiled.offOutcome, ...compiled.outcomes]) exposures[outcome.slot] = outcome.exposure;
+  for (const compiled of flags.values())
+    for (const outcome of [compiled.offOutcome, ...compiled.outcomes]) exposures[outcome.slot] = outcome.exposure;
   return exposures;
 }
 
@@ -158,7 +159,8 @@ export function decide(compiled: Compiled, context: FlagContext): Outcome {
   if (!compiled.enabled) return compiled.offOutcome;
   if (context.isAdmin && compiled.adminOutcome !== undefined) return compiled.adminOutcome;
   const id = compiled.byUser ? context.userId : context.visitorId;
-  if (compiled.listsAnyone && isListed(compiled, context)) return variantOf(compiled, hashId(compiled.seed, id ?? context.visitorId));
+  if (compiled.listsAnyone && isListed(compiled, context))
+    return variantOf(compiled, hashId(compiled.seed, id ?? context.visitorId));
   if (id === undefined) return compiled.offOutcome;
   if (compiled.everyone) return compiled.firstOutcome;
   if (compiled.rolloutBelow === 0) return compiled.offOutcome;
@@ -169,7 +171,10 @@ export function decide(compiled: Compiled, context: FlagContext): Outcome {
 
 /** The context's user is in the flag's users, or one of its groups in the flag's groups. */
 function isListed(compiled: Compiled, context: FlagContext): boolean {
-  return (context.userId !== undefined && compiled.users.has(context.userId)) || (context.groups.length > 0 && inGroups(compiled.flag.groups, context.groups));
+  return (
+    (context.userId !== undefined && compiled.users.has(context.userId)) ||
+    (context.groups.length > 0 && inGroups(compiled.flag.groups, context.groups))
+  );
 }
 
 /** What `?features=name[:variant]` may force: "off", a variant of the flag, or "on" for its first. */
@@ -270,7 +275,6 @@ export function summary(flag: Flag): string {
   return rollout;
 }
 
-
 function read(text: string): { flags: Flags; problems: Problem[] } {
   const lines = new LineCounter();
   const problems: Problem[] = [];
@@ -286,8 +290,10 @@ function read(text: string): { flags: Flags; problems: Problem[] } {
   const root = document.contents;
   // An empty file is most often one caught half-written: refuse it rather than
   // switch every flag off. `flags: {}` says "none" on purpose.
-  if (root === null || (isScalar(root) && root.value === null)) return { flags: noFlags, problems: [{ line: 1, message: 'the file is empty (write `flags: {}` for no flags)' }] };
-  if (!isMap(root)) return { flags: noFlags, problems: [{ line: at(root), message: 'expected a map with the key "flags"' }] };
+  if (root === null || (isScalar(root) && root.value === null))
+    return { flags: noFlags, problems: [{ line: 1, message: 'the file is empty (write `flags: {}` for no flags)' }] };
+  if (!isMap(root))
+    return { flags: noFlags, problems: [{ line: at(root), message: 'expected a map with the key "flags"' }] };
 
   let listed: Node | null | undefined;
   for (const pair of root.items) {
@@ -296,7 +302,8 @@ function read(text: string): { flags: Flags; problems: Problem[] } {
     else report(at(pair.key), `unknown key "${key}" at the top (only "flags")`);
   }
   const flags = new Map<string, Compiled>();
-  if (listed === undefined || listed === null || (isScalar(listed) && listed.value === null)) return { flags, problems };
+  if (listed === undefined || listed === null || (isScalar(listed) && listed.value === null))
+    return { flags, problems };
   if (!isMap(listed)) {
     report(at(listed), '"flags" must be a map of flag name to true, false or settings');
     return { flags: noFlags, problems };
@@ -308,7 +315,10 @@ function read(text: string): { flags: Flags; problems: Problem[] } {
     const name = keyText(pair);
     const line = at(pair.key);
     if (!flagName.test(name)) {
-      report(line, `flag name "${name}" must start with a letter or digit and use only letters, digits, "_", "." or "-" (64 at most)`);
+      report(
+        line,
+        `flag name "${name}" must start with a letter or digit and use only letters, digits, "_", "." or "-" (64 at most)`,
+      );
       continue;
     }
     const seen = firstLine.get(name);
@@ -330,11 +340,22 @@ type Report = (line: number, message: string) => void;
 
 function readFlag(name: string, value: Node | null, line: number, at: At, report: Report): Flag | undefined {
   if (isScalar(value) && typeof value.value === 'boolean') {
-    return { name, enabled: value.value, percent: 100, variants: [{ name: on, weight: 100 }], bucket: 'visitor', users: [], groups: [] };
+    return {
+      name,
+      enabled: value.value,
+      percent: 100,
+      variants: [{ name: on, weight: 100 }],
+      bucket: 'visitor',
+      users: [],
+      groups: [],
+    };
   }
   if (!isMap(value)) {
     const shown = isScalar(value) ? JSON.stringify(value.value) : isSeq(value) ? 'a list' : 'nothing';
-    report(value ? at(value) : line, `flag "${name}" must be true, false or a map of settings (${flagKeys.join(', ')}), not ${shown}`);
+    report(
+      value ? at(value) : line,
+      `flag "${name}" must be true, false or a map of settings (${flagKeys.join(', ')}), not ${shown}`,
+    );
     return undefined;
   }
   const before = { count: 0 };
@@ -345,7 +366,8 @@ function readFlag(name: string, value: Node | null, line: number, at: At, report
   const settings = new Map<string, Pair<unknown, unknown>>();
   for (const pair of (value as YAMLMap<unknown, unknown>).items) {
     const key = keyText(pair);
-    if (!(flagKeys as readonly string[]).includes(key)) problem(at(pair.key), `unknown key "${key}" (known: ${flagKeys.join(', ')})`);
+    if (!(flagKeys as readonly string[]).includes(key))
+      problem(at(pair.key), `unknown key "${key}" (known: ${flagKeys.join(', ')})`);
     else if (settings.has(key)) problem(at(pair.key), `"${key}" is given twice`);
     else settings.set(key, pair);
   }
@@ -357,7 +379,10 @@ function readFlag(name: string, value: Node | null, line: number, at: At, report
     const found = node(key);
     const v = isScalar(found) ? found.value : undefined;
     if (!isScalar(found) || !ok(v)) {
-      problem(lineOf(key), `${key} must be ${want}, not ${isScalar(found) ? JSON.stringify(v) : isSeq(found) ? 'a list' : isMap(found) ? 'a map' : 'nothing'}`);
+      problem(
+        lineOf(key),
+        `${key} must be ${want}, not ${isScalar(found) ? JSON.stringify(v) : isSeq(found) ? 'a list' : isMap(found) ? 'a map' : 'nothing'}`,
+      );
       return undefined;
     }
     return v;
@@ -366,15 +391,23 @@ function readFlag(name: string, value: Node | null, line: number, at: At, report
   const description = scalar('description', 'text', (v) => typeof v === 'string') as string | undefined;
   const enabled = scalar('enabled', 'true or false', (v) => typeof v === 'boolean') as boolean | undefined;
   const percent = scalar('percent', 'a number from 0 to 100', (v) => typeof v === 'number') as number | undefined;
-  if (percent !== undefined && !(percent >= 0 && percent <= 100)) problem(lineOf('percent'), `percent ${percent} is not between 0 and 100`);
-  else if (percent !== undefined && !hundredths(percent)) problem(lineOf('percent'), `percent ${percent} is finer than 0.01`);
-  const bucket = scalar('bucket', '"user" or "visitor"', (v) => v === 'user' || v === 'visitor') as 'user' | 'visitor' | undefined;
+  if (percent !== undefined && !(percent >= 0 && percent <= 100))
+    problem(lineOf('percent'), `percent ${percent} is not between 0 and 100`);
+  else if (percent !== undefined && !hundredths(percent))
+    problem(lineOf('percent'), `percent ${percent} is finer than 0.01`);
+  const bucket = scalar('bucket', '"user" or "visitor"', (v) => v === 'user' || v === 'visitor') as
+    | 'user'
+    | 'visitor'
+    | undefined;
 
   const variants = readVariants(node('variants'), settings.has('variants'), lineOf('variants'), at, problem);
   const users = readList('users', node('users'), settings.has('users'), lineOf('users'), at, problem);
   const groups = readList('groups', node('groups'), settings.has('groups'), lineOf('groups'), at, problem);
 
-  const admin = scalar('admin', 'a variant, "on" or "off"', (v) => typeof v === 'string' || typeof v === 'boolean') as string | boolean | undefined;
+  const admin = scalar('admin', 'a variant, "on" or "off"', (v) => typeof v === 'string' || typeof v === 'boolean') as
+    | string
+    | boolean
+    | undefined;
   let adminVariant: string | undefined;
   if (admin !== undefined && variants !== undefined) {
     const asked = admin === true ? on : admin === false ? off : admin;
@@ -382,7 +415,11 @@ function readFlag(name: string, value: Node | null, line: number, at: At, report
     if (asked === off) adminVariant = off;
     else if (asked === on && !settings.has('variants')) adminVariant = on;
     else if (known.includes(asked)) adminVariant = asked;
-    else problem(lineOf('admin'), `admin names the variant "${asked}", which the flag does not have (${[...known, off].join(', ')})`);
+    else
+      problem(
+        lineOf('admin'),
+        `admin names the variant "${asked}", which the flag does not have (${[...known, off].join(', ')})`,
+      );
   }
 
   if (before.count > 0 || variants === undefined) return undefined;
@@ -400,7 +437,13 @@ function readFlag(name: string, value: Node | null, line: number, at: At, report
 }
 
 /** The variants (default: the one variant "on"), or undefined when they are wrong. */
-function readVariants(value: Node | null | undefined, given: boolean, line: number, at: At, problem: Report): Variant[] | undefined {
+function readVariants(
+  value: Node | null | undefined,
+  given: boolean,
+  line: number,
+  at: At,
+  problem: Report,
+): Variant[] | undefined {
   if (!given) return [{ name: on, weight: 100 }];
   if (!isMap(value) || value.items.length === 0) {
     problem(line, 'variants must be a map of variant name to weight, e.g. { blue: 50, green: 50 }');
@@ -413,7 +456,10 @@ function readVariants(value: Node | null | undefined, given: boolean, line: numb
     const where = at(pair.key);
     const weight = isScalar(pair.value) ? pair.value.value : undefined;
     if (!variantName.test(name)) {
-      problem(where, `variant name "${name}" must start with a letter or digit and use only letters, digits, "_" or "-"`);
+      problem(
+        where,
+        `variant name "${name}" must start with a letter or digit and use only letters, digits, "_" or "-"`,
+      );
       wrong = true;
     } else if (name === off) {
       problem(where, 'a variant cannot be called "off": that is what ids outside the rollout get');
@@ -422,7 +468,10 @@ function readVariants(value: Node | null | undefined, given: boolean, line: numb
       problem(where, `variant "${name}" is listed twice`);
       wrong = true;
     } else if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100) || !hundredths(weight)) {
-      problem(where, `the weight of variant "${name}" must be a number from 0 to 100 (steps of 0.01), not ${JSON.stringify(weight ?? null)}`);
+      problem(
+        where,
+        `the weight of variant "${name}" must be a number from 0 to 100 (steps of 0.01), not ${JSON.stringify(weight ?? null)}`,
+      );
       wrong = true;
     } else {
       variants.push({ name, weight });
@@ -437,7 +486,14 @@ function readVariants(value: Node | null | undefined, given: boolean, line: numb
   return variants;
 }
 
-function readList(key: string, value: Node | null | undefined, given: boolean, line: number, at: At, problem: Report): string[] | undefined {
+function readList(
+  key: string,
+  value: Node | null | undefined,
+  given: boolean,
+  line: number,
+  at: At,
+  problem: Report,
+): string[] | undefined {
   if (!given) return undefined;
   if (!isSeq(value)) {
     problem(line, `${key} must be a list, e.g. [a, b]`);
@@ -449,7 +505,11 @@ function readList(key: string, value: Node | null | undefined, given: boolean, l
     // User ids are often numbers; YAML reads `[42]` as one.
     if (typeof v === 'string' && v !== '') names.push(v);
     else if (key === 'users' && typeof v === 'number' && Number.isInteger(v)) names.push(String(v));
-    else problem(at(item) || line, `${key} must list ${key === 'users' ? 'user ids' : 'group names'}, not ${JSON.stringify(v ?? null)}`);
+    else
+      problem(
+        at(item) || line,
+        `${key} must list ${key === 'users' ? 'user ids' : 'group names'}, not ${JSON.stringify(v ?? null)}`,
+      );
   }
   return names;
 }
@@ -479,7 +539,12 @@ function compile(flag: Flag, index: number, firstSlot: number): Compiled {
   return {
     index,
     enabled: flag.enabled,
-    adminOutcome: flag.admin === undefined ? undefined : flag.admin === off ? offOutcome : outcomes.find((each) => each.variant === flag.admin),
+    adminOutcome:
+      flag.admin === undefined
+        ? undefined
+        : flag.admin === off
+          ? offOutcome
+          : outcomes.find((each) => each.variant === flag.admin),
     byUser: flag.bucket === 'user',
     listsAnyone: flag.users.length > 0 || flag.groups.length > 0,
     everyone: flag.percent === 100 && flag.variants.length === 1,

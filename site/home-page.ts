@@ -29,12 +29,17 @@ export function formatPrice(cents: number): string {
 
 /** The home page for one request: the page asks its own flags, on the request's reader. */
 export function homePage(view: HomeView, flags: Pick<RequestFlags, 'variant'>): string {
-  return renderHomePage({ ...view, saleBanner: flags.variant('sale_banner') !== off, newBanner: flags.variant('new_banner') });
+  return renderHomePage({
+    ...view,
+    saleBanner: flags.variant('sale_banner') !== off,
+    newBanner: flags.variant('new_banner'),
+  });
 }
 
 export function renderHomePage(page: HomePage): string {
   const rows = page.items.map(
-    (item) => html`<tr><td>${item.title}</td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
+    (item) =>
+      html`<tr><td>${item.title}</td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
   );
   const newBanner = page.newBanner ?? 'off';
   const body = html`${page.saleBanner && html`<p class="banner">Sale this week: everything must go.</p>`}

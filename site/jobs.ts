@@ -16,7 +16,10 @@ export interface Job {
 /** What a job kind does; `query` runs inside the job's transaction. */
 export type JobHandler = (job: Job, query: (sql: string, values: unknown[]) => Promise<unknown>) => Promise<void>;
 
-export type JobOutcome = { ran: false } | { ran: true; job: Job; ok: true } | { ran: true; job: Job; ok: false; error: string; gaveUp: boolean };
+export type JobOutcome =
+  | { ran: false }
+  | { ran: true; job: Job; ok: true }
+  | { ran: true; job: Job; ok: false; error: string; gaveUp: boolean };
 
 /** Seconds before a failed job is tried again: 2, 4, 8, ... at most 5 minutes. */
 export function retryDelaySeconds(attempts: number): number {
@@ -62,7 +65,10 @@ export async function runNextJob(pool: Pool, handlers: Readonly<Record<string, J
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(job, (sql, values) => client.query(sql, values));
-      await client.query(`UPDATE jobs SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = $1`, [job.id]);
+      await client.query(
+        `UPDATE jobs SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
+        [job.id],
+      );
       outcome = { ran: true, job, ok: true };
     } catch (error) {
       // Undo what the handler wrote, keep the lock, record the failure.

@@ -8,7 +8,9 @@ const migrationsDir = new URL('./migrations/', import.meta.url);
 
 export async function readMigrationFiles(): Promise<MigrationFile[]> {
   const names = (await readdir(migrationsDir)).filter((name) => name.endsWith('.sql')).sort();
-  return Promise.all(names.map(async (name) => migrationFile(name, await readFile(new URL(name, migrationsDir), 'utf8'))));
+  return Promise.all(
+    names.map(async (name) => migrationFile(name, await readFile(new URL(name, migrationsDir), 'utf8'))),
+  );
 }
 
 /** Applies what is pending and returns the labels of what it applied. */
@@ -19,7 +21,9 @@ export async function migrate(client: PoolClient, files: readonly MigrationFile[
     checksum text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
-  const { rows } = await client.query<AppliedMigration>('SELECT version, name, checksum FROM schema_migrations ORDER BY version');
+  const { rows } = await client.query<AppliedMigration>(
+    'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+  );
   const plan = planMigrations(files, rows);
   if (!plan.ok) throw new Error(`migrations refused:\n  ${plan.problems.join('\n  ')}`);
   const applied: string[] = [];

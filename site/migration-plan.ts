@@ -57,12 +57,15 @@ export function planMigrations(files: readonly MigrationFile[], applied: readonl
   for (const done of applied) {
     const file = byVersion.get(done.version);
     if (!file) problems.push(`migration ${label(done)} was applied but its file is gone`);
-    else if (file.name !== done.name) problems.push(`migration ${label(done)} was applied but its file is now ${label(file)}`);
-    else if (file.checksum !== done.checksum) problems.push(`migration ${label(done)} changed after it was applied: add a new migration instead`);
+    else if (file.name !== done.name)
+      problems.push(`migration ${label(done)} was applied but its file is now ${label(file)}`);
+    else if (file.checksum !== done.checksum)
+      problems.push(`migration ${label(done)} changed after it was applied: add a new migration instead`);
   }
   const appliedVersions = new Set(applied.map((done) => done.version));
   for (let version = 1; version <= appliedVersions.size; version++) {
-    if (!appliedVersions.has(version)) problems.push(`migration ${String(version).padStart(3, '0')} was never applied but later ones were`);
+    if (!appliedVersions.has(version))
+      problems.push(`migration ${String(version).padStart(3, '0')} was never applied but later ones were`);
   }
   if (problems.length > 0) return { ok: false, problems };
 

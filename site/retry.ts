@@ -10,7 +10,8 @@ export async function retryFor<T>(what: string, limitMs: number, attempt: () => 
       return await attempt();
     } catch (error) {
       const wait = backoff(tries, 250, 2000);
-      if (Date.now() + wait > deadline) throw new Error(`${what}: still failing after ${Math.round(limitMs / 1000)} s: ${(error as Error).message}`);
+      if (Date.now() + wait > deadline)
+        throw new Error(`${what}: still failing after ${Math.round(limitMs / 1000)} s: ${(error as Error).message}`);
       console.error(`${what}: ${(error as Error).message}; retrying in ${wait} ms`);
       await sleep(wait);
     }

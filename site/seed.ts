@@ -20,8 +20,34 @@ export interface Seed {
 
 const shopFirst = ['Copper', 'Juniper', 'Harbor', 'Lantern', 'Meadow', 'Granite', 'Saffron', 'Willow'];
 const shopSecond = ['Goods', 'Workshop', 'Supply', 'Market', 'Trading Co.', 'Studio'];
-const adjectives = ['Brass', 'Linen', 'Oak', 'Ceramic', 'Woollen', 'Walnut', 'Enamel', 'Cork', 'Slate', 'Canvas', 'Glass', 'Leather'];
-const nouns = ['Teapot', 'Notebook', 'Lamp', 'Mug', 'Scarf', 'Cutting Board', 'Planter', 'Coaster Set', 'Tote Bag', 'Candle', 'Clock', 'Bowl'];
+const adjectives = [
+  'Brass',
+  'Linen',
+  'Oak',
+  'Ceramic',
+  'Woollen',
+  'Walnut',
+  'Enamel',
+  'Cork',
+  'Slate',
+  'Canvas',
+  'Glass',
+  'Leather',
+];
+const nouns = [
+  'Teapot',
+  'Notebook',
+  'Lamp',
+  'Mug',
+  'Scarf',
+  'Cutting Board',
+  'Planter',
+  'Coaster Set',
+  'Tote Bag',
+  'Candle',
+  'Clock',
+  'Bowl',
+];
 
 /** 32-bit FNV-1a: turns the seed name into the generator's starting state. */
 function hash(text: string): number {

@@ -22,7 +22,17 @@ const pool = createPool(config.databaseUrl);
 const cache = createCache(config.memcached);
 const flags = await watchFlagFile(config.flagsFile);
 const server = createServer(
-  createApp({ shopName: config.shopName, teamDir: config.teamDir, servedBy: hostname(), pool, cache, statsd, flags: flags.current, flagsDigest: flags.digest, flagSettings: readFlagSettings(process.env) }),
+  createApp({
+    shopName: config.shopName,
+    teamDir: config.teamDir,
+    servedBy: hostname(),
+    pool,
+    cache,
+    statsd,
+    flags: flags.current,
+    flagsDigest: flags.digest,
+    flagSettings: readFlagSettings(process.env),
+  }),
 );
 
 let stopping = false;
@@ -32,7 +42,9 @@ try {
   await Promise.all([
     retryFor('db', 60_000, () => ping(pool)).then(() => setUpDatabase(pool, config.seed)),
     // The pages work without the cache, so a cache that never answers is no reason not to serve.
-    retryFor('cache', 60_000, () => cache.roundTrip()).catch((error: Error) => console.error(`${error.message}; serving without it`)),
+    retryFor('cache', 60_000, () => cache.roundTrip()).catch((error: Error) =>
+      console.error(`${error.message}; serving without it`),
+    ),
   ]);
   await queueThumbnails(pool, config.teamDir);
 } catch (error) {
@@ -49,7 +61,10 @@ async function queueThumbnails(pool: Pool, teamDir: string): Promise<void> {
   try {
     for (const member of await readTeam(teamDir)) {
       const photo = join(teamDir, 'photos', member.photo);
-      const exists = await access(photo).then(() => true, () => false);
+      const exists = await access(photo).then(
+        () => true,
+        () => false,
+      );
       if (!exists) console.error(`team: ${member.name}'s photo ${member.photo} is not in ${join(teamDir, 'photos')}`);
       else if (await enqueueThumbnail(pool, member.photo)) console.log(`team: queued a thumbnail of ${member.photo}`);
     }

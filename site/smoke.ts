@@ -19,6 +19,7 @@ export const smokeChecks: readonly SmokeCheck[] = [
 /** Why an answer fails a check, or undefined when it passes. */
 export function smokeFailure(check: SmokeCheck, status: number, body: string): string | undefined {
   if (status !== check.status) return `${check.name}: GET ${check.path} answered ${status}, expected ${check.status}`;
-  if (!body.includes(check.contains)) return `${check.name}: GET ${check.path} does not contain ${JSON.stringify(check.contains)}`;
+  if (!body.includes(check.contains))
+    return `${check.name}: GET ${check.path} does not contain ${JSON.stringify(check.contains)}`;
   return undefined;
 }

@@ -24,7 +24,8 @@ export function parseTeam(text: string): Member[] {
       if (typeof value !== 'string' || value.trim() === '') throw new Error(`team.yaml member ${i + 1} needs a ${key}`);
     }
     const { name, role, photo } = member as Member;
-    if (!isPlainFileName(photo)) throw new Error(`team.yaml member ${i + 1}: photo "${photo}" must be a file name in team/photos/`);
+    if (!isPlainFileName(photo))
+      throw new Error(`team.yaml member ${i + 1}: photo "${photo}" must be a file name in team/photos/`);
     return { name, role, photo };
   });
 }

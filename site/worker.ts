@@ -50,7 +50,9 @@ const beat = async (): Promise<void> => {
   const now = Date.now();
   if (heartbeatFile === undefined || now - lastBeat < heartbeatMs) return;
   lastBeat = now;
-  await writeFile(heartbeatFile, `${new Date(now).toISOString()}\n`).catch((error: Error) => console.error(`worker: heartbeat: ${error.message}`));
+  await writeFile(heartbeatFile, `${new Date(now).toISOString()}\n`).catch((error: Error) =>
+    console.error(`worker: heartbeat: ${error.message}`),
+  );
 };
 
 let failures = 0;

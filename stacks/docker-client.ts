@@ -61,7 +61,10 @@ export function demuxFrames(buffer: Buffer): { stdout: string; stderr: string } 
 }
 
 /** Runs a command in a running container to its end: exit code and output, by stream. */
-export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function execIn(
+  container: Docker.Container,
+  cmd: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];

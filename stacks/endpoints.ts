@@ -22,7 +22,11 @@ export async function stackEndpoints(stack: string): Promise<Record<string, stri
   if (tier.ports.kind === 'fixed') portBase = tier.ports.base;
   else {
     const converged = await readConverged(devenvHome(), stack);
-    if (!converged) throw new UserError(`${stack} is not up (no \`devenv up\` of it recorded in ${devenvHome()})`, `bring it up with \`devenv up --user ${stack.slice('dev-'.length)}\``);
+    if (!converged)
+      throw new UserError(
+        `${stack} is not up (no \`devenv up\` of it recorded in ${devenvHome()})`,
+        `bring it up with \`devenv up --user ${stack.slice('dev-'.length)}\``,
+      );
     portBase = converged.portBase;
   }
   return urlsOf(await renderStack(stack, projectRoot, portBase));

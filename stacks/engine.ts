@@ -8,7 +8,13 @@ import { dirname, join, resolve } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { hostname } from 'node:os';
 import { SemVer } from 'semver';
-import { LocalWorkspace, PulumiCommand, type OpMap, type ProjectSettings, type Stack } from '@pulumi/pulumi/automation/index.js';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type OpMap,
+  type ProjectSettings,
+  type Stack,
+} from '@pulumi/pulumi/automation/index.js';
 import { parse } from 'yaml';
 import { execa } from 'execa';
 import { paths } from '../lib/paths.ts';
@@ -32,7 +38,8 @@ export interface EngineSettings {
 /** The repository's Pulumi.yaml, with its main made absolute and our file backend. */
 async function projectSettings(projectFile: string, state: string): Promise<ProjectSettings> {
   const declared = parse(await readFile(projectFile, 'utf8')) as ProjectSettings;
-  if (declared.name !== projectName) throw new Error(`${projectFile} names project "${declared.name}", expected "${projectName}"`);
+  if (declared.name !== projectName)
+    throw new Error(`${projectFile} names project "${declared.name}", expected "${projectName}"`);
   return {
     ...declared,
     ...(declared.main && { main: resolve(dirname(projectFile), declared.main) }),
@@ -77,8 +84,11 @@ export async function clearStaleLocks(home: string, stack: string): Promise<stri
   return cleared;
 }
 
-
-export async function selectStack(settings: EngineSettings, stackName: string, program: pulumi.automation.PulumiFn): Promise<Stack> {
+export async function selectStack(
+  settings: EngineSettings,
+  stackName: string,
+  program: pulumi.automation.PulumiFn,
+): Promise<Stack> {
   await mkdir(stateDir(settings.home), { recursive: true });
   await mkdir(settings.workDir, { recursive: true });
   const pulumiCommand = await PulumiCommand.get({
@@ -124,7 +134,6 @@ export const pulumiVersion = '3.274.1';
 /** The Automation API's own version (@pulumi/pulumi): the oldest engine we let it drive. */
 export const automationSdkVersion = '3.270.0';
 
-
 export interface PulumiProbe {
   version?: string;
   source?: 'path' | 'tools';
@@ -158,6 +167,7 @@ export async function probePulumi(): Promise<PulumiProbe> {
   const onPath = await execa('sh', ['-c', 'command -v pulumi'], { reject: false });
   if (onPath.exitCode !== 0) return { broken: false };
   const version = await versionOf(onPath.stdout.trim());
-  return version ? { version, source: 'path', broken: false, root: join(onPath.stdout.trim(), '..', '..') } : { source: 'path', broken: true };
+  return version
+    ? { version, source: 'path', broken: false, root: join(onPath.stdout.trim(), '..', '..') }
+    : { source: 'path', broken: true };
 }
-

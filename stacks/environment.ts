@@ -59,15 +59,26 @@ async function portBase(stack: Stack, user: string, notice: (line: string) => vo
   const candidates = candidateBases(user);
   for (const [index, base] of candidates.entries()) {
     if (await rangeFree(base)) {
-      if (index > 0) notice(`ports ${candidates[0]}-${candidates[0]! + portRange.size - 1} are taken by another process; using ${base}-${base + portRange.size - 1}`);
+      if (index > 0)
+        notice(
+          `ports ${candidates[0]}-${candidates[0]! + portRange.size - 1} are taken by another process; using ${base}-${base + portRange.size - 1}`,
+        );
       await stack.setConfig('portBase', { value: String(base) });
       return base;
     }
   }
-  throw new UserError('no free range of host ports between 20000 and 29999', 'stop some of the services using them and run again');
+  throw new UserError(
+    'no free range of host ports between 20000 and 29999',
+    'stop some of the services using them and run again',
+  );
 }
 
-export async function openEnvironment(stackName: string, user: string, options: OpenOptions = {}, notice: (line: string) => void = () => {}): Promise<Environment> {
+export async function openEnvironment(
+  stackName: string,
+  user: string,
+  options: OpenOptions = {},
+  notice: (line: string) => void = () => {},
+): Promise<Environment> {
   tierOfStack(stackName); // an unknown stack name is refused before the engine starts
   const pulumi = await probePulumi();
   const stack = await selectStack(
@@ -86,7 +97,10 @@ export async function openEnvironment(stackName: string, user: string, options: 
   );
   const base = await portBase(stack, user, notice);
   const sources = options.sources ?? (await recordedSources(stackName));
-  const rendered = withEnvOverrides(await renderStack(stackName, projectRoot, base, sources), options.envOverrides ?? {});
+  const rendered = withEnvOverrides(
+    await renderStack(stackName, projectRoot, base, sources),
+    options.envOverrides ?? {},
+  );
   stack.workspace.program = program(rendered, { logDir: paths.logs() });
   return { stack, rendered, portBase: base };
 }
@@ -102,7 +116,13 @@ export interface Applied {
  * what it converged to, so that the next `up` of an unchanged stack is proved
  * unchanged without the engine.
  */
-export async function applyStack(stackName: string, user: string, options: OpenOptions, task: { output: string }, notice: (line: string) => void = () => {}): Promise<Applied> {
+export async function applyStack(
+  stackName: string,
+  user: string,
+  options: OpenOptions,
+  task: { output: string },
+  notice: (line: string) => void = () => {},
+): Promise<Applied> {
   return (await applySteps(stackName, user, [options.sources], options, task, () => {}, notice)).at(-1)!;
 }
 
@@ -124,7 +144,12 @@ export async function applySteps(
   const applied: Applied[] = [];
   for (const [index, sources] of steps.entries()) {
     const rendered =
-      index === 0 ? opened.rendered : withEnvOverrides(await renderStack(stackName, projectRoot, opened.portBase, sources ?? (await recordedSources(stackName))), options.envOverrides ?? {});
+      index === 0
+        ? opened.rendered
+        : withEnvOverrides(
+            await renderStack(stackName, projectRoot, opened.portBase, sources ?? (await recordedSources(stackName))),
+            options.envOverrides ?? {},
+          );
     opened.stack.workspace.program = program(rendered, { logDir: paths.logs() });
     const result = await upWaitingForLock(opened.stack, task, options.signal);
     await recordConverged(
@@ -173,7 +198,9 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
         ...(signal && { signal }),
       });
     } catch (error) {
-      const locked = (error as Error).name === 'ConcurrentUpdateError' || /currently locked|Another update is currently in progress/i.test((error as Error).message);
+      const locked =
+        (error as Error).name === 'ConcurrentUpdateError' ||
+        /currently locked|Another update is currently in progress/i.test((error as Error).message);
       if (!locked || Date.now() > deadline) {
         appendFileSync(log, `\n${(error as Error).message ?? error}\n`);
         throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
@@ -194,7 +221,13 @@ export function engineLog(stack: string): string {
 export function resourceFailure(event: EngineEvent): ResourceFailure | undefined {
   const diagnostic = event.diagnosticEvent;
   // The stack's own "update failed" names no resource: the lines above it do.
-  if (!diagnostic || diagnostic.severity !== 'error' || !diagnostic.urn || diagnostic.urn.includes('::pulumi:pulumi:Stack::')) return undefined;
+  if (
+    !diagnostic ||
+    diagnostic.severity !== 'error' ||
+    !diagnostic.urn ||
+    diagnostic.urn.includes('::pulumi:pulumi:Stack::')
+  )
+    return undefined;
   return { resource: diagnostic.urn.split('::').pop() ?? diagnostic.urn, message: diagnostic.message };
 }
 

@@ -36,13 +36,21 @@ export interface Observed {
 }
 
 async function sha256(path: string): Promise<string> {
-  return existsSync(path) ? createHash('sha256').update(await readFile(path)).digest('hex') : 'missing';
+  return existsSync(path)
+    ? createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex')
+    : 'missing';
 }
 
 /** The code that turns a rendered stack into resources: a change there must re-run Pulumi. */
 async function programSources(projectRoot: string): Promise<string[]> {
   const dirs = [join(projectRoot, 'stacks'), join(projectRoot, 'stacks', 'providers')];
-  const files = (await Promise.all(dirs.map(async (dir) => (await readdir(dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f))))).flat();
+  const files = (
+    await Promise.all(
+      dirs.map(async (dir) => (await readdir(dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f))),
+    )
+  ).flat();
   return files.sort();
 }
 
@@ -54,7 +62,10 @@ export async function fingerprint(rendered: RenderedStack, projectRoot: string):
 
 /** Files whose change means someone else (bin/pulumi, another up) moved the stack. */
 export function watchedFiles(home: string, stack: string): string[] {
-  return [join(home, 'state', '.pulumi', 'stacks', 'devenv', `${stack}.json`), join(home, 'workspace', `Pulumi.${stack}.yaml`)];
+  return [
+    join(home, 'state', '.pulumi', 'stacks', 'devenv', `${stack}.json`),
+    join(home, 'workspace', `Pulumi.${stack}.yaml`),
+  ];
 }
 
 function recordPath(home: string, stack: string): string {
@@ -84,7 +95,9 @@ export async function observe(docker: Docker, home: string, stack: string): Prom
   ]);
   return {
     files: Object.fromEntries(watchedFiles(home, stack).map((file, i) => [file, hashes[i]!])),
-    running: Object.fromEntries(containers.filter((c) => c.State === 'running').map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c.Id])),
+    running: Object.fromEntries(
+      containers.filter((c) => c.State === 'running').map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c.Id]),
+    ),
     containerCount: containers.length,
     networks: networks.map((n) => n.Name),
     volumes: (volumes.Volumes ?? []).map((v) => v.Name),
@@ -93,14 +106,26 @@ export async function observe(docker: Docker, home: string, stack: string): Prom
 }
 
 /** Records what an up converged to: the description's side given, the engine's side observed now. */
-export async function recordConverged(home: string, stack: string, converged: Omit<Converged, 'files' | 'containers'>, docker: Docker): Promise<void> {
+export async function recordConverged(
+  home: string,
+  stack: string,
+  converged: Omit<Converged, 'files' | 'containers'>,
+  docker: Docker,
+): Promise<void> {
   const observed = await observe(docker, home, stack);
   await mkdir(join(home, 'converged'), { recursive: true });
-  await writeFile(recordPath(home, stack), JSON.stringify({ ...converged, files: observed.files, containers: observed.running }, null, 2));
+  await writeFile(
+    recordPath(home, stack),
+    JSON.stringify({ ...converged, files: observed.files, containers: observed.running }, null, 2),
+  );
 }
 
 /** Pure: does what the engine shows prove the stack is exactly as converged? */
-export function unchanged(converged: Converged, current: { fingerprint: string; portBase: number }, observed: Observed): boolean {
+export function unchanged(
+  converged: Converged,
+  current: { fingerprint: string; portBase: number },
+  observed: Observed,
+): boolean {
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
   return (
     converged.fingerprint === current.fingerprint &&

@@ -40,7 +40,8 @@ const timer = (stat: string) => `stats.timers.${sitePrefix}.latency.${stat}`;
 const alias = (target: string, label: string) => `alias(${target},${quote(label)})`;
 const quote = (text: string) => `"${text.replace(/["\\]/g, '')}"`;
 /** `new_banner.on` for each variant of the flags a target matches (no backslashes: Graphite's parser eats them). */
-const flagVariants = (target: string) => `aliasSub(aliasSub(${target},${quote(`^stats.counters.${sitePrefix}.flags.`)},""),${quote('.rate$')},"")`;
+const flagVariants = (target: string) =>
+  `aliasSub(aliasSub(${target},${quote(`^stats.counters.${sitePrefix}.flags.`)},""),${quote('.rate$')},"")`;
 
 /** The site's standard metrics by friendly name. */
 export const metricAliases: Record<string, string[]> = {
@@ -63,14 +64,23 @@ const flagAlias = /^flags\.([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
  */
 export function expandMetric(metric: string): Target[] {
   const name = metric.trim();
-  if (name === '') throw new UserError('an empty metric name', `name one: ${Object.keys(metricAliases).join(', ')}, flags.<name>, or a Graphite path`);
-  if (/[\u0000-\u001f]/.test(name)) throw new UserError(`the metric "${JSON.stringify(name).slice(1, -1)}" holds a control character`);
+  if (name === '')
+    throw new UserError(
+      'an empty metric name',
+      `name one: ${Object.keys(metricAliases).join(', ')}, flags.<name>, or a Graphite path`,
+    );
+  if (/[\u0000-\u001f]/.test(name))
+    throw new UserError(`the metric "${JSON.stringify(name).slice(1, -1)}" holds a control character`);
   const known = metricAliases[name];
   if (known) return known.map((target) => ({ target, name }));
   const flag = flagAlias.exec(name);
   if (flag) return [{ target: flagVariants(counter(`flags.${flag[1]}.*`)), name }];
   // A bare word is neither a path nor a function call: most likely a typo of a friendly name.
-  if (!/[.*(]/.test(name)) throw new UserError(`no metric called "${name}"`, `friendly names are ${Object.keys(metricAliases).join(', ')} and flags.<name>; anything with a dot or parentheses goes to Graphite as it is`);
+  if (!/[.*(]/.test(name))
+    throw new UserError(
+      `no metric called "${name}"`,
+      `friendly names are ${Object.keys(metricAliases).join(', ')} and flags.<name>; anything with a dot or parentheses goes to Graphite as it is`,
+    );
   return [{ target: name, name }];
 }
 
@@ -108,7 +118,8 @@ export function graphiteTime(value: string, nowSeconds: number): number | undefi
     const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm));
     const check = new Date(ms);
     // Date.UTC rolls 20250231 over into March: such a date does not exist
-    if (check.getUTCDate() !== Number(d) || check.getUTCHours() !== Number(hh) || check.getUTCMinutes() !== Number(mm)) return undefined;
+    if (check.getUTCDate() !== Number(d) || check.getUTCHours() !== Number(hh) || check.getUTCMinutes() !== Number(mm))
+      return undefined;
     return ms / 1000;
   }
   return undefined;
@@ -175,8 +186,16 @@ export function isPng(bytes: Uint8Array): boolean {
 
 /** A file name from the stack, what it shows and when: `dev-ada-requests+errors-20250101T120000Z.png`. */
 export function graphFileName(stack: string, metrics: string[], at: Date): string {
-  const what = metrics.join('+').replace(/[^A-Za-z0-9_.+-]+/g, '_').replace(/^[_.]+|_+$/g, '').slice(0, 60) || 'graph';
-  return `${stack}-${what}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.png`;
+  const what =
+    metrics
+      .join('+')
+      .replace(/[^A-Za-z0-9_.+-]+/g, '_')
+      .replace(/^[_.]+|_+$/g, '')
+      .slice(0, 60) || 'graph';
+  return `${stack}-${what}-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}.png`;
 }
 
 /** The first line of an error page that says something (Graphite answers errors as HTML or a traceback). */
@@ -206,7 +225,10 @@ async function requestGraphite(stack: string, url: string, init: RequestInit = {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
   } catch (error) {
     const why = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new UserError(`the Graphite of ${stack} does not answer at ${new URL('/', url)} (${why})`, `is ${stack} up? see \`devenv status --stack ${stack}\``);
+    throw new UserError(
+      `the Graphite of ${stack} does not answer at ${new URL('/', url)} (${why})`,
+      `is ${stack} up? see \`devenv status --stack ${stack}\``,
+    );
   }
 }
 
@@ -215,8 +237,15 @@ export async function fetchGraph(stack: string, request: RenderRequest): Promise
   const url = renderUrl(await graphiteUrlOf(stack), { ...request, format: 'png' });
   const response = await requestGraphite(stack, url);
   const body = Buffer.from(await response.arrayBuffer());
-  if (!response.ok) throw new UserError(`the Graphite of ${stack} refused the graph (HTTP ${response.status}): ${graphiteErrorLine(body.toString('utf8')) || 'no reason given'}`, 'check the metric names and functions');
-  if (!isPng(body)) throw new UserError(`the Graphite of ${stack} answered without a PNG (${response.headers.get('content-type') ?? 'no content type'})`);
+  if (!response.ok)
+    throw new UserError(
+      `the Graphite of ${stack} refused the graph (HTTP ${response.status}): ${graphiteErrorLine(body.toString('utf8')) || 'no reason given'}`,
+      'check the metric names and functions',
+    );
+  if (!isPng(body))
+    throw new UserError(
+      `the Graphite of ${stack} answered without a PNG (${response.headers.get('content-type') ?? 'no content type'})`,
+    );
   return { url, png: body };
 }
 
@@ -248,8 +277,15 @@ export async function markDeploy(stack: string, mark: DeployMark): Promise<void>
     tags: [deployTag, mark.stage, mark.train].map((tag) => tag.replace(/[^A-Za-z0-9_-]/g, '_')),
     data: `${mark.train} train: ${mark.commit} by ${mark.users.join(', ') || 'nobody'}`,
   };
-  const response = await requestGraphite(stack, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
-  if (!response.ok) throw new Error(`the Graphite of ${stack} refused the deploy event (HTTP ${response.status}): ${graphiteErrorLine(await response.text())}`);
+  const response = await requestGraphite(stack, url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  if (!response.ok)
+    throw new Error(
+      `the Graphite of ${stack} refused the deploy event (HTTP ${response.status}): ${graphiteErrorLine(await response.text())}`,
+    );
 }
 
 /** A stack's metrics from its Graphite, saved as a PNG with the stack's deploys drawn as vertical lines. */
@@ -276,7 +312,11 @@ export interface GraphResult {
 }
 
 export async function saveGraph(options: GraphOptions): Promise<GraphResult> {
-  if (options.metrics.length === 0) throw new UserError('no metric to graph', 'name one or more: requests, errors, latency.p50, latency.p99, flags.<name>, or a Graphite path');
+  if (options.metrics.length === 0)
+    throw new UserError(
+      'no metric to graph',
+      'name one or more: requests, errors, latency.p50, latency.p99, flags.<name>, or a Graphite path',
+    );
   const from = options.from ?? '-1h';
   const until = options.until ?? 'now';
   const now = new Date();
@@ -285,8 +325,9 @@ export async function saveGraph(options: GraphOptions): Promise<GraphResult> {
   const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
   const title = `${stack}: ${options.metrics.join(', ')}`;
   const { url, png } = await fetchGraph(stack, { targets: targets.map((t) => t.target), from, until, title });
-  const path = options.out ? resolve(options.out) : join(devenvHome(), 'graphs', graphFileName(stack, options.metrics, now));
+  const path = options.out
+    ? resolve(options.out)
+    : join(devenvHome(), 'graphs', graphFileName(stack, options.metrics, now));
   await writeGraphFile(path, png);
   return { stack, path, bytes: png.length, url, targets: targets.map((t) => t.target) };
 }
-

@@ -9,8 +9,12 @@ import { stackProgram } from './pulumi-main.ts';
 
 const require = createRequire(import.meta.resolve('@pulumi/pulumi'));
 const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-const { LanguageServer } = require('./automation/server') as { LanguageServer: new (program: () => Promise<unknown>) => object };
-const { LanguageRuntimeService } = require('./proto/language_grpc_pb') as { LanguageRuntimeService: import('@grpc/grpc-js').ServiceDefinition };
+const { LanguageServer } = require('./automation/server') as {
+  LanguageServer: new (program: () => Promise<unknown>) => object;
+};
+const { LanguageRuntimeService } = require('./proto/language_grpc_pb') as {
+  LanguageRuntimeService: import('@grpc/grpc-js').ServiceDefinition;
+};
 const { grpcChannelOptions } = require('./runtime') as { grpcChannelOptions: Record<string, number> };
 
 const server = new grpc.Server(grpcChannelOptions);

@@ -40,7 +40,9 @@ export class FrameSplitter {
 
   /** Whatever is left without a final newline. */
   flush(): LogLine[] {
-    const rest = (['stdout', 'stderr'] as const).filter((s) => this.partial[s] !== '').map((s) => this.line(s, this.partial[s]));
+    const rest = (['stdout', 'stderr'] as const)
+      .filter((s) => this.partial[s] !== '')
+      .map((s) => this.line(s, this.partial[s]));
     this.partial = { stdout: '', stderr: '' };
     return rest;
   }
@@ -48,7 +50,12 @@ export class FrameSplitter {
   private line(stream: 'stdout' | 'stderr', raw: string): LogLine {
     const space = raw.indexOf(' ');
     const stamped = space > 0 && /^\d{4}-\d\d-\d\dT/.test(raw);
-    return { time: stamped ? raw.slice(0, space) : '', container: this.container, stream, text: (stamped ? raw.slice(space + 1) : raw).replace(/\r$/, '') };
+    return {
+      time: stamped ? raw.slice(0, space) : '',
+      container: this.container,
+      stream,
+      text: (stamped ? raw.slice(space + 1) : raw).replace(/\r$/, ''),
+    };
   }
 }
 

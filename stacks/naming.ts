@@ -4,7 +4,8 @@ const dockerNamePart = /^[a-z0-9][a-z0-9-]*$/;
 
 export function resourceName(stack: string, role: string, replica?: number): string {
   for (const part of [stack, role]) {
-    if (!dockerNamePart.test(part)) throw new Error(`"${part}" is not a valid name part (lowercase letters, digits and -)`);
+    if (!dockerNamePart.test(part))
+      throw new Error(`"${part}" is not a valid name part (lowercase letters, digits and -)`);
   }
   if (replica !== undefined && (!Number.isInteger(replica) || replica < 1)) {
     throw new Error(`replica numbers start at 1, got ${replica}`);

@@ -19,12 +19,19 @@ function opsCodeHash(): string {
   const root = join(import.meta.dirname, '..');
   const hash = createHash('sha256');
   for (const folder of serviceCode) {
-    for (const file of readdirSync(join(root, folder)).filter((f) => f.endsWith('.ts')).sort()) hash.update(`${folder}/${file}`).update(readFileSync(join(root, folder, file)));
+    for (const file of readdirSync(join(root, folder))
+      .filter((f) => f.endsWith('.ts'))
+      .sort())
+      hash.update(`${folder}/${file}`).update(readFileSync(join(root, folder, file)));
   }
   return hash.digest('hex').slice(0, 16);
 }
 
 export function opsStack(): Composition {
-  const deployDb = { ...db, env: { POSTGRES_USER: 'deploys', POSTGRES_PASSWORD: 'deploys', POSTGRES_DB: 'deploys' }, resources: { memoryMb: 256 } };
+  const deployDb = {
+    ...db,
+    env: { POSTGRES_USER: 'deploys', POSTGRES_PASSWORD: 'deploys', POSTGRES_DB: 'deploys' },
+    resources: { memoryMb: 256 },
+  };
   return composeStack([deployDb, { ...deployer, env: { ...deployer.env, OPS_CODE: opsCodeHash() } }]);
 }

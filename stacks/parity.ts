@@ -19,7 +19,8 @@ export const tierNameEnvKey = 'DEVENV_TIER';
 /** Env keys that point into the mounted checkout in live-edit tiers (dev reads flags from site/). */
 export const liveEditEnvKeys = ['FLAGS_FILE'] as const;
 
-const show = (value: unknown) => (value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value));
+const show = (value: unknown) =>
+  value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
 
 export function parity(a: RenderedStack, b: RenderedStack): Difference[] {
   const roles = [...new Set([...a.containers, ...b.containers].map((c) => c.role))].sort();
@@ -48,13 +49,35 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
   differ('command', x.command, y.command, x.liveEdit || y.liveEdit ? 'live edit' : undefined);
   for (const key of [...new Set([...Object.keys(x.env), ...Object.keys(y.env)])].sort()) {
     const liveEdit = (x.liveEdit || y.liveEdit) && (liveEditEnvKeys as readonly string[]).includes(key);
-    differ(`env.${key}`, x.env[key], y.env[key], (dataSourceEnvKeys as readonly string[]).includes(key) ? 'data source' : key === tierNameEnvKey ? 'tier name' : liveEdit ? 'live edit' : undefined);
+    differ(
+      `env.${key}`,
+      x.env[key],
+      y.env[key],
+      (dataSourceEnvKeys as readonly string[]).includes(key)
+        ? 'data source'
+        : key === tierNameEnvKey
+          ? 'tier name'
+          : liveEdit
+            ? 'live edit'
+            : undefined,
+    );
   }
-  differ('container ports', x.ports.map((p) => `${p.name}:${p.container}`), y.ports.map((p) => `${p.name}:${p.container}`), left.length !== right.length ? 'replicas' : undefined);
-  differ('host ports', x.ports.map((p) => p.host), y.ports.map((p) => p.host), 'ports');
+  differ(
+    'container ports',
+    x.ports.map((p) => `${p.name}:${p.container}`),
+    y.ports.map((p) => `${p.name}:${p.container}`),
+    left.length !== right.length ? 'replicas' : undefined,
+  );
+  differ(
+    'host ports',
+    x.ports.map((p) => p.host),
+    y.ports.map((p) => p.host),
+    'ports',
+  );
   const volumes = (c: RenderedContainer) => c.mounts.filter((m) => m.volume).map((m) => m.path);
   differ('volumes', volumes(x), volumes(y));
-  const sources = (c: RenderedContainer) => c.mounts.filter((m) => !m.volume).map((m) => `${m.hostPath ?? 'tmpfs'}:${m.path}`);
+  const sources = (c: RenderedContainer) =>
+    c.mounts.filter((m) => !m.volume).map((m) => `${m.hostPath ?? 'tmpfs'}:${m.path}`);
   differ('source mounts', sources(x), sources(y), 'live edit');
   differ('health check', x.healthCheck, y.healthCheck);
   differ('depends on', x.dependsOn, y.dependsOn);

@@ -12,11 +12,15 @@ function fnv1a(text: string): number {
 /** Range starts to try for a user, their own slot first, then the following ones. */
 export function candidateBases(user: string, count = portRange.slots): number[] {
   const start = fnv1a(user) % portRange.slots;
-  return Array.from({ length: Math.min(count, portRange.slots) }, (_, i) => portRange.first + ((start + i) % portRange.slots) * portRange.size);
+  return Array.from(
+    { length: Math.min(count, portRange.slots) },
+    (_, i) => portRange.first + ((start + i) % portRange.slots) * portRange.size,
+  );
 }
 
 /** Host port at an offset in a stack's range that starts at base. */
 export function hostPort(base: number, offset: number): number {
-  if (offset >= portRange.size) throw new Error(`a published port's offset must be below ${portRange.size}, got ${offset}`);
+  if (offset >= portRange.size)
+    throw new Error(`a published port's offset must be below ${portRange.size}, got ${offset}`);
   return base + offset;
 }

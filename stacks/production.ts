@@ -28,7 +28,9 @@ export function composeStack(roles: Role[]): Composition {
       if (!byName.has(dependency)) problems.push(`role ${role.name} depends on unknown role "${dependency}"`);
     }
   }
-  const offsets = roles.flatMap((role) => Object.entries(role.publish).map(([port, offset]) => ({ at: `${role.name}.${port}`, offset })));
+  const offsets = roles.flatMap((role) =>
+    Object.entries(role.publish).map(([port, offset]) => ({ at: `${role.name}.${port}`, offset })),
+  );
   for (const { at, offset } of offsets) {
     const clash = offsets.find((other) => other.offset === offset && other.at < at);
     if (clash) problems.push(`${at} and ${clash.at} are both published at offset ${offset}`);

@@ -47,12 +47,19 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
   return async () => {
     const { stack } = rendered;
     keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => v.name)));
-    const network = new Network(rendered.network, { name: rendered.network, labels: label(stack, 'network'), internal: false });
+    const network = new Network(rendered.network, {
+      name: rendered.network,
+      labels: label(stack, 'network'),
+      internal: false,
+    });
     // Keyed by tag: mid-roll, one image name has two (the next release's and the previous one's).
     const images = new Map(
       rendered.images.map((image) => [
         image.ref,
-        new Image(image.previous ? `image-${image.name}-previous` : `image-${image.name}`, imageInputs(image, options.logDir)),
+        new Image(
+          image.previous ? `image-${image.name}-previous` : `image-${image.name}`,
+          imageInputs(image, options.logDir),
+        ),
       ]),
     );
     const volumes = new Map(
@@ -77,7 +84,14 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           ...(spec.command && { command: spec.command }),
           envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
           // On the host's network a port is not published: the process listens on it itself.
-          ports: spec.hostNamespaces ? [] : spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' as const })),
+          ports: spec.hostNamespaces
+            ? []
+            : spec.ports.map((p) => ({
+                internal: p.container,
+                external: p.host,
+                ip: '127.0.0.1',
+                protocol: 'tcp' as const,
+              })),
           networkName: spec.hostNamespaces ? 'host' : network.name,
           // Every replica answers to the role's name: Docker's DNS spreads lookups over them.
           aliases: spec.hostNamespaces ? [] : [spec.role, spec.name],

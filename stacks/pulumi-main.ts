@@ -15,7 +15,8 @@ export async function stackProgram(): Promise<Record<string, unknown> | void> {
   const stack = pulumi.getStack();
   const tier = tierOfStack(stack);
   // Dev stacks record their port range in the stack's config (devenv up chooses it).
-  const portBase = tier.ports.kind === 'fixed' ? tier.ports.base : new pulumi.Config('devenv').requireNumber('portBase');
+  const portBase =
+    tier.ports.kind === 'fixed' ? tier.ports.base : new pulumi.Config('devenv').requireNumber('portBase');
   const rendered = await renderStack(stack, projectRoot, portBase);
   const home = process.env.DEVENV_HOME ?? join(homedir(), '.devenv');
   return program(rendered, { logDir: join(home, 'logs') })();

@@ -44,7 +44,16 @@ export async function exportRelease(repo: string, commit: string): Promise<strin
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   try {
-    await execa('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'export', repo, commit, partial]);
+    await execa('bash', [
+      '-o',
+      'pipefail',
+      '-c',
+      'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"',
+      'export',
+      repo,
+      commit,
+      partial,
+    ]);
     await rename(partial, root).catch(async (error: NodeJS.ErrnoException) => {
       // Another deploy exported the same commit meanwhile: theirs is as good.
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -58,7 +67,9 @@ export async function exportRelease(repo: string, commit: string): Promise<strin
 }
 
 export function hostPaths(): HostPaths {
-  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://')
+    ? process.env.DOCKER_HOST.slice('unix://'.length)
+    : '/var/run/docker.sock';
   return { project: projectRoot, devenvHome: devenvHome(), tools: toolsDir(), dockerSocket: socket };
 }
 

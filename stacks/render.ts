@@ -81,13 +81,21 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
 }
 
 function hostBindPath(bind: HostBind, paths: HostPaths): string {
-  const byBind: Record<HostBind, string> = { project: paths.project, 'devenv-home': paths.devenvHome, tools: paths.tools, 'docker-socket': paths.dockerSocket };
+  const byBind: Record<HostBind, string> = {
+    project: paths.project,
+    'devenv-home': paths.devenvHome,
+    tools: paths.tools,
+    'docker-socket': paths.dockerSocket,
+  };
   return byBind[bind];
 }
 
 export function imageBuild(projectRoot: string, image: Role['image']): { contextDir: string; dockerfile: string } {
   const dockerfileDir = join(projectRoot, 'images', image.name);
-  return { dockerfile: join(dockerfileDir, 'Dockerfile'), contextDir: image.context ? join(projectRoot, image.context) : dockerfileDir };
+  return {
+    dockerfile: join(dockerfileDir, 'Dockerfile'),
+    contextDir: image.context ? join(projectRoot, image.context) : dockerfileDir,
+  };
 }
 
 export function render(production: Composition, inputs: RenderInputs): RenderedStack {
@@ -95,7 +103,11 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
   const images = uniqueImages(production.roles).map((image) => {
     const hash = inputs.imageHashes[image.name];
     if (!hash) throw new Error(`no content hash for image ${image.name}`);
-    return { name: image.name, ref: `${imageRepository(image.name)}:${hash}`, ...imageBuild(inputs.projectRoot, image) };
+    return {
+      name: image.name,
+      ref: `${imageRepository(image.name)}:${hash}`,
+      ...imageBuild(inputs.projectRoot, image),
+    };
   });
   const containers = production.roles.flatMap((role) => {
     const replicas = tier.replicas[role.name] ?? role.replicas;
@@ -114,7 +126,9 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
           DEVENV_TOOLS: inputs.hostPaths!.tools,
         }
       : {};
-    const roleEnv = Object.fromEntries(Object.entries(role.env).map(([key, value]) => [key, resolvePublished(value, production.roles, inputs.portBase)]));
+    const roleEnv = Object.fromEntries(
+      Object.entries(role.env).map(([key, value]) => [key, resolvePublished(value, production.roles, inputs.portBase)]),
+    );
     const liveEdit = tier.liveEdit && role.image.context !== undefined && role.image.sourcePath !== undefined;
     const command = liveEdit && role.liveEditCommand ? role.liveEditCommand : role.command;
     return Array.from({ length: replicas }, (_, i): RenderedContainer => {
@@ -129,10 +143,18 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
         // Replicas sit behind the proxy; only a single replica publishes its ports itself.
         ports: replicas === 1 ? ports : [],
         mounts: [
-          ...role.volumes.map((v) => ({ path: v.path, volume: resourceName(stack, `${role.name}-${v.name}`), readOnly: false })),
+          ...role.volumes.map((v) => ({
+            path: v.path,
+            volume: resourceName(stack, `${role.name}-${v.name}`),
+            readOnly: false,
+          })),
           ...(liveEdit
             ? [
-                { path: role.image.sourcePath!, hostPath: join(inputs.projectRoot, role.image.context!), readOnly: true },
+                {
+                  path: role.image.sourcePath!,
+                  hostPath: join(inputs.projectRoot, role.image.context!),
+                  readOnly: true,
+                },
                 // The host's own node_modules (built for the host) must not shadow the image's.
                 { path: `${role.image.sourcePath}/node_modules`, tmpfs: true, readOnly: true },
               ]
@@ -176,7 +198,8 @@ export async function imageHashes(projectRoot: string, roles: Role[]): Promise<R
   const entries = await Promise.all(
     uniqueImages(roles).map(async (image) => {
       const build = imageBuild(projectRoot, image);
-      if (!existsSync(build.dockerfile)) throw new Error(`image ${image.name} has no build context: ${build.dockerfile} is missing`);
+      if (!existsSync(build.dockerfile))
+        throw new Error(`image ${image.name} has no build context: ${build.dockerfile} is missing`);
       return [image.name, await contextHash(build)] as const;
     }),
   );
@@ -195,11 +218,23 @@ export interface StackSources {
 }
 
 /** A stack by name (dev-<user>, princess, prod, ops) rendered from its description as it is now. */
-export async function renderStack(stack: string, projectRoot: string, portBase: number, sources: StackSources = {}): Promise<RenderedStack> {
+export async function renderStack(
+  stack: string,
+  projectRoot: string,
+  portBase: number,
+  sources: StackSources = {},
+): Promise<RenderedStack> {
   const tier = tierOfStack(stack);
   const roles = tier.composition === 'ops' ? opsStack() : production();
   const root = sources.imageRoot ?? projectRoot;
-  const next = render(roles, { stack, tier, projectRoot: root, imageHashes: await imageHashes(root, roles.roles), portBase, ...(sources.hostPaths && { hostPaths: sources.hostPaths }) });
+  const next = render(roles, {
+    stack,
+    tier,
+    projectRoot: root,
+    imageHashes: await imageHashes(root, roles.roles),
+    portBase,
+    ...(sources.hostPaths && { hostPaths: sources.hostPaths }),
+  });
   return sources.rolling ? rollingStep(next, sources.rolling.running, sources.rolling.replicasOnNew) : next;
 }
 
@@ -208,7 +243,11 @@ export async function renderStack(stack: string, projectRoot: string, portBase: 
  * the others keep the image they run now (replicas 0 is a rollback to what ran).
  * Everything but the image is the next release's: roles and config are the same.
  */
-export function rollingStep(next: RenderedStack, running: Record<string, string>, replicasOnNew: number): RenderedStack {
+export function rollingStep(
+  next: RenderedStack,
+  running: Record<string, string>,
+  replicasOnNew: number,
+): RenderedStack {
   const containers = next.containers.map((container) => {
     const now = running[container.name];
     return container.replica <= replicasOnNew || now === undefined ? container : { ...container, image: now };
@@ -217,15 +256,23 @@ export function rollingStep(next: RenderedStack, running: Record<string, string>
   const kept = new Map<string, RenderedImage>();
   for (const container of containers) {
     if (declared.has(container.image) || kept.has(container.image)) continue;
-    const sameName = next.images.find((image) => image.ref === next.containers.find((c) => c.name === container.name)!.image)!;
+    const sameName = next.images.find(
+      (image) => image.ref === next.containers.find((c) => c.name === container.name)!.image,
+    )!;
     kept.set(container.image, { ...sameName, ref: container.image, previous: true });
   }
   return { ...next, images: [...next.images, ...kept.values()], containers };
 }
 
 /** Per-role env overrides on top of the rendered ones (experiments, tests). */
-export function withEnvOverrides(rendered: RenderedStack, overrides: Record<string, Record<string, string>>): RenderedStack {
-  return { ...rendered, containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })) };
+export function withEnvOverrides(
+  rendered: RenderedStack,
+  overrides: Record<string, Record<string, string>>,
+): RenderedStack {
+  return {
+    ...rendered,
+    containers: rendered.containers.map((c) => ({ ...c, env: { ...c.env, ...overrides[c.role] } })),
+  };
 }
 
 /** The URLs a stack serves on the host, by role.port; a port is named after its protocol. */
@@ -235,5 +282,7 @@ export function endpointUrl(portName: string, hostPort: number): string {
 }
 
 export function urlsOf(rendered: RenderedStack): Record<string, string> {
-  return Object.fromEntries(rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, endpointUrl(p.name, p.host)])));
+  return Object.fromEntries(
+    rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, endpointUrl(p.name, p.host)])),
+  );
 }

@@ -18,12 +18,40 @@ export interface Tier {
 }
 
 export const tiers: Record<TierName, Tier> = {
-  dev: { name: 'dev', replicas: { web: 1 }, liveEdit: true, env: { web: { SEED: 'dev', DEVENV_TIER: 'dev', FLAGS_FILE: '/srv/site/flags.yaml' } }, ports: { kind: 'per-user' }, composition: 'production' },
+  dev: {
+    name: 'dev',
+    replicas: { web: 1 },
+    liveEdit: true,
+    env: { web: { SEED: 'dev', DEVENV_TIER: 'dev', FLAGS_FILE: '/srv/site/flags.yaml' } },
+    ports: { kind: 'per-user' },
+    composition: 'production',
+  },
   // Princess is prod's rehearsal: the same shape, on scrubbed production data.
-  princess: { name: 'princess', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'princess' } }, ports: { kind: 'fixed', base: 18000 }, composition: 'production' },
-  prod: { name: 'prod', replicas: { web: 3 }, liveEdit: false, env: { web: { DEVENV_TIER: 'prod' } }, ports: { kind: 'fixed', base: 18100 }, composition: 'production' },
+  princess: {
+    name: 'princess',
+    replicas: { web: 3 },
+    liveEdit: false,
+    env: { web: { DEVENV_TIER: 'princess' } },
+    ports: { kind: 'fixed', base: 18000 },
+    composition: 'production',
+  },
+  prod: {
+    name: 'prod',
+    replicas: { web: 3 },
+    liveEdit: false,
+    env: { web: { DEVENV_TIER: 'prod' } },
+    ports: { kind: 'fixed', base: 18100 },
+    composition: 'production',
+  },
   // Not a tier of production: the deploy service and its database, beside them.
-  ops: { name: 'ops', replicas: {}, liveEdit: false, env: {}, ports: { kind: 'fixed', base: 18200 }, composition: 'ops' },
+  ops: {
+    name: 'ops',
+    replicas: {},
+    liveEdit: false,
+    env: {},
+    ports: { kind: 'fixed', base: 18200 },
+    composition: 'ops',
+  },
 };
 
 /** The stacks with one fixed name and fixed ports. */

@@ -22,7 +22,9 @@ export async function baseImagePresent(docker: Docker = dockerClient()): Promise
 /** The extra CA certificates of this host, to be trusted inside images too. */
 export function hostExtraCaFiles(): string[] {
   const files = existsSync(hostExtraCaDir)
-    ? readdirSync(hostExtraCaDir).filter((f) => f.endsWith('.crt')).map((f) => join(hostExtraCaDir, f))
+    ? readdirSync(hostExtraCaDir)
+        .filter((f) => f.endsWith('.crt'))
+        .map((f) => join(hostExtraCaDir, f))
     : [];
   const extra = process.env.NODE_EXTRA_CA_CERTS;
   if (extra && existsSync(extra) && !extra.startsWith('/etc/ssl/certs/')) files.push(extra);
@@ -32,8 +34,18 @@ export function hostExtraCaFiles(): string[] {
 /** Every apt source file of this host, as one text (deb822 `.sources` and one-line `.list`). */
 function hostAptSources(): string {
   const dir = '/etc/apt/sources.list.d';
-  const files = ['/etc/apt/sources.list', ...(existsSync(dir) ? readdirSync(dir).filter((f) => /\.(sources|list)$/.test(f)).map((f) => join(dir, f)) : [])];
-  return files.filter(existsSync).map((file) => readFileSync(file, 'utf8')).join('\n\n');
+  const files = [
+    '/etc/apt/sources.list',
+    ...(existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /\.(sources|list)$/.test(f))
+          .map((f) => join(dir, f))
+      : []),
+  ];
+  return files
+    .filter(existsSync)
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n\n');
 }
 
 /** Where this host's apt takes a suite from: the mirror images fetch from too. */
@@ -59,7 +71,8 @@ export function debianMirrors(sources: string, wanted = suite): DebianMirrors | 
     const match = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
     if (match) entries.push({ uri: match[1]!, suites: [match[2]!] });
   }
-  const mirrorOf = (name: string) => entries.find((e) => /^https?:\/\//.test(e.uri) && e.suites.includes(name))?.uri.replace(/\/+$/, '');
+  const mirrorOf = (name: string) =>
+    entries.find((e) => /^https?:\/\//.test(e.uri) && e.suites.includes(name))?.uri.replace(/\/+$/, '');
   const main = mirrorOf(wanted);
   if (!main) return undefined;
   const security = mirrorOf(`${wanted}-security`);
@@ -101,7 +114,18 @@ async function trustHostCasOnPulled(docker: Docker, log: string, progress: (step
   const context = await mkdtemp(join(devenvHome(), 'base-'));
   try {
     await mkdir(join(context, 'ca'));
-    for (const file of hostExtraCaFiles()) await copyFile(file, join(context, 'ca', `${file.split('/').pop()?.replace(/\.pem$/, '')}.crt`));
+    for (const file of hostExtraCaFiles())
+      await copyFile(
+        file,
+        join(
+          context,
+          'ca',
+          `${file
+            .split('/')
+            .pop()
+            ?.replace(/\.pem$/, '')}.crt`,
+        ),
+      );
     await writeFile(
       join(context, 'Dockerfile'),
       [
@@ -124,7 +148,11 @@ async function trustHostCasOnPulled(docker: Docker, log: string, progress: (step
 
 async function debootstrapImport(docker: Docker, log: string, progress: (step: string) => void): Promise<void> {
   const run = (command: string, args: string[], failure: string) =>
-    execa(command, args, { stdout: { file: log, append: true }, stderr: { file: log, append: true }, env: { DEBIAN_FRONTEND: 'noninteractive' } }).catch(() => {
+    execa(command, args, {
+      stdout: { file: log, append: true },
+      stderr: { file: log, append: true },
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    }).catch(() => {
       throw new UserError(failure, `see ${log}`);
     });
   const mirrors = debianMirrors(hostAptSources());
@@ -144,22 +172,55 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
   const rootfs = await mkdtemp(join(devenvHome(), 'rootfs-'));
   try {
     progress(`debootstrap --variant=minbase ${suite} from ${mirror} (about 25 s)`);
-    await run('debootstrap', ['--variant=minbase', '--include=ca-certificates', suite, rootfs, mirror], 'debootstrap failed');
+    await run(
+      'debootstrap',
+      ['--variant=minbase', '--include=ca-certificates', suite, rootfs, mirror],
+      'debootstrap failed',
+    );
     progress('trusting the host CA certificates and trimming the image');
-    for (const file of hostExtraCaFiles()) await copyFile(file, join(rootfs, 'usr/local/share/ca-certificates', `${file.split('/').pop()?.replace(/\.(crt|pem)$/, '')}.crt`));
+    for (const file of hostExtraCaFiles())
+      await copyFile(
+        file,
+        join(
+          rootfs,
+          'usr/local/share/ca-certificates',
+          `${file
+            .split('/')
+            .pop()
+            ?.replace(/\.(crt|pem)$/, '')}.crt`,
+        ),
+      );
     await run('chroot', [rootfs, 'update-ca-certificates'], 'update-ca-certificates in the new image failed');
     await writeFile(join(rootfs, 'etc/apt/sources.list'), aptSources(mirrors));
-    await writeFile(join(rootfs, 'etc/apt/apt.conf.d/99devenv'), 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n');
-    await run('sh', ['-c', `rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin "${rootfs}"/var/cache/apt/archives/*.deb`], 'trimming the image failed');
+    await writeFile(
+      join(rootfs, 'etc/apt/apt.conf.d/99devenv'),
+      'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n',
+    );
+    await run(
+      'sh',
+      [
+        '-c',
+        `rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin "${rootfs}"/var/cache/apt/archives/*.deb`,
+      ],
+      'trimming the image failed',
+    );
     progress(`docker import as ${baseImageName}`);
-    const tar = execa('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], { buffer: false, stderr: { file: log, append: true } });
-    const stream = await docker.importImage(tar.stdout as unknown as string, {
-      repo: 'devenv/base',
-      tag: suite,
-      changes: ['ENV LANG=C.UTF-8', 'CMD ["bash"]', `LABEL ${labelKeys.managed}=true`],
-    } as object);
+    const tar = execa('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], {
+      buffer: false,
+      stderr: { file: log, append: true },
+    });
+    const stream = await docker.importImage(
+      tar.stdout as unknown as string,
+      {
+        repo: 'devenv/base',
+        tag: suite,
+        changes: ['ENV LANG=C.UTF-8', 'CMD ["bash"]', `LABEL ${labelKeys.managed}=true`],
+      } as object,
+    );
     await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(stream, (error) => (error ? reject(new UserError(`docker import failed: ${error.message}`, `see ${log}`)) : resolve())),
+      docker.modem.followProgress(stream, (error) =>
+        error ? reject(new UserError(`docker import failed: ${error.message}`, `see ${log}`)) : resolve(),
+      ),
     );
     await tar;
   } finally {
@@ -168,5 +229,10 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
 }
 
 function aptSources(mirrors: DebianMirrors): string {
-  return [`deb ${mirrors.main} ${suite} main`, `deb ${mirrors.main} ${suite}-updates main`, ...(mirrors.security ? [`deb ${mirrors.security} ${suite}-security main`] : []), ''].join('\n');
+  return [
+    `deb ${mirrors.main} ${suite} main`,
+    `deb ${mirrors.main} ${suite}-updates main`,
+    ...(mirrors.security ? [`deb ${mirrors.security} ${suite}-security main`] : []),
+    '',
+  ].join('\n');
 }

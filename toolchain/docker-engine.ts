@@ -68,6 +68,10 @@ export async function startDocker(progress: (step: string) => void, timeoutMs = 
       if (exited !== null) throw new UserError(`dockerd exited with code ${exited} while starting`, `see ${log}`);
       return undefined;
     },
-    { intervalMs: 250, timeoutMs, timedOut: () => new UserError(`dockerd did not answer within ${timeoutMs / 1000} s`, `see ${log}`) },
+    {
+      intervalMs: 250,
+      timeoutMs,
+      timedOut: () => new UserError(`dockerd did not answer within ${timeoutMs / 1000} s`, `see ${log}`),
+    },
   );
 }

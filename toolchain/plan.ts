@@ -27,12 +27,7 @@ export interface Facts {
   disk: { freeBytes: number; path: string };
 }
 
-export type Action =
-  | 'start-docker'
-  | 'install-docker'
-  | 'install-pulumi'
-  | 'rebuild-pulumi'
-  | 'make-base-image';
+export type Action = 'start-docker' | 'install-docker' | 'install-pulumi' | 'rebuild-pulumi' | 'make-base-image';
 
 export interface Row {
   name: 'node' | 'docker' | 'pulumi' | 'base-image' | 'disk';
@@ -72,7 +67,9 @@ function nodeRow({ node }: Facts): Row {
     name: 'node',
     ok,
     found: node.version,
-    advice: ok ? 'ok' : `Node.js ${minimumNode.major}.${minimumNode.minor}+ is needed: run devenv through bin/devenv, which installs it`,
+    advice: ok
+      ? 'ok'
+      : `Node.js ${minimumNode.major}.${minimumNode.minor}+ is needed: run devenv through bin/devenv, which installs it`,
   };
 }
 
@@ -90,13 +87,30 @@ function dockerRow({ docker }: Facts): Row {
     };
   }
   return docker.daemonInstalled
-    ? { name: 'docker', ok: false, found, action: 'start-docker', advice: 'setup starts dockerd (ports published on 127.0.0.1)' }
-    : { name: 'docker', ok: false, found, action: 'install-docker', advice: "setup installs Debian's docker.io and starts dockerd" };
+    ? {
+        name: 'docker',
+        ok: false,
+        found,
+        action: 'start-docker',
+        advice: 'setup starts dockerd (ports published on 127.0.0.1)',
+      }
+    : {
+        name: 'docker',
+        ok: false,
+        found,
+        action: 'install-docker',
+        advice: "setup installs Debian's docker.io and starts dockerd",
+      };
 }
 
 function pulumiRow({ pulumi }: Facts): Row {
   const wanted = parseVersion(pulumi.wanted);
-  if (pulumi.version && wanted && isAtLeast(pulumi.version, wanted) && parseVersion(pulumi.version)?.major === wanted.major) {
+  if (
+    pulumi.version &&
+    wanted &&
+    isAtLeast(pulumi.version, wanted) &&
+    parseVersion(pulumi.version)?.major === wanted.major
+  ) {
     return { name: 'pulumi', ok: true, found: `${pulumi.version} (${pulumi.source})`, advice: 'ok' };
   }
   const found = pulumi.broken ? 'broken (no version)' : pulumi.version ? `${pulumi.version}, too old` : 'missing';
@@ -138,14 +152,20 @@ function diskRow({ disk }: Facts): Row {
 }
 
 /** How setup gets the Pulumi engine, in order of preference. */
-export function pulumiInstallMethod(reach: { installerAnswers: boolean; goInstalled: boolean }): 'official-installer' | 'build-from-source' | undefined {
+export function pulumiInstallMethod(reach: {
+  installerAnswers: boolean;
+  goInstalled: boolean;
+}): 'official-installer' | 'build-from-source' | undefined {
   if (reach.installerAnswers) return 'official-installer';
   if (reach.goInstalled) return 'build-from-source';
   return undefined;
 }
 
 /** How setup makes the base image: a registry's Debian image, else debootstrap from the mirror. */
-export function baseImageMethod(reach: { registryAnswers: boolean; canDebootstrap: boolean }): 'pull' | 'debootstrap' | undefined {
+export function baseImageMethod(reach: {
+  registryAnswers: boolean;
+  canDebootstrap: boolean;
+}): 'pull' | 'debootstrap' | undefined {
   if (reach.registryAnswers) return 'pull';
   if (reach.canDebootstrap) return 'debootstrap';
   return undefined;

@@ -13,7 +13,12 @@ import { baseImagePresent, makeBaseImage } from './base-image.ts';
 
 export async function gatherFacts(): Promise<Facts> {
   await mkdir(devenvHome(), { recursive: true });
-  const [docker, pulumi, go, disk] = await Promise.all([probeDocker(), probePulumi(), goInstalled(), statfs(devenvHome())]);
+  const [docker, pulumi, go, disk] = await Promise.all([
+    probeDocker(),
+    probePulumi(),
+    goInstalled(),
+    statfs(devenvHome()),
+  ]);
   return {
     node: { version: process.version },
     docker,
@@ -44,23 +49,44 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
   const tasks: Task<object>[] = [];
   const docker = row('docker');
   if (docker.action === 'install-docker') {
-    tasks.push({ title: "Installing Debian's docker.io", task: async (_, t) => { await installDocker((s) => (t.output = s)); done.push('installed docker.io'); } });
+    tasks.push({
+      title: "Installing Debian's docker.io",
+      task: async (_, t) => {
+        await installDocker((s) => (t.output = s));
+        done.push('installed docker.io');
+      },
+    });
   }
   if (docker.action) {
-    tasks.push({ title: 'Starting the Docker engine', task: async (_, t) => { const v = await startDocker((s) => (t.output = s)); done.push(`started dockerd ${v}`); } });
+    tasks.push({
+      title: 'Starting the Docker engine',
+      task: async (_, t) => {
+        const v = await startDocker((s) => (t.output = s));
+        done.push(`started dockerd ${v}`);
+      },
+    });
   }
   const pulumi = row('pulumi');
   if (pulumi.action) {
     tasks.push({
       title: `Installing the Pulumi engine ${pulumiVersion}`,
-      task: async (_, t) => { const v = await installPulumi((s) => (t.output = s)); done.push(`installed pulumi ${v}`); },
+      task: async (_, t) => {
+        const v = await installPulumi((s) => (t.output = s));
+        done.push(`installed pulumi ${v}`);
+      },
     });
   }
-  tasks.push({ title: 'Pulumi plugins for Node.js (dynamic providers, language host)', task: () => writePluginShims() });
+  tasks.push({
+    title: 'Pulumi plugins for Node.js (dynamic providers, language host)',
+    task: () => writePluginShims(),
+  });
   if (!row('base-image').ok) {
     tasks.push({
       title: `Making the base image ${baseImageName}`,
-      task: async (_, t) => { const how = await makeBaseImage((s) => (t.output = s)); done.push(`made ${baseImageName} by ${how}`); },
+      task: async (_, t) => {
+        const how = await makeBaseImage((s) => (t.output = s));
+        done.push(`made ${baseImageName} by ${how}`);
+      },
     });
   }
   if (tasks.length > 1) await runTasks(tasks, {});

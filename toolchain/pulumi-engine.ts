@@ -46,7 +46,8 @@ export async function installPulumi(progress: InstallProgress): Promise<string> 
   if (method === 'official-installer') await runOfficialInstaller(progress);
   else await buildFromSource(progress);
   const version = await versionOf(toolsPulumiBinary());
-  if (!version) throw new UserError('the Pulumi engine was installed but does not report a version', `see ${buildLog()}`);
+  if (!version)
+    throw new UserError('the Pulumi engine was installed but does not report a version', `see ${buildLog()}`);
   return version;
 }
 
@@ -59,11 +60,15 @@ async function runOfficialInstaller(progress: InstallProgress): Promise<void> {
   await mkdir(paths.logs(), { recursive: true });
   const log = buildLog();
   await step('official installer', log, () =>
-    execa('sh', ['-c', `curl -fsSL ${installerUrl} | sh -s -- --version ${pulumiVersion} --install-root "$ROOT" --no-edit-path`], {
-      env: { ROOT: paths.pulumiRoot() },
-      stdout: { file: log, append: true },
-      stderr: { file: log, append: true },
-    }),
+    execa(
+      'sh',
+      ['-c', `curl -fsSL ${installerUrl} | sh -s -- --version ${pulumiVersion} --install-root "$ROOT" --no-edit-path`],
+      {
+        env: { ROOT: paths.pulumiRoot() },
+        stdout: { file: log, append: true },
+        stderr: { file: log, append: true },
+      },
+    ),
   );
 }
 
@@ -136,7 +141,10 @@ async function step<T>(name: string, log: string, run: () => Promise<T>): Promis
     return await run();
   } catch (error) {
     const detail = (error as { shortMessage?: string }).shortMessage ?? String(error);
-    throw new UserError(`building the Pulumi engine failed at "${name}": ${detail.split('\n')[0]}`, `the full log is ${log}`);
+    throw new UserError(
+      `building the Pulumi engine failed at "${name}": ${detail.split('\n')[0]}`,
+      `the full log is ${log}`,
+    );
   }
 }
 

@@ -19,7 +19,10 @@ export interface GitResult {
 }
 
 /** Runs git; the one way this module reaches it, so a test can pass another. */
-export type Git = (args: string[], options: { cwd: string; input?: Uint8Array; env?: Record<string, string> }) => Promise<GitResult>;
+export type Git = (
+  args: string[],
+  options: { cwd: string; input?: Uint8Array; env?: Record<string, string> },
+) => Promise<GitResult>;
 
 export const git: Git = async (args, options) => {
   const result = await execa('git', args, {
@@ -51,8 +54,10 @@ export interface Repository {
 /** The work tree around cwd, its trunk and the merge base; UserError when any is missing. */
 export async function findRepository(run: Git, cwd: string, trunk: string | undefined): Promise<Repository> {
   const root = await gitText(run, cwd, ['rev-parse', '--show-toplevel']);
-  if (!root) throw new UserError(`${cwd} is not inside a git work tree`, 'run devenv try from your checkout of the shop');
-  if (!existsSync(join(root, 'site', 'package.json'))) throw new UserError(`${root} has no site/package.json to try`, 'run devenv try from your checkout of the shop');
+  if (!root)
+    throw new UserError(`${cwd} is not inside a git work tree`, 'run devenv try from your checkout of the shop');
+  if (!existsSync(join(root, 'site', 'package.json')))
+    throw new UserError(`${root} has no site/package.json to try`, 'run devenv try from your checkout of the shop');
   let candidates: string[];
   try {
     candidates = trunkCandidates(trunk);
@@ -67,7 +72,9 @@ export async function findRepository(run: Git, cwd: string, trunk: string | unde
     return { root, trunk: { ref, commit }, base };
   }
   throw new UserError(
-    trunk === undefined ? `no trunk in ${root}: neither ${candidates.join(' nor ')} exists` : `trunk ${trunk} is not a commit in ${root}`,
+    trunk === undefined
+      ? `no trunk in ${root}: neither ${candidates.join(' nor ')} exists`
+      : `trunk ${trunk} is not a commit in ${root}`,
     'name the trunk with --trunk REF (a branch or commit)',
   );
 }
@@ -91,7 +98,11 @@ export async function workingCopyDiff(run: Git, repo: Repository, staged: boolea
   const tracked = await must(['diff', ...which, ...diffFormat, repo.base, '--']);
   const trackedNames = text(await must(['diff', ...which, '--name-only', '--no-renames', '-z', repo.base, '--']));
   // A nested repository shows as "dir/": not part of this one's diff.
-  const untracked = staged ? [] : pathList(text(await must(['ls-files', '--others', '--exclude-standard', '-z']))).filter((path) => !path.endsWith('/'));
+  const untracked = staged
+    ? []
+    : pathList(text(await must(['ls-files', '--others', '--exclude-standard', '-z']))).filter(
+        (path) => !path.endsWith('/'),
+      );
   const parts = [tracked];
   for (const file of untracked) {
     // --no-index exits 1 when the two differ, which a new file always does.
@@ -110,7 +121,11 @@ export async function checkoutWithDiff(run: Git, repo: Repository, diff: Diff, d
   await pipeline(Readable.from([archive.stdout]), extract(dir));
   if (diff.patch.length === 0) return;
   // Outside any repository (the ceiling stops discovery), git apply acts on plain files.
-  const applied = await run(['apply', '--whitespace=nowarn', '-'], { cwd: dir, input: diff.patch, env: { GIT_CEILING_DIRECTORIES: dirname(dir) } });
+  const applied = await run(['apply', '--whitespace=nowarn', '-'], {
+    cwd: dir,
+    input: diff.patch,
+    env: { GIT_CEILING_DIRECTORIES: dirname(dir) },
+  });
   if (applied.exitCode !== 0) {
     const files = applyFailures(applied.stderr);
     throw new UserError(

@@ -74,7 +74,9 @@ export function applyFailures(stderr: string): string[] {
   for (const line of stderr.split('\n')) {
     const match =
       /^error: patch failed: (.+):\d+$/.exec(line) ??
-      /^error: (.+?): (?:patch does not apply|already exists in working directory|does not exist in index|No such file or directory)$/.exec(line);
+      /^error: (.+?): (?:patch does not apply|already exists in working directory|does not exist in index|No such file or directory)$/.exec(
+        line,
+      );
     if (match && !files.includes(match[1]!)) files.push(match[1]!);
   }
   return files;

@@ -7,7 +7,9 @@ const short = (commit: string) => commit.slice(0, 10);
 export function deployText(result: DeployResult): string {
   const lines = [`${result.train} train: ${short(result.commit)} for ${result.users.join(', ')}`];
   for (const outcome of result.stages) {
-    lines.push(`  #${outcome.deploy.id} ${outcome.stage}: ${outcome.deploy.state} in ${outcome.deploy.seconds ?? '?'} s`);
+    lines.push(
+      `  #${outcome.deploy.id} ${outcome.stage}: ${outcome.deploy.state} in ${outcome.deploy.seconds ?? '?'} s`,
+    );
     for (const step of outcome.steps) lines.push(`      ${step.title.padEnd(44)} ${step.seconds.toFixed(1)} s`);
   }
   lines.push(`log: ${result.log}`);

@@ -17,7 +17,9 @@ export function rowsText(rows: Row[]): string {
   const nameWidth = width((row) => row.name);
   const foundWidth = width((row) => row.found);
   return rows
-    .map((row) => `${row.ok ? 'ok  ' : 'FIX '} ${row.name.padEnd(nameWidth)}  ${row.found.padEnd(foundWidth)}  ${row.ok ? '' : row.advice}`.trimEnd())
+    .map((row) =>
+      `${row.ok ? 'ok  ' : 'FIX '} ${row.name.padEnd(nameWidth)}  ${row.found.padEnd(foundWidth)}  ${row.ok ? '' : row.advice}`.trimEnd(),
+    )
     .join('\n');
 }
 

@@ -53,6 +53,9 @@ export async function down(options: DownOptions): Promise<DownResult> {
 }
 
 export function downText(result: DownResult): string {
-  const kept = result.keptVolumes.length > 0 ? `\nkept data volumes: ${result.keptVolumes.join(', ')} (remove with --purge-data)` : '';
+  const kept =
+    result.keptVolumes.length > 0
+      ? `\nkept data volumes: ${result.keptVolumes.join(', ')} (remove with --purge-data)`
+      : '';
   return `${result.stack} is down (${result.removed} resource${result.removed === 1 ? '' : 's'} removed)${kept}`;
 }

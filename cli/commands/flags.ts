@@ -38,7 +38,10 @@ export async function flagsLint(options: FlagsFileOptions = {}): Promise<LintRes
 export function lintText(result: LintResult): string {
   if (result.ok) return `${result.file}: no problems (${result.flags} flag${result.flags === 1 ? '' : 's'})`;
   const lines = result.problems.map((problem) => `${result.file}:${problem.line}: ${problem.message}`);
-  return [...lines, `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}: this file cannot ship until they are fixed`].join('\n');
+  return [
+    ...lines,
+    `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}: this file cannot ship until they are fixed`,
+  ].join('\n');
 }
 
 // ---- list and show ----------------------------------------------------------
@@ -63,14 +66,20 @@ export function listText(result: ListResult): string {
   const width = Math.max(...result.flags.map((flag) => flag.name.length));
   const summaryWidth = Math.max(...result.flags.map((flag) => describe(flag).length));
   return result.flags
-    .map((flag) => `${flag.name.padEnd(width)}  ${describe(flag).padEnd(summaryWidth)}  ${flag.description ?? ''}`.trimEnd())
+    .map((flag) =>
+      `${flag.name.padEnd(width)}  ${describe(flag).padEnd(summaryWidth)}  ${flag.description ?? ''}`.trimEnd(),
+    )
     .join('\n');
 }
 
 export async function flagsShow(name: string, options: FlagsFileOptions = {}): Promise<FlagRow> {
   const file = options.file ?? defaultFlagsFile;
   const flag = flagList(await loadFlags(file)).find((f) => f.name === name);
-  if (!flag) throw new UserError(`no flag "${name}" in ${shown(file)}: it is off for everyone`, `add it with \`devenv flags set ${name} --on\` (or --percent P)`);
+  if (!flag)
+    throw new UserError(
+      `no flag "${name}" in ${shown(file)}: it is off for everyone`,
+      `add it with \`devenv flags set ${name} --on\` (or --percent P)`,
+    );
   return row(flag);
 }
 
@@ -125,11 +134,18 @@ export interface SetResult {
 
 export async function flagsSet(name: string, change: FlagChange, options: FlagsFileOptions = {}): Promise<SetResult> {
   const file = options.file ?? defaultFlagsFile;
-  if (Object.keys(change).length === 0) throw new UserError('nothing to set', 'say what: --on, --off, --percent P, --variants a=50,b=50, --users a,b or --groups g');
+  if (Object.keys(change).length === 0)
+    throw new UserError(
+      'nothing to set',
+      'say what: --on, --off, --percent P, --variants a=50,b=50, --users a,b or --groups g',
+    );
   const before = await readText(file);
   const problems = lintFlags(before);
   if (problems.length > 0) {
-    throw new UserError(`${shown(file)} has problems already (line ${problems[0]!.line}: ${problems[0]!.message})`, 'fix them first; `devenv flags lint` lists them all');
+    throw new UserError(
+      `${shown(file)} has problems already (line ${problems[0]!.line}: ${problems[0]!.message})`,
+      'fix them first; `devenv flags lint` lists them all',
+    );
   }
   const after = applyFlagChange(before, name, change);
   const refused = lintFlags(after)[0];
@@ -140,7 +156,13 @@ export async function flagsSet(name: string, change: FlagChange, options: FlagsF
   if (after !== before) {
     await writeFileAtomic(file, after);
   }
-  return { file: shown(file), name, changed: after !== before, diff: unifiedDiff(before, after, shown(file)), flag: row(flag) };
+  return {
+    file: shown(file),
+    name,
+    changed: after !== before,
+    diff: unifiedDiff(before, after, shown(file)),
+    flag: row(flag),
+  };
 }
 
 export function setText(result: SetResult): string {
@@ -171,7 +193,8 @@ export function applyFlagChange(text: string, name: string, change: FlagChange):
     }
     if (change.enabled !== undefined) settings.set('enabled', change.enabled);
     if (change.percent !== undefined) settings.set('percent', change.percent);
-    if (change.variants !== undefined) settings.set('variants', document.createNode(Object.fromEntries(change.variants), { flow: true }));
+    if (change.variants !== undefined)
+      settings.set('variants', document.createNode(Object.fromEntries(change.variants), { flow: true }));
     if (change.users !== undefined) settings.set('users', document.createNode(change.users, { flow: true }));
     if (change.groups !== undefined) settings.set('groups', document.createNode(change.groups, { flow: true }));
   }
@@ -184,7 +207,11 @@ export function applyFlagChange(text: string, name: string, change: FlagChange):
  * diff shows what was changed and nothing else.
  */
 function keepUntouchedLines(before: string, after: string): string {
-  const spaces = (line: string) => line.replace(/\s+/g, ' ').replace(/([[{]) | ([\]}])/g, '$1$2').trimEnd();
+  const spaces = (line: string) =>
+    line
+      .replace(/\s+/g, ' ')
+      .replace(/([[{]) | ([\]}])/g, '$1$2')
+      .trimEnd();
   return diffLines(linesOf(before), linesOf(after), (a, b) => spaces(a) === spaces(b))
     .filter((line) => line.kind !== '-')
     .map((line) => line.text)
@@ -205,16 +232,20 @@ function diffLines(a: readonly string[], b: readonly string[], same: (x: string,
   const common: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
-      common[i]![j] = same(a[i]!, b[j]!) ? common[i + 1]![j + 1]! + 1 : Math.max(common[i + 1]![j]!, common[i]![j + 1]!);
+      common[i]![j] = same(a[i]!, b[j]!)
+        ? common[i + 1]![j + 1]! + 1
+        : Math.max(common[i + 1]![j]!, common[i]![j + 1]!);
     }
   }
   const lines: DiffLine[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && same(a[i]!, b[j]!)) lines.push({ kind: ' ', text: a[i]!, aLine: i++, bLine: j++ });
+    if (i < a.length && j < b.length && same(a[i]!, b[j]!))
+      lines.push({ kind: ' ', text: a[i]!, aLine: i++, bLine: j++ });
     // Removed lines before added ones, as git shows them.
-    else if (i < a.length && (j >= b.length || common[i + 1]![j]! >= common[i]![j + 1]!)) lines.push({ kind: '-', text: a[i]!, aLine: i++, bLine: j });
+    else if (i < a.length && (j >= b.length || common[i + 1]![j]! >= common[i]![j + 1]!))
+      lines.push({ kind: '-', text: a[i]!, aLine: i++, bLine: j });
     else lines.push({ kind: '+', text: b[j]!, aLine: i, bLine: j++ });
   }
   return lines;
@@ -248,10 +279,16 @@ export function unifiedDiff(before: string, after: string, label: string): strin
   while (start < changed.length) {
     let end = start;
     while (end + 1 < changed.length && changed[end + 1]! - changed[end]! <= 2 * context + 1) end++;
-    const slice = lines.slice(Math.max(0, changed[start]! - context), Math.min(lines.length, changed[end]! + context + 1));
+    const slice = lines.slice(
+      Math.max(0, changed[start]! - context),
+      Math.min(lines.length, changed[end]! + context + 1),
+    );
     const aCount = slice.filter((line) => line.kind !== '+').length;
     const bCount = slice.filter((line) => line.kind !== '-').length;
-    hunks.push(`@@ -${slice[0]!.aLine + 1},${aCount} +${slice[0]!.bLine + 1},${bCount} @@`, ...slice.map((line) => `${line.kind}${line.text}`));
+    hunks.push(
+      `@@ -${slice[0]!.aLine + 1},${aCount} +${slice[0]!.bLine + 1},${bCount} @@`,
+      ...slice.map((line) => `${line.kind}${line.text}`),
+    );
     start = end + 1;
   }
   return hunks.join('\n');
@@ -261,7 +298,8 @@ export function unifiedDiff(before: string, after: string, label: string): strin
 
 async function loadFlags(file: string) {
   const parsed = parseFlags(await readText(file));
-  if (!parsed.ok) throw new UserError(`${shown(file)} has problems (${parsed.error})`, '`devenv flags lint` lists them all');
+  if (!parsed.ok)
+    throw new UserError(`${shown(file)} has problems (${parsed.error})`, '`devenv flags lint` lists them all');
   return parsed.flags;
 }
 
@@ -269,7 +307,11 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`no flags file at ${shown(file)}`, 'pass the right one, or run from a checkout of the project');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserError(
+        `no flags file at ${shown(file)}`,
+        'pass the right one, or run from a checkout of the project',
+      );
     throw error;
   }
 }
@@ -287,19 +329,25 @@ export function parseVariantsOption(text: string): [string, number][] {
   return text.split(',').map((part) => {
     const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(part);
     const weight = Number(match?.[2]);
-    if (!match || !Number.isFinite(weight)) throw new UserError(`--variants wants name=weight pairs like blue=50,green=50, got "${text}"`);
+    if (!match || !Number.isFinite(weight))
+      throw new UserError(`--variants wants name=weight pairs like blue=50,green=50, got "${text}"`);
     return [match[1]!, weight];
   });
 }
 
 export function parseListOption(option: string, text: string): string[] {
-  const names = text.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0 && text.trim() !== '') throw new UserError(`${option} wants names separated by commas, got "${text}"`);
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0 && text.trim() !== '')
+    throw new UserError(`${option} wants names separated by commas, got "${text}"`);
   return names;
 }
 
 export function parsePercentOption(text: string): number {
   const percent = Number(text);
-  if (text.trim() === '' || !Number.isFinite(percent)) throw new UserError(`--percent wants a number from 0 to 100, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(percent))
+    throw new UserError(`--percent wants a number from 0 to 100, got "${text}"`);
   return percent;
 }

@@ -34,12 +34,19 @@ function regex(flag: string, source: string | undefined): RegExp | undefined {
 }
 
 async function containersOf(stack: string, roles: string[]): Promise<{ name: string; role: string }[]> {
-  const listed = await dockerClient().listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } });
-  const all = listed.map((c) => ({ name: (c.Names[0] ?? c.Id).replace(/^\//, ''), role: c.Labels[labelKeys.role] ?? '?' }));
+  const listed = await dockerClient().listContainers({
+    all: true,
+    filters: { label: [`${labelKeys.stack}=${stack}`] },
+  });
+  const all = listed.map((c) => ({
+    name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+    role: c.Labels[labelKeys.role] ?? '?',
+  }));
   if (all.length === 0) throw new UserError(`${stack} has no containers`, 'bring it up with `devenv up`');
   const known = [...new Set(all.map((c) => c.role))].sort();
   const unknown = roles.filter((r) => !known.includes(r));
-  if (unknown.length > 0) throw new UserError(`no role ${unknown.join(', ')} in ${stack}`, `its roles are ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new UserError(`no role ${unknown.join(', ')} in ${stack}`, `its roles are ${known.join(', ')}`);
   return all.filter((c) => roles.length === 0 || roles.includes(c.role)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -63,7 +70,9 @@ export async function logs(options: LogsOptions, write: (line: LogLine) => void)
   if (!options.follow) {
     const groups = await Promise.all(
       containers.map(async ({ name }) => {
-        const buffer = (await docker.getContainer(name).logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false })) as unknown as Buffer;
+        const buffer = (await docker
+          .getContainer(name)
+          .logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false })) as unknown as Buffer;
         const splitter = new FrameSplitter(name);
         return [...splitter.push(buffer), ...splitter.flush()];
       }),
@@ -77,7 +86,9 @@ export async function logs(options: LogsOptions, write: (line: LogLine) => void)
 
 /** Streams one container's log until it stops or the user interrupts. */
 async function follow(docker: Docker, name: string, tail: number, emit: (line: LogLine) => void): Promise<void> {
-  const stream = (await docker.getContainer(name).logs({ stdout: true, stderr: true, timestamps: true, tail, follow: true })) as NodeJS.ReadableStream;
+  const stream = (await docker
+    .getContainer(name)
+    .logs({ stdout: true, stderr: true, timestamps: true, tail, follow: true })) as NodeJS.ReadableStream;
   const splitter = new FrameSplitter(name);
   await new Promise<void>((resolve) => {
     stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach(emit));

@@ -38,7 +38,18 @@ export interface OnboardOptions {
   watchSeconds: number;
 }
 
-type StepId = 'doctor' | 'up' | 'change' | 'tests' | 'try' | 'queue' | 'princess' | 'check-princess' | 'prod' | 'check-prod' | 'graph';
+type StepId =
+  | 'doctor'
+  | 'up'
+  | 'change'
+  | 'tests'
+  | 'try'
+  | 'queue'
+  | 'princess'
+  | 'check-princess'
+  | 'prod'
+  | 'check-prod'
+  | 'graph';
 
 interface StepDone {
   seconds: number;
@@ -95,10 +106,17 @@ async function stacksNotUp(): Promise<FixedStack[]> {
   const { status } = await import('./status.ts');
   const { opsUrl } = await import('../../deploy/client.ts');
   const up = await Promise.all(
-    dayStacks.map((stack) =>
-      stack === 'ops'
-        ? fetch(`${opsUrl()}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)
-        : status({ stack }).then((s) => s.healthy, () => false), // no Docker engine yet: not up
+    dayStacks.map(
+      (stack) =>
+        stack === 'ops'
+          ? fetch(`${opsUrl()}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+              (r) => r.ok,
+              () => false,
+            )
+          : status({ stack }).then(
+              (s) => s.healthy,
+              () => false,
+            ), // no Docker engine yet: not up
     ),
   );
   return dayStacks.filter((_, index) => !up[index]);
@@ -114,9 +132,19 @@ async function agreeToBringUp(options: OnboardOptions, interactive: boolean): Pr
   if (missing.length === 0 || options.yes) return missing;
   const list = missing.join(', ');
   const byHand = missing.map((stack) => `\`devenv ${stack} up\``).join(', ');
-  if (!interactive) throw new UserError(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine, and onboarding deploys through ${missing.length === 1 ? 'it' : 'them'}`, `run devenv onboard with --yes to bring ${missing.length === 1 ? 'it' : 'them'} up, or ${byHand} first`);
-  const answer = await askOnTerminal(`${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `);
-  if (/^n/i.test(answer)) throw new UserError(`onboarding needs ${list}`, `bring ${missing.length === 1 ? 'it' : 'them'} up with ${byHand}, then run devenv onboard again`);
+  if (!interactive)
+    throw new UserError(
+      `${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine, and onboarding deploys through ${missing.length === 1 ? 'it' : 'them'}`,
+      `run devenv onboard with --yes to bring ${missing.length === 1 ? 'it' : 'them'} up, or ${byHand} first`,
+    );
+  const answer = await askOnTerminal(
+    `${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `,
+  );
+  if (/^n/i.test(answer))
+    throw new UserError(
+      `onboarding needs ${list}`,
+      `bring ${missing.length === 1 ? 'it' : 'them'} up with ${byHand}, then run devenv onboard again`,
+    );
   return missing;
 }
 
@@ -146,25 +174,44 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * Everything that can be refused is refused before anything changes: the
  * name, the photo, a name already on the team page, a dirty working copy.
  */
-async function checkBeforeStarting(options: OnboardOptions): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
+async function checkBeforeStarting(
+  options: OnboardOptions,
+): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
   const { user } = await resolveUser(options.user);
   const repo = await repositoryOf(options.cwd);
   const saved = await readProgress(user);
   const interactive = !options.yes && process.stdin.isTTY === true;
-  const rawName = options.name ?? saved?.name ?? (interactive ? await askOnTerminal('Your full name, as the team page shows it: ') : undefined);
-  if (rawName === undefined) throw new UserError('--name is missing', 'give your full name: devenv onboard --name "Ada Lovelace" --photo me.jpg');
-  const photoPath = options.photo ?? (interactive ? await askOnTerminal('A photo of you (JPEG, PNG or WebP): ') : undefined);
-  if (photoPath === undefined && !saved?.done.change) throw new UserError('--photo is missing', 'give a photo of you: devenv onboard --name "..." --photo me.jpg');
+  const rawName =
+    options.name ??
+    saved?.name ??
+    (interactive ? await askOnTerminal('Your full name, as the team page shows it: ') : undefined);
+  if (rawName === undefined)
+    throw new UserError(
+      '--name is missing',
+      'give your full name: devenv onboard --name "Ada Lovelace" --photo me.jpg',
+    );
+  const photoPath =
+    options.photo ?? (interactive ? await askOnTerminal('A photo of you (JPEG, PNG or WebP): ') : undefined);
+  if (photoPath === undefined && !saved?.done.change)
+    throw new UserError('--photo is missing', 'give a photo of you: devenv onboard --name "..." --photo me.jpg');
   const name = validateName(rawName);
   if (saved && saved.name !== name) {
-    throw new UserError(`${user} is already onboarding as "${saved.name}"`, `run devenv onboard --name "${saved.name}" to finish, or remove ${progressFile(user)} to start over`);
+    throw new UserError(
+      `${user} is already onboarding as "${saved.name}"`,
+      `run devenv onboard --name "${saved.name}" to finish, or remove ${progressFile(user)} to start over`,
+    );
   }
   const photo = photoPath === undefined ? Buffer.alloc(0) : (await processPhoto(photoPath)).bytes;
   const team = await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8').catch(() => '');
   if (!saved?.done.change) {
-    if (hasMember(team, name)) throw new UserError(`"${name}" is already on the team page`, 'pick the name you go by, or ask who added it');
+    if (hasMember(team, name))
+      throw new UserError(`"${name}" is already on the team page`, 'pick the name you go by, or ask who added it');
     const dirty = await uncommittedFiles(repo);
-    if (dirty.length > 0) throw new UserError(`your working copy has uncommitted changes (${dirty.slice(0, 3).join(', ')})`, 'commit or stash them first: onboarding makes its own commit');
+    if (dirty.length > 0)
+      throw new UserError(
+        `your working copy has uncommitted changes (${dirty.slice(0, 3).join(', ')})`,
+        'commit or stash them first: onboarding makes its own commit',
+      );
   }
   const progress: Progress = saved ?? {
     user,
@@ -186,7 +233,8 @@ async function checkTeamPage(url: string, progress: Progress): Promise<string> {
   if (!page.includes(escapeHtml(progress.name))) throw new Error(`${url} does not show ${progress.name} yet`);
   const photoUrl = new URL(`/team/photos/${encodeURIComponent(progress.photoFile)}`, url);
   const served = Buffer.from(await (await fetch(photoUrl, { signal: AbortSignal.timeout(10_000) })).arrayBuffer());
-  if (sha256(served) !== progress.photoSha256) throw new Error(`${photoUrl} serves other bytes than the processed photo`);
+  if (sha256(served) !== progress.photoSha256)
+    throw new Error(`${photoUrl} serves other bytes than the processed photo`);
   return `${url} shows ${progress.name} with the photo (${served.length} bytes, identical)`;
 }
 
@@ -201,30 +249,66 @@ async function waitForTurn(user: string, say: (line: string) => void): Promise<v
     async () => {
       const queue = await ops.queue();
       const position = queue.groups.findIndex((g) => g.entries.some((e) => e.user === user));
-      if (position < 0) throw new UserError(`${user} is not in the queue any more`, 'run devenv onboard again: it joins again');
+      if (position < 0)
+        throw new UserError(`${user} is not in the queue any more`, 'run devenv onboard again: it joins again');
       if (position === 0 && !queue.running && !queue.hold) return true;
-      say(queue.hold ? `the queue is held by ${queue.hold.by}: ${queue.hold.reason}` : position > 0 ? `group ${position + 1} in the queue: waiting for the ones ahead` : 'waiting for the running deploy to finish');
+      say(
+        queue.hold
+          ? `the queue is held by ${queue.hold.by}: ${queue.hold.reason}`
+          : position > 0
+            ? `group ${position + 1} in the queue: waiting for the ones ahead`
+            : 'waiting for the running deploy to finish',
+      );
       return undefined;
     },
-    { intervalMs: 3000, timeoutMs: 30 * 60_000, timedOut: () => new UserError('waited 30 minutes for a turn in the queue', 'run devenv onboard again later: it goes on from here') },
+    {
+      intervalMs: 3000,
+      timeoutMs: 30 * 60_000,
+      timedOut: () =>
+        new UserError(
+          'waited 30 minutes for a turn in the queue',
+          'run devenv onboard again later: it goes on from here',
+        ),
+    },
   );
 }
 
-function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo: string, bringUp: FixedStack[], result: { graph?: string }): Step[] {
+function steps(
+  options: OnboardOptions,
+  progress: Progress,
+  photo: Buffer,
+  repo: string,
+  bringUp: FixedStack[],
+  result: { graph?: string },
+): Step[] {
   const commit = () => progress.commit!;
   /** A deploy of the commit to a stage, unless one already succeeded: onboarding never deploys twice. */
-  const deployOnce = async (stage: 'princess' | 'prod', watchSeconds: number, say: (line: string) => void): Promise<string> => {
+  const deployOnce = async (
+    stage: 'princess' | 'prod',
+    watchSeconds: number,
+    say: (line: string) => void,
+  ): Promise<string> => {
     if (await deployedTo(stage, commit())) return `already on ${stage}`;
     await waitForTurn(progress.user, say);
     const { deploy } = await import('../../deploy/ship.ts');
-    const shipped = await deploy({ to: stage, train: 'code', driver: 'cli', user: progress.user, watchSeconds, cwd: repo });
+    const shipped = await deploy({
+      to: stage,
+      train: 'code',
+      driver: 'cli',
+      user: progress.user,
+      watchSeconds,
+      cwd: repo,
+    });
     return `deploy #${shipped.stages[0]!.deploy.id} to ${stage} succeeded`;
   };
   return [
     {
       id: 'doctor',
       title: 'Check the machine and the road to prod (devenv doctor)',
-      why: ['Every engine comes onto the machine the same way, from the project itself,', 'so your first hour is spent on the product, not on setup.'],
+      why: [
+        'Every engine comes onto the machine the same way, from the project itself,',
+        'so your first hour is spent on the product, not on setup.',
+      ],
       run: async (say) => {
         const { ensurePrerequisites } = await import('../../toolchain/prerequisites.ts');
         const setup = await ensurePrerequisites();
@@ -233,14 +317,22 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
           say(`bringing up ${stack} (devenv ${stack} up)`);
           await up({ stack });
         }
-        const machine = setup.done.length === 0 ? 'Node.js, Docker, Pulumi and the base image are in place' : `set up: ${setup.done.join('; ')}`;
-        return bringUp.length === 0 ? `${machine}; ${dayStacks.join(', ')} are up` : `${machine}; brought up ${bringUp.join(', ')}`;
+        const machine =
+          setup.done.length === 0
+            ? 'Node.js, Docker, Pulumi and the base image are in place'
+            : `set up: ${setup.done.join('; ')}`;
+        return bringUp.length === 0
+          ? `${machine}; ${dayStacks.join(', ')} are up`
+          : `${machine}; brought up ${bringUp.join(', ')}`;
       },
     },
     {
       id: 'up',
       title: 'Bring up your own production stack (devenv up)',
-      why: ['Your environment is production in miniature: the same roles, images and config,', 'so what works for you works in prod (parity is checked, not hoped for).'],
+      why: [
+        'Your environment is production in miniature: the same roles, images and config,',
+        'so what works for you works in prod (parity is checked, not hoped for).',
+      ],
       run: async () => {
         const { up } = await import('./up.ts');
         const stack = await up({ user: progress.user });
@@ -250,7 +342,10 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
     {
       id: 'change',
       title: 'Add yourself to the team page, on a branch',
-      why: ['Small changes, committed often, are what makes deploying many times a day safe;', 'your first one is your own photo, processed and stripped of metadata.'],
+      why: [
+        'Small changes, committed often, are what makes deploying many times a day safe;',
+        'your first one is your own photo, processed and stripped of metadata.',
+      ],
       run: async (say) => {
         const branches = (await git(repo, ['branch', '--list', progress.branch])).trim();
         if (branches === '') await git(repo, ['checkout', '--quiet', '-b', progress.branch]);
@@ -260,7 +355,10 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
         if (!hasMember(team, progress.name)) {
           await mkdir(join(repo, 'site', 'team', 'photos'), { recursive: true });
           await writeFile(join(repo, 'site', 'team', 'photos', progress.photoFile), photo);
-          await writeFile(teamFile, addMember(team, { name: progress.name, role: progress.role, photo: progress.photoFile }));
+          await writeFile(
+            teamFile,
+            addMember(team, { name: progress.name, role: progress.role, photo: progress.photoFile }),
+          );
           await git(repo, ['add', 'site/team/team.yaml', `site/team/photos/${progress.photoFile}`]);
           await git(repo, ['commit', '--quiet', '-m', `Add ${progress.name} to the team page`]);
         }
@@ -272,7 +370,10 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
     {
       id: 'tests',
       title: "Run the site's tests locally",
-      why: ['Tests run where you work, in seconds, before anyone else sees the change;', 'a red test on your machine costs you a minute, in prod it costs everyone.'],
+      why: [
+        'Tests run where you work, in seconds, before anyone else sees the change;',
+        'a red test on your machine costs you a minute, in prod it costs everyone.',
+      ],
       run: async (say) => {
         const site = join(repo, 'site');
         const env = { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH}` };
@@ -281,34 +382,61 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
           await execa('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: site, env });
         }
         // The site's own test command (package.json's "test"): node expands the glob.
-        const run = await execa(process.execPath, ['--test', 'test/**/*.test.ts'], { cwd: site, env, reject: false, all: true });
+        const run = await execa(process.execPath, ['--test', 'test/**/*.test.ts'], {
+          cwd: site,
+          env,
+          reject: false,
+          all: true,
+        });
         const summary = /ℹ pass (\d+)[\s\S]*ℹ fail (\d+)/.exec(run.all ?? '');
-        if (run.exitCode !== 0) throw new Error(`the site's tests failed (${summary?.[2] ?? '?'} failing):\n${(run.all ?? '').split('\n').filter((l) => /✖|not ok/.test(l)).slice(0, 5).join('\n')}`);
+        if (run.exitCode !== 0)
+          throw new Error(
+            `the site's tests failed (${summary?.[2] ?? '?'} failing):\n${(run.all ?? '')
+              .split('\n')
+              .filter((l) => /✖|not ok/.test(l))
+              .slice(0, 5)
+              .join('\n')}`,
+          );
         return `${summary?.[1] ?? 'all'} tests pass`;
       },
     },
     {
       id: 'try',
       title: 'Try the change against trunk in the build environment (devenv try)',
-      why: ['try runs your diff against trunk in the same build environment CI uses,', 'so you land only what is known to pass, and trunk stays deployable.'],
+      why: [
+        'try runs your diff against trunk in the same build environment CI uses,',
+        'so you land only what is known to pass, and trunk stays deployable.',
+      ],
       run: async (say) => {
         const { tryDiff } = await import('./try.ts');
         const tried = await tryDiff({ cwd: repo, staged: false, trunk });
         say(`log: ${tried.log}`);
-        if (!tried.ok) throw new Error(`try failed: ${tried.steps.filter((s) => s.status !== 'pass').map((s) => s.name).join(', ')} (log: ${tried.log})`);
+        if (!tried.ok)
+          throw new Error(
+            `try failed: ${tried.steps
+              .filter((s) => s.status !== 'pass')
+              .map((s) => s.name)
+              .join(', ')} (log: ${tried.log})`,
+          );
         return `${tried.steps.map((s) => `${s.name} ${s.status}`).join(', ')} (${tried.seconds.toFixed(0)} s)`;
       },
     },
     {
       id: 'queue',
       title: 'Land on trunk and join the deploy queue',
-      why: ['Deploys go through one queue in two trains, config and code: one group at a time,', 'so every deploy is small, watched, and owned by the people who wrote it.'],
+      why: [
+        'Deploys go through one queue in two trains, config and code: one group at a time,',
+        'so every deploy is small, watched, and owned by the people who wrote it.',
+      ],
       run: async () => {
         const head = (await git(repo, ['rev-parse', trunk])).trim();
         if (head !== commit()) {
           await git(repo, ['checkout', '--quiet', trunk]);
           await git(repo, ['merge', '--quiet', '--ff-only', progress.branch]).catch(() => {
-            throw new UserError(`${trunk} has moved on since your branch`, `rebase ${progress.branch} onto ${trunk} and run devenv onboard again`);
+            throw new UserError(
+              `${trunk} has moved on since your branch`,
+              `rebase ${progress.branch} onto ${trunk} and run devenv onboard again`,
+            );
           });
         }
         const { join: joinQueue } = await import('./queue.ts');
@@ -319,31 +447,46 @@ function steps(options: OnboardOptions, progress: Progress, photo: Buffer, repo:
     {
       id: 'princess',
       title: 'Deploy to princess (press Princess)',
-      why: ['Princess is staging on scrubbed production data: migrations and smoke tests', 'meet real data there first, before any customer sees the change.'],
+      why: [
+        'Princess is staging on scrubbed production data: migrations and smoke tests',
+        'meet real data there first, before any customer sees the change.',
+      ],
       run: (say) => deployOnce('princess', 0, say),
     },
     {
       id: 'check-princess',
       title: "Check princess's team page",
-      why: ['You look at what you shipped, every time: the deploy tool checks health,', 'but only you know what your change should look like.'],
+      why: [
+        'You look at what you shipped, every time: the deploy tool checks health,',
+        'but only you know what your change should look like.',
+      ],
       run: async () => checkTeamPage(princessTeam, progress),
     },
     {
       id: 'prod',
       title: 'Deploy to production (press Production)',
-      why: ['Prod is rolled one replica at a time behind the proxy, each health-gated;', 'a failed check or a worse error rate rolls back without anyone deciding to.'],
+      why: [
+        'Prod is rolled one replica at a time behind the proxy, each health-gated;',
+        'a failed check or a worse error rate rolls back without anyone deciding to.',
+      ],
       run: (say) => deployOnce('prod', options.watchSeconds, say),
     },
     {
       id: 'check-prod',
       title: "Check prod's team page",
-      why: ['Your photo is live: you have been through the whole release process,', 'which is the heart of how this team works, on your first day.'],
+      why: [
+        'Your photo is live: you have been through the whole release process,',
+        'which is the heart of how this team works, on your first day.',
+      ],
       run: async () => checkTeamPage(prodTeam, progress),
     },
     {
       id: 'graph',
       title: 'See your deploy on the graphs',
-      why: ['After a deploy you watch: if it moves, we graph it, and deploys are the lines', 'on every graph, so a change in the numbers points at the deploy that made it.'],
+      why: [
+        'After a deploy you watch: if it moves, we graph it, and deploys are the lines',
+        'on every graph, so a change in the numbers points at the deploy that made it.',
+      ],
       run: async () => {
         const { saveGraph } = await import('../../stacks/graphite.ts');
         const graph = await saveGraph({ metrics: ['requests', 'errors'], stack: 'prod', from: '-30min' });
@@ -406,7 +549,10 @@ export function onboardText(result: OnboardResult): string {
   return [
     `Welcome, ${result.name}: you are on the team page in prod (${result.urls.prod}).`,
     '',
-    ...result.steps.map((s) => `  ${s.title.padEnd(width)}  ${s.resumed ? ' (earlier)' : `${s.seconds.toFixed(1).padStart(6)} s`}  ${s.outcome}`),
+    ...result.steps.map(
+      (s) =>
+        `  ${s.title.padEnd(width)}  ${s.resumed ? ' (earlier)' : `${s.seconds.toFixed(1).padStart(6)} s`}  ${s.outcome}`,
+    ),
     '',
     `  total ${result.seconds.toFixed(1)} s${result.graph ? `; your deploy on prod's graph: ${result.graph}` : ''}`,
     '',
@@ -414,4 +560,3 @@ export function onboardText(result: OnboardResult): string {
     ...result.next.map((line) => `  - ${line}`),
   ].join('\n');
 }
-

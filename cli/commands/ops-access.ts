@@ -16,7 +16,10 @@ export async function login(options: { user?: string }): Promise<LoginResult> {
 }
 
 export function loginText(result: LoginResult): string {
-  return [`Open this link in your browser to use the deploy page as ${result.user} (once, within 10 minutes):`, `  ${result.url}`].join('\n');
+  return [
+    `Open this link in your browser to use the deploy page as ${result.user} (once, within 10 minutes):`,
+    `  ${result.url}`,
+  ].join('\n');
 }
 
 export interface TokensResult {
@@ -28,11 +31,22 @@ export async function listTokens(): Promise<TokensResult> {
 }
 
 export function tokensText(result: TokensResult): string {
-  if (result.tokens.length === 0) return 'no tokens yet: each person gets one the first time their devenv changes the queue';
-  const rows = result.tokens.map((t) => [String(t.id), t.user, t.createdAt.slice(0, 16).replace('T', ' '), t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? '-', t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16).replace('T', ' ')}` : 'live']);
+  if (result.tokens.length === 0)
+    return 'no tokens yet: each person gets one the first time their devenv changes the queue';
+  const rows = result.tokens.map((t) => [
+    String(t.id),
+    t.user,
+    t.createdAt.slice(0, 16).replace('T', ' '),
+    t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? '-',
+    t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16).replace('T', ' ')}` : 'live',
+  ]);
   const header = ['ID', 'USER', 'MADE', 'LAST USED', 'STATE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

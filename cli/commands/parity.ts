@@ -42,7 +42,8 @@ export async function parityCheck(options: ParityOptions): Promise<ParityResult>
 
 export function parityText(result: ParityResult): string {
   const lines = result.differences.map(
-    (d) => `${d.allowedAs ? 'allowed' : 'BREAKS '}  ${d.role.padEnd(9)} ${d.field.padEnd(16)} ${d.a}  ->  ${d.b}${d.allowedAs ? `  (${d.allowedAs})` : ''}`,
+    (d) =>
+      `${d.allowedAs ? 'allowed' : 'BREAKS '}  ${d.role.padEnd(9)} ${d.field.padEnd(16)} ${d.a}  ->  ${d.b}${d.allowedAs ? `  (${d.allowedAs})` : ''}`,
   );
   const verdict = result.ok
     ? `${result.a} and ${result.b} are at parity: they differ only where tiers may (replicas, host ports, data source, live edit).`

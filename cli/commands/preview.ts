@@ -32,17 +32,41 @@ export async function preview(options: PreviewOptions): Promise<PreviewResult> {
     color: 'never',
     onEvent: (event) => {
       const meta = event.resourcePreEvent?.metadata;
-      if (!meta || meta.op === 'same' || meta.type === 'pulumi:pulumi:Stack' || meta.type.startsWith('pulumi:providers:')) return;
-      steps.push({ op: meta.op, resource: meta.urn.split('::').pop() ?? meta.urn, type: meta.type.split(':').pop() ?? meta.type, changed: meta.diffs ?? [] });
+      if (
+        !meta ||
+        meta.op === 'same' ||
+        meta.type === 'pulumi:pulumi:Stack' ||
+        meta.type.startsWith('pulumi:providers:')
+      )
+        return;
+      steps.push({
+        op: meta.op,
+        resource: meta.urn.split('::').pop() ?? meta.urn,
+        type: meta.type.split(':').pop() ?? meta.type,
+        changed: meta.diffs ?? [],
+      });
     },
   });
   return { stack: stackName, steps, summary: result.changeSummary as Record<string, number> };
 }
 
-const symbols: Record<string, string> = { create: '+', update: '~', replace: '+-', 'create-replacement': '+-', delete: '-', 'delete-replaced': '-' };
+const symbols: Record<string, string> = {
+  create: '+',
+  update: '~',
+  replace: '+-',
+  'create-replacement': '+-',
+  delete: '-',
+  'delete-replaced': '-',
+};
 
 export function previewText(result: PreviewResult): string {
   if (result.steps.length === 0) return `${result.stack}: up would change nothing`;
-  const lines = result.steps.map((s) => `${(symbols[s.op] ?? s.op).padEnd(3)} ${s.op.padEnd(18)} ${s.resource}${s.changed.length ? `  (${s.changed.join(', ')} changed)` : ''}`);
-  return [`${result.stack}: up would make ${result.steps.length} change${result.steps.length === 1 ? '' : 's'}`, ...lines].join('\n');
+  const lines = result.steps.map(
+    (s) =>
+      `${(symbols[s.op] ?? s.op).padEnd(3)} ${s.op.padEnd(18)} ${s.resource}${s.changed.length ? `  (${s.changed.join(', ')} changed)` : ''}`,
+  );
+  return [
+    `${result.stack}: up would make ${result.steps.length} change${result.steps.length === 1 ? '' : 's'}`,
+    ...lines,
+  ].join('\n');
 }

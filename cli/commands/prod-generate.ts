@@ -40,7 +40,11 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
               onProgress: (table, rows) => progress(`${table}: ${rows.toLocaleString('en')} rows`),
               onConstraints: () => (task.output = 'making the keys, foreign keys and indexes'),
             }).catch((error: unknown) => {
-              if (error instanceof NotEmptyError) throw new UserError(error.message, 'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`');
+              if (error instanceof NotEmptyError)
+                throw new UserError(
+                  error.message,
+                  'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`',
+                );
               throw error;
             });
           },
@@ -57,6 +61,11 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
 }
 
 export function generateText(result: GenerateResult): string {
-  const rows = Object.entries(result.rows).map(([table, n]) => `  ${table.padEnd(10)} ${n.toLocaleString('en').padStart(11)}`);
-  return [...rows, `prod holds generated data for seed ${result.seed} (${result.seconds.toFixed(1)} s, ${Math.round(result.rowsPerSecond).toLocaleString('en')} rows/s)`].join('\n');
+  const rows = Object.entries(result.rows).map(
+    ([table, n]) => `  ${table.padEnd(10)} ${n.toLocaleString('en').padStart(11)}`,
+  );
+  return [
+    ...rows,
+    `prod holds generated data for seed ${result.seed} (${result.seconds.toFixed(1)} s, ${Math.round(result.rowsPerSecond).toLocaleString('en')} rows/s)`,
+  ].join('\n');
 }

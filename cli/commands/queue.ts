@@ -20,17 +20,28 @@ export async function join(options: { user?: string; train: Train; cwd: string }
   const repo = await repositoryOf(options.cwd);
   const uncommitted = await uncommittedFiles(repo);
   if (uncommitted.length > 0) {
-    throw new UserError(`you have uncommitted changes (${uncommitted.slice(0, 3).join(', ')}${uncommitted.length > 3 ? ', ...' : ''})`, 'commit them first: the queue ships commits');
+    throw new UserError(
+      `you have uncommitted changes (${uncommitted.slice(0, 3).join(', ')}${uncommitted.length > 3 ? ', ...' : ''})`,
+      'commit them first: the queue ships commits',
+    );
   }
   const commit = await headCommit(repo);
   const { entry, queue } = await ops.join(user, options.train, commit, repo);
   const position = queue.groups.findIndex((g) => g.entries.some((e) => e.id === entry.id)) + 1;
-  return result(queue, `${user} joined the ${entry.train} train with ${commit.slice(0, 10)}: group ${position} of ${queue.groups.length}`);
+  return result(
+    queue,
+    `${user} joined the ${entry.train} train with ${commit.slice(0, 10)}: group ${position} of ${queue.groups.length}`,
+  );
 }
 
 export async function queueStatus(): Promise<QueueResult> {
   const queue = await ops.queue();
-  return result(queue, queue.groups.length === 0 ? 'the queue is empty' : `${queue.groups.length} group${queue.groups.length === 1 ? '' : 's'} waiting`);
+  return result(
+    queue,
+    queue.groups.length === 0
+      ? 'the queue is empty'
+      : `${queue.groups.length} group${queue.groups.length === 1 ? '' : 's'} waiting`,
+  );
 }
 
 export async function leave(options: { user?: string }): Promise<QueueResult> {
@@ -42,7 +53,10 @@ export async function leave(options: { user?: string }): Promise<QueueResult> {
 export async function hold(options: { user?: string; reason: string }): Promise<QueueResult> {
   const { user } = await resolveUser(options.user);
   if (options.reason.trim() === '') throw new UserError('say why the queue is held: --reason "..."');
-  return result(await ops.hold(user, options.reason.trim()), `the queue is held by ${user}: nothing deploys until \`devenv queue release\``);
+  return result(
+    await ops.hold(user, options.reason.trim()),
+    `the queue is held by ${user}: nothing deploys until \`devenv queue release\``,
+  );
 }
 
 export async function release(options: { user?: string }): Promise<QueueResult> {
@@ -61,7 +75,9 @@ export function queueText(outcome: QueueResult): string {
   return [
     outcome.done,
     ...(queue.hold ? [`held by ${queue.hold.by}: ${queue.hold.reason}`] : []),
-    ...(queue.running ? [`running: deploy #${queue.running.id} to ${queue.running.stage} (${queue.running.users.join(', ')})`] : []),
+    ...(queue.running
+      ? [`running: deploy #${queue.running.id} to ${queue.running.stage} (${queue.running.users.join(', ')})`]
+      : []),
     ...queue.groups.map(groupLine),
     `page: ${outcome.page}`,
   ].join('\n');

@@ -34,32 +34,44 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
   const listed = await docker
     .listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } })
     .catch((error: Error) => {
-      throw new UserError(`cannot ask the Docker engine: ${error.message}`, 'run `devenv doctor` to see what is missing');
+      throw new UserError(
+        `cannot ask the Docker engine: ${error.message}`,
+        'run `devenv doctor` to see what is missing',
+      );
     });
   const containers = (
     await Promise.all(
       listed.map(async (c): Promise<ContainerStatus> => {
         const reported = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
-        const health = reported === 'health: starting' ? await probeStarting(docker.getContainer(c.Id)) : ((reported as ContainerStatus['health'] | undefined) ?? 'none');
+        const health =
+          reported === 'health: starting'
+            ? await probeStarting(docker.getContainer(c.Id))
+            : ((reported as ContainerStatus['health'] | undefined) ?? 'none');
         return {
           name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
           role: c.Labels[labelKeys.role] ?? '?',
           state: c.State,
           health,
-          urls: c.Ports.filter((p) => p.PublicPort).map((p) => endpointUrl(portName(c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort)),
+          urls: c.Ports.filter((p) => p.PublicPort).map((p) =>
+            endpointUrl(portName(c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort),
+          ),
           image: c.Image,
         };
       }),
     )
   ).sort((a, b) => a.name.localeCompare(b.name));
-  const healthy = containers.length > 0 && containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
+  const healthy =
+    containers.length > 0 &&
+    containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
   return { stack, healthy, containers };
 }
 
 /** The name a role gives a container port (its URL's scheme), as render names it. */
 function portName(role: string, containerPort: number): string {
   const roles = [...production().roles, ...opsStack().roles];
-  const named = Object.entries(roles.find((r) => r.name === role)?.ports ?? {}).find(([, port]) => port === containerPort);
+  const named = Object.entries(roles.find((r) => r.name === role)?.ports ?? {}).find(
+    ([, port]) => port === containerPort,
+  );
   return named?.[0] ?? 'http';
 }
 
@@ -78,6 +90,10 @@ export function statusText(result: StatusResult): string {
   const rows = result.containers.map((c) => [c.role, c.name, c.state, c.health, c.urls.join(' ') || '-', c.image]);
   const header = ['ROLE', 'CONTAINER', 'STATE', 'HEALTH', 'URL', 'IMAGE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

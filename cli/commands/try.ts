@@ -17,7 +17,16 @@ import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { startTryContainer, type TryContainer } from '../../try/container.ts';
 import { checkoutWithDiff, findRepository, git, workingCopyDiff } from '../../try/patch.ts';
-import { checks, containerName, depsVolumeName, fillDepsScript, mounts, tryId, verdict, type StepResult } from '../../try/plan.ts';
+import {
+  checks,
+  containerName,
+  depsVolumeName,
+  fillDepsScript,
+  mounts,
+  tryId,
+  verdict,
+  type StepResult,
+} from '../../try/plan.ts';
 
 export interface TryOptions {
   /** where to find the repository @default process.cwd() */
@@ -53,7 +62,13 @@ async function buildEnvironment(): Promise<string> {
   const hashes = await imageHashes(projectRoot, [web]);
   const imageName = `${imageRepository(web.image.name)}:${hashes[web.image.name]}`;
   const { ensureImage } = await import('../../stacks/providers/image.ts');
-  await ensureImage({ imageName, ...imageBuild(projectRoot, web.image), buildArgs: {}, labels: [{ label: labelKeys.managed, value: 'true' }], logDir: paths.logs() });
+  await ensureImage({
+    imageName,
+    ...imageBuild(projectRoot, web.image),
+    buildArgs: {},
+    labels: [{ label: labelKeys.managed, value: 'true' }],
+    logDir: paths.logs(),
+  });
   return imageName;
 }
 
@@ -94,16 +109,22 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
   const log = createWriteStream(logPath);
   let stop: (error: Error) => void = () => {};
   const interrupted = new Promise<never>((_, reject) => (stop = reject));
-  const onSignal = () => stop(new UserError('try interrupted; its container and checkout were removed', `its log so far is ${logPath}`));
+  const onSignal = () =>
+    stop(new UserError('try interrupted; its container and checkout were removed', `its log so far is ${logPath}`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let image = '';
   try {
     const work = (async () => {
-      log.write(`devenv try ${id}\nrepository ${repo.root}\ntrunk ${repo.trunk.ref} ${repo.trunk.commit}\nbase ${repo.base}\n${options.staged ? 'staged' : 'working copy'}: ${diff.files.length} files\n${diff.files.map((f) => `  ${f}\n`).join('')}`);
+      log.write(
+        `devenv try ${id}\nrepository ${repo.root}\ntrunk ${repo.trunk.ref} ${repo.trunk.commit}\nbase ${repo.base}\n${options.staged ? 'staged' : 'working copy'}: ${diff.files.length} files\n${diff.files.map((f) => `  ${f}\n`).join('')}`,
+      );
       await checkoutWithDiff(git, repo, diff, checkoutDir);
       const lockfile = await readFile(join(checkoutDir, 'site', 'package-lock.json')).catch(() => {
-        throw new UserError(`site/package-lock.json is missing in ${repo.trunk.ref} with your diff`, 'commit a lockfile (npm install writes one)');
+        throw new UserError(
+          `site/package-lock.json is missing in ${repo.trunk.ref} with your diff`,
+          'commit a lockfile (npm install writes one)',
+        );
       });
       // The checkout sees the dependency cache as its own node_modules.
       await rm(join(checkoutDir, 'site', 'node_modules'), { recursive: true, force: true });
@@ -125,9 +146,18 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
           task: async (context, task) => {
             const since = performance.now();
             const volume = depsVolumeName(lockfile);
-            context.container = await startTryContainer(dockerClient(), { name: containerName(user, id), image, checkoutDir, depsVolume: volume });
+            context.container = await startTryContainer(dockerClient(), {
+              name: containerName(user, id),
+              image,
+              checkoutDir,
+              depsVolume: volume,
+            });
             const quiet = { write: (text: string) => log.write(text), end: () => {} };
-            const cached = (await context.container.exec({ command: ['test', '-d', `${mounts.deps}/node_modules`], workingDir: '/' }, quiet.write)) === 0;
+            const cached =
+              (await context.container.exec(
+                { command: ['test', '-d', `${mounts.deps}/node_modules`], workingDir: '/' },
+                quiet.write,
+              )) === 0;
             if (cached) {
               context.steps.push({ name: 'deps', status: 'pass', seconds: seconds(since), cached: true });
               task.title = `Dependencies: cached in ${volume}`;
@@ -135,7 +165,10 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
             }
             log.write(`\n== deps: npm ci into ${volume}\n`);
             const output = tee(log, task);
-            const exitCode = await context.container.exec({ command: ['sh', '-c', fillDepsScript(id)], user: 'root', workingDir: '/', env: npmEnv }, output.write);
+            const exitCode = await context.container.exec(
+              { command: ['sh', '-c', fillDepsScript(id)], user: 'root', workingDir: '/', env: npmEnv },
+              output.write,
+            );
             output.end();
             const status = exitCode === 0 ? 'pass' : 'fail';
             context.steps.push({ name: 'deps', status, seconds: seconds(since), cached: false, exitCode });
@@ -183,9 +216,26 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
   }
 
   const ran = new Set(ctx.steps.map((step) => step.name));
-  const steps: StepResult[] = [...ctx.steps, ...checks.filter((check) => !ran.has(check.name)).map((check): StepResult => ({ name: check.name, status: 'skipped', seconds: 0 }))];
+  const steps: StepResult[] = [
+    ...ctx.steps,
+    ...checks
+      .filter((check) => !ran.has(check.name))
+      .map((check): StepResult => ({ name: check.name, status: 'skipped', seconds: 0 })),
+  ];
   const ok = verdict(steps);
-  const result: TryResult = { ok, id, repository: repo.root, trunk: repo.trunk, base: repo.base, staged: options.staged, files: diff.files, image, steps, seconds: seconds(started), log: logPath };
+  const result: TryResult = {
+    ok,
+    id,
+    repository: repo.root,
+    trunk: repo.trunk,
+    base: repo.base,
+    staged: options.staged,
+    files: diff.files,
+    image,
+    steps,
+    seconds: seconds(started),
+    log: logPath,
+  };
   await new Promise<void>((resolve) => log.end(`\n${ok ? 'PASS' : 'FAIL'} in ${result.seconds} s\n`, resolve));
   return result;
 }
@@ -196,5 +246,9 @@ export function tryText(result: TryResult): string {
     const detail = step.status === 'skipped' ? '' : step.cached ? 'cached' : `${step.seconds.toFixed(1)} s`;
     return `  ${step.name.padEnd(10)} ${step.status.padEnd(8)} ${detail}`.trimEnd();
   });
-  return [`try ${result.id}: ${result.ok ? 'PASS' : 'FAIL'} (${what}, ${result.seconds.toFixed(1)} s)`, ...rows, `log: ${result.log}`].join('\n');
+  return [
+    `try ${result.id}: ${result.ok ? 'PASS' : 'FAIL'} (${what}, ${result.seconds.toFixed(1)} s)`,
+    ...rows,
+    `log: ${result.log}`,
+  ].join('\n');
 }

@@ -34,13 +34,24 @@ export interface UpResult {
 }
 
 /** The converged record matches the description and the engine: nothing to do. */
-async function provedUnchanged(stack: string, envOverrides: UpOptions['envOverrides']): Promise<Record<string, string> | undefined> {
+async function provedUnchanged(
+  stack: string,
+  envOverrides: UpOptions['envOverrides'],
+): Promise<Record<string, string> | undefined> {
   const converged = await readConverged(devenvHome(), stack);
   if (!converged) return undefined;
   try {
-    const rendered = withEnvOverrides(await renderStack(stack, projectRoot, converged.portBase, await recordedSources(stack)), envOverrides ?? {});
-    const [current, observed] = await Promise.all([fingerprint(rendered, projectRoot), observe(dockerClient(), devenvHome(), stack)]);
-    return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed) ? urlsOf(rendered) : undefined;
+    const rendered = withEnvOverrides(
+      await renderStack(stack, projectRoot, converged.portBase, await recordedSources(stack)),
+      envOverrides ?? {},
+    );
+    const [current, observed] = await Promise.all([
+      fingerprint(rendered, projectRoot),
+      observe(dockerClient(), devenvHome(), stack),
+    ]);
+    return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed)
+      ? urlsOf(rendered)
+      : undefined;
   } catch {
     return undefined; // the engine or the description disagrees: the full path will say how
   }
@@ -48,7 +59,9 @@ async function provedUnchanged(stack: string, envOverrides: UpOptions['envOverri
 
 export async function up(given: UpOptions): Promise<UpResult> {
   // A princess sample replaces the seed: the web must not seed what the sample fills.
-  const options = given.princessSample ? { ...given, envOverrides: { ...given.envOverrides, web: { ...given.envOverrides?.web, SEED: 'none' } } } : given;
+  const options = given.princessSample
+    ? { ...given, envOverrides: { ...given.envOverrides, web: { ...given.envOverrides?.web, SEED: 'none' } } }
+    : given;
   const result = await converge(options);
   if (!options.princessSample) return result;
   const url = result.urls['db.postgres'];
@@ -69,32 +82,59 @@ async function converge(options: UpOptions): Promise<UpResult> {
 
   const context = { changes: 0, urls: {} as Record<string, string> };
   const upCommand = options.stack ? `devenv ${options.stack} up` : 'devenv up';
-  await interruptible({ what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` }, async (signal) => {
-    await ensurePrerequisites();
-    // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
-    const { applyStack } = await import('../../stacks/environment.ts');
-    await runTasks(
-      [
-        {
-          title: `Bringing up ${stackName}`,
-          task: async (_, task) => {
-            const applied = await applyStack(stackName, user, { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal }, task, (line) => notices.push(line));
-            context.changes = applied.changes;
-            context.urls = applied.urls;
+  await interruptible(
+    { what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` },
+    async (signal) => {
+      await ensurePrerequisites();
+      // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
+      const { applyStack } = await import('../../stacks/environment.ts');
+      await runTasks(
+        [
+          {
+            title: `Bringing up ${stackName}`,
+            task: async (_, task) => {
+              const applied = await applyStack(
+                stackName,
+                user,
+                { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal },
+                task,
+                (line) => notices.push(line),
+              );
+              context.changes = applied.changes;
+              context.urls = applied.urls;
+            },
           },
-        },
-      ],
-      context,
-    );
-  });
-  return { stack: stackName, changes: context.changes, urls: context.urls, seconds: seconds(), fastPath: false, notices };
+        ],
+        context,
+      );
+    },
+  );
+  return {
+    stack: stackName,
+    changes: context.changes,
+    urls: context.urls,
+    seconds: seconds(),
+    fastPath: false,
+    notices,
+  };
 }
 
 export function upText(result: UpResult): string {
   const urls = Object.entries(result.urls).map(([name, url]) => `  ${name.padEnd(14)} ${url}`);
   const how = result.fastPath ? 'already converged' : `${result.changes} change${result.changes === 1 ? '' : 's'}`;
   const sample = result.sample
-    ? [result.sample.alreadyLoaded ? 'the princess sample is already loaded' : `loaded ${result.sample.percent}% of princess: ${Object.entries(result.sample.rows).map(([t, n]) => `${n} ${t}`).join(', ')}`]
+    ? [
+        result.sample.alreadyLoaded
+          ? 'the princess sample is already loaded'
+          : `loaded ${result.sample.percent}% of princess: ${Object.entries(result.sample.rows)
+              .map(([t, n]) => `${n} ${t}`)
+              .join(', ')}`,
+      ]
     : [];
-  return [...result.notices.map((line) => `note: ${line}`), `${result.stack} is up (${how}, ${result.seconds.toFixed(1)} s)`, ...urls, ...sample].join('\n');
+  return [
+    ...result.notices.map((line) => `note: ${line}`),
+    `${result.stack} is up (${how}, ${result.seconds.toFixed(1)} s)`,
+    ...urls,
+    ...sample,
+  ].join('\n');
 }

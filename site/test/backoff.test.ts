@@ -11,8 +11,5 @@ test('backoff doubles up to its ceiling', () => {
 });
 
 test('failed jobs wait 2, 4, 8 ... seconds, at most 5 minutes', () => {
-  assert.deepEqual(
-    [0, 1, 2, 7, 8, 20].map(retryDelaySeconds),
-    [2, 4, 8, 256, 300, 300],
-  );
+  assert.deepEqual([0, 1, 2, 7, 8, 20].map(retryDelaySeconds), [2, 4, 8, 256, 300, 300]);
 });

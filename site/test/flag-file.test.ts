@@ -41,7 +41,10 @@ test('reloads on change, keeps the last good flags on a broken edit, follows a r
       // one that parses but fails lint is refused the same way, with its line
       await writeFile(path, 'flags:\n  a: false\n  b:\n    percent: 150\n');
       await until(() => warnings.some((line) => /percent 150/.test(line)));
-      assert.match(warnings.at(-1) ?? '', /line 4: flag "b": percent 150 is not between 0 and 100; keeping a=off, b=on/);
+      assert.match(
+        warnings.at(-1) ?? '',
+        /line 4: flag "b": percent 150 is not between 0 and 100; keeping a=off, b=on/,
+      );
       assert.deepEqual(shown(flags.current()), { a: 'off', b: 'on' });
 
       // the way editors and config tools save: write aside, rename over
@@ -60,7 +63,9 @@ test('reloads on change, keeps the last good flags on a broken edit, follows a r
 
 test('a missing file means no flags, and says so', async () => {
   const warnings: string[] = [];
-  const flags = await watchFlagFile(join(tmpdir(), 'no-such-dir-for-flags', 'flags.yaml'), { warn: (line) => warnings.push(line) });
+  const flags = await watchFlagFile(join(tmpdir(), 'no-such-dir-for-flags', 'flags.yaml'), {
+    warn: (line) => warnings.push(line),
+  });
   flags.close();
   assert.equal(flags.current().size, 0);
   assert.match(warnings[0] ?? '', /no such file/);

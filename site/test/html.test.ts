@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { escapeHtml, html, toText } from '../html.ts';
 
 test('escapeHtml escapes the five characters that matter', () => {
-  assert.equal(escapeHtml(`<a href="x">Tom & Jerry's</a>`), '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;');
+  assert.equal(
+    escapeHtml(`<a href="x">Tom & Jerry's</a>`),
+    '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;',
+  );
   assert.equal(escapeHtml('plain text'), 'plain text');
 });
 

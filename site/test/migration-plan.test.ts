@@ -7,7 +7,8 @@ const files = [
   migrationFile('002_jobs.sql', 'CREATE TABLE b ();'),
   migrationFile('003_thumbnails.sql', 'CREATE TABLE c ();'),
 ];
-const applied = (...migrations: MigrationFile[]) => migrations.map(({ version, name, checksum }) => ({ version, name, checksum }));
+const applied = (...migrations: MigrationFile[]) =>
+  migrations.map(({ version, name, checksum }) => ({ version, name, checksum }));
 const [one, two, three] = files as [MigrationFile, MigrationFile, MigrationFile];
 
 function pendingOf(plan: ReturnType<typeof planMigrations>): string[] {
@@ -66,9 +67,14 @@ test('applied migrations with a hole are refused rather than filled out of order
 test('the shipped migrations are read from migrations/, in order, each with its SQL', async () => {
   const { readdir } = await import('node:fs/promises');
   const { readMigrationFiles } = await import('../migrate.ts');
-  const onDisk = (await readdir(new URL('../migrations/', import.meta.url))).filter((name) => name.endsWith('.sql')).sort();
+  const onDisk = (await readdir(new URL('../migrations/', import.meta.url)))
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
   const files = await readMigrationFiles();
   assert.ok(onDisk.length >= 5, `${onDisk.length} migrations shipped`);
-  assert.deepEqual(files.map((f) => `${label(f)}.sql`), onDisk);
+  assert.deepEqual(
+    files.map((f) => `${label(f)}.sql`),
+    onDisk,
+  );
   assert.ok(files.every((f) => f.sql.trim().length > 0));
 });

@@ -42,7 +42,13 @@ test('rows are well formed: unique ids and titles, known shops, sensible prices'
   );
   assert.equal(new Set(items.map((item) => item.title)).size, items.length);
   for (const item of items) {
-    assert.ok(shops.some((shop) => shop.id === item.shopId), `item ${item.id} has a shop`);
-    assert.ok(Number.isInteger(item.priceCents) && item.priceCents >= 299 && item.priceCents <= 8999, `price ${item.priceCents}`);
+    assert.ok(
+      shops.some((shop) => shop.id === item.shopId),
+      `item ${item.id} has a shop`,
+    );
+    assert.ok(
+      Number.isInteger(item.priceCents) && item.priceCents >= 299 && item.priceCents <= 8999,
+      `price ${item.priceCents}`,
+    );
   }
 });

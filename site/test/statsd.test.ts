@@ -6,7 +6,12 @@ import { test } from 'node:test';
 import { createStatsd } from '../statsd.ts';
 
 /** A statsd client sending to a UDP listener on 127.0.0.1, and the packets the listener has heard so far. */
-async function listening(): Promise<{ statsd: ReturnType<typeof createStatsd>; packets: string[]; heard: (count: number, tries: number) => Promise<void>; stop: () => void }> {
+async function listening(): Promise<{
+  statsd: ReturnType<typeof createStatsd>;
+  packets: string[];
+  heard: (count: number, tries: number) => Promise<void>;
+  stop: () => void;
+}> {
   const server = createSocket('udp4');
   server.bind(0, '127.0.0.1');
   await once(server, 'listening');
@@ -28,7 +33,10 @@ test('tallied counters are added up and sent together (on close, at the latest)'
   statsd.close();
   await heard(1, 50);
   stop();
-  assert.deepEqual(packets.join('\n').split('\n').sort(), ['shop.flags.new_banner.blue:900|c', 'shop.flags.new_banner.off:100|c']);
+  assert.deepEqual(packets.join('\n').split('\n').sort(), [
+    'shop.flags.new_banner.blue:900|c',
+    'shop.flags.new_banner.off:100|c',
+  ]);
 });
 
 test('a list of counters is counted by place and sent with the tally, one line a name', async () => {
@@ -36,12 +44,19 @@ test('a list of counters is counted by place and sent with the tally, one line a
   const count = statsd.tallyList(['flags.a.off', 'flags.a.on', 'flags.b.off']);
   const uncounted = statsd.tallyList(['flags.c.on']);
   for (let i = 0; i < 300; i++) count(i % 3 === 0 ? 0 : 1);
-  statsd.tally([{ name: 'flags.a.on', value: 1, type: 'c' }, { name: 'flags.missing.off', value: 1, type: 'c' }]);
+  statsd.tally([
+    { name: 'flags.a.on', value: 1, type: 'c' },
+    { name: 'flags.missing.off', value: 1, type: 'c' },
+  ]);
   void uncounted;
   statsd.close();
   await heard(1, 50);
   stop();
-  assert.deepEqual(packets.join('\n').split('\n').sort(), ['shop.flags.a.off:100|c', 'shop.flags.a.on:201|c', 'shop.flags.missing.off:1|c']);
+  assert.deepEqual(packets.join('\n').split('\n').sort(), [
+    'shop.flags.a.off:100|c',
+    'shop.flags.a.on:201|c',
+    'shop.flags.missing.off:1|c',
+  ]);
 });
 
 test('a list counted again after a flush is sent again', async () => {

@@ -54,7 +54,9 @@ test('a team of no one says so', () => {
 });
 
 test('a member named like a script is shown as text, never run', () => {
-  const [hire] = parseTeam(`- name: "<script>alert('x')</script>"\n  role: <img src=x onerror=alert(1)>\n  photo: script-alert-x-script.jpg\n`);
+  const [hire] = parseTeam(
+    `- name: "<script>alert('x')</script>"\n  role: <img src=x onerror=alert(1)>\n  photo: script-alert-x-script.jpg\n`,
+  );
   const shown = renderTeamPage({ shopName: 'S', servedBy: 'h', members: [hire!], thumbnails: new Set() });
   assert.match(shown, /<strong class="name">&lt;script&gt;alert\(&#39;x&#39;\)&lt;\/script&gt;<\/strong>/);
   assert.match(shown, /alt="&lt;script&gt;alert\(&#39;x&#39;\)&lt;\/script&gt;"/);

@@ -6,7 +6,14 @@ import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { waitFor } from '../../lib/wait.ts';
 import type Docker from 'dockerode';
-import { containerLogs, dockerClient, inspectIfPresent, labelKeys, passesHealthTest, removeIfPresent } from '../docker-client.ts';
+import {
+  containerLogs,
+  dockerClient,
+  inspectIfPresent,
+  labelKeys,
+  passesHealthTest,
+  removeIfPresent,
+} from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
 
 export interface PortInput {
@@ -62,7 +69,18 @@ export interface ContainerOutputs extends ContainerInputs {
 }
 
 const inPlaceKeys = ['memoryMb', 'restart'] as const;
-const replacingKeys = ['name', 'image', 'command', 'envs', 'ports', 'networkName', 'aliases', 'volumes', 'labels', 'healthcheck'] as const;
+const replacingKeys = [
+  'name',
+  'image',
+  'command',
+  'envs',
+  'ports',
+  'networkName',
+  'aliases',
+  'volumes',
+  'labels',
+  'healthcheck',
+] as const;
 const readinessPollMs = 200;
 const stopGraceSeconds = 10;
 
@@ -104,7 +122,9 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
       ...(inputs.networkName === 'host' && { PidMode: 'host', UTSMode: 'host' }),
       ...(inputs.memoryMb !== undefined && { Memory: inputs.memoryMb * 1024 * 1024 }),
     },
-    ...(inputs.networkName !== 'host' && { NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } } }),
+    ...(inputs.networkName !== 'host' && {
+      NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } },
+    }),
   };
 }
 
@@ -117,7 +137,9 @@ function createOptions(inputs: ContainerInputs): Docker.ContainerCreateOptions {
 export function nestedMountPoints(volumes: VolumeMountInput[]): string[] {
   const binds = volumes.filter((v) => v.hostPath !== undefined);
   return volumes.flatMap((inner) => {
-    const outer = binds.find((bind) => bind !== inner && inner.containerPath.startsWith(`${bind.containerPath.replace(/\/+$/, '')}/`));
+    const outer = binds.find(
+      (bind) => bind !== inner && inner.containerPath.startsWith(`${bind.containerPath.replace(/\/+$/, '')}/`),
+    );
     return outer ? [join(outer.hostPath!, relative(outer.containerPath, inner.containerPath))] : [];
   });
 }
@@ -133,7 +155,9 @@ async function waitReady(container: Docker.Container, inputs: ContainerInputs): 
       const state = (await container.inspect()).State;
       // A process that dies at once is restarted by the restart policy: that is exiting too.
       if (!state.Running || state.Restarting) {
-        throw new Error(`container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`);
+        throw new Error(
+          `container ${inputs.name} exited with code ${state.ExitCode} while starting:\n${await lastLogLines(container)}`,
+        );
       }
       if (!inputs.healthcheck) return true;
       // An exec races a container that just died (409): the next inspect says how it ended.
@@ -142,7 +166,10 @@ async function waitReady(container: Docker.Container, inputs: ContainerInputs): 
     {
       intervalMs: readinessPollMs,
       timeoutMs,
-      timedOut: async () => new Error(`container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`),
+      timedOut: async () =>
+        new Error(
+          `container ${inputs.name} was not healthy within ${timeoutMs / 1000} s:\n${await lastLogLines(container)}`,
+        ),
     },
   );
 }
@@ -203,7 +230,11 @@ export const operations: Operations<ContainerInputs, ContainerOutputs> = {
 export class Container extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly containerId: pulumi.Output<string>;
-  constructor(name: string, args: { [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(lazyProvider(import.meta.url), name, { ...args, containerId: undefined }, opts);
   }
 }

@@ -24,7 +24,8 @@ export function lazyProvider(moduleUrl: string): pulumi.dynamic.ResourceProvider
   const modulePath = relative(projectRoot, fileURLToPath(moduleUrl));
   const load = async (): Promise<Operations<any, any>> => {
     const root = process.env.DEVENV_ROOT;
-    return (await import(root ? new URL(modulePath, `file://${root.replace(/\/*$/, '/')}`).href : moduleUrl)).operations;
+    return (await import(root ? new URL(modulePath, `file://${root.replace(/\/*$/, '/')}`).href : moduleUrl))
+      .operations;
   };
   return {
     create: async (inputs) => (await load()).create(inputs),
@@ -35,7 +36,11 @@ export function lazyProvider(moduleUrl: string): pulumi.dynamic.ResourceProvider
 }
 
 /** Keys whose values differ between two plain JSON-shaped records. */
-export function changedKeys<T extends object>(olds: Partial<T>, news: T, keys: readonly (keyof T & string)[]): string[] {
+export function changedKeys<T extends object>(
+  olds: Partial<T>,
+  news: T,
+  keys: readonly (keyof T & string)[],
+): string[] {
   return keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
 }
 

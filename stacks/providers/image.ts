@@ -58,14 +58,16 @@ async function build(inputs: ImageInputs): Promise<string> {
       stream,
       (error) => {
         log.end();
-        if (error) reject(new Error(`building ${inputs.imageName} failed: ${error.message.trim()} (build log: ${logPath})`));
+        if (error)
+          reject(new Error(`building ${inputs.imageName} failed: ${error.message.trim()} (build log: ${logPath})`));
         else resolve();
       },
       (event: { stream?: string; status?: string }) => log.write(event.stream ?? `${event.status ?? ''}\n`),
     );
   });
   const id = await imageId(inputs.imageName);
-  if (!id) throw new Error(`building ${inputs.imageName} reported success but the image is missing (build log: ${logPath})`);
+  if (!id)
+    throw new Error(`building ${inputs.imageName} reported success but the image is missing (build log: ${logPath})`);
   return id;
 }
 
@@ -98,7 +100,11 @@ export const operations: Operations<ImageInputs, ImageOutputs> = {
 export class Image extends pulumi.dynamic.Resource {
   declare readonly imageName: pulumi.Output<string>;
   declare readonly imageId: pulumi.Output<string>;
-  constructor(name: string, args: { [K in keyof ImageInputs]: pulumi.Input<ImageInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { [K in keyof ImageInputs]: pulumi.Input<ImageInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(lazyProvider(import.meta.url), name, { ...args, imageId: undefined }, opts);
   }
 }

@@ -30,7 +30,13 @@ export const operations: Operations<NetworkInputs, NetworkInputs> = {
   },
   async diff(id, olds, news) {
     const replaces = changedKeys(olds, news, replacingKeys);
-    const gone = await dockerClient().getNetwork(id).inspect().then(() => false, (error) => isNotFound(error));
+    const gone = await dockerClient()
+      .getNetwork(id)
+      .inspect()
+      .then(
+        () => false,
+        (error) => isNotFound(error),
+      );
     if (gone) replaces.push('name');
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
   },
@@ -44,7 +50,11 @@ export const operations: Operations<NetworkInputs, NetworkInputs> = {
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
-  constructor(name: string, args: { [K in keyof NetworkInputs]: pulumi.Input<NetworkInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { [K in keyof NetworkInputs]: pulumi.Input<NetworkInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(lazyProvider(import.meta.url), name, args, opts);
   }
 }

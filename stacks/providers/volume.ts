@@ -20,7 +20,13 @@ export const operations: Operations<VolumeInputs, VolumeInputs> = {
   },
   async diff(id, olds, news) {
     const replaces = changedKeys(olds, news, ['name', 'labels'] as const);
-    const gone = await dockerClient().getVolume(id).inspect().then(() => false, (error) => isNotFound(error));
+    const gone = await dockerClient()
+      .getVolume(id)
+      .inspect()
+      .then(
+        () => false,
+        (error) => isNotFound(error),
+      );
     if (gone) replaces.push('name');
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
   },
@@ -34,7 +40,11 @@ export const operations: Operations<VolumeInputs, VolumeInputs> = {
 
 export class Volume extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
-  constructor(name: string, args: { [K in keyof VolumeInputs]: pulumi.Input<VolumeInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { [K in keyof VolumeInputs]: pulumi.Input<VolumeInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(lazyProvider(import.meta.url), name, args, opts);
   }
 }

@@ -18,7 +18,12 @@ describe('without root and without a Docker engine', () => {
   // It runs a copy it can enter: the checkout itself may lie where only root can.
   const asNobody = (args: string[]) =>
     execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', copy.launcher, ...args], {
-      env: { DEVENV_HOME: home.home, DOCKER_HOST: 'unix:///nonexistent/docker.sock', HOME: home.home, DEVENV_TOOLS: copy.tools },
+      env: {
+        DEVENV_HOME: home.home,
+        DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+        HOME: home.home,
+        DEVENV_TOOLS: copy.tools,
+      },
       reject: false,
     });
 
@@ -63,7 +68,10 @@ describe('user names that cannot be stack names', () => {
       const result = await execa(devenv, ['up', '--user', name], { reject: false });
       assert.equal(result.exitCode, 1);
       assert.equal(result.stdout, '');
-      assert.equal(result.stderr.trim(), 'devenv: --user is empty; give a user name, or leave --user out to be yourself');
+      assert.equal(
+        result.stderr.trim(),
+        'devenv: --user is empty; give a user name, or leave --user out to be yourself',
+      );
     }
   });
   for (const name of ['ada lovelace', 'x'.repeat(100), 'a;b', '$(id)', '../etc']) {

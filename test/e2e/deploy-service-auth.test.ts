@@ -17,16 +17,22 @@ import { projectRoot } from '../../lib/paths.ts';
 
 const service = 'http://127.0.0.1:18200';
 
-interface Answer { status: number; body: string }
+interface Answer {
+  status: number;
+  body: string;
+}
 
 /** A raw HTTP request, so the test chooses every header a browser or an attacker would send, Host included. */
 function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port: 18200, method, path, headers: { host: '127.0.0.1:18200', ...headers } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
+    const request = httpRequest(
+      { host: '127.0.0.1', port: 18200, method, path, headers: { host: '127.0.0.1:18200', ...headers } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -38,10 +44,16 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 describe('the deploy service knows who pressed the button', { timeout: 20 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
   let repo: string;
-  const devenv = (args: string[]) => execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
-  const tokenOf = async (user: string) => (await readFile(join(home.home, 'ops', 'tokens', `${user}.token`), 'utf8')).trim();
+  const devenv = (args: string[]) =>
+    execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  const tokenOf = async (user: string) =>
+    (await readFile(join(home.home, 'ops', 'tokens', `${user}.token`), 'utf8')).trim();
   /** Everything a state change could touch, read back without a credential. */
-  const snapshot = async () => JSON.stringify([await (await fetch(`${service}/api/queue`)).json(), await (await fetch(`${service}/api/deploys?limit=50`)).json()]);
+  const snapshot = async () =>
+    JSON.stringify([
+      await (await fetch(`${service}/api/queue`)).json(),
+      await (await fetch(`${service}/api/deploys?limit=50`)).json(),
+    ]);
 
   before(async () => {
     home = await throwawayHome();
@@ -68,7 +80,10 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     const listed = await devenv(['ops', 'tokens', '--json']);
     assert.equal(listed.exitCode, 0, listed.all);
     const tokens = (JSON.parse(listed.stdout) as { tokens: { user: string; revokedAt: string | null }[] }).tokens;
-    assert.deepEqual(tokens.map((t) => `${t.user}:${t.revokedAt === null ? 'live' : 'revoked'}`).sort(), ['ada:live', 'bob:live']);
+    assert.deepEqual(tokens.map((t) => `${t.user}:${t.revokedAt === null ? 'live' : 'revoked'}`).sort(), [
+      'ada:live',
+      'bob:live',
+    ]);
     assert.ok(!listed.stdout.includes(await tokenOf('ada')), 'the list never shows a secret');
   });
 
@@ -82,7 +97,18 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
       ['/api/queue/hold', { by: 'mallory', reason: 'gotcha' }],
       ['/api/queue/release', {}],
       ['/api/press', { stage: 'prod' }],
-      ['/api/deploys', { stage: 'princess', train: 'code', driver: { kind: 'page' }, commit: 'a'.repeat(40), previousCommit: null, entryIds: [1], pid: 1 }],
+      [
+        '/api/deploys',
+        {
+          stage: 'princess',
+          train: 'code',
+          driver: { kind: 'page' },
+          commit: 'a'.repeat(40),
+          previousCommit: null,
+          entryIds: [1],
+          pid: 1,
+        },
+      ],
       ['/api/deploys/1/finish', { state: 'succeeded' }],
       ['/api/repositories', { path: '/etc' }],
       ['/api/login-links', {}],
@@ -91,14 +117,29 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     ];
     for (const [path, claim] of endpoints) {
       // What any page open in a browser can send to loopback without a preflight.
-      const simple = await send('POST', path, { 'content-type': 'text/plain', origin: 'http://evil.example' }, JSON.stringify(claim));
+      const simple = await send(
+        'POST',
+        path,
+        { 'content-type': 'text/plain', origin: 'http://evil.example' },
+        JSON.stringify(claim),
+      );
       assert.equal(simple.status, 403, `${path}: ${simple.body}`);
       // Even carrying a real token: another origin is refused.
-      const withToken = await send('POST', path, { ...json, ...bearer(await tokenOf('ada')), origin: 'http://evil.example' }, JSON.stringify(claim));
+      const withToken = await send(
+        'POST',
+        path,
+        { ...json, ...bearer(await tokenOf('ada')), origin: 'http://evil.example' },
+        JSON.stringify(claim),
+      );
       assert.equal(withToken.status, 403, `${path} with a token from another origin: ${withToken.body}`);
       assert.match(JSON.parse(withToken.body).error, /^Origin "http:\/\/evil\.example" is not this service's/);
       // And text/plain from its own origin: a form cannot post JSON.
-      const form = await send('POST', path, { 'content-type': 'text/plain', ...bearer(await tokenOf('ada')) }, JSON.stringify(claim));
+      const form = await send(
+        'POST',
+        path,
+        { 'content-type': 'text/plain', ...bearer(await tokenOf('ada')) },
+        JSON.stringify(claim),
+      );
       assert.equal(form.status, 403, `${path} as text/plain: ${form.body}`);
     }
     assert.equal(await snapshot(), before, 'queue, hold and history as they were');
@@ -106,7 +147,12 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
 
   it('refuses a request through another host name (DNS rebinding), even with a token', async () => {
     const before = await snapshot();
-    const rebound = await send('POST', '/api/queue/hold', { ...json, ...bearer(await tokenOf('ada')), host: 'evil.example:18200' }, JSON.stringify({ reason: 'rebound' }));
+    const rebound = await send(
+      'POST',
+      '/api/queue/hold',
+      { ...json, ...bearer(await tokenOf('ada')), host: 'evil.example:18200' },
+      JSON.stringify({ reason: 'rebound' }),
+    );
     assert.equal(rebound.status, 403, rebound.body);
     assert.match(JSON.parse(rebound.body).error, /^Host "evil\.example:18200" is not this service's/);
     assert.equal((await send('GET', '/api/queue', { host: 'evil.example:18200' })).status, 403, 'nor read through it');
@@ -115,7 +161,8 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
 
   it('refuses no token, a wrong one and a revoked one; the right one works, as its own person whatever the body says', async () => {
     const before = await snapshot();
-    const hold = (headers: Record<string, string>) => send('POST', '/api/queue/hold', { ...json, ...headers }, JSON.stringify({ by: 'mallory', reason: 'incident 7' }));
+    const hold = (headers: Record<string, string>) =>
+      send('POST', '/api/queue/hold', { ...json, ...headers }, JSON.stringify({ by: 'mallory', reason: 'incident 7' }));
     assert.equal((await hold({})).status, 401);
     assert.equal((await hold(bearer('not-a-token'))).status, 401);
     assert.equal(await snapshot(), before);
@@ -136,7 +183,10 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     assert.match(JSON.parse(refused.body).error, /revoked/);
     const cli = await devenv(['queue', 'hold', '--user', 'bob', '--reason', 'x']);
     assert.equal(cli.exitCode, 1);
-    assert.equal(cli.stderr.trim(), "devenv: bob's deploy token was revoked; make a new one with `devenv ops tokens new --user bob`");
+    assert.equal(
+      cli.stderr.trim(),
+      "devenv: bob's deploy token was revoked; make a new one with `devenv ops tokens new --user bob`",
+    );
     assert.equal((await devenv(['ops', 'tokens', 'new', '--user', 'bob'])).exitCode, 0);
     assert.notEqual(await tokenOf('bob'), bobsOldToken);
     assert.equal((await devenv(['queue', 'leave', '--user', 'bob'])).exitCode, 0, 'the new token works');
@@ -147,19 +197,41 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     const joined = await send('POST', '/api/queue/join', { ...json, ...bearer(await tokenOf('bob')) }, claim);
     assert.equal(joined.status, 403, joined.body);
     assert.match(JSON.parse(joined.body).error, /\/etc is not a repository bob's devenv registered/);
-    const another = await send('POST', '/api/queue/join', { ...json, ...bearer(await tokenOf('bob')) }, JSON.stringify({ train: 'code', commit: 'b'.repeat(40), repo }));
+    const another = await send(
+      'POST',
+      '/api/queue/join',
+      { ...json, ...bearer(await tokenOf('bob')) },
+      JSON.stringify({ train: 'code', commit: 'b'.repeat(40), repo }),
+    );
     assert.equal(another.status, 403, "ada's registered repository is not bob's");
   });
 
   it('two people: the history shows who started a deploy, whatever the request claimed', async () => {
-    const queue = (await (await fetch(`${service}/api/queue`)).json()) as { groups: { entries: { id: number; user: string; commit: string }[] }[] };
+    const queue = (await (await fetch(`${service}/api/queue`)).json()) as {
+      groups: { entries: { id: number; user: string; commit: string }[] }[];
+    };
     const head = queue.groups[0]!;
-    assert.deepEqual(head.entries.map((e) => e.user), ['ada']);
+    assert.deepEqual(
+      head.entries.map((e) => e.user),
+      ['ada'],
+    );
     const start = (token: string, claimed: string) =>
-      send('POST', '/api/deploys', { ...json, ...bearer(token) }, JSON.stringify({
-        stage: 'princess', train: 'code', driver: { kind: 'cli', user: claimed, uncommitted: [] },
-        commit: head.entries[0]!.commit, previousCommit: null, entryIds: [head.entries[0]!.id], changes: '', diffStat: '', pid: process.pid,
-      }));
+      send(
+        'POST',
+        '/api/deploys',
+        { ...json, ...bearer(token) },
+        JSON.stringify({
+          stage: 'princess',
+          train: 'code',
+          driver: { kind: 'cli', user: claimed, uncommitted: [] },
+          commit: head.entries[0]!.commit,
+          previousCommit: null,
+          entryIds: [head.entries[0]!.id],
+          changes: '',
+          diffStat: '',
+          pid: process.pid,
+        }),
+      );
     const asBob = await start(await tokenOf('bob'), 'ada');
     assert.equal(asBob.status, 409, 'bob is not at the head, whatever he claims');
     assert.match(JSON.parse(asBob.body).error, /bob.*not in the queue|not at the head/);
@@ -167,9 +239,17 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     assert.equal(asAda.status, 201, asAda.body);
     const deploy = JSON.parse(asAda.body) as { id: number; driver: string };
     assert.equal(deploy.driver, 'ada');
-    const finished = await send('POST', `/api/deploys/${deploy.id}/finish`, { ...json, ...bearer(await tokenOf('ada')) }, JSON.stringify({ state: 'failed', error: 'a test deploy' }));
+    const finished = await send(
+      'POST',
+      `/api/deploys/${deploy.id}/finish`,
+      { ...json, ...bearer(await tokenOf('ada')) },
+      JSON.stringify({ state: 'failed', error: 'a test deploy' }),
+    );
     assert.equal(finished.status, 200, finished.body);
-    const history = JSON.parse((await devenv(['deploy', 'history', '--json'])).stdout) as { id: number; driver: string }[];
+    const history = JSON.parse((await devenv(['deploy', 'history', '--json'])).stdout) as {
+      id: number;
+      driver: string;
+    }[];
     assert.equal(history.find((d) => d.id === deploy.id)?.driver, 'ada');
   });
 
@@ -189,7 +269,10 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     });
     evil.listen(0, '127.0.0.1');
     await once(evil, 'listening');
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     try {
       const tab = await browser.newPage();
       // Logged in to the deploy page first: the attack has a session to ride on, if it could.
@@ -197,7 +280,11 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
       assert.equal(link.exitCode, 0, link.all);
       await tab.goto((JSON.parse(link.stdout) as { url: string }).url);
       await tab.locator('#who').filter({ hasText: 'You are bob.' }).waitFor();
-      assert.equal(await tab.locator('#press-princess').isEnabled(), true, 'logged in, with ada at the head: the buttons work');
+      assert.equal(
+        await tab.locator('#press-princess').isEnabled(),
+        true,
+        'logged in, with ada at the head: the buttons work',
+      );
       const usedAgain = await fetch((JSON.parse(link.stdout) as { url: string }).url, { redirect: 'manual' });
       assert.equal(usedAgain.status, 401, 'a login link works once');
 
@@ -210,7 +297,11 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
       const stranger = await browser.newPage();
       await stranger.goto(`${service}/`);
       await stranger.locator('#who').filter({ hasText: 'Not logged in' }).waitFor();
-      assert.equal(await stranger.locator('#press-princess').isEnabled(), false, 'without a session the buttons stay off');
+      assert.equal(
+        await stranger.locator('#press-princess').isEnabled(),
+        false,
+        'without a session the buttons stay off',
+      );
     } finally {
       await browser.close();
       evil.close();

@@ -20,8 +20,20 @@ const princessSite = 'http://127.0.0.1:18000/';
 const opsPage = 'http://127.0.0.1:18200/';
 const artifacts = join(projectRoot, 'test-artifacts');
 
-interface Deploy { id: number; stage: string; train: string; commit: string; state: string; users: string[]; error: string | null }
-interface DeployResult { ok: boolean; commit: string; stages: { stage: string; deploy: Deploy }[] }
+interface Deploy {
+  id: number;
+  stage: string;
+  train: string;
+  commit: string;
+  state: string;
+  users: string[];
+  error: string | null;
+}
+interface DeployResult {
+  ok: boolean;
+  commit: string;
+  stages: { stage: string; deploy: Deploy }[];
+}
 
 describe('deploys', { timeout: 45 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
@@ -29,12 +41,16 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   const devenv = (args: string[], options: { cwd?: string } = {}) =>
     execa(devenvBin, args, { cwd: options.cwd ?? repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
   const git = (...args: string[]) => execa('git', args, { cwd: repo });
-  const history = async () => JSON.parse((await devenv(['deploy', 'history', '--limit', '100', '--json'])).stdout) as Deploy[];
+  const history = async () =>
+    JSON.parse((await devenv(['deploy', 'history', '--limit', '100', '--json'])).stdout) as Deploy[];
 
   /** Commits an edit of the footer: the release's marker, visible on every page. */
   const release = async (marker: string, extra: () => Promise<void> = async () => {}) => {
     const layout = join(repo, 'site', 'layout.ts');
-    const text = (await readFile(layout, 'utf8')).replace(/<footer>Served by \$\{page\.servedBy\}\.[^<]*<\/footer>/, `<footer>Served by \${page.servedBy}. Release ${marker}.</footer>`);
+    const text = (await readFile(layout, 'utf8')).replace(
+      /<footer>Served by \$\{page\.servedBy\}\.[^<]*<\/footer>/,
+      `<footer>Served by \${page.servedBy}. Release ${marker}.</footer>`,
+    );
     await writeFile(layout, text);
     await extra();
     await git('commit', '-qam', `Release ${marker}`);
@@ -48,8 +64,12 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   };
   const webContainers = async (stack: string) => {
     const docker = dockerClient();
-    const listed = await docker.listContainers({ filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] } });
-    return Promise.all(listed.map(async (c) => `${c.Id}@${(await docker.getContainer(c.Id).inspect()).State.StartedAt}`));
+    const listed = await docker.listContainers({
+      filters: { label: [`${labelKeys.stack}=${stack}`, `${labelKeys.role}=web`] },
+    });
+    return Promise.all(
+      listed.map(async (c) => `${c.Id}@${(await docker.getContainer(c.Id).inspect()).State.StartedAt}`),
+    );
   };
 
   before(async () => {
@@ -113,14 +133,28 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     assert.equal(deployed.exitCode, 0, deployed.all);
     const result = JSON.parse(deployed.stdout) as DeployResult;
     assert.equal(result.commit, commit);
-    assert.deepEqual(result.stages.map((s) => [s.stage, s.deploy.state]), [['princess', 'succeeded'], ['prod', 'succeeded']]);
+    assert.deepEqual(
+      result.stages.map((s) => [s.stage, s.deploy.state]),
+      [
+        ['princess', 'succeeded'],
+        ['prod', 'succeeded'],
+      ],
+    );
     assert.deepEqual(result.stages[0]!.deploy.users, ['ada', 'bob'], 'the group rode together');
     assert.ok(report.sent > 200, `the load ran through the roll (${report.sent} requests)`);
     assert.equal(report.failed, 0, `failed requests during the roll: ${report.failures.join('; ')}`);
-    console.log(`roll under load: ${report.sent} requests, p50 ${percentile(report.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(report.latenciesMs, 99).toFixed(1)} ms`);
+    console.log(
+      `roll under load: ${report.sent} requests, p50 ${percentile(report.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(report.latenciesMs, 99).toFixed(1)} ms`,
+    );
     assert.deepEqual(await markers(prodSite), ['e2e-1']);
     assert.deepEqual(await markers(princessSite), ['e2e-1']);
-    assert.deepEqual((await history()).map((d) => [d.stage, d.state, d.commit]), [['prod', 'succeeded', commit], ['princess', 'succeeded', commit]]);
+    assert.deepEqual(
+      (await history()).map((d) => [d.stage, d.state, d.commit]),
+      [
+        ['prod', 'succeeded', commit],
+        ['princess', 'succeeded', commit],
+      ],
+    );
     const queue = JSON.parse((await devenv(['queue', 'status', '--json'])).stdout) as { queue: { groups: unknown[] } };
     assert.equal(queue.queue.groups.length, 0, 'the group left the queue once live on prod');
   });
@@ -138,7 +172,10 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
       const failed = await devenv(['deploy', '--user', 'ada', '--watch', '0']);
       assert.equal(failed.exitCode, 1);
-      assert.match(failed.stderr, /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/);
+      assert.match(
+        failed.stderr,
+        /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/,
+      );
       assert.deepEqual(await markers(princessSite), ['e2e-1']);
       assert.deepEqual(await markers(prodSite), ['e2e-1']);
       const deploys = await history();
@@ -174,18 +211,29 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
     const shipped = await devenv(['deploy', '--config', '--user', 'ada', '--json']);
     assert.equal(shipped.exitCode, 0, shipped.all);
-    assert.deepEqual((JSON.parse(shipped.stdout) as DeployResult).stages.map((s) => [s.stage, s.deploy.train, s.deploy.state]), [
-      ['princess', 'config', 'succeeded'],
-      ['prod', 'config', 'succeeded'],
-    ]);
-    for (let i = 0; i < 6; i++) assert.match(await fetchText(prodSite), /data-flag="new_banner" data-variant="(blue|green)"/);
-    assert.deepEqual({ prod: await webContainers('prod'), princess: await webContainers('princess') }, before, 'the same containers, never restarted');
+    assert.deepEqual(
+      (JSON.parse(shipped.stdout) as DeployResult).stages.map((s) => [s.stage, s.deploy.train, s.deploy.state]),
+      [
+        ['princess', 'config', 'succeeded'],
+        ['prod', 'config', 'succeeded'],
+      ],
+    );
+    for (let i = 0; i < 6; i++)
+      assert.match(await fetchText(prodSite), /data-flag="new_banner" data-variant="(blue|green)"/);
+    assert.deepEqual(
+      { prod: await webContainers('prod'), princess: await webContainers('princess') },
+      before,
+      'the same containers, never restarted',
+    );
   });
 
   it('two deploys at once: one runs, the other is refused with a clear message', async () => {
     await release('e2e-3');
     assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
-    const both = await Promise.all([devenv(['deploy', '--to', 'princess', '--user', 'ada']), devenv(['deploy', '--to', 'princess', '--user', 'ada'])]);
+    const both = await Promise.all([
+      devenv(['deploy', '--to', 'princess', '--user', 'ada']),
+      devenv(['deploy', '--to', 'princess', '--user', 'ada']),
+    ]);
     const codes = both.map((r) => r.exitCode).sort();
     assert.deepEqual(codes, [0, 1], both.map((r) => r.all).join('\n----\n'));
     const refused = both.find((r) => r.exitCode === 1)!;
@@ -200,7 +248,11 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
     assert.equal((await devenv(['deploy', '--to', 'princess', '--user', 'ada'])).exitCode, 0);
     const load = startLoad(prodSite, 20, { maxRequests: 20 * 300, maxSeconds: 300 });
-    const doomed: ResultPromise = execa(devenvBin, ['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0'], { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false });
+    const doomed: ResultPromise = execa(devenvBin, ['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0'], {
+      cwd: repo,
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+    });
     // Kill it once the roll has started replacing replicas.
     const deadline = Date.now() + 180_000;
     for (;;) {
@@ -228,7 +280,10 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   it('the two-button page: join, press Princess, watch the live log, press Production, see the history', async () => {
     const commit = await release('e2e-5');
     assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       // bob presses the buttons for ada's group: the page acts as the person logged in.
@@ -239,14 +294,20 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       await page.locator('#head').filter({ hasText: 'ada' }).waitFor();
       await page.locator('#press-princess:enabled').click();
       await page.locator('#log').filter({ hasText: '== Smoke tests on princess' }).waitFor({ timeout: 240_000 });
-      const princessRow = page.locator('#history-rows tr', { hasText: 'princess' }).filter({ hasText: commit.slice(0, 10) }).first();
+      const princessRow = page
+        .locator('#history-rows tr', { hasText: 'princess' })
+        .filter({ hasText: commit.slice(0, 10) })
+        .first();
       await princessRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
       await page.locator('#press-prod:enabled').click({ timeout: 30_000 });
       await page.locator('#log').filter({ hasText: '== Roll prod' }).waitFor({ timeout: 240_000 });
-      const prodRow = page.locator('#history-rows tr', { hasText: 'prod' }).filter({ hasText: commit.slice(0, 10) }).first();
+      const prodRow = page
+        .locator('#history-rows tr', { hasText: 'prod' })
+        .filter({ hasText: commit.slice(0, 10) })
+        .first();
       await prodRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 300_000 });
       await page.screenshot({ path: join(artifacts, 'deploy-page.png'), fullPage: true });
-      assert.match(await prodRow.textContent() ?? '', /ada \(by bob on the deploy page\)/);
+      assert.match((await prodRow.textContent()) ?? '', /ada \(by bob on the deploy page\)/);
     } finally {
       await browser.close();
     }
@@ -256,7 +317,15 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   it('a config deploy ramps a flag 0% -> 50% -> 100% in prod, and the exposure counts in Graphite follow', async () => {
     const shares: number[] = [];
     for (const percent of [0, 50, 100]) {
-      const set = await devenv(['flags', 'set', 'new_banner', '--percent', String(percent), '--file', join(repo, 'site', 'flags.yaml')]);
+      const set = await devenv([
+        'flags',
+        'set',
+        'new_banner',
+        '--percent',
+        String(percent),
+        '--file',
+        join(repo, 'site', 'flags.yaml'),
+      ]);
       assert.equal(set.exitCode, 0, set.all);
       await git('commit', '-qam', `new_banner at ${percent}%`);
       assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
@@ -269,7 +338,9 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
         const url = `http://127.0.0.1:18101/render?target=stats.counters.shop.flags.new_banner.*.count&from=${from}&until=now&format=json&noCache=true`;
         const series = (await (await fetch(url)).json()) as { target: string; datapoints: [number | null, number][] }[];
         const sum = (variant: (target: string) => boolean) =>
-          series.filter((s) => variant(s.target)).reduce((total, s) => total + s.datapoints.reduce((t, [v]) => t + (v ?? 0), 0), 0);
+          series
+            .filter((s) => variant(s.target))
+            .reduce((total, s) => total + s.datapoints.reduce((t, [v]) => t + (v ?? 0), 0), 0);
         return { off: sum((t) => t.includes('.off.')), on: sum((t) => !t.includes('.off.')) };
       };
       let counted = await exposures();
@@ -280,7 +351,9 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       assert.ok(counted.off + counted.on >= 300, `Graphite counted ${counted.off + counted.on} of 300 exposures`);
       shares.push(counted.on / (counted.off + counted.on));
     }
-    console.log(`new_banner shown to ${shares.map((share) => `${(share * 100).toFixed(0)}%`).join(' -> ')} of new visitors`);
+    console.log(
+      `new_banner shown to ${shares.map((share) => `${(share * 100).toFixed(0)}%`).join(' -> ')} of new visitors`,
+    );
     assert.equal(shares[0], 0);
     assert.ok(shares[1]! > 0.38 && shares[1]! < 0.62, `about half at 50% (${shares[1]})`);
     assert.equal(shares[2], 1);
@@ -293,7 +366,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       const commit = await release('e2e-6', async () => {
         const app = join(repo, 'site', 'app.ts');
         const broken = (await readFile(app, 'utf8')).replace(
-          "return json(200, { visitor: flags.context.visitorId, flags: flags.all() });",
+          'return json(200, { visitor: flags.context.visitorId, flags: flags.all() });',
           "throw new Error('a build that breaks /flags.json');",
         );
         assert.match(broken, /a build that breaks/);
@@ -302,7 +375,10 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
       const deployed = await devenv(['deploy', '--user', 'ada', '--watch', '15']);
       assert.equal(deployed.exitCode, 1, deployed.all);
-      assert.match(deployed.stderr, /to prod failed: the watch saw a regression: error rate \d+\.\d% after the deploy.*rolled back, prod runs what it ran before/);
+      assert.match(
+        deployed.stderr,
+        /to prod failed: the watch saw a regression: error rate \d+\.\d% after the deploy.*rolled back, prod runs what it ran before/,
+      );
       assert.deepEqual(await markers(prodSite), ['e2e-5'], 'prod runs the release before');
       assert.equal((await fetch(`${prodSite}flags.json`)).status, 200);
       const deploys = await history();

@@ -13,8 +13,16 @@ import { dockerClient } from '../../stacks/docker-client.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
 
-interface UpResult { stack: string; changes: number; urls: Record<string, string>; fastPath: boolean }
-interface StatusResult { healthy: boolean; containers: { role: string; state: string; health: string }[] }
+interface UpResult {
+  stack: string;
+  changes: number;
+  urls: Record<string, string>;
+  fastPath: boolean;
+}
+interface StatusResult {
+  healthy: boolean;
+  containers: { role: string; state: string; health: string }[];
+}
 
 describe('dev stacks', { timeout: 40 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
@@ -35,14 +43,18 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     await home.remove();
   });
 
-  it('the README\'s first command brings up dev-<user> and prints URLs that answer', async () => {
+  it("the README's first command brings up dev-<user> and prints URLs that answer", async () => {
     const up = await execa(devenvBin, ['up'], { env, reject: false, all: true });
     assert.equal(up.exitCode, 0, up.all);
     // Right after up says so, status agrees: before Docker's own first health check has run.
     const status = await devenv.run(['status', '--json']);
     assert.equal(status.exitCode, 0, status.all);
     const now = JSON.parse(status.stdout) as StatusResult;
-    assert.deepEqual(now.containers.filter((c) => c.health !== 'healthy').map((c) => `${c.role}:${c.health}`), [], 'every role healthy at once');
+    assert.deepEqual(
+      now.containers.filter((c) => c.health !== 'healthy').map((c) => `${c.role}:${c.health}`),
+      [],
+      'every role healthy at once',
+    );
     assert.match(up.stdout, /^dev-ada is up/m, 'the user comes from git');
     const site = /proxy\.http\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.stdout)?.[1];
     const graphite = /graphite\.http\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(up.stdout)?.[1];
@@ -89,8 +101,13 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     const status = await devenv.json<StatusResult>(['status']);
     assert.equal(status.healthy, true);
     assert.deepEqual(status.containers.map((c) => `${c.role}:${c.state}:${c.health}`).sort(), [
-      'cache:running:healthy', 'db:running:healthy', 'graphite:running:healthy', 'proxy:running:healthy',
-      'statsd:running:healthy', 'web:running:healthy', 'worker:running:healthy',
+      'cache:running:healthy',
+      'db:running:healthy',
+      'graphite:running:healthy',
+      'proxy:running:healthy',
+      'statsd:running:healthy',
+      'web:running:healthy',
+      'worker:running:healthy',
     ]);
   });
 
@@ -107,14 +124,21 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
 
   it('logs merges the containers, filters with --grep and --except', async () => {
     const lines = async (args: string[]) =>
-      (await devenv.run(['logs', ...args, '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { container: string; text: string });
+      (await devenv.run(['logs', ...args, '--json'])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { container: string; text: string });
     const web = await lines(['web', 'proxy', '--tail', '50']);
     assert.deepEqual([...new Set(web.map((l) => l.container))].sort(), ['proxy', 'web']);
     const gets = await lines(['web', '--grep', '^GET /', '--except', 'healthz']);
     assert.ok(gets.length > 0 && gets.every((l) => /^GET \//.test(l.text) && !l.text.includes('healthz')));
     const unknown = await devenv.run(['logs', 'nosuchrole']);
     assert.equal(unknown.exitCode, 1);
-    assert.match(unknown.stderr, /no role nosuchrole in dev-ada; its roles are cache, db, graphite, proxy, statsd, web, worker/);
+    assert.match(
+      unknown.stderr,
+      /no role nosuchrole in dev-ada; its roles are cache, db, graphite, proxy, statsd, web, worker/,
+    );
   });
 
   it('parity of the rendered dev-ada and prod passes', async () => {
@@ -135,7 +159,10 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
       squatter.close();
     }
     assert.equal(bob.stack, 'dev-bob');
-    assert.match(bob.notices.join('\n'), new RegExp(`ports ${ownBase}-${ownBase! + 9} are taken by another process; using \\d+-\\d+`));
+    assert.match(
+      bob.notices.join('\n'),
+      new RegExp(`ports ${ownBase}-${ownBase! + 9} are taken by another process; using \\d+-\\d+`),
+    );
     assert.ok(!bob.urls['proxy.http']!.includes(`:${ownBase}/`));
     assert.notEqual(bob.urls['proxy.http'], ada.site);
     assert.match(await fetchText(bob.urls['proxy.http']!), /class="price"/);
@@ -164,7 +191,8 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
     interrupted.stderr?.on('data', (chunk: Buffer) => (progress += chunk.toString()));
     void interrupted.finally(() => (exited = true));
     const deadline = Date.now() + 120_000;
-    while (!/create\s+dev-ada-\w+/.test(progress) && Date.now() < deadline && !exited) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!/create\s+dev-ada-\w+/.test(progress) && Date.now() < deadline && !exited)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     assert.match(progress, /create\s+dev-ada-/, 'up reached the engine before Ctrl-C');
     interrupted.kill('SIGINT');
     const stopped = await interrupted;
@@ -199,8 +227,27 @@ describe('dev stacks', { timeout: 40 * 60_000 }, () => {
   });
 
   it('down keeps the data and up brings it back', async () => {
-    const insert = "insert into items (title, price_cents, shop_id) select 'Kept across down', 4200, id from shops order by id limit 1";
-    const exec = await execa('docker', ['exec', '-e', 'PGPASSWORD=shop', 'dev-ada-db', 'psql', '-h', '127.0.0.1', '-U', 'shop', '-d', 'shop', '-c', insert], { reject: false });
+    const insert =
+      "insert into items (title, price_cents, shop_id) select 'Kept across down', 4200, id from shops order by id limit 1";
+    const exec = await execa(
+      'docker',
+      [
+        'exec',
+        '-e',
+        'PGPASSWORD=shop',
+        'dev-ada-db',
+        'psql',
+        '-h',
+        '127.0.0.1',
+        '-U',
+        'shop',
+        '-d',
+        'shop',
+        '-c',
+        insert,
+      ],
+      { reject: false },
+    );
     assert.equal(exec.exitCode, 0, exec.stderr);
     const down = await devenv.run(['down']);
     assert.equal(down.exitCode, 0, down.all);

@@ -14,13 +14,22 @@ import { projectRoot } from '../../lib/paths.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
 
-interface UpResult { stack: string; urls: Record<string, string> }
+interface UpResult {
+  stack: string;
+  urls: Record<string, string>;
+}
 
 describe('the Quick start on a fresh clone', { timeout: 30 * 60_000 }, () => {
   let folder: string;
   let clone: string;
   let home: Awaited<ReturnType<typeof throwawayHome>>;
-  const devenv = (args: string[]) => execa(join(clone, 'bin', 'devenv'), args, { cwd: clone, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  const devenv = (args: string[]) =>
+    execa(join(clone, 'bin', 'devenv'), args, {
+      cwd: clone,
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+      all: true,
+    });
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'devenv-fresh-clone-'));
@@ -36,7 +45,8 @@ describe('the Quick start on a fresh clone', { timeout: 30 * 60_000 }, () => {
 
   it('starts from nothing but the committed files, where other users cannot enter', async () => {
     assert.equal((await stat(folder)).mode & 0o077, 0, 'the folder is closed to others');
-    for (const made of ['node_modules', 'site/node_modules', 'test-artifacts', '.tools']) assert.equal(existsSync(join(clone, made)), false, `${made} is not in a fresh clone`);
+    for (const made of ['node_modules', 'site/node_modules', 'test-artifacts', '.tools'])
+      assert.equal(existsSync(join(clone, made)), false, `${made} is not in a fresh clone`);
   });
 
   it('bin/devenv up brings up the stack; its site and team page answer; status agrees', async () => {
@@ -58,7 +68,11 @@ describe('the Quick start on a fresh clone', { timeout: 30 * 60_000 }, () => {
 
   it('once the clone is gone, another checkout takes its stack down and leaves nothing of it', async () => {
     await rm(folder, { recursive: true, force: true });
-    const down = await execa(devenvBin, ['down', '--user', 'newcomer', '--purge-data'], { env: { DEVENV_HOME: home.home }, reject: false, all: true });
+    const down = await execa(devenvBin, ['down', '--user', 'newcomer', '--purge-data'], {
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+      all: true,
+    });
     assert.equal(down.exitCode, 0, down.all);
     assert.deepEqual(await labelled('dev-newcomer'), { containers: [], networks: [], volumes: [] });
   });

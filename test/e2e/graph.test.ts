@@ -25,7 +25,8 @@ type Series = { target: string; datapoints: [number | null, number][] }[];
 async function orangePixels(png: Buffer): Promise<number> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let count = 0;
-  for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 235 && data[i + 1]! > 145 && data[i + 1]! < 185 && data[i + 2]! < 40) count++;
+  for (let i = 0; i < data.length; i += info.channels)
+    if (data[i]! > 235 && data[i + 1]! > 145 && data[i + 1]! < 185 && data[i + 2]! < 40) count++;
   return count;
 }
 
@@ -53,22 +54,37 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     await fetchText(site, 60_000);
     const load = startLoad(site, 20, { maxRequests: 300, maxSeconds: 15 });
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    await markDeploy(stack, { stage: stack, train: 'code', commit: '0123456789abcdef0123456789abcdef01234567', deployId: 1, users: ['gus'] });
+    await markDeploy(stack, {
+      stage: stack,
+      train: 'code',
+      commit: '0123456789abcdef0123456789abcdef01234567',
+      deployId: 1,
+      users: ['gus'],
+    });
     const report = await load.stop();
     assert.ok(report.sent >= 50 && report.failed === 0, `${report.sent} sent, ${report.failures.join('; ')}`);
 
     // statsd flushes every second; the event is stamped to the microsecond, so a
     // render must end in a later second to include it.
-    const json = renderUrl(graphite, { targets: expandMetric('requests').map((t) => t.target), from: '-10min', format: 'json' });
+    const json = renderUrl(graphite, {
+      targets: expandMetric('requests').map((t) => t.target),
+      from: '-10min',
+      format: 'json',
+    });
     const deadline = Date.now() + 60_000;
     let series: Series = [];
-    const points = (name: string) => (series.find((s) => s.target === name)?.datapoints ?? []).filter(([value]) => value !== null);
+    const points = (name: string) =>
+      (series.find((s) => s.target === name)?.datapoints ?? []).filter(([value]) => value !== null);
     while (Date.now() < deadline) {
       series = JSON.parse(await fetchText(json)) as Series;
       if (points('deploys').length > 0 && points('requests/s').reduce((sum, [v]) => sum + v! * 2, 0) >= 50) break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    assert.equal(points('deploys').length, 1, `one deploy point in ${deployTarget}: ${JSON.stringify(series.map((s) => [s.target, s.datapoints.filter(([v]) => v !== null)]))}`);
+    assert.equal(
+      points('deploys').length,
+      1,
+      `one deploy point in ${deployTarget}: ${JSON.stringify(series.map((s) => [s.target, s.datapoints.filter(([v]) => v !== null)]))}`,
+    );
     assert.ok(points('requests/s').length > 0, 'the traffic is in Graphite');
 
     const out = join(home.home, 'g.png');
@@ -92,21 +108,34 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     await assert.rejects(readFile(out), { code: 'ENOENT' });
   });
 
-  it('the dashboard page draws the stack\'s graphs with the deploy line', async () => {
+  it("the dashboard page draws the stack's graphs with the deploy line", async () => {
     // The page as the deploy service serves it, pointed at dev-gus instead of princess and prod.
     const html = dashboardPage([{ name: stack, graphiteUrl: urls['graphite.http']! }]);
-    const server: Server = createServer((_, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+    const server: Server = createServer((_, response) =>
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 900, height: 1200 } });
       await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
       // (a string: this file is type-checked without the DOM's types)
-      await page.waitForFunction("[...document.querySelectorAll('img')].every((img) => img.dataset.loaded === 'true' && img.naturalWidth > 0)", undefined, { timeout: 30_000 });
+      await page.waitForFunction(
+        "[...document.querySelectorAll('img')].every((img) => img.dataset.loaded === 'true' && img.naturalWidth > 0)",
+        undefined,
+        { timeout: 30_000 },
+      );
       assert.equal(await page.locator('img').count(), 4);
       // the range buttons redraw every graph; 15 min shows the test's traffic best
       await page.getByRole('button', { name: '15 min' }).click();
-      await page.waitForFunction("[...document.querySelectorAll('img')].every((img) => img.src.includes('from=-15min') && img.complete && img.naturalWidth > 0)", undefined, { timeout: 30_000 });
+      await page.waitForFunction(
+        "[...document.querySelectorAll('img')].every((img) => img.src.includes('from=-15min') && img.complete && img.naturalWidth > 0)",
+        undefined,
+        { timeout: 30_000 },
+      );
       await mkdir(artifacts, { recursive: true });
       const shot = await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
       // four graphs, each with the orange line

@@ -23,15 +23,31 @@ const prodSite = 'http://127.0.0.1:18100/';
 const opsPage = 'http://127.0.0.1:18200/';
 const name = 'Grace <script>alert(1)</script> Hopper';
 
-interface Deploy { stage: string; commit: string; state: string }
+interface Deploy {
+  stage: string;
+  commit: string;
+  state: string;
+}
 
 describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
   let repo: string;
   let photo: string;
-  const devenv = (args: string[]) => execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  const devenv = (args: string[]) =>
+    execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
   const git = async (...args: string[]) => (await execa('git', args, { cwd: repo })).stdout.trim();
-  const onboardArgs = (photoPath: string, who = name) => ['onboard', '--name', who, '--photo', photoPath, '--yes', '--watch', '5', '--user', 'grace'];
+  const onboardArgs = (photoPath: string, who = name) => [
+    'onboard',
+    '--name',
+    who,
+    '--photo',
+    photoPath,
+    '--yes',
+    '--watch',
+    '5',
+    '--user',
+    'grace',
+  ];
 
   before(async () => {
     home = await throwawayHome();
@@ -65,8 +81,14 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
     await file.truncate(50 * 1024 * 1024);
     await file.close();
     const wide = join(home.home, 'wide.png');
-    await writeFile(wide, await sharp({ create: { width: 20000, height: 300, channels: 3, background: '#888' } }).png().toBuffer());
-    const someone = (parse(await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8')) as { name: string }[])[0]!.name;
+    await writeFile(
+      wide,
+      await sharp({ create: { width: 20000, height: 300, channels: 3, background: '#888' } })
+        .png()
+        .toBuffer(),
+    );
+    const someone = (parse(await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8')) as { name: string }[])[0]!
+      .name;
 
     const cases: [string[], RegExp][] = [
       [onboardArgs(text), /text\.jpg is not a JPEG, PNG or WebP image \(it looks like text\)/],
@@ -85,24 +107,43 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
     }
     assert.equal(await git('rev-parse', 'HEAD'), head, 'nothing committed');
     assert.equal(await git('branch', '--list', 'onboard/*'), '', 'no branch made');
-    for (const stack of ['ops', 'prod', 'princess']) assert.deepEqual((await labelled(stack)).containers, [], `${stack} not brought up for a refused onboarding`);
+    for (const stack of ['ops', 'prod', 'princess'])
+      assert.deepEqual((await labelled(stack)).containers, [], `${stack} not brought up for a refused onboarding`);
 
     const withoutYes = await devenv(onboardArgs(photo).filter((arg) => arg !== '--yes'));
     assert.equal(withoutYes.exitCode, 1, withoutYes.all);
-    assert.equal(withoutYes.stderr.trim(), 'devenv: ops, princess, prod are not up on this machine, and onboarding deploys through them; run devenv onboard with --yes to bring them up, or `devenv ops up`, `devenv princess up`, `devenv prod up` first');
+    assert.equal(
+      withoutYes.stderr.trim(),
+      'devenv: ops, princess, prod are not up on this machine, and onboarding deploys through them; run devenv onboard with --yes to bring them up, or `devenv ops up`, `devenv princess up`, `devenv prod up` first',
+    );
     assert.equal(await git('rev-parse', 'HEAD'), head, 'nothing committed without the stacks');
   });
 
   it("takes the new hire's photo to prod; killed mid-deploy and run again, it ends with one entry and one deploy", async () => {
-    assert.ok(exifGpsTags((await sharp(await readFile(photo)).metadata()).exif!).length > 0, 'the test photo carries a GPS position');
-    const doomed = execa(devenvBin, onboardArgs(photo), { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+    assert.ok(
+      exifGpsTags((await sharp(await readFile(photo)).metadata()).exif!).length > 0,
+      'the test photo carries a GPS position',
+    );
+    const doomed = execa(devenvBin, onboardArgs(photo), {
+      cwd: repo,
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+      all: true,
+    });
     let exited = false;
     void doomed.finally(() => (exited = true));
     const deadline = Date.now() + 25 * 60_000;
     for (;;) {
-      const running = ((await (await fetch(`${opsPage}api/deploys?limit=5`).catch(() => undefined))?.json().catch(() => [])) ?? []) as { state: string }[];
+      const running = ((await (
+        await fetch(`${opsPage}api/deploys?limit=5`).catch(() => undefined)
+      )
+        ?.json()
+        .catch(() => [])) ?? []) as { state: string }[];
       if (running.some((d) => d.state === 'running')) break;
-      assert.ok(Date.now() < deadline && !exited, `onboarding reached a deploy: ${exited ? (await doomed).all : 'still before it'}`);
+      assert.ok(
+        Date.now() < deadline && !exited,
+        `onboarding reached a deploy: ${exited ? (await doomed).all : 'still before it'}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -111,28 +152,54 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
 
     const again = await devenv([...onboardArgs(photo), '--json']);
     assert.equal(again.exitCode, 0, again.all);
-    const summary = JSON.parse(again.stdout) as { commit: string; steps: { id: string; resumed: boolean; seconds: number; outcome: string }[]; photo: { file: string } };
-    assert.ok(summary.steps.some((s) => s.resumed), 'the second run went on where the first stopped');
-    assert.match(summary.steps.find((s) => s.id === 'doctor')!.outcome, /brought up ops, princess, prod/, 'the first run brought up the road to prod');
-    console.log(`onboarding steps: ${summary.steps.map((s) => `${s.id} ${s.resumed ? '(earlier)' : `${s.seconds} s`}`).join(', ')}`);
+    const summary = JSON.parse(again.stdout) as {
+      commit: string;
+      steps: { id: string; resumed: boolean; seconds: number; outcome: string }[];
+      photo: { file: string };
+    };
+    assert.ok(
+      summary.steps.some((s) => s.resumed),
+      'the second run went on where the first stopped',
+    );
+    assert.match(
+      summary.steps.find((s) => s.id === 'doctor')!.outcome,
+      /brought up ops, princess, prod/,
+      'the first run brought up the road to prod',
+    );
+    console.log(
+      `onboarding steps: ${summary.steps.map((s) => `${s.id} ${s.resumed ? '(earlier)' : `${s.seconds} s`}`).join(', ')}`,
+    );
 
     const team = parse(await readFile(join(repo, 'site', 'team', 'team.yaml'), 'utf8')) as { name: string }[];
     assert.equal(team.filter((m) => m.name === name).length, 1, 'one team entry');
-    assert.equal((await git('log', '--oneline', '--fixed-strings', '--grep', `Add ${name}`)).split('\n').length, 1, 'one commit');
+    assert.equal(
+      (await git('log', '--oneline', '--fixed-strings', '--grep', `Add ${name}`)).split('\n').length,
+      1,
+      'one commit',
+    );
     const deploys = JSON.parse((await devenv(['deploy', 'history', '--json'])).stdout) as Deploy[];
     for (const stage of ['princess', 'prod']) {
-      assert.equal(deploys.filter((d) => d.stage === stage && d.commit === summary.commit && d.state === 'succeeded').length, 1, `one ${stage} deploy`);
+      assert.equal(
+        deploys.filter((d) => d.stage === stage && d.commit === summary.commit && d.state === 'succeeded').length,
+        1,
+        `one ${stage} deploy`,
+      );
     }
 
     const expected = (await processPhoto(await readFile(photo))).bytes;
-    const served = Buffer.from(await (await fetch(`${prodSite}team/photos/${encodeURIComponent(summary.photo.file)}`)).arrayBuffer());
+    const served = Buffer.from(
+      await (await fetch(`${prodSite}team/photos/${encodeURIComponent(summary.photo.file)}`)).arrayBuffer(),
+    );
     assert.ok(served.equals(expected), 'prod serves the bytes the pipeline produced');
     assert.deepEqual(await metadataIn(served), [], 'no metadata left');
     const page = await fetchText(`${prodSite}team`);
     assert.ok(page.includes('Grace &lt;script&gt;alert(1)&lt;/script&gt; Hopper'), 'the name is shown escaped');
     assert.ok(!page.includes('<script>alert(1)'), 'never as markup');
 
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     try {
       const tab = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       let alerted = false;
@@ -143,7 +210,11 @@ describe('devenv onboard', { timeout: 40 * 60_000 }, () => {
       await tab.goto(`${prodSite}team`);
       const img = tab.locator(`img.photo[src="/team/photos/${encodeURIComponent(summary.photo.file)}"]`);
       await img.waitFor();
-      assert.equal(await img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth), 320, 'the photo loads in the browser');
+      assert.equal(
+        await img.evaluate((el) => (el as { naturalWidth: number }).naturalWidth),
+        320,
+        'the photo loads in the browser',
+      );
       await tab.screenshot({ path: join(projectRoot, 'test-artifacts', 'team-page.png'), fullPage: true });
       assert.equal(alerted, false, 'the name ran no script');
     } finally {

@@ -11,8 +11,15 @@ import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts'
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
 import { defaultRulesFile } from '../../data/rebuild.ts';
 
-interface Rebuild { rows: number; leaks: { hits: number; checks: { what: string; hits: number; scanned: number; sample: number }[] }; tables: { table: string; rows: number }[] }
-interface Status { healthy: boolean; containers: { role: string; state: string }[] }
+interface Rebuild {
+  rows: number;
+  leaks: { hits: number; checks: { what: string; hits: number; scanned: number; sample: number }[] };
+  tables: { table: string; rows: number }[];
+}
+interface Status {
+  healthy: boolean;
+  containers: { role: string; state: string }[];
+}
 
 const princessSite = 'http://127.0.0.1:18000/';
 
@@ -39,7 +46,9 @@ async function prodSchema(): Promise<string[]> {
 
 /** What princess serves, summed up: rebuilds that fail must leave it exactly so. */
 async function princessFingerprint(): Promise<string> {
-  const [row] = await princessDb<{ f: string }>(`SELECT md5(string_agg(email, ',' ORDER BY id)) || ':' || count(*) AS f FROM members`);
+  const [row] = await princessDb<{ f: string }>(
+    `SELECT md5(string_agg(email, ',' ORDER BY id)) || ':' || count(*) AS f FROM members`,
+  );
   return row!.f;
 }
 
@@ -65,7 +74,8 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     const status = await devenv.json<Status>(['prod', 'status']);
     assert.equal(status.containers.filter((c) => c.role === 'web' && c.state === 'running').length, 3);
     const servedBy = new Set<string>();
-    for (let i = 0; i < 30; i++) servedBy.add(/Served by ([^<.]+)/.exec(await fetchText('http://127.0.0.1:18100/'))?.[1] ?? '');
+    for (let i = 0; i < 30; i++)
+      servedBy.add(/Served by ([^<.]+)/.exec(await fetchText('http://127.0.0.1:18100/'))?.[1] ?? '');
     assert.ok(servedBy.size >= 2, `the proxy spreads requests over replicas (saw ${[...servedBy].join(', ')})`);
   });
 
@@ -78,14 +88,30 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.equal(failed.exitCode, 1, failed.all);
     assert.match(failed.stderr, /refuse_messages/);
     await prodDb('ALTER TABLE messages DROP CONSTRAINT refuse_messages');
-    const [left] = await prodDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) AS n');
+    const [left] = await prodDb<{ n: string }>(
+      'SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) AS n',
+    );
     assert.equal(left!.n, '0', 'a failed load leaves nothing behind');
     assert.deepEqual(await prodSchema(), schema, 'a failed load leaves the keys and indexes');
 
-    const generated = await devenv.json<{ rows: Record<string, number> }>(['prod', 'generate', '--members', '10000', '--seed', '7']);
+    const generated = await devenv.json<{ rows: Record<string, number> }>([
+      'prod',
+      'generate',
+      '--members',
+      '10000',
+      '--seed',
+      '7',
+    ]);
     assert.equal(generated.rows.members, 10_000);
-    assert.deepEqual(await prodSchema(), schema, 'the keys, foreign keys and indexes are made again after the rows, as they were');
-    assert.ok(schema.some((line) => line.includes('FOREIGN KEY (sender_id) REFERENCES members(id)')) && schema.some((line) => line.includes('UNIQUE (email)')));
+    assert.deepEqual(
+      await prodSchema(),
+      schema,
+      'the keys, foreign keys and indexes are made again after the rows, as they were',
+    );
+    assert.ok(
+      schema.some((line) => line.includes('FOREIGN KEY (sender_id) REFERENCES members(id)')) &&
+        schema.some((line) => line.includes('UNIQUE (email)')),
+    );
     const [member] = await prodDb<{ email: string }>('SELECT email FROM members ORDER BY id LIMIT 1');
     assert.match(member!.email, /@/);
     const refused = await devenv.run(['prod', 'generate', '--members', '10000']);
@@ -102,15 +128,37 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     const cases: [string, string[], RegExp][] = [
       ['missing key', ['--key-file', join(home.home, 'no-such-key')], /no scrub key/],
       ['malformed YAML', ['--rules', await rulesFile('tables: [members\n')], /scrub-rules|YAML|line/i],
-      ['unknown column', ['--rules', await rulesFile(rules.replace('    phone: fake-phone\n', '    phone: fake-phone\n    shoe_size: keep\n'))], /shoe_size/],
-      ['unconfigured column', ['--rules', await rulesFile(rules.replace('    phone: fake-phone\n', ''))], /no scrub rule: members\.phone/],
-      ['a transform breaking a foreign key', ['--rules', await rulesFile(rules.replace('    buyer_id: keep\n', '    buyer_id: hash\n'))], /buyer_id/],
+      [
+        'unknown column',
+        [
+          '--rules',
+          await rulesFile(rules.replace('    phone: fake-phone\n', '    phone: fake-phone\n    shoe_size: keep\n')),
+        ],
+        /shoe_size/,
+      ],
+      [
+        'unconfigured column',
+        ['--rules', await rulesFile(rules.replace('    phone: fake-phone\n', ''))],
+        /no scrub rule: members\.phone/,
+      ],
+      [
+        'a transform breaking a foreign key',
+        ['--rules', await rulesFile(rules.replace('    buyer_id: keep\n', '    buyer_id: hash\n'))],
+        /buyer_id/,
+      ],
     ];
     for (const [name, args, message] of cases) {
       const result = await devenv.run(['princess', 'rebuild', ...args]);
       assert.equal(result.exitCode, 1, `${name}: ${result.all}`);
       assert.match(result.stderr, message, name);
-      assert.equal(result.stderr.trim().split('\n').filter((l) => l.startsWith('devenv:')).length, 1, `${name}: one line`);
+      assert.equal(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('devenv:')).length,
+        1,
+        `${name}: one line`,
+      );
     }
     assert.equal(await princessFingerprint(), before);
     const databases = await princessDb<{ datname: string }>('SELECT datname FROM pg_database');
@@ -129,17 +177,32 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.ok(result.leaks.checks.length >= 8);
     const [messages] = await prodDb<{ n: string }>('SELECT count(*) AS n FROM messages');
     for (const kind of ['emails', 'phones', 'names']) {
-      const everyRow = result.leaks.checks.find((c) => c.what === `messages.body (text: ${kind}, every row, during the copy)`);
-      assert.deepEqual(everyRow && { scanned: everyRow.scanned, sample: everyRow.sample }, { scanned: Number(messages!.n), sample: 1 }, `every message checked for ${kind}`);
+      const everyRow = result.leaks.checks.find(
+        (c) => c.what === `messages.body (text: ${kind}, every row, during the copy)`,
+      );
+      assert.deepEqual(
+        everyRow && { scanned: everyRow.scanned, sample: everyRow.sample },
+        { scanned: Number(messages!.n), sample: 1 },
+        `every message checked for ${kind}`,
+      );
     }
-    const prodCounts = await prodDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
-    const princessCounts = await princessDb<{ n: string }>('SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n');
+    const prodCounts = await prodDb<{ n: string }>(
+      'SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n',
+    );
+    const princessCounts = await princessDb<{ n: string }>(
+      'SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM messages) AS n',
+    );
     assert.equal(princessCounts[0]!.n, prodCounts[0]!.n);
     assert.match(await fetchText(princessSite), /class="price"/, 'princess serves the new data');
   });
 
   it('foreign keys and unique constraints hold, and no value is personal', async () => {
-    const [checks] = await princessDb<{ orphans: string; duplicates: string; constraints: string; real: string }>(`SELECT
+    const [checks] = await princessDb<{
+      orphans: string;
+      duplicates: string;
+      constraints: string;
+      real: string;
+    }>(`SELECT
       (SELECT count(*) FROM orders o LEFT JOIN members m ON m.id = o.buyer_id WHERE m.id IS NULL) AS orphans,
       (SELECT count(*) FROM (SELECT email FROM members GROUP BY email HAVING count(*) > 1) d) AS duplicates,
       (SELECT count(*) FROM pg_constraint WHERE contype IN ('f', 'u') AND convalidated) AS constraints,
@@ -155,9 +218,12 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
       JOIN members s ON s.id = g.sender_id JOIN members r ON r.id = g.recipient_id
       WHERE strpos(g.body, s.email) > 0 AND g.body ~ ('\\m' || split_part(r.name, ' ', 1) || '\\M') ORDER BY g.id LIMIT 1`);
     assert.ok(sent, 'prod has a message quoting its sender email and recipient name');
-    const [fake] = await princessDb<{ body: string; email: string; first: string }>(`
+    const [fake] = await princessDb<{ body: string; email: string; first: string }>(
+      `
       SELECT g.body, s.email, split_part(r.name, ' ', 1) AS first FROM messages g
-      JOIN members s ON s.id = g.sender_id JOIN members r ON r.id = g.recipient_id WHERE g.id = $1`, [sent.id]);
+      JOIN members s ON s.id = g.sender_id JOIN members r ON r.id = g.recipient_id WHERE g.id = $1`,
+      [sent.id],
+    );
     assert.notEqual(fake!.email, sent.email);
     assert.notEqual(fake!.first, sent.first);
     assert.ok(fake!.body.includes(fake!.email), 'the sender pseudonym email (members.email) is the one in the text');
@@ -189,7 +255,9 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     // every value too, so the two, written apart, must agree.
     for (const kind of ['emails', 'phones', 'names']) {
       const scanned = Number(new RegExp(`messages\\.body \\(text: ${kind}\\): (\\d+)`).exec(result.stderr)?.[1]);
-      const everyRow = Number(new RegExp(`messages\\.body \\(text: ${kind}, every row, during the copy\\): (\\d+)`).exec(result.stderr)?.[1]);
+      const everyRow = Number(
+        new RegExp(`messages\\.body \\(text: ${kind}, every row, during the copy\\): (\\d+)`).exec(result.stderr)?.[1],
+      );
       assert.equal(everyRow, scanned, `${kind}: ${result.stderr}`);
     }
     assert.doesNotMatch(result.stderr, /members\.\w+:/, 'the columns themselves were scrubbed');
@@ -198,7 +266,11 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
 
   it('a rebuild killed part-way leaves princess serving its old data; the next one converges', async () => {
     const before = await princessFingerprint();
-    const child = execa(devenvBin, ['princess', 'rebuild'], { env: { DEVENV_HOME: home.home }, reject: false, all: true });
+    const child = execa(devenvBin, ['princess', 'rebuild'], {
+      env: { DEVENV_HOME: home.home },
+      reject: false,
+      all: true,
+    });
     let output = '';
     await new Promise<void>((resolve) => {
       child.all!.on('data', (chunk: Buffer) => {
@@ -218,18 +290,24 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
   });
 
   it("a developer's database takes a consistent sample of princess instead of the seed", async () => {
-    interface Sampled { urls: Record<string, string>; sample: { rows: Record<string, number>; alreadyLoaded: boolean } }
+    interface Sampled {
+      urls: Record<string, string>;
+      sample: { rows: Record<string, number>; alreadyLoaded: boolean };
+    }
     const up = await devenv.json<Sampled>(['up', '--user', 'sam', '--data', 'princess-sample', '--percent', '10']);
     const members = up.sample.rows.members!;
     assert.ok(members > 700 && members < 1300, `about 10% of 10000 members, got ${members}`);
     assert.ok(up.sample.rows.orders! > 0 && up.sample.rows.messages! > 0);
     const port = Number(new URL(up.urls['db.postgres']!).port);
-    const [checks] = await query<Record<string, string>>(port, `SELECT
+    const [checks] = await query<Record<string, string>>(
+      port,
+      `SELECT
       (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = o.buyer_id)) AS buyers,
       (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = o.item_id)) AS items,
       (SELECT count(*) FROM messages g WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = g.sender_id) OR NOT EXISTS (SELECT 1 FROM members m WHERE m.id = g.recipient_id)) AS messages,
       (SELECT count(*) FROM shops s WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = s.owner_id)) AS owners,
-      (SELECT count(*) FROM members WHERE email NOT LIKE '%@example.invalid') AS unscrubbed`);
+      (SELECT count(*) FROM members WHERE email NOT LIKE '%@example.invalid') AS unscrubbed`,
+    );
     assert.deepEqual(checks, { buyers: '0', items: '0', messages: '0', owners: '0', unscrubbed: '0' });
     assert.match(await fetchText(up.urls['proxy.http']!), /class="price"/);
     const again = await devenv.json<Sampled>(['up', '--user', 'sam', '--data', 'princess-sample', '--percent', '10']);

@@ -28,12 +28,17 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
     } else if (stat.isSymbolicLink()) {
       files[name] = `-> ${await readlink(path)}`;
     } else {
-      files[name] = `${stat.mode} ${stat.mtimeMs} ${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+      files[name] = `${stat.mode} ${stat.mtimeMs} ${createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex')}`;
     }
   }
   await walk(dir);
   // What git itself says, asked without letting it refresh the index.
-  const status = await execa('git', ['status', '--porcelain=v1', '--untracked-files=all'], { cwd: dir, env: { GIT_OPTIONAL_LOCKS: '0' } });
+  const status = await execa('git', ['status', '--porcelain=v1', '--untracked-files=all'], {
+    cwd: dir,
+    env: { GIT_OPTIONAL_LOCKS: '0' },
+  });
   files['(git status)'] = status.stdout;
   return files;
 }
@@ -49,7 +54,8 @@ async function clone(parent: string, name: string): Promise<string> {
 describe('devenv try', () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
   let clones: string;
-  const run = (cwd: string, args: string[]) => execa(devenvBin, ['try', ...args], { cwd, env: { DEVENV_HOME: home.home }, reject: false });
+  const run = (cwd: string, args: string[]) =>
+    execa(devenvBin, ['try', ...args], { cwd, env: { DEVENV_HOME: home.home }, reject: false });
 
   before(async () => {
     home = await throwawayHome();
@@ -89,7 +95,10 @@ describe('devenv try', () => {
     const passed = JSON.parse(pass.stdout) as TryResult;
     assert.equal(passed.ok, true);
     assert.deepEqual(passed.files, ['site/fixtures/probe.bin', 'site/html.ts', 'site/test/try-probe.test.ts']);
-    assert.deepEqual(passed.steps.map((s) => `${s.name}:${s.status}`), ['deps:pass', 'typecheck:pass', 'test:pass']);
+    assert.deepEqual(
+      passed.steps.map((s) => `${s.name}:${s.status}`),
+      ['deps:pass', 'typecheck:pass', 'test:pass'],
+    );
     assert.equal(passed.trunk.ref, 'origin/main');
     const passLog = await readFile(passed.log, 'utf8');
     assert.match(passLog, /the probe of devenv try runs/, 'the new test ran');
@@ -99,7 +108,10 @@ describe('devenv try', () => {
     const failed = JSON.parse(fail.stdout) as TryResult;
     assert.equal(failed.ok, false);
     assert.deepEqual(failed.files, ['site/broken.ts']);
-    assert.deepEqual(failed.steps.map((s) => `${s.name}:${s.status}`), ['deps:pass', 'typecheck:fail', 'test:pass']);
+    assert.deepEqual(
+      failed.steps.map((s) => `${s.name}:${s.status}`),
+      ['deps:pass', 'typecheck:fail', 'test:pass'],
+    );
     assert.match(fail.stderr, /broken\.ts.*TS2322/, 'the output streams to stderr');
     assert.match(await readFile(failed.log, 'utf8'), /broken\.ts.*TS2322[^]*\nFAIL in /);
 
@@ -150,7 +162,11 @@ describe('devenv try', () => {
       await execa('git', ['checkout', '--quiet', 'feature'], { cwd: repo });
       await appendFile(join(repo, 'site/html.ts'), '// my change\n');
       const mine = await snapshot(repo);
-      await refused(repo, ['--trunk', 'main'], /^devenv: your diff does not apply to main \([0-9a-f]{7}\): site\/html\.ts; merge or rebase onto main/);
+      await refused(
+        repo,
+        ['--trunk', 'main'],
+        /^devenv: your diff does not apply to main \([0-9a-f]{7}\): site\/html\.ts; merge or rebase onto main/,
+      );
       assert.deepEqual(await snapshot(repo), mine, 'the working copy is unchanged');
       assert.notDeepEqual(mine, before);
     });

@@ -40,8 +40,24 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     home = await throwawayHome();
     const image = `${imageRepository('db')}:${await contextHash(imageBuild(projectRoot, db.image))}`;
     // Built as `up` builds it, when no stack has yet.
-    if ((await execa('docker', ['image', 'inspect', image], { reject: false })).exitCode !== 0) await execa('docker', ['build', '-q', '-t', image, join(projectRoot, 'images', 'db')]);
-    await execa('docker', ['run', '-d', '--rm', '--name', container, '-e', 'POSTGRES_USER=deploys', '-e', 'POSTGRES_PASSWORD=deploys', '-e', 'POSTGRES_DB=deploys', '-p', '127.0.0.1::5432', image]);
+    if ((await execa('docker', ['image', 'inspect', image], { reject: false })).exitCode !== 0)
+      await execa('docker', ['build', '-q', '-t', image, join(projectRoot, 'images', 'db')]);
+    await execa('docker', [
+      'run',
+      '-d',
+      '--rm',
+      '--name',
+      container,
+      '-e',
+      'POSTGRES_USER=deploys',
+      '-e',
+      'POSTGRES_PASSWORD=deploys',
+      '-e',
+      'POSTGRES_DB=deploys',
+      '-p',
+      '127.0.0.1::5432',
+      image,
+    ]);
     const published = (await execa('docker', ['port', container, '5432/tcp'])).stdout.split('\n')[0]!.trim();
     store = await waitFor(() => openStore(`postgres://deploys:deploys@${published}/deploys`).catch(() => undefined), {
       intervalMs: 500,
@@ -111,7 +127,7 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     assert.match((await store.deploy(deploy.id))?.error ?? '', /driver \(pid \d+\) is gone/);
   });
 
-  it("keeps credentials as hashes: unknown, revoked and expired are told apart; a login code works once", async () => {
+  it('keeps credentials as hashes: unknown, revoked and expired are told apart; a login code works once', async () => {
     const token = newSecret();
     await store.addCredential('bob', 'cli', secretHash(token));
     assert.deepEqual(await store.identify(secretHash(token)), { user: 'bob', kind: 'cli' });
@@ -123,18 +139,34 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     assert.equal(await store.consumeLogin(secretHash(code)), undefined, 'once');
     assert.ok((await store.revoke('bob')) >= 1);
     assert.equal(await store.identify(secretHash(token)), 'revoked');
-    assert.deepEqual((await store.tokens()).map((t) => [t.user, t.revokedAt !== null]), [['bob', true]]);
+    assert.deepEqual(
+      (await store.tokens()).map((t) => [t.user, t.revokedAt !== null]),
+      [['bob', true]],
+    );
   });
 
   it('serves its rules in process: JSON from its own origin and a credential, the person from the credential', async () => {
     const adminKey = (await readFile(join(home.home, 'ops', 'admin.key'), 'utf8')).trim();
     const cy = newSecret();
-    const register = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ user: 'cy', hash: secretHash(cy) }) });
+    const register = await fetch(`${url}/api/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ user: 'cy', hash: secretHash(cy) }),
+    });
     assert.equal(register.status, 201, await register.text());
-    const hold = (headers: Record<string, string>) => fetch(`${url}/api/queue/hold`, { method: 'POST', headers, body: JSON.stringify({ by: 'mallory', reason: 'freeze' }) });
+    const hold = (headers: Record<string, string>) =>
+      fetch(`${url}/api/queue/hold`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ by: 'mallory', reason: 'freeze' }),
+      });
     assert.equal((await hold({ 'content-type': 'text/plain', authorization: `Bearer ${cy}` })).status, 403);
     assert.equal((await hold({ 'content-type': 'application/json' })).status, 401);
-    assert.equal((await hold({ 'content-type': 'application/json', authorization: `Bearer ${cy}`, origin: 'http://evil.example' })).status, 403);
+    assert.equal(
+      (await hold({ 'content-type': 'application/json', authorization: `Bearer ${cy}`, origin: 'http://evil.example' }))
+        .status,
+      403,
+    );
     const held = await hold({ 'content-type': 'application/json', authorization: `Bearer ${cy}` });
     assert.equal(held.status, 200);
     assert.equal(((await held.json()) as { hold: { by: string } }).hold.by, 'cy');

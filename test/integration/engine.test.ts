@@ -28,13 +28,25 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
   });
 
   // The proxy alone, with a scratch volume so that destroy is shown to remove volumes too.
-  const roles = composeStack([{ ...proxy, dependsOn: [], volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }] }]);
+  const roles = composeStack([
+    { ...proxy, dependsOn: [], volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }] },
+  ]);
   const health = `http://127.0.0.1:${port}/__proxy/health`;
   async function deploy(upstream: string) {
     const hash = await contextHash(imageBuild(projectRoot, proxy.image));
-    const rendered = render(roles, { stack: stackName, tier: { ...tiers.prod, ports: { kind: 'fixed', base: port } }, projectRoot, imageHashes: { proxy: hash }, portBase: port });
+    const rendered = render(roles, {
+      stack: stackName,
+      tier: { ...tiers.prod, ports: { kind: 'fixed', base: port } },
+      projectRoot,
+      imageHashes: { proxy: hash },
+      portBase: port,
+    });
     rendered.containers[0]!.env = { ...rendered.containers[0]!.env, WEB_UPSTREAM: upstream };
-    const stack = await selectStack(await engineSettings(home.home), stackName, program(rendered, { logDir: home.home }));
+    const stack = await selectStack(
+      await engineSettings(home.home),
+      stackName,
+      program(rendered, { logDir: home.home }),
+    );
     return { stack, result: await stack.up({ color: 'never' }) };
   }
 
@@ -48,7 +60,8 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
       networks: [`${stackName}-net`],
       volumes: [`${stackName}-proxy-scratch`],
     });
-    const [binding] = (await dockerClient().getContainer(`${stackName}-proxy`).inspect()).HostConfig.PortBindings?.['8080/tcp'] ?? [];
+    const [binding] =
+      (await dockerClient().getContainer(`${stackName}-proxy`).inspect()).HostConfig.PortBindings?.['8080/tcp'] ?? [];
     assert.equal(binding?.HostIp, '127.0.0.1');
   });
 

@@ -31,12 +31,15 @@ describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
     process.env.GOPROXY = 'off';
     process.env.GOMODCACHE = join(scratch, 'empty-modcache');
     try {
-      await assert.rejects(installPulumi(() => {}), (error: Error) => {
-        assert.ok(error instanceof UserError);
-        assert.match(error.message, /building the Pulumi engine failed at "go mod download pkg\/v3"/);
-        assert.equal(error.fix, `the full log is ${join(scratch, 'home', 'logs', 'pulumi-build.log')}`);
-        return true;
-      });
+      await assert.rejects(
+        installPulumi(() => {}),
+        (error: Error) => {
+          assert.ok(error instanceof UserError);
+          assert.match(error.message, /building the Pulumi engine failed at "go mod download pkg\/v3"/);
+          assert.equal(error.fix, `the full log is ${join(scratch, 'home', 'logs', 'pulumi-build.log')}`);
+          return true;
+        },
+      );
     } finally {
       delete process.env.GOPROXY;
       delete process.env.GOMODCACHE;
@@ -57,6 +60,9 @@ describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
     const version = await installPulumi(() => {});
     assert.match(version, /^v3\.\d+\.\d+$/);
     assert.equal((await probePulumi()).broken, false);
-    assert.match(await readFile(join(scratch, 'home', 'logs', 'pulumi-build.log'), 'utf8'), /built from the Go module proxy/);
+    assert.match(
+      await readFile(join(scratch, 'home', 'logs', 'pulumi-build.log'), 'utf8'),
+      /built from the Go module proxy/,
+    );
   });
 });

@@ -27,7 +27,9 @@ export async function engineSettings(home: string): Promise<EngineSettings> {
 }
 
 /** Names of the containers, networks and volumes labelled with the stack. */
-export async function labelled(stack: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+export async function labelled(
+  stack: string,
+): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
   const docker = dockerClient();
   const filters = { label: [`${labelKeys.stack}=${stack}`] };
   const [containers, networks, volumes] = await Promise.all([
@@ -46,9 +48,30 @@ export async function labelled(stack: string): Promise<{ containers: string[]; n
 export async function removeLabelled(stack: string): Promise<void> {
   const docker = dockerClient();
   const left = await labelled(stack);
-  await Promise.all(left.containers.map((name) => docker.getContainer(name).remove({ force: true }).catch(() => {})));
-  await Promise.all(left.networks.map((name) => docker.getNetwork(name).remove().catch(() => {})));
-  await Promise.all(left.volumes.map((name) => docker.getVolume(name).remove().catch(() => {})));
+  await Promise.all(
+    left.containers.map((name) =>
+      docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
+  await Promise.all(
+    left.networks.map((name) =>
+      docker
+        .getNetwork(name)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
+  await Promise.all(
+    left.volumes.map((name) =>
+      docker
+        .getVolume(name)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
 }
 
 /** GETs a loopback URL until it answers 200 or the deadline passes. */

@@ -30,7 +30,8 @@ export function startLoad(url: string, perSecond: number, limits: { maxRequests:
     }
   };
   const timer = setInterval(() => {
-    if (report.sent >= limits.maxRequests || performance.now() - started > limits.maxSeconds * 1000) return clearInterval(timer);
+    if (report.sent >= limits.maxRequests || performance.now() - started > limits.maxSeconds * 1000)
+      return clearInterval(timer);
     report.sent++;
     const request = one().finally(() => inFlight.delete(request));
     inFlight.add(request);

@@ -34,7 +34,12 @@ export async function makeTestPhoto(options: TestPhotoOptions = {}): Promise<Buf
     .withExif({
       IFD0: { Make: 'TestCam', Model: 'Phone 1', Artist: 'New Hire', Copyright: 'New Hire' },
       // IFD3 is the GPS directory (libexif's numbering).
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: testPhotoPosition.latitude, GPSLongitudeRef: 'W', GPSLongitude: testPhotoPosition.longitude },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: testPhotoPosition.latitude,
+        GPSLongitudeRef: 'W',
+        GPSLongitude: testPhotoPosition.longitude,
+      },
     })
     .withXmp(
       '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
@@ -51,7 +56,8 @@ export function exifGpsTags(exif: Buffer): number[] {
   const little = tiff.toString('latin1', 0, 2) === 'II';
   const u16 = (at: number) => (little ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
   const u32 = (at: number) => (little ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
-  const entries = (ifd: number) => Array.from({ length: u16(ifd) }, (_, i) => ({ tag: u16(ifd + 2 + i * 12), value: u32(ifd + 2 + i * 12 + 8) }));
+  const entries = (ifd: number) =>
+    Array.from({ length: u16(ifd) }, (_, i) => ({ tag: u16(ifd + 2 + i * 12), value: u32(ifd + 2 + i * 12 + 8) }));
   const gpsPointer = entries(u32(4)).find((entry) => entry.tag === 0x8825);
   return gpsPointer ? entries(gpsPointer.value).map((entry) => entry.tag) : [];
 }

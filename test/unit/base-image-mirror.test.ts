@@ -10,7 +10,10 @@ describe('debianMirrors', () => {
       'Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\nComponents: main',
       'Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\nComponents: main',
     ].join('\n\n');
-    assert.deepEqual(debianMirrors(sources), { main: 'http://mirror.example/debian', security: 'http://security.example/debian-security' });
+    assert.deepEqual(debianMirrors(sources), {
+      main: 'http://mirror.example/debian',
+      security: 'http://security.example/debian-security',
+    });
   });
 
   it('reads one-line entries, with options, and skips source packages and disabled stanzas', () => {
@@ -20,12 +23,19 @@ describe('debianMirrors', () => {
       'deb [arch=amd64 signed-by=/k.gpg] https://one.example/d bookworm main contrib',
     ].join('\n');
     assert.deepEqual(debianMirrors(sources), { main: 'https://one.example/d' });
-    assert.equal(debianMirrors('Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nEnabled: no'), undefined);
+    assert.equal(
+      debianMirrors('Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nEnabled: no'),
+      undefined,
+    );
   });
 
   it('finds nothing where no source carries the suite', () => {
     assert.equal(debianMirrors(''), undefined);
     assert.equal(debianMirrors('deb http://old.example/debian bullseye main'), undefined);
-    assert.equal(debianMirrors('deb file:/media/cdrom bookworm main'), undefined, 'only a mirror images can reach over HTTP');
+    assert.equal(
+      debianMirrors('deb file:/media/cdrom bookworm main'),
+      undefined,
+      'only a mirror images can reach over HTTP',
+    );
   });
 });

@@ -3,7 +3,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyFlagChange, flagsLint, flagsList, flagsSet, flagsShow, parseVariantsOption, unifiedDiff } from '../../cli/commands/flags.ts';
+import {
+  applyFlagChange,
+  flagsLint,
+  flagsList,
+  flagsSet,
+  flagsShow,
+  parseVariantsOption,
+  unifiedDiff,
+} from '../../cli/commands/flags.ts';
 import { UserError } from '../../lib/errors.ts';
 import { lintFlags } from '../../site/flags.ts';
 
@@ -24,18 +32,37 @@ describe('flags set: the edit', () => {
   });
 
   it('changes settings in place, comments and order kept', () => {
-    const next = applyFlagChange(file, 'banner', { percent: 10, variants: [['blue', 20], ['green', 80]] });
+    const next = applyFlagChange(file, 'banner', {
+      percent: 10,
+      variants: [
+        ['blue', 20],
+        ['green', 80],
+      ],
+    });
     // the edited line's comment gets yaml's one space; the others keep theirs
-    assert.equal(next, file.replace('percent: 0   #', 'percent: 10 #').replace('{ blue: 50, green: 50 }', '{ blue: 20, green: 80 }'));
+    assert.equal(
+      next,
+      file.replace('percent: 0   #', 'percent: 10 #').replace('{ blue: 50, green: 50 }', '{ blue: 20, green: 80 }'),
+    );
   });
 
   it('turns the shorthand into settings, an off flag staying off until --on', () => {
-    assert.match(applyFlagChange(file, 'sale', { percent: 5 }), /  sale:\n    enabled: false\n    percent: 5\n  banner:/);
-    assert.match(applyFlagChange(file, 'sale', { percent: 5, enabled: true }), /  sale:\n    enabled: true\n    percent: 5\n/);
+    assert.match(
+      applyFlagChange(file, 'sale', { percent: 5 }),
+      /  sale:\n    enabled: false\n    percent: 5\n  banner:/,
+    );
+    assert.match(
+      applyFlagChange(file, 'sale', { percent: 5, enabled: true }),
+      /  sale:\n    enabled: true\n    percent: 5\n/,
+    );
   });
 
   it('adds a new flag at the end, and grows `flags: {}` into a block', () => {
-    assert.ok(applyFlagChange(file, 'fresh', { users: ['ada', 'bob'], percent: 0 }).endsWith('  fresh:\n    percent: 0\n    users: [ ada, bob ]\n'));
+    assert.ok(
+      applyFlagChange(file, 'fresh', { users: ['ada', 'bob'], percent: 0 }).endsWith(
+        '  fresh:\n    percent: 0\n    users: [ ada, bob ]\n',
+      ),
+    );
     assert.equal(applyFlagChange('flags: {}\n', 'x', { enabled: true }), 'flags:\n  x: true\n');
     assert.equal(applyFlagChange('flags:\n', 'x', { enabled: false }), 'flags:\n  x: false\n');
   });
@@ -44,7 +71,22 @@ describe('flags set: the edit', () => {
 describe('the diff', () => {
   it('is unified, removed lines before added, with context', () => {
     const diff = unifiedDiff('a\nb\nc\nd\ne\nf\ng\n', 'a\nb\nc\nD\ne\nf\ng\nh\n', 'site/flags.yaml');
-    assert.equal(diff, ['--- a/site/flags.yaml', '+++ b/site/flags.yaml', '@@ -2,6 +2,7 @@', ' b', ' c', '-d', '+D', ' e', ' f', ' g', '+h'].join('\n'));
+    assert.equal(
+      diff,
+      [
+        '--- a/site/flags.yaml',
+        '+++ b/site/flags.yaml',
+        '@@ -2,6 +2,7 @@',
+        ' b',
+        ' c',
+        '-d',
+        '+D',
+        ' e',
+        ' f',
+        ' g',
+        '+h',
+      ].join('\n'),
+    );
     assert.equal(unifiedDiff('same\n', 'same\n', 'x'), '');
   });
 
@@ -52,7 +94,10 @@ describe('the diff', () => {
     const lines = Array.from({ length: 20 }, (_, i) => `l${i}`);
     const changed = lines.map((line, i) => (i === 1 || i === 18 ? `${line}!` : line));
     const diff = unifiedDiff(lines.join('\n'), changed.join('\n'), 'f');
-    assert.deepEqual(diff.split('\n').filter((line) => line.startsWith('@@')), ['@@ -1,4 +1,4 @@', '@@ -17,4 +17,4 @@']);
+    assert.deepEqual(
+      diff.split('\n').filter((line) => line.startsWith('@@')),
+      ['@@ -1,4 +1,4 @@', '@@ -17,4 +17,4 @@'],
+    );
   });
 });
 
@@ -72,23 +117,52 @@ describe('flags commands on a file', () => {
     assert.match(result.diff, /^-    percent: 0   # dark for now\n\+    percent: 25/m);
     assert.equal(result.flag.summary, '25% blue/green');
     assert.deepEqual(lintFlags(await readFile(path, 'utf8')), []);
-    assert.deepEqual((await flagsList({ file: path })).flags.map((flag) => [flag.name, flag.summary]), [['sale', 'off'], ['banner', '25% blue/green']]);
+    assert.deepEqual(
+      (await flagsList({ file: path })).flags.map((flag) => [flag.name, flag.summary]),
+      [
+        ['sale', 'off'],
+        ['banner', '25% blue/green'],
+      ],
+    );
     assert.equal((await flagsShow('banner', { file: path })).description, 'the new banner');
     const again = await flagsSet('banner', { percent: 25 }, { file: path });
     assert.equal(again.changed, false);
   });
 
   const refusals: { why: string; name: string; change: Parameters<typeof flagsSet>[1]; message: RegExp }[] = [
-    { why: 'a percent of 150', name: 'banner', change: { percent: 150 }, message: /refused: flag "banner": percent 150 is not between 0 and 100; .* is unchanged/ },
-    { why: 'weights short of 100', name: 'banner', change: { variants: [['a', 50], ['b', 40]] }, message: /add up to 90, not 100/ },
+    {
+      why: 'a percent of 150',
+      name: 'banner',
+      change: { percent: 150 },
+      message: /refused: flag "banner": percent 150 is not between 0 and 100; .* is unchanged/,
+    },
+    {
+      why: 'weights short of 100',
+      name: 'banner',
+      change: {
+        variants: [
+          ['a', 50],
+          ['b', 40],
+        ],
+      },
+      message: /add up to 90, not 100/,
+    },
     { why: 'a bad flag name', name: 'bad name', change: { enabled: true }, message: /flag name "bad name"/ },
-    { why: 'a variant called off', name: 'banner', change: { variants: [['off', 100]] }, message: /cannot be called "off"/ },
+    {
+      why: 'a variant called off',
+      name: 'banner',
+      change: { variants: [['off', 100]] },
+      message: /cannot be called "off"/,
+    },
     { why: 'nothing to set', name: 'banner', change: {}, message: /nothing to set/ },
   ];
   for (const { why, name, change, message } of refusals) {
     it(`set refuses ${why} and leaves the file as it was`, async () => {
       await writeFile(path, file);
-      await assert.rejects(flagsSet(name, change, { file: path }), (error: Error) => error instanceof UserError && message.test(error.message));
+      await assert.rejects(
+        flagsSet(name, change, { file: path }),
+        (error: Error) => error instanceof UserError && message.test(error.message),
+      );
       assert.equal(await readFile(path, 'utf8'), file);
     });
   }
@@ -99,7 +173,10 @@ describe('flags commands on a file', () => {
   });
 
   it('lint names each problem with its line', async () => {
-    await writeFile(path, 'flags:\n  a: { percent: 150 }\n  b:\n    variants: { x: 60, y: 60 }\n  a: true\n  c: "yes"\n  d: { prcent: 1 }\n');
+    await writeFile(
+      path,
+      'flags:\n  a: { percent: 150 }\n  b:\n    variants: { x: 60, y: 60 }\n  a: true\n  c: "yes"\n  d: { prcent: 1 }\n',
+    );
     const result = await flagsLint({ file: path });
     assert.equal(result.ok, false);
     assert.deepEqual(
@@ -111,7 +188,10 @@ describe('flags commands on a file', () => {
   });
 
   it('the variants option keeps its order and refuses what is not name=weight', () => {
-    assert.deepEqual(parseVariantsOption('b=70, a=30'), [['b', 70], ['a', 30]]);
+    assert.deepEqual(parseVariantsOption('b=70, a=30'), [
+      ['b', 70],
+      ['a', 30],
+    ]);
     assert.throws(() => parseVariantsOption('a:50'), /name=weight/);
   });
 });

@@ -25,9 +25,17 @@ function parseLine(line: string): Row {
   assert.ok(line.endsWith('\n'), 'a line ends in a newline');
   const body = line.slice(0, -1);
   assert.ok(!/[\n\r]/.test(body), `a raw line break inside a row: ${JSON.stringify(line)}`);
-  return body.split('\t').map((field) =>
-    field === '\\N' ? null : field.replace(/\\(.)/gs, (_, char: string) => unescapes[char] ?? assert.fail(`unexpected escape \\${char} in ${JSON.stringify(line)}`)),
-  );
+  return body
+    .split('\t')
+    .map((field) =>
+      field === '\\N'
+        ? null
+        : field.replace(
+            /\\(.)/gs,
+            (_, char: string) =>
+              unescapes[char] ?? assert.fail(`unexpected escape \\${char} in ${JSON.stringify(line)}`),
+          ),
+    );
 }
 
 function allText(data: Dataset): string {
@@ -53,12 +61,23 @@ const members = tables.members;
 describe('planSizes', () => {
   it('gives about ten listings per shop, two orders and two messages per member', () => {
     assert.deepEqual(planSizes(1_000), { members: 1_000, shops: 100, items: 1_000, orders: 2_000, messages: 2_000 });
-    assert.deepEqual(planSizes(1_000_000), { members: 1_000_000, shops: 100_000, items: 1_000_000, orders: 2_000_000, messages: 2_000_000 });
+    assert.deepEqual(planSizes(1_000_000), {
+      members: 1_000_000,
+      shops: 100_000,
+      items: 1_000_000,
+      orders: 2_000_000,
+      messages: 2_000_000,
+    });
   });
 
   it('refuses member counts outside 10^3..10^6 in one line', () => {
     for (const bad of [0, -5, 999, 1_000_001, 1500.5, Number.NaN]) {
-      assert.throws(() => planSizes(bad), (e: Error) => /members must be a whole number from 1000 to 1000000/.test(e.message) && !e.message.includes('\n'), String(bad));
+      assert.throws(
+        () => planSizes(bad),
+        (e: Error) =>
+          /members must be a whole number from 1000 to 1000000/.test(e.message) && !e.message.includes('\n'),
+        String(bad),
+      );
     }
   });
 
@@ -83,7 +102,12 @@ describe('generated rows', () => {
         assert.equal(row.length, tableColumns[table].length, `${table} ${i + 1}`);
         assert.equal(int(row, 0), i + 1);
         const nullable = table === 'members' ? [tableColumns.members.indexOf('last_login_ip')] : [];
-        row.forEach((value, column) => assert.ok(value !== null || nullable.includes(column), `${table} ${i + 1} ${tableColumns[table][column]} is null`));
+        row.forEach((value, column) =>
+          assert.ok(
+            value !== null || nullable.includes(column),
+            `${table} ${i + 1} ${tableColumns[table][column]} is null`,
+          ),
+        );
       });
     }
   });
@@ -103,7 +127,8 @@ describe('generated rows', () => {
   });
 
   it('have every foreign key pointing at a row that exists', () => {
-    const inRange = (value: number, count: number, what: string) => assert.ok(Number.isInteger(value) && value >= 1 && value <= count, `${what} = ${value}`);
+    const inRange = (value: number, count: number, what: string) =>
+      assert.ok(Number.isInteger(value) && value >= 1 && value <= count, `${what} = ${value}`);
     for (const row of tables.shops) inRange(int(row, 2), members.length, 'shops.owner_id');
     for (const row of tables.items) inRange(int(row, 1), tables.shops.length, 'items.shop_id');
     for (const row of tables.orders) {
@@ -127,7 +152,10 @@ describe('generated rows', () => {
       assert.ok(text(row, 6) > text(buyer, 7), `order ${text(row, 0)} before its buyer joined`);
       if (text(row, 5) === text(buyer, 3)) home++;
     }
-    assert.ok(home > tables.orders.length / 2 && home < tables.orders.length, `${home} orders shipped to the buyer's own address`);
+    assert.ok(
+      home > tables.orders.length / 2 && home < tables.orders.length,
+      `${home} orders shipped to the buyer's own address`,
+    );
   });
 
   it("have messages that name the recipient exactly, and only ever give the sender's email", () => {
@@ -136,7 +164,10 @@ describe('generated rows', () => {
       const body = text(row, 3);
       const sender = members[int(row, 1) - 1]!;
       const recipient = members[int(row, 2) - 1]!;
-      assert.ok(body.includes(text(recipient, 1)), `message ${text(row, 0)} does not name ${text(recipient, 1)}: ${body}`);
+      assert.ok(
+        body.includes(text(recipient, 1)),
+        `message ${text(row, 0)} does not name ${text(recipient, 1)}: ${body}`,
+      );
       for (const email of body.match(/[\w.]+@[\w.]+\.example(\.\w+)?/g) ?? []) assert.equal(email, text(sender, 2));
       if (body.includes(text(sender, 2))) withEmail++;
       assert.ok(text(row, 4) > text(sender, 7) && text(row, 4) > text(recipient, 7), 'sent after both joined');
@@ -160,8 +191,19 @@ describe('generated rows', () => {
       const octets = ip.split('.').map(Number);
       assert.equal(octets.length, 4);
       const [a = -1, b = -1] = octets;
-      assert.ok(octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255), ip);
-      const reserved = a === 0 || a === 10 || a === 127 || a >= 224 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+      assert.ok(
+        octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255),
+        ip,
+      );
+      const reserved =
+        a === 0 ||
+        a === 10 ||
+        a === 127 ||
+        a >= 224 ||
+        (a === 172 && b >= 16 && b <= 31) ||
+        (a === 192 && b === 168) ||
+        (a === 169 && b === 254) ||
+        (a === 100 && b >= 64 && b <= 127);
       assert.ok(!reserved, `${ip} is not a public address`);
     }
     assert.ok(nulls > 0 && nulls < members.length / 2, `${nulls} members never logged in`);
@@ -171,8 +213,14 @@ describe('generated rows', () => {
     for (const id of [1, 2, 500, 1_000]) {
       const member = memberRecord(data, id);
       const row = members[id - 1]!;
-      assert.deepEqual([member.name, member.email, member.address, member.phone, member.birthDate, member.lastLoginIp], row.slice(1, 7));
-      assert.equal(new Date(member.joinedAt * 1000).toISOString().replace('T', ' ').replace('.000Z', '+00'), text(row, 7));
+      assert.deepEqual(
+        [member.name, member.email, member.address, member.phone, member.birthDate, member.lastLoginIp],
+        row.slice(1, 7),
+      );
+      assert.equal(
+        new Date(member.joinedAt * 1000).toISOString().replace('T', ' ').replace('.000Z', '+00'),
+        text(row, 7),
+      );
     }
     assert.throws(() => memberRecord(data, 1_001), /members id 1001 is outside 1\.\.1000/);
     assert.throws(() => memberRecord(data, 0), /outside/);
@@ -188,7 +236,11 @@ describe('COPY TEXT escaping', () => {
 
   it('carries message bodies with line breaks, tabs and backslashes through a round trip', () => {
     const bodies = tables.messages.map((row) => text(row, 3));
-    for (const special of ['\n', '\t', '\r\n', '\\']) assert.ok(bodies.some((body) => body.includes(special)), `some body has ${JSON.stringify(special)}`);
+    for (const special of ['\n', '\t', '\r\n', '\\'])
+      assert.ok(
+        bodies.some((body) => body.includes(special)),
+        `some body has ${JSON.stringify(special)}`,
+      );
   });
 });
 
@@ -226,14 +278,16 @@ describe('vocabulary', () => {
   it('has message templates that all name the recipient and use only known placeholders', () => {
     for (const template of vocabulary.messageTemplates) {
       assert.ok(template.includes('{recipient}'), template);
-      for (const [, name] of template.matchAll(/\{(\w+)\}/g)) assert.ok(['recipient', 'item', 'shop', 'email', 'phone'].includes(name ?? ''), `{${name}} in ${template}`);
+      for (const [, name] of template.matchAll(/\{(\w+)\}/g))
+        assert.ok(['recipient', 'item', 'shop', 'email', 'phone'].includes(name ?? ''), `{${name}} in ${template}`);
     }
   });
 
   it('has enough shop name parts for the largest plan', () => {
     const combinations = vocabulary.shopLeads.length * vocabulary.shopMiddles.length * vocabulary.shopKinds.length;
     assert.ok(combinations >= planSizes(1_000_000).shops);
-    for (const word of [...vocabulary.shopLeads, ...vocabulary.shopMiddles]) assert.ok(!word.includes(' '), `${word} must be one word`);
+    for (const word of [...vocabulary.shopLeads, ...vocabulary.shopMiddles])
+      assert.ok(!word.includes(' '), `${word} must be one word`);
   });
 });
 

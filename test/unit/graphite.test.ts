@@ -2,7 +2,16 @@
 // file names, PNG and error recognition, and the dashboard's page.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRange, deployTarget, expandMetric, graphFileName, graphiteErrorLine, graphiteTime, isPng, renderUrl } from '../../stacks/graphite.ts';
+import {
+  checkRange,
+  deployTarget,
+  expandMetric,
+  graphFileName,
+  graphiteErrorLine,
+  graphiteTime,
+  isPng,
+  renderUrl,
+} from '../../stacks/graphite.ts';
 import { UserError } from '../../lib/errors.ts';
 import { dashboardPage, fixedStacks } from '../../ops/dashboard.ts';
 
@@ -18,19 +27,27 @@ describe('expandMetric', () => {
   });
 
   it('draws a flag per variant, named flag.variant', () => {
-    assert.deepEqual(targets('flags.new_banner'), ['aliasSub(aliasSub(stats.counters.shop.flags.new_banner.*.rate,"^stats.counters.shop.flags.",""),".rate$","")']);
+    assert.deepEqual(targets('flags.new_banner'), [
+      'aliasSub(aliasSub(stats.counters.shop.flags.new_banner.*.rate,"^stats.counters.shop.flags.",""),".rate$","")',
+    ]);
     assert.match(targets('flags')[0]!, /stats\.counters\.shop\.flags\.\*\.\*\.rate/);
     assert.ok(!targets('flags')[0]!.includes('\\'), 'no backslashes: Graphite drops them');
   });
 
   it('passes Graphite paths and functions through as they are', () => {
     assert.deepEqual(targets('stats.counters.shop.cache.hit.count'), ['stats.counters.shop.cache.hit.count']);
-    assert.deepEqual(targets('sumSeries(stats.counters.shop.status.*.rate)'), ['sumSeries(stats.counters.shop.status.*.rate)']);
+    assert.deepEqual(targets('sumSeries(stats.counters.shop.status.*.rate)'), [
+      'sumSeries(stats.counters.shop.status.*.rate)',
+    ]);
     assert.deepEqual(targets('carbon.*'), ['carbon.*']);
   });
 
   it('refuses a bare word that is no friendly name, and empty or control characters', () => {
-    assert.throws(() => expandMetric('requets'), (e: unknown) => e instanceof UserError && /no metric called "requets"/.test(e.message) && /requests/.test(e.fix ?? ''));
+    assert.throws(
+      () => expandMetric('requets'),
+      (e: unknown) =>
+        e instanceof UserError && /no metric called "requets"/.test(e.message) && /requests/.test(e.fix ?? ''),
+    );
     assert.throws(() => expandMetric('  '), UserError);
     assert.throws(() => expandMetric('stats.x\nfoo'), /control character/);
   });
@@ -51,7 +68,8 @@ describe('graphiteTime and checkRange', () => {
   });
 
   it('knows what Graphite would not', () => {
-    for (const bad of ['yesterday', '-1m', '1h', '-h', '', '20250231', '25:00_20250102', '-1 h', 'now-1h']) assert.equal(graphiteTime(bad, now), undefined, bad);
+    for (const bad of ['yesterday', '-1m', '1h', '-h', '', '20250231', '25:00_20250102', '-1 h', 'now-1h'])
+      assert.equal(graphiteTime(bad, now), undefined, bad);
   });
 
   it('says which value is wrong, and that from must come before until', () => {
@@ -63,8 +81,14 @@ describe('graphiteTime and checkRange', () => {
 });
 
 describe('renderUrl', () => {
-  it('asks for the targets, then the deploys drawn as lines, without graphite-web\'s cache', () => {
-    const url = new URL(renderUrl('http://127.0.0.1:25821/', { targets: targets('requests'), from: '-15min', title: 'dev-gus: requests' }));
+  it("asks for the targets, then the deploys drawn as lines, without graphite-web's cache", () => {
+    const url = new URL(
+      renderUrl('http://127.0.0.1:25821/', {
+        targets: targets('requests'),
+        from: '-15min',
+        title: 'dev-gus: requests',
+      }),
+    );
     assert.equal(url.origin + url.pathname, 'http://127.0.0.1:25821/render');
     assert.deepEqual(url.searchParams.getAll('target'), [...targets('requests'), deployTarget]);
     assert.match(deployTarget, /drawAsInfinite\(events\("deploy"\)\)/);
@@ -86,8 +110,14 @@ describe('renderUrl', () => {
 
 describe('graph files and answers', () => {
   it('names a file after the stack, the metrics and the time', () => {
-    assert.equal(graphFileName('dev-ada', ['requests', 'latency.p99'], new Date('2025-01-02T03:04:05.678Z')), 'dev-ada-requests+latency.p99-20250102T030405Z.png');
-    assert.equal(graphFileName('prod', ['sumSeries(stats.*.x)'], new Date('2025-01-02T03:04:05Z')), 'prod-sumSeries_stats._.x-20250102T030405Z.png');
+    assert.equal(
+      graphFileName('dev-ada', ['requests', 'latency.p99'], new Date('2025-01-02T03:04:05.678Z')),
+      'dev-ada-requests+latency.p99-20250102T030405Z.png',
+    );
+    assert.equal(
+      graphFileName('prod', ['sumSeries(stats.*.x)'], new Date('2025-01-02T03:04:05Z')),
+      'prod-sumSeries_stats._.x-20250102T030405Z.png',
+    );
   });
 
   it('tells a PNG from an error page', () => {
@@ -97,7 +127,8 @@ describe('graph files and answers', () => {
   });
 
   it('finds the line of a Graphite error that says what went wrong', () => {
-    const page = '<html><body><h1>Server Error</h1><pre>Traceback (most recent call last):\n  File "x.py", line 1\n    f()\nKeyError: \'nosuchFunction\'</pre></body></html>';
+    const page =
+      '<html><body><h1>Server Error</h1><pre>Traceback (most recent call last):\n  File "x.py", line 1\n    f()\nKeyError: \'nosuchFunction\'</pre></body></html>';
     assert.equal(graphiteErrorLine(page), "KeyError: 'nosuchFunction'");
   });
 });
@@ -114,7 +145,8 @@ describe('dashboardPage', () => {
     for (const url of sources) assert.ok(url.searchParams.getAll('target').includes(deployTarget), url.toString());
     assert.deepEqual([...new Set(sources.map((u) => u.host))], ['127.0.0.1:18001', '127.0.0.1:18101']);
     const drawn = sources.flatMap((u) => u.searchParams.getAll('target')).join(' ');
-    for (const metric of ['requests.rate', 'errors.rate', 'latency.median', 'latency.upper_99', 'flags.*.*.rate']) assert.ok(drawn.includes(metric), metric);
+    for (const metric of ['requests.rate', 'errors.rate', 'latency.median', 'latency.upper_99', 'flags.*.*.rate'])
+      assert.ok(drawn.includes(metric), metric);
     assert.doesNotMatch(html, /data-src="[^"]*&(?!amp;)/, 'ampersands in attributes are escaped');
   });
 });

@@ -3,7 +3,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { ContactCheck, ContactFilter, createContactFilter, filterFailed, filterReady, mergeFinds, type ContactFinds } from '../../data/contact-filter.ts';
+import {
+  ContactCheck,
+  ContactFilter,
+  createContactFilter,
+  filterFailed,
+  filterReady,
+  mergeFinds,
+  type ContactFinds,
+} from '../../data/contact-filter.ts';
 import { contactChecks } from '../../data/leak-scan.ts';
 
 const emails = Array.from({ length: 100_000 }, (_, i) => `member.${i}@mail${i % 37}.example.com`);
@@ -66,7 +74,9 @@ describe('ContactCheck', () => {
   it("finds production's emails as written and phones by their digits, counted per occurrence; others are not held", () => {
     const check = new ContactCheck(() => filter);
     check.inspect('write to maria@example.com or call +1 (415) 555-2671');
-    check.inspect('maria@example.com again, u3f@example.invalid is a fake, so is +1-555-0100-1234; +1 415.555.2671 is hers');
+    check.inspect(
+      'maria@example.com again, u3f@example.invalid is a fake, so is +1-555-0100-1234; +1 415.555.2671 is hers',
+    );
     check.inspect('nothing here');
     const finds = check.finds();
     assert.equal(finds.rows, 3);
@@ -80,20 +90,29 @@ describe('ContactCheck', () => {
     check.inspect("Maria wrote to O'Brien and Jean-Luc.");
     check.inspect('Mariana, maria and Luc are other words; Maria-Luisa is one word');
     check.inspect('(Maria)');
-    assert.deepEqual(check.finds().names, [['Maria', 2], ["O'Brien", 1], ['Jean-Luc', 1]]);
+    assert.deepEqual(check.finds().names, [
+      ['Maria', 2],
+      ["O'Brien", 1],
+      ['Jean-Luc', 1],
+    ]);
   });
 
   it('holds at most 10,000 distinct matches per kind; the rest are counted as unconfirmed', () => {
     const everything = { mayHold: () => true, mayHoldWord: () => true } as unknown as ContactFilter;
     const check = new ContactCheck(() => everything);
     // A word of letters of its own per value: i in base 26, a to z.
-    const word = (i: number) => `Q${[...i.toString(26)].map((digit) => String.fromCharCode(97 + parseInt(digit, 26))).join('')}`;
+    const word = (i: number) =>
+      `Q${[...i.toString(26)].map((digit) => String.fromCharCode(97 + parseInt(digit, 26))).join('')}`;
     for (let i = 0; i < 10_005; i++) check.inspect(`x${i}@example.com ${word(i)}`);
     const finds = check.finds();
     assert.equal(finds.emails.length, 10_000);
     // Words too: "x", "example" and "com" (held at the first value, then counted), and one new word per value.
     assert.equal(finds.names.length, 10_000);
-    assert.deepEqual(finds.names.slice(0, 3), [['x', 10_005], ['example', 10_005], ['com', 10_005]]);
+    assert.deepEqual(finds.names.slice(0, 3), [
+      ['x', 10_005],
+      ['example', 10_005],
+      ['com', 10_005],
+    ]);
     assert.deepEqual(finds.unconfirmed, { emails: 5, phones: 0, names: 8 });
   });
 
@@ -101,11 +120,38 @@ describe('ContactCheck', () => {
     const none = { emails: 0, phones: 0, names: 0 };
     const merged = mergeFinds(
       { rows: 2, emails: [['a@x.org', 1]], phones: [], names: [['Maria', 2]], unconfirmed: { ...none, emails: 1 } },
-      { rows: 3, emails: [['a@x.org', 2], ['b@x.org', 1]], phones: [['555 0100', 1]], names: [['Maria', 1]], unconfirmed: none },
+      {
+        rows: 3,
+        emails: [
+          ['a@x.org', 2],
+          ['b@x.org', 1],
+        ],
+        phones: [['555 0100', 1]],
+        names: [['Maria', 1]],
+        unconfirmed: none,
+      },
     );
-    assert.deepEqual(merged, { rows: 5, emails: [['a@x.org', 3], ['b@x.org', 1]], phones: [['555 0100', 1]], names: [['Maria', 3]], unconfirmed: { ...none, emails: 1 } });
-    const full = { rows: 1, emails: Array.from({ length: 10_000 }, (_, i): [string, number] => [`${i}@x.org`, 1]), phones: [], names: [], unconfirmed: none };
-    assert.deepEqual(mergeFinds(full, { rows: 1, emails: [['new@x.org', 4]], phones: [], names: [], unconfirmed: none }).unconfirmed, { ...none, emails: 4 });
+    assert.deepEqual(merged, {
+      rows: 5,
+      emails: [
+        ['a@x.org', 3],
+        ['b@x.org', 1],
+      ],
+      phones: [['555 0100', 1]],
+      names: [['Maria', 3]],
+      unconfirmed: { ...none, emails: 1 },
+    });
+    const full = {
+      rows: 1,
+      emails: Array.from({ length: 10_000 }, (_, i): [string, number] => [`${i}@x.org`, 1]),
+      phones: [],
+      names: [],
+      unconfirmed: none,
+    };
+    assert.deepEqual(
+      mergeFinds(full, { rows: 1, emails: [['new@x.org', 4]], phones: [], names: [], unconfirmed: none }).unconfirmed,
+      { ...none, emails: 4 },
+    );
   });
 });
 
@@ -116,19 +162,52 @@ describe('contactChecks', () => {
   ];
   // Names are confirmed against the words read once; no email or phone column asks prod anything.
   const prod = { query: () => Promise.reject(new Error('prod was asked')) } as unknown as pg.Client;
-  const finds = (names: [string, number][], unconfirmed = 0): ContactFinds => ({ rows: 50, emails: [], phones: [], names, unconfirmed: { emails: 0, phones: 0, names: unconfirmed } });
+  const finds = (names: [string, number][], unconfirmed = 0): ContactFinds => ({
+    rows: 50,
+    emails: [],
+    phones: [],
+    names,
+    unconfirmed: { emails: 0, phones: 0, names: unconfirmed },
+  });
 
   it("counts the words found that are production's name words, by how often, plus what could not be held", async () => {
-    const checks = await contactChecks(prod, personal, [{ table: 'messages', contacts: { body: finds([['Maria', 3], ['Lopez', 1], ['Kavozel', 5]], 2) } }], new Set(['Maria', 'Lopez']));
-    assert.deepEqual(checks.map((c) => [c.what, c.hits, c.scanned, c.sample]), [
-      ['messages.body (text: emails, every row, during the copy)', 0, 50, 1],
-      ['messages.body (text: phones, every row, during the copy)', 0, 50, 1],
-      ['messages.body (text: names, every row, during the copy)', 3 + 1 + 2, 50, 1],
-    ]);
+    const checks = await contactChecks(
+      prod,
+      personal,
+      [
+        {
+          table: 'messages',
+          contacts: {
+            body: finds(
+              [
+                ['Maria', 3],
+                ['Lopez', 1],
+                ['Kavozel', 5],
+              ],
+              2,
+            ),
+          },
+        },
+      ],
+      new Set(['Maria', 'Lopez']),
+    );
+    assert.deepEqual(
+      checks.map((c) => [c.what, c.hits, c.scanned, c.sample]),
+      [
+        ['messages.body (text: emails, every row, during the copy)', 0, 50, 1],
+        ['messages.body (text: phones, every row, during the copy)', 0, 50, 1],
+        ['messages.body (text: names, every row, during the copy)', 3 + 1 + 2, 50, 1],
+      ],
+    );
   });
 
   it('finds nothing in words that are no name', async () => {
-    const [, , names] = await contactChecks(prod, personal, [{ table: 'messages', contacts: { body: finds([['Kavozel', 5]]) } }], new Set(['Maria']));
+    const [, , names] = await contactChecks(
+      prod,
+      personal,
+      [{ table: 'messages', contacts: { body: finds([['Kavozel', 5]]) } }],
+      new Set(['Maria']),
+    );
     assert.equal(names!.hits, 0);
   });
 });

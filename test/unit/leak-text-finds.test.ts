@@ -19,7 +19,16 @@ describe('findInText', () => {
   });
 
   it('reads words of letters, apostrophes and hyphens in any script', () => {
-    assert.deepEqual(finds("Thanks Seán O'Brien, Min-jun and Łukasz! 日本 ok").names, ['Thanks', 'Seán', "O'Brien", 'Min-jun', 'and', 'Łukasz', '日本', 'ok']);
+    assert.deepEqual(finds("Thanks Seán O'Brien, Min-jun and Łukasz! 日本 ok").names, [
+      'Thanks',
+      'Seán',
+      "O'Brien",
+      'Min-jun',
+      'and',
+      'Łukasz',
+      '日本',
+      'ok',
+    ]);
   });
 
   it('splits words at digits, punctuation, emoji and the ends of the text', () => {
@@ -35,7 +44,10 @@ describe('findInText', () => {
   });
 
   it('with a word set, reports only its words (whole words, case as written), emails and phones still all', () => {
-    const found = finds('Maria met Mariana and maria; Lopez-Maria? mail a@b.io 555 123 4567', wordSet(['Maria', 'Lopez-Maria', '']));
+    const found = finds(
+      'Maria met Mariana and maria; Lopez-Maria? mail a@b.io 555 123 4567',
+      wordSet(['Maria', 'Lopez-Maria', '']),
+    );
     assert.deepEqual(found.names, ['Maria', 'Lopez-Maria']);
     assert.deepEqual([found.emails, found.phones], [['a@b.io'], ['5551234567']]);
   });
@@ -54,18 +66,38 @@ describe('probes', () => {
     { table: 'messages', column: 'body', kind: 'text' as const },
   ];
 
-  it('holds every value of small tables, row keyed for dates, and the words of production\'s names', () => {
-    const [name, date, address, words, ...rest] = probes(personal, { members: 'id' }, { members: 1000, orders: 2000, messages: 5000 });
+  it("holds every value of small tables, row keyed for dates, and the words of production's names", () => {
+    const [name, date, address, words, ...rest] = probes(
+      personal,
+      { members: 'id' },
+      { members: 1000, orders: 2000, messages: 5000 },
+    );
     assert.equal(rest.length, 0);
-    assert.deepEqual([name, date, address, words].map((p) => [p!.source, p!.sample]), [['members.name', 1], ['members.birth_date', 1], ['orders.shipping_address', 1], ['name-word', 1]]);
+    assert.deepEqual(
+      [name, date, address, words].map((p) => [p!.source, p!.sample]),
+      [
+        ['members.name', 1],
+        ['members.birth_date', 1],
+        ['orders.shipping_address', 1],
+        ['name-word', 1],
+      ],
+    );
     assert.equal(name!.query, `SELECT NULL::text, "name"::text FROM "members" WHERE "name" IS NOT NULL`);
     assert.equal(date!.query, `SELECT "id"::text, "birth_date"::text FROM "members" WHERE "birth_date" IS NOT NULL`);
-    assert.equal(words!.query, undefined, "filled from production's name words as the rebuild read them once, not by a query of its own");
+    assert.equal(
+      words!.query,
+      undefined,
+      "filled from production's name words as the rebuild read them once, not by a query of its own",
+    );
     assert.equal(new Set([name, date, address, words].map((p) => p!.table)).size, 4, 'a probe table each');
   });
 
   it('has no name-word probe without free text to look for name words in', () => {
-    const sources = probes(personal.filter((c) => c.kind !== 'text'), { members: 'id' }, { members: 1000, orders: 2000 }).map((p) => p.source);
+    const sources = probes(
+      personal.filter((c) => c.kind !== 'text'),
+      { members: 'id' },
+      { members: 1000, orders: 2000 },
+    ).map((p) => p.source);
     assert.deepEqual(sources, ['members.name', 'members.birth_date', 'orders.shipping_address']);
   });
 
@@ -77,10 +109,16 @@ describe('probes', () => {
 });
 
 describe('unchangedChecks', () => {
-  it('turns the copy\'s row-by-row counts into leak checks', () => {
-    assert.deepEqual(unchangedChecks([{ table: 'members', rows: 10, unchanged: { email: 3, phone: 0 } }, { table: 'items', rows: 5, unchanged: {} }]), [
-      { what: 'members.email (row by row, during the copy)', scanned: 10, sample: 1, hits: 3 },
-      { what: 'members.phone (row by row, during the copy)', scanned: 10, sample: 1, hits: 0 },
-    ]);
+  it("turns the copy's row-by-row counts into leak checks", () => {
+    assert.deepEqual(
+      unchangedChecks([
+        { table: 'members', rows: 10, unchanged: { email: 3, phone: 0 } },
+        { table: 'items', rows: 5, unchanged: {} },
+      ]),
+      [
+        { what: 'members.email (row by row, during the copy)', scanned: 10, sample: 1, hits: 3 },
+        { what: 'members.phone (row by row, during the copy)', scanned: 10, sample: 1, hits: 0 },
+      ],
+    );
   });
 });

@@ -33,7 +33,11 @@ describe('user names', () => {
 
   it('refuse the rest in one line', () => {
     for (const bad of ['ada lovelace', 'x'.repeat(100), 'a;b', '$(rm -rf /)', '../etc', '']) {
-      assert.throws(() => normaliseUser(bad), (e: Error) => /cannot be a user name/.test(e.message) && !e.message.includes('\n'), bad);
+      assert.throws(
+        () => normaliseUser(bad),
+        (e: Error) => /cannot be a user name/.test(e.message) && !e.message.includes('\n'),
+        bad,
+      );
     }
   });
 
@@ -50,7 +54,12 @@ describe('port ranges', () => {
     const bases = candidateBases('ada');
     assert.equal(bases.length, portRange.slots);
     assert.equal(new Set(bases).size, portRange.slots);
-    assert.ok(bases.every((b) => b >= portRange.first && b < portRange.first + portRange.slots * portRange.size && b % portRange.size === 0));
+    assert.ok(
+      bases.every(
+        (b) =>
+          b >= portRange.first && b < portRange.first + portRange.slots * portRange.size && b % portRange.size === 0,
+      ),
+    );
     assert.deepEqual(candidateBases('ada'), bases, 'stable');
     assert.notEqual(candidateBases('bob')[0], bases[0]);
   });

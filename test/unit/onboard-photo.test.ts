@@ -57,7 +57,12 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.from([0x78, 0x9c])), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.from([0x78, 0x9c])),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('processPhoto: a good photo', () => {
@@ -75,7 +80,8 @@ describe('processPhoto: a good photo', () => {
       const output = await sharp(photo.bytes).metadata();
       assert.deepEqual([output.format, output.width, output.height], ['jpeg', 320, 320]);
       assert.deepEqual(await metadataIn(photo.bytes), []);
-      for (const marker of ['Exif', 'GPS', 'http://ns.adobe.com/xap']) assert.equal(photo.bytes.includes(marker), false, marker);
+      for (const marker of ['Exif', 'GPS', 'http://ns.adobe.com/xap'])
+        assert.equal(photo.bytes.includes(marker), false, marker);
     });
   }
 
@@ -106,7 +112,9 @@ describe('processPhoto: a good photo', () => {
   });
 
   it('accepts the limits themselves: 8000 px a side', async () => {
-    const long = await sharp({ create: { width: photoLimits.maxSide, height: 8, channels: 3, background: '#888' } }).png().toBuffer();
+    const long = await sharp({ create: { width: photoLimits.maxSide, height: 8, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
     assert.equal((await processPhoto(long)).width, teamPhotoSide);
   });
 });
@@ -119,11 +127,21 @@ describe('processPhoto: bad input, refused in one line', () => {
   });
 
   it('other formats by what they are: GIF, PDF, HEIC, random bytes', async () => {
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .gif()
+      .toBuffer();
     await refuses(gif, 'not-an-image', 'photo is not a JPEG, PNG or WebP image (it is a GIF image)');
     await refuses(Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), 'not-an-image', /\(it is a PDF document\)$/);
-    await refuses(Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]), 'not-an-image', /\(it is a HEIC\/AVIF image\)$/);
-    await refuses(Buffer.from([0x00, 0xff, 0x13, 0x80, 0x01, 0x02]), 'not-an-image', /\(its content is not a known image format\)$/);
+    await refuses(
+      Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]),
+      'not-an-image',
+      /\(it is a HEIC\/AVIF image\)$/,
+    );
+    await refuses(
+      Buffer.from([0x00, 0xff, 0x13, 0x80, 0x01, 0x02]),
+      'not-an-image',
+      /\(its content is not a known image format\)$/,
+    );
   });
 
   it('a zero-byte file, and zero bytes', async () => {
@@ -149,17 +167,27 @@ describe('processPhoto: bad input, refused in one line', () => {
   });
 
   it('a 20000 px image', async () => {
-    const wide = await sharp({ create: { width: 20000, height: 300, channels: 3, background: '#888' } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 20000, height: 300, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
     await refuses(wide, 'too-many-pixels', 'photo is 20000 x 300 px; the limit is 8000 px a side');
   });
 
   it('a header claiming 20000 x 20000 px, from the header alone (no pixels to decode)', async () => {
-    await refuses(pngHeaderOnly(20000, 20000), 'too-many-pixels', 'photo is 20000 x 20000 px; the limit is 8000 px a side');
+    await refuses(
+      pngHeaderOnly(20000, 20000),
+      'too-many-pixels',
+      'photo is 20000 x 20000 px; the limit is 8000 px a side',
+    );
   });
 
   it('a photo that starts like a JPEG but is cut short', async () => {
     const whole = await makeTestPhoto({ width: 800, height: 600 });
-    await refuses(whole.subarray(0, whole.length / 2), 'unreadable', /^photo starts like a JPEG image but cannot be read \(.+\)$/);
+    await refuses(
+      whole.subarray(0, whole.length / 2),
+      'unreadable',
+      /^photo starts like a JPEG image but cannot be read \(.+\)$/,
+    );
   });
 
   it('a path that is not there, or is a folder', async () => {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { addMember, hasMember, maxNameLength, photoFileName, TeamEntryError, teamPhotoFiles, validateName } from '../../onboard/team-entry.ts';
+import {
+  addMember,
+  hasMember,
+  maxNameLength,
+  photoFileName,
+  TeamEntryError,
+  teamPhotoFiles,
+  validateName,
+} from '../../onboard/team-entry.ts';
 import { isPlainFileName } from '../../site/safe-path.ts';
 import { parseTeam } from '../../site/team.ts';
 
@@ -44,7 +52,10 @@ describe('validateName', () => {
   });
 
   it('refuses a 500-character name, saying what the limit is and why', () => {
-    refused(() => validateName('a'.repeat(500)), /^the name is 500 characters long; the limit is 100, as it is shown under the photo on the team page$/);
+    refused(
+      () => validateName('a'.repeat(500)),
+      /^the name is 500 characters long; the limit is 100, as it is shown under the photo on the team page$/,
+    );
     assert.equal(validateName('a'.repeat(maxNameLength)).length, maxNameLength);
     // characters, not UTF-16 units
     assert.equal([...validateName('😀'.repeat(maxNameLength))].length, maxNameLength);
@@ -61,12 +72,21 @@ describe('validateName', () => {
 describe('addMember', () => {
   const next = addMember(team, { name: '  Linus  Torvalds ', role: 'Engineer', photo: 'linus-torvalds.jpg' });
 
-  it("appends the entry, every comment and existing line kept as it was", () => {
+  it('appends the entry, every comment and existing line kept as it was', () => {
     assert.equal(next, `${team}- name: Linus Torvalds\n  role: Engineer\n  photo: linus-torvalds.jpg\n`);
   });
 
   it('writes what the site reads back exactly, however odd the name', () => {
-    for (const name of ['<script>alert("x")</script>', "- Zoë: O'Brien #1", '&anchor *alias', 'yes', '12', '"quoted"', 'null', '  [a, b] ']) {
+    for (const name of [
+      '<script>alert("x")</script>',
+      "- Zoë: O'Brien #1",
+      '&anchor *alias',
+      'yes',
+      '12',
+      '"quoted"',
+      'null',
+      '  [a, b] ',
+    ]) {
       const text = addMember(team, { name, role: 'Engineer', photo: 'x.jpg' });
       assert.deepEqual(parseTeam(text).at(-1), { name: validateName(name), role: 'Engineer', photo: 'x.jpg' }, name);
     }
@@ -83,8 +103,14 @@ describe('addMember', () => {
   });
 
   it('refuses a name already on the team page, in any case or spacing', () => {
-    refused(() => addMember(team, { name: "Ada O'Neill", role: 'x', photo: 'x.jpg' }), /^"Ada O'Neill" is already on the team page$/);
-    refused(() => addMember(team, { name: "  ada   o'neill ", role: 'x', photo: 'x.jpg' }), /^"ada o'neill" is already on the team page \(as "Ada O'Neill"\)$/);
+    refused(
+      () => addMember(team, { name: "Ada O'Neill", role: 'x', photo: 'x.jpg' }),
+      /^"Ada O'Neill" is already on the team page$/,
+    );
+    refused(
+      () => addMember(team, { name: "  ada   o'neill ", role: 'x', photo: 'x.jpg' }),
+      /^"ada o'neill" is already on the team page \(as "Ada O'Neill"\)$/,
+    );
     refused(() => addMember(next, { name: 'LINUS TORVALDS', role: 'x', photo: 'y.jpg' }), /already on the team page/);
   });
 
@@ -94,8 +120,11 @@ describe('addMember', () => {
     assert.equal(parseTeam(next).filter((m) => m.name === 'Linus Torvalds').length, 1);
   });
 
-  it("refuses a photo file another member has, and a file name outside photos/", () => {
-    refused(() => addMember(team, { name: 'New', role: 'x', photo: 'ADA.jpg' }), /^the photo file ADA\.jpg is already Ada O'Neill's$/);
+  it('refuses a photo file another member has, and a file name outside photos/', () => {
+    refused(
+      () => addMember(team, { name: 'New', role: 'x', photo: 'ADA.jpg' }),
+      /^the photo file ADA\.jpg is already Ada O'Neill's$/,
+    );
     refused(() => addMember(team, { name: 'New', role: 'x', photo: '../x.jpg' }), /not a plain file name/);
   });
 
@@ -106,12 +135,19 @@ describe('addMember', () => {
   });
 
   it('refuses to edit a file the site cannot read, in one line', () => {
-    refused(() => addMember('name: not a list\n', { name: 'A', role: 'B', photo: 'a.jpg' }), /^site\/team\/team\.yaml cannot be read: team\.yaml must be a list of members$/);
+    refused(
+      () => addMember('name: not a list\n', { name: 'A', role: 'B', photo: 'a.jpg' }),
+      /^site\/team\/team\.yaml cannot be read: team\.yaml must be a list of members$/,
+    );
   });
 
   it('works on the real team.yaml', () => {
     const real = readFileSync(new URL('../../site/team/team.yaml', import.meta.url), 'utf8');
-    const added = addMember(real, { name: 'New Hire', role: 'Engineer', photo: photoFileName('New Hire', teamPhotoFiles(real)) });
+    const added = addMember(real, {
+      name: 'New Hire',
+      role: 'Engineer',
+      photo: photoFileName('New Hire', teamPhotoFiles(real)),
+    });
     assert.ok(added.startsWith(real));
     assert.deepEqual(parseTeam(added).at(-1), { name: 'New Hire', role: 'Engineer', photo: 'new-hire.jpg' });
   });
@@ -148,7 +184,10 @@ describe('photoFileName', () => {
   it('is always a plain file name the site will serve', () => {
     for (const name of ['.hidden', 'a/b\\c', '-', 'x'.repeat(100), '😀 Smile', 'Ω']) {
       const file = photoFileName(name);
-      assert.ok(isPlainFileName(file) && /^[a-z0-9][a-z0-9-]*\.jpg$/.test(file) && file.length <= 64, `${name} -> ${file}`);
+      assert.ok(
+        isPlainFileName(file) && /^[a-z0-9][a-z0-9-]*\.jpg$/.test(file) && file.length <= 64,
+        `${name} -> ${file}`,
+      );
     }
   });
 

@@ -6,7 +6,14 @@ import { render } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
 import { breaksParity, parity } from '../../stacks/parity.ts';
 
-const hashes = { web: '0123456789abcdef', db: 'db00000000000000', cache: 'ca00000000000000', statsd: '5a00000000000000', graphite: '9a00000000000000', proxy: 'b000000000000000' };
+const hashes = {
+  web: '0123456789abcdef',
+  db: 'db00000000000000',
+  cache: 'ca00000000000000',
+  statsd: '5a00000000000000',
+  graphite: '9a00000000000000',
+  proxy: 'b000000000000000',
+};
 const rendered = (stack: string, tier: keyof typeof tiers, portBase: number) =>
   render(production(), { stack, tier: tiers[tier], projectRoot: '/repo', imageHashes: hashes, portBase });
 
@@ -47,16 +54,30 @@ describe('parity', () => {
     web.memoryMb = 1024;
     web.dependsOn = ['db'];
     dev.containers = dev.containers.filter((c) => c.role !== 'cache');
-    const broken = breaksParity(parity(dev, prod)).map((d) => `${d.role} ${d.field}`).sort();
+    const broken = breaksParity(parity(dev, prod))
+      .map((d) => `${d.role} ${d.field}`)
+      .sort();
     assert.deepEqual(broken, ['cache role', 'web depends on', 'web env.DATABASE_URL', 'web memory (MiB)']);
   });
 
   it('allows replicas to differ', () => {
     const prod = rendered('prod', 'prod', 18100);
-    const five = render(production(), { stack: 'prod', tier: { ...tiers.prod, replicas: { web: 5 } }, projectRoot: '/repo', imageHashes: hashes, portBase: 18100 });
+    const five = render(production(), {
+      stack: 'prod',
+      tier: { ...tiers.prod, replicas: { web: 5 } },
+      projectRoot: '/repo',
+      imageHashes: hashes,
+      portBase: 18100,
+    });
     const differences = parity(prod, five);
     assert.deepEqual(breaksParity(differences), []);
-    assert.deepEqual(differences.map((d) => [d.role, d.field, d.a, d.b]), [['web', 'replicas', '3', '5']]);
-    assert.deepEqual(five.containers.filter((c) => c.role === 'web').map((c) => c.name), ['prod-web-1', 'prod-web-2', 'prod-web-3', 'prod-web-4', 'prod-web-5']);
+    assert.deepEqual(
+      differences.map((d) => [d.role, d.field, d.a, d.b]),
+      [['web', 'replicas', '3', '5']],
+    );
+    assert.deepEqual(
+      five.containers.filter((c) => c.role === 'web').map((c) => c.name),
+      ['prod-web-1', 'prod-web-2', 'prod-web-3', 'prod-web-4', 'prod-web-5'],
+    );
   });
 });

@@ -1,13 +1,34 @@
 // doctor's decision logic: what setup does for each combination of found/missing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseImageMethod, isAtLeast, planRows, pulumiInstallMethod, unfixable, type Facts } from '../../toolchain/plan.ts';
+import {
+  baseImageMethod,
+  isAtLeast,
+  planRows,
+  pulumiInstallMethod,
+  unfixable,
+  type Facts,
+} from '../../toolchain/plan.ts';
 
 function facts(overrides: { [K in keyof Facts]?: Partial<Facts[K]> } = {}): Facts {
   return {
     node: { version: 'v24.21.0', ...overrides.node },
-    docker: { answers: true, version: '20.10.24', daemonInstalled: true, isRoot: true, isDebian: true, ...overrides.docker },
-    pulumi: { version: 'v3.274.1', source: 'tools', broken: false, wanted: '3.274.1', goInstalled: true, ...overrides.pulumi },
+    docker: {
+      answers: true,
+      version: '20.10.24',
+      daemonInstalled: true,
+      isRoot: true,
+      isDebian: true,
+      ...overrides.docker,
+    },
+    pulumi: {
+      version: 'v3.274.1',
+      source: 'tools',
+      broken: false,
+      wanted: '3.274.1',
+      goInstalled: true,
+      ...overrides.pulumi,
+    },
     baseImage: { present: true, name: 'devenv/base:bookworm', ...overrides.baseImage },
     disk: { freeBytes: 50 * 1024 ** 3, path: '/root/.devenv', ...overrides.disk },
   };
@@ -18,7 +39,16 @@ const row = (f: Facts, name: string) => planRows(f).find((r) => r.name === name)
 describe('doctor plan', () => {
   it('is all ok when everything is found', () => {
     const rows = planRows(facts());
-    assert.deepEqual(rows.map((r) => [r.name, r.ok]), [['node', true], ['docker', true], ['pulumi', true], ['base-image', true], ['disk', true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.ok]),
+      [
+        ['node', true],
+        ['docker', true],
+        ['pulumi', true],
+        ['base-image', true],
+        ['disk', true],
+      ],
+    );
     assert.deepEqual(unfixable(rows), []);
   });
 
@@ -39,7 +69,9 @@ describe('doctor plan', () => {
   }
 
   it('docker that cannot be fixed is reported to the user with what to do', () => {
-    const rows = planRows(facts({ docker: { answers: false, daemonInstalled: false, isRoot: false }, baseImage: { present: false } }));
+    const rows = planRows(
+      facts({ docker: { answers: false, daemonInstalled: false, isRoot: false }, baseImage: { present: false } }),
+    );
     const blocking = unfixable(rows).map((r) => r.name);
     assert.deepEqual(blocking, ['docker', 'base-image']);
     assert.match(rows.find((r) => r.name === 'docker')!.advice, /install a Docker engine/);
@@ -63,13 +95,22 @@ describe('doctor plan', () => {
 
   it('base image missing is made when docker answers or can be started', () => {
     assert.equal(row(facts({ baseImage: { present: false } }), 'base-image').action, 'make-base-image');
-    assert.equal(row(facts({ baseImage: { present: false }, docker: { answers: false } }), 'base-image').action, 'make-base-image');
-    assert.equal(row(facts({ baseImage: { present: false }, docker: { answers: false, isRoot: false } }), 'base-image').action, undefined);
+    assert.equal(
+      row(facts({ baseImage: { present: false }, docker: { answers: false } }), 'base-image').action,
+      'make-base-image',
+    );
+    assert.equal(
+      row(facts({ baseImage: { present: false }, docker: { answers: false, isRoot: false } }), 'base-image').action,
+      undefined,
+    );
   });
 
   it('old node and low disk are reported, not fixed', () => {
     const rows = planRows(facts({ node: { version: 'v20.20.2' }, disk: { freeBytes: 1024 ** 3 } }));
-    assert.deepEqual(unfixable(rows).map((r) => r.name), ['node', 'disk']);
+    assert.deepEqual(
+      unfixable(rows).map((r) => r.name),
+      ['node', 'disk'],
+    );
   });
 
   it('chooses how to install pulumi and make the base image', () => {

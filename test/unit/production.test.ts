@@ -22,7 +22,10 @@ const role = (name: string, dependsOn: string[] = [], extra: Partial<Role> = {})
 describe('composeStack', () => {
   it('orders roles after their dependencies', () => {
     const stack = composeStack([role('proxy', ['web']), role('web', ['db']), role('db')]);
-    assert.deepEqual(stack.roles.map((r) => r.name), ['db', 'web', 'proxy']);
+    assert.deepEqual(
+      stack.roles.map((r) => r.name),
+      ['db', 'web', 'proxy'],
+    );
   });
 
   it('names an unknown dependency', () => {
@@ -30,21 +33,40 @@ describe('composeStack', () => {
   });
 
   it('names the roles of a cycle', () => {
-    assert.throws(() => composeStack([role('a', ['b']), role('b', ['c']), role('c', ['a'])]), /cycle: a -> b -> c -> a/);
+    assert.throws(
+      () => composeStack([role('a', ['b']), role('b', ['c']), role('c', ['a'])]),
+      /cycle: a -> b -> c -> a/,
+    );
   });
 
   it('refuses bad role data', () => {
     assert.throws(() => composeStack([role('Web')]), /lowercase/);
     assert.throws(() => composeStack([role('web', [], { publish: { admin: 1 } })]), /publishes port "admin"/);
-    assert.throws(() => composeStack([role('web', [], { publish: { http: 0 } }), role('api', [], { publish: { http: 0 } })]), /web.http and api.http are both published at offset 0/);
+    assert.throws(
+      () => composeStack([role('web', [], { publish: { http: 0 } }), role('api', [], { publish: { http: 0 } })]),
+      /web.http and api.http are both published at offset 0/,
+    );
     assert.throws(() => composeStack([role('web', [], { replicas: 0 })]), /at least 1 replica/);
     assert.throws(() => composeStack([role('web'), role('web')]), /share a name/);
   });
 });
 
 describe('render', () => {
-  const hashes = { web: '0123456789abcdef', db: 'db00000000000000', cache: 'ca00000000000000', statsd: '5a00000000000000', graphite: '9a00000000000000', proxy: 'b000000000000000' };
-  const inputs = (stack: string, tier: keyof typeof tiers) => ({ stack, tier: tiers[tier], projectRoot: '/repo', imageHashes: hashes, portBase: 20100 });
+  const hashes = {
+    web: '0123456789abcdef',
+    db: 'db00000000000000',
+    cache: 'ca00000000000000',
+    statsd: '5a00000000000000',
+    graphite: '9a00000000000000',
+    proxy: 'b000000000000000',
+  };
+  const inputs = (stack: string, tier: keyof typeof tiers) => ({
+    stack,
+    tier: tiers[tier],
+    projectRoot: '/repo',
+    imageHashes: hashes,
+    portBase: 20100,
+  });
 
   it('composes the seven roles of production, dependencies first', () => {
     const names = production().roles.map((r) => r.name);
@@ -69,13 +91,20 @@ describe('render', () => {
     const published = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.role}.${p.name}=${p.host}`)).sort();
     assert.deepEqual(published, ['db.postgres=20102', 'graphite.http=20101', 'proxy.http=20100']);
     assert.equal(rendered.network, 'dev-ada-net');
-    assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), ['dev-ada-db-data', 'dev-ada-graphite-whisper', 'dev-ada-web-flags']);
+    assert.deepEqual(rendered.volumes.map((v) => v.name).sort(), [
+      'dev-ada-db-data',
+      'dev-ada-graphite-whisper',
+      'dev-ada-web-flags',
+    ]);
   });
 
   it('gives prod the same images, its own data and no source mount', () => {
     const dev = render(production(), inputs('dev-ada', 'dev'));
     const prod = render(production(), inputs('prod', 'prod'));
-    assert.deepEqual(prod.images.map((i) => i.ref), dev.images.map((i) => i.ref));
+    assert.deepEqual(
+      prod.images.map((i) => i.ref),
+      dev.images.map((i) => i.ref),
+    );
     assert.ok(prod.containers.every((c) => c.mounts.every((m) => !m.hostPath)));
     assert.equal(prod.containers.find((c) => c.role === 'web')!.env.SEED, 'none');
     assert.deepEqual(prod.containers.find((c) => c.role === 'worker')!.command, ['node', 'worker.ts']);

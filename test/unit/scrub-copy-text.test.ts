@@ -50,7 +50,10 @@ describe('COPY TEXT fields', () => {
   });
 
   it('refuse a lone backslash at the end, in one line', () => {
-    assert.throws(() => decodeField('abc\\'), (error: Error) => /ends in a lone backslash/.test(error.message) && !error.message.includes('\n'));
+    assert.throws(
+      () => decodeField('abc\\'),
+      (error: Error) => /ends in a lone backslash/.test(error.message) && !error.message.includes('\n'),
+    );
   });
 
   it('encode only what would break the framing, and NULL as \\N', () => {

@@ -93,7 +93,8 @@ describe('the shipped scrub rules', () => {
 
   it('fake every personal column of members and the free text', () => {
     const rules = parseScrubRules(shipped, schema);
-    const transformOf = (table: string, column: string) => rules.columns.find((r) => r.table === table && r.column === column)?.transform;
+    const transformOf = (table: string, column: string) =>
+      rules.columns.find((r) => r.table === table && r.column === column)?.transform;
     assert.equal(transformOf('members', 'name'), 'fake-name');
     assert.equal(transformOf('members', 'email'), 'fake-email');
     assert.equal(transformOf('members', 'address'), 'fake-address');
@@ -107,18 +108,40 @@ describe('the shipped scrub rules', () => {
   });
 
   it('carry the line, the column type and the transform of each rule', () => {
-    const rules = parseScrubRules('tables:\n  members:\n    id: keep\n\n    last_login_ip: fake-ip\n', schema, 'rules.yaml');
+    const rules = parseScrubRules(
+      'tables:\n  members:\n    id: keep\n\n    last_login_ip: fake-ip\n',
+      schema,
+      'rules.yaml',
+    );
     assert.equal(rules.file, 'rules.yaml');
-    assert.deepEqual(rules.columns[1], { table: 'members', column: 'last_login_ip', transform: 'fake-ip', type: 'inet', line: 5 });
+    assert.deepEqual(rules.columns[1], {
+      table: 'members',
+      column: 'last_login_ip',
+      transform: 'fake-ip',
+      type: 'inet',
+      line: 5,
+    });
   });
 });
 
 describe('scrub rules refuse in one line', () => {
   it('malformed YAML, with its line', () => {
-    refuses('tables:\n  members:\n    name: keep: hash\n    id: keep\n', /^scrub-rules\.yaml:3: malformed YAML: Nested mappings are not allowed in compact mappings; fix the syntax there$/);
-    refuses('tables:\n  members:\n\tname: keep\n', /^scrub-rules\.yaml:3: malformed YAML: Tabs are not allowed as indentation/);
-    refuses('tables:\n  members:\n    name: keep\n   email: keep\n', /^scrub-rules\.yaml:4: malformed YAML: All mapping items must start at the same column/);
-    refuses('tables:\n  members:\n    name: keep\n    name: hash\n', /^scrub-rules\.yaml:4: malformed YAML: Map keys must be unique/);
+    refuses(
+      'tables:\n  members:\n    name: keep: hash\n    id: keep\n',
+      /^scrub-rules\.yaml:3: malformed YAML: Nested mappings are not allowed in compact mappings; fix the syntax there$/,
+    );
+    refuses(
+      'tables:\n  members:\n\tname: keep\n',
+      /^scrub-rules\.yaml:3: malformed YAML: Tabs are not allowed as indentation/,
+    );
+    refuses(
+      'tables:\n  members:\n    name: keep\n   email: keep\n',
+      /^scrub-rules\.yaml:4: malformed YAML: All mapping items must start at the same column/,
+    );
+    refuses(
+      'tables:\n  members:\n    name: keep\n    name: hash\n',
+      /^scrub-rules\.yaml:4: malformed YAML: Map keys must be unique/,
+    );
   });
 
   it('a file that is not a mapping of tables', () => {
@@ -129,51 +152,106 @@ describe('scrub rules refuse in one line', () => {
   });
 
   it('an unknown transform, naming the valid ones', () => {
-    refuses(rulesFor('members', { name: 'fake-nam' }), /^scrub-rules\.yaml:3: members\.name: unknown transform "fake-nam"; use one of keep, null, fake-name/);
+    refuses(
+      rulesFor('members', { name: 'fake-nam' }),
+      /^scrub-rules\.yaml:3: members\.name: unknown transform "fake-nam"; use one of keep, null, fake-name/,
+    );
     refuses(rulesFor('members', { name: '' }), /:3: members\.name: no transform; use one of/);
     refuses(rulesFor('members', { name: '{ a: b }' }), /members\.name: no transform/);
   });
 
   it('a table or column the schema does not have', () => {
-    refuses(rulesFor('member', { name: 'keep' }), /^scrub-rules\.yaml:2: unknown table "member" \(not in the schema\); tables are items, jobs, members,/);
-    refuses(rulesFor('members', { mail: 'fake-email' }), /^scrub-rules\.yaml:3: unknown column "members\.mail" \(not in the schema\); columns of members are id, name, email/);
+    refuses(
+      rulesFor('member', { name: 'keep' }),
+      /^scrub-rules\.yaml:2: unknown table "member" \(not in the schema\); tables are items, jobs, members,/,
+    );
+    refuses(
+      rulesFor('members', { mail: 'fake-email' }),
+      /^scrub-rules\.yaml:3: unknown column "members\.mail" \(not in the schema\); columns of members are id, name, email/,
+    );
   });
 
   it('anything but keep on primary keys, foreign keys and referenced columns', () => {
-    refuses(rulesFor('members', { id: 'hash' }), /:3: members\.id: "hash" on a primary key would break the joins between tables; use keep/);
-    refuses(rulesFor('orders', { buyer_id: 'null' }), /orders\.buyer_id: "null" on a foreign key to members\.id would break the joins/);
+    refuses(
+      rulesFor('members', { id: 'hash' }),
+      /:3: members\.id: "hash" on a primary key would break the joins between tables; use keep/,
+    );
+    refuses(
+      rulesFor('orders', { buyer_id: 'null' }),
+      /orders\.buyer_id: "null" on a foreign key to members\.id would break the joins/,
+    );
     refuses(rulesFor('thumbnails', { file: 'hash' }), /thumbnails\.file: "hash" on a primary key/);
-    const referencedOnly = schema.map((c) => (c.table === 'members' && c.column === 'id' ? { ...c, primaryKey: false } : c));
-    assert.throws(() => parseScrubRules(rulesFor('members', { id: 'hash' }), referencedOnly), /members\.id: "hash" on a column referenced by (orders\.buyer_id|shops\.owner_id|messages\.\w+) would break/);
+    const referencedOnly = schema.map((c) =>
+      c.table === 'members' && c.column === 'id' ? { ...c, primaryKey: false } : c,
+    );
+    assert.throws(
+      () => parseScrubRules(rulesFor('members', { id: 'hash' }), referencedOnly),
+      /members\.id: "hash" on a column referenced by (orders\.buyer_id|shops\.owner_id|messages\.\w+) would break/,
+    );
   });
 
   it('null on a NOT NULL column', () => {
-    refuses(rulesFor('members', { phone: 'null' }), /:3: members\.phone: "null" on a NOT NULL column would fail the load/);
+    refuses(
+      rulesFor('members', { phone: 'null' }),
+      /:3: members\.phone: "null" on a NOT NULL column would fail the load/,
+    );
     assert.doesNotThrow(() => parseScrubRules(rulesFor('members', { last_login_ip: 'null' }), schema));
   });
 
   it('a transform that cannot keep a UNIQUE column unique', () => {
     for (const transform of ['fake-name', 'fake-address', 'fake-phone', 'redact-text', 'date-shift', 'fake-ip']) {
-      refuses(rulesFor('members', { email: transform }), new RegExp(`members\\.email: "${transform}" can map two values to one, which a UNIQUE column refuses; use keep, hash or fake-email`));
+      refuses(
+        rulesFor('members', { email: transform }),
+        new RegExp(
+          `members\\.email: "${transform}" can map two values to one, which a UNIQUE column refuses; use keep, hash or fake-email`,
+        ),
+      );
     }
-    for (const transform of ['keep', 'hash', 'fake-email']) assert.doesNotThrow(() => parseScrubRules(rulesFor('members', { email: transform }), schema));
+    for (const transform of ['keep', 'hash', 'fake-email'])
+      assert.doesNotThrow(() => parseScrubRules(rulesFor('members', { email: transform }), schema));
     refuses(rulesFor('jobs', { key: 'redact-text' }), /jobs\.key: "redact-text" can map two values to one/);
   });
 
   it('a transform whose output the column type cannot hold', () => {
-    refuses(rulesFor('members', { birth_date: 'fake-ip' }), /members\.birth_date: "fake-ip" gives values a column of type date cannot hold; it fits inet or text columns/);
-    refuses(rulesFor('members', { last_login_ip: 'fake-name' }), /members\.last_login_ip: "fake-name" gives values a column of type inet cannot hold; it fits text columns/);
-    refuses(rulesFor('members', { name: 'date-shift' }), /members\.name: "date-shift" gives values a column of type text cannot hold; it fits date or timestamp columns/);
-    refuses(rulesFor('items', { price_cents: 'hash' }), /items\.price_cents: "hash" gives values a column of type int4 cannot hold/);
-    refuses(rulesFor('thumbnails', { data: 'redact-text' }), /thumbnails\.data: "redact-text" gives values a column of type bytea/);
-    refuses(rulesFor('jobs', { payload: 'hash' }), /jobs\.payload: "hash" gives values a column of type jsonb cannot hold/);
-    for (const ok of [rulesFor('members', { last_login_ip: 'fake-ip' }), rulesFor('members', { phone: 'fake-ip' }), rulesFor('jobs', { payload: 'redact-text' }), rulesFor('orders', { ordered_at: 'date-shift' })]) {
+    refuses(
+      rulesFor('members', { birth_date: 'fake-ip' }),
+      /members\.birth_date: "fake-ip" gives values a column of type date cannot hold; it fits inet or text columns/,
+    );
+    refuses(
+      rulesFor('members', { last_login_ip: 'fake-name' }),
+      /members\.last_login_ip: "fake-name" gives values a column of type inet cannot hold; it fits text columns/,
+    );
+    refuses(
+      rulesFor('members', { name: 'date-shift' }),
+      /members\.name: "date-shift" gives values a column of type text cannot hold; it fits date or timestamp columns/,
+    );
+    refuses(
+      rulesFor('items', { price_cents: 'hash' }),
+      /items\.price_cents: "hash" gives values a column of type int4 cannot hold/,
+    );
+    refuses(
+      rulesFor('thumbnails', { data: 'redact-text' }),
+      /thumbnails\.data: "redact-text" gives values a column of type bytea/,
+    );
+    refuses(
+      rulesFor('jobs', { payload: 'hash' }),
+      /jobs\.payload: "hash" gives values a column of type jsonb cannot hold/,
+    );
+    for (const ok of [
+      rulesFor('members', { last_login_ip: 'fake-ip' }),
+      rulesFor('members', { phone: 'fake-ip' }),
+      rulesFor('jobs', { payload: 'redact-text' }),
+      rulesFor('orders', { ordered_at: 'date-shift' }),
+    ]) {
       assert.doesNotThrow(() => parseScrubRules(ok, schema), ok);
     }
   });
 
   it('naming the file it was given', () => {
-    assert.throws(() => parseScrubRules(rulesFor('members', { id: 'hash' }), schema, '/srv/rules.yaml'), (error: Error) => error.message.startsWith('/srv/rules.yaml:3: members.id: '));
+    assert.throws(
+      () => parseScrubRules(rulesFor('members', { id: 'hash' }), schema, '/srv/rules.yaml'),
+      (error: Error) => error.message.startsWith('/srv/rules.yaml:3: members.id: '),
+    );
   });
 });
 
@@ -193,7 +271,19 @@ describe('type families', () => {
 
 describe('unconfigured columns', () => {
   it('are every schema column without a rule, as table.column, in schema order', () => {
-    const rules = parseScrubRules(rulesFor('members', { id: 'keep', name: 'fake-name', email: 'fake-email', address: 'fake-address', phone: 'fake-phone', birth_date: 'date-shift', last_login_ip: 'fake-ip', joined_at: 'keep' }), schema);
+    const rules = parseScrubRules(
+      rulesFor('members', {
+        id: 'keep',
+        name: 'fake-name',
+        email: 'fake-email',
+        address: 'fake-address',
+        phone: 'fake-phone',
+        birth_date: 'date-shift',
+        last_login_ip: 'fake-ip',
+        joined_at: 'keep',
+      }),
+      schema,
+    );
     const missing = unconfiguredColumns(rules, schema);
     assert.equal(missing.length, schema.length - 8);
     assert.deepEqual(missing.slice(0, 4), ['shops.id', 'shops.name', 'shops.owner_id', 'items.id']);

@@ -20,7 +20,10 @@ describe('the scrub key', () => {
     for (const bad of [undefined, Buffer.alloc(0), Buffer.alloc(15, 1)]) {
       assert.throws(
         () => createTransforms(bad, new Set()),
-        (error: Error) => /the scrub key is missing or shorter than 16 bytes \(got \d+\); give it at least 32 random bytes/.test(error.message) && !error.message.includes('\n'),
+        (error: Error) =>
+          /the scrub key is missing or shorter than 16 bytes \(got \d+\); give it at least 32 random bytes/.test(
+            error.message,
+          ) && !error.message.includes('\n'),
       );
     }
     assert.doesNotThrow(() => createTransforms(Buffer.alloc(16, 1), new Set()));
@@ -37,7 +40,15 @@ describe('the scrub key', () => {
 describe('determinism and consistency', () => {
   it('gives the same output for the same input, from any instance with the same key', () => {
     const again = createTransforms(Buffer.from(key), knownNameTokens);
-    for (const transform of ['fake-name', 'fake-email', 'fake-address', 'fake-phone', 'fake-ip', 'date-shift', 'hash'] as const) {
+    for (const transform of [
+      'fake-name',
+      'fake-email',
+      'fake-address',
+      'fake-phone',
+      'fake-ip',
+      'date-shift',
+      'hash',
+    ] as const) {
       const value = transform === 'date-shift' ? '1984-02-29' : 'Maria Lopez <maria@example.com>';
       assert.equal(t[transform](value), again[transform](value), transform);
       assert.equal(t[transform](value), t[transform](value), transform);
@@ -52,19 +63,28 @@ describe('determinism and consistency', () => {
 
   it('maps a name token by token the same in members.name and inside text', () => {
     const [first, last] = fake('fake-name', 'Maria Lopez').split(' ');
-    assert.equal(fake('redact-text', 'Hi Maria Lopez, is it still available?'), `Hi ${first} ${last}, is it still available?`);
+    assert.equal(
+      fake('redact-text', 'Hi Maria Lopez, is it still available?'),
+      `Hi ${first} ${last}, is it still available?`,
+    );
     assert.equal(fake('redact-text', 'Lopez said: thanks Maria!'), `${last} said: thanks ${first}!`);
     assert.equal(fake('fake-name', 'Lopez Maria'), `${last} ${first}`);
   });
 
   it('maps a phone number the same in members.phone and inside text, whatever its spacing', () => {
     const pseudonym = fake('fake-phone', '+1 (415) 555-2671');
-    assert.equal(fake('redact-text', 'Call me on +1 415 555 2671 to sort it out.'), `Call me on ${pseudonym} to sort it out.`);
+    assert.equal(
+      fake('redact-text', 'Call me on +1 415 555 2671 to sort it out.'),
+      `Call me on ${pseudonym} to sort it out.`,
+    );
     assert.equal(fake('redact-text', 'Phone:\t+1 (415) 555-2671\n'), `Phone:\t${pseudonym}\n`);
   });
 
   it('maps an address the same in members.address and orders.shipping_address', () => {
-    assert.equal(fake('fake-address', '12 Maple Street, Springfield'), fake('fake-address', ' 12 maple street,  Springfield'));
+    assert.equal(
+      fake('fake-address', '12 Maple Street, Springfield'),
+      fake('fake-address', ' 12 maple street,  Springfield'),
+    );
   });
 });
 
@@ -116,7 +136,20 @@ describe('fake-name', () => {
   });
 
   it('builds tokens from syllables, recognisably not ordinary names', () => {
-    const ordinary = ['James', 'Mary', 'John', 'Linda', 'Smith', 'Brown', 'Taylor', 'Lee', 'Anna', 'Maria', 'Kim', 'Sato'];
+    const ordinary = [
+      'James',
+      'Mary',
+      'John',
+      'Linda',
+      'Smith',
+      'Brown',
+      'Taylor',
+      'Lee',
+      'Anna',
+      'Maria',
+      'Kim',
+      'Sato',
+    ];
     for (let i = 0; i < 2000; i++) {
       const out = fake('fake-name', `Person${i}`);
       assert.match(out, /^[A-Z][a-z]{3,}$/, out);
@@ -130,7 +163,16 @@ describe('fake-name', () => {
 });
 
 describe('fakes are never the real value', () => {
-  const inputs = ['Maria Lopez', 'maria@example.com', '12 Maple Street, Springfield', '+1-555-0100-0000', '+1 (415) 555-2671', '8.8.8.8', '192.0.2.1', 'Zo'];
+  const inputs = [
+    'Maria Lopez',
+    'maria@example.com',
+    '12 Maple Street, Springfield',
+    '+1-555-0100-0000',
+    '+1 (415) 555-2671',
+    '8.8.8.8',
+    '192.0.2.1',
+    'Zo',
+  ];
   for (const transform of ['fake-name', 'fake-email', 'fake-address', 'fake-phone', 'fake-ip'] as const) {
     it(transform, () => {
       for (const value of inputs) assert.notEqual(t[transform](value), value, `${transform}(${value})`);
@@ -143,11 +185,15 @@ describe('fakes are never the real value', () => {
   }
 
   it('fake-phone is in the fictional 555-01xx range', () => {
-    for (let i = 0; i < 1000; i++) assert.match(fake('fake-phone', `+44 20 7946 ${String(i).padStart(4, '0')}`), /^\+1-555-01\d\d-\d{4}$/);
+    for (let i = 0; i < 1000; i++)
+      assert.match(fake('fake-phone', `+44 20 7946 ${String(i).padStart(4, '0')}`), /^\+1-555-01\d\d-\d{4}$/);
   });
 
   it('fake-address reads as an address', () => {
-    assert.match(fake('fake-address', 'Flat 2, 10 Oak Road, Leeds LS1 4AB'), /^\d{1,4} [A-Z][a-z]+ (Street|Lane|Road|Way), [A-Z][a-z]+ville$/);
+    assert.match(
+      fake('fake-address', 'Flat 2, 10 Oak Road, Leeds LS1 4AB'),
+      /^\d{1,4} [A-Z][a-z]+ (Street|Lane|Road|Way), [A-Z][a-z]+ville$/,
+    );
   });
 });
 
@@ -168,7 +214,8 @@ describe('fake-ip', () => {
 });
 
 describe('date-shift', () => {
-  const days = (from: string, to: string) => (Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
+  const days = (from: string, to: string) =>
+    (Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
 
   it('moves dates by 1 to 180 days either way, never 0', () => {
     const shifts = new Set<number>();
@@ -194,7 +241,9 @@ describe('date-shift', () => {
     assert.equal(fake('date-shift', '-infinity'), '-infinity');
     assert.match(fake('date-shift', '0044-03-15 BC'), /^00\d\d-\d{2}-\d{2} BC$/);
     // Early in year 1 AD, a shift back lands in 1 BC (there is no year 0).
-    const shifted = Array.from({ length: 20 }, (_, i) => fake('date-shift', `0001-01-01 00:00:${String(i).padStart(2, '0')}`));
+    const shifted = Array.from({ length: 20 }, (_, i) =>
+      fake('date-shift', `0001-01-01 00:00:${String(i).padStart(2, '0')}`),
+    );
     for (const value of shifted) assert.match(value, /^0001-\d{2}-\d{2} 00:00:\d{2}( BC)?$/);
     assert.ok(shifted.some((value) => value.endsWith(' BC')) && shifted.some((value) => !value.endsWith(' BC')));
   });
@@ -202,7 +251,9 @@ describe('date-shift', () => {
   it('refuses what is not an ISO date in one line, without quoting the value', () => {
     assert.throws(
       () => t['date-shift']('15/03/1984'),
-      (error: Error) => error.message === `date-shift needs PostgreSQL's ISO output, got the form "99/99/9999"; copy with DateStyle ISO`,
+      (error: Error) =>
+        error.message ===
+        `date-shift needs PostgreSQL's ISO output, got the form "99/99/9999"; copy with DateStyle ISO`,
     );
   });
 });
@@ -217,7 +268,16 @@ describe('hash, null and keep', () => {
     assert.equal(t.null('anything'), null);
     assert.equal(t.keep('x'), 'x');
     assert.equal(t.keep, keep);
-    for (const transform of ['fake-name', 'fake-email', 'fake-address', 'fake-phone', 'fake-ip', 'date-shift', 'hash', 'redact-text'] as const) {
+    for (const transform of [
+      'fake-name',
+      'fake-email',
+      'fake-address',
+      'fake-phone',
+      'fake-ip',
+      'date-shift',
+      'hash',
+      'redact-text',
+    ] as const) {
       assert.equal(t[transform](null), null, transform);
     }
   });
@@ -226,7 +286,10 @@ describe('hash, null and keep', () => {
 describe('redact-text', () => {
   it('replaces known name tokens only as whole words, case-sensitively', () => {
     const anna = fake('fake-name', 'Anna');
-    assert.equal(fake('redact-text', 'Anna, Annabel, anna, ANNA and (Anna).'), `${anna}, Annabel, anna, ANNA and (${anna}).`);
+    assert.equal(
+      fake('redact-text', 'Anna, Annabel, anna, ANNA and (Anna).'),
+      `${anna}, Annabel, anna, ANNA and (${anna}).`,
+    );
     assert.equal(fake('redact-text', 'Smithson Blacksmith'), 'Smithson Blacksmith');
   });
 
@@ -234,13 +297,19 @@ describe('redact-text', () => {
     const [sean, obrien] = fake('fake-name', "Seán O'Brien").split(' ');
     assert.equal(fake('redact-text', "Thanks Seán O'Brien's shop!"), `Thanks ${sean} ${obrien}'s shop!`);
     const [minjun, de, vries] = fake('fake-name', 'Min-jun de Vries').split(' ');
-    assert.equal(fake('redact-text', 'Min-jun de Vries; Min-jun, Min-ho'), `${minjun} ${de} ${vries}; ${minjun}, ${fake('fake-name', 'Min')}-ho`);
+    assert.equal(
+      fake('redact-text', 'Min-jun de Vries; Min-jun, Min-ho'),
+      `${minjun} ${de} ${vries}; ${minjun}, ${fake('fake-name', 'Min')}-ho`,
+    );
   });
 
   it('replaces phone numbers but leaves dates, prices and short numbers', () => {
     const text = 'Order 4521 on 2024-01-15 for $20.50, qty 3.';
     assert.equal(fake('redact-text', text), text);
-    assert.match(fake('redact-text', 'ring 07700 900123 or (020) 7946 0123'), /^ring \+1-555-01\d\d-\d{4} or \+1-555-01\d\d-\d{4}$/);
+    assert.match(
+      fake('redact-text', 'ring 07700 900123 or (020) 7946 0123'),
+      /^ring \+1-555-01\d\d-\d{4} or \+1-555-01\d\d-\d{4}$/,
+    );
   });
 
   it('never looks again at what it wrote', () => {
@@ -251,7 +320,10 @@ describe('redact-text', () => {
 
   it('finds every email of a run, between punctuation, non-breaking spaces and line ends', () => {
     const [a, b, c] = ['a.b@mail.example.com', 'c-d@example.org', 'zoë@exämple.de'].map((e) => fake('fake-email', e));
-    assert.equal(fake('redact-text', 'mail:a.b@mail.example.com,c-d@example.org;\u00a0zoë@exämple.de\n@ not@'), `mail:${a},${b};\u00a0${c}\n@ not@`);
+    assert.equal(
+      fake('redact-text', 'mail:a.b@mail.example.com,c-d@example.org;\u00a0zoë@exämple.de\n@ not@'),
+      `mail:${a},${b};\u00a0${c}\n@ not@`,
+    );
   });
 
   it('leaves text without personal data untouched, backslashes and newlines included', () => {
@@ -260,9 +332,16 @@ describe('redact-text', () => {
   });
 
   it('on json and jsonb works inside string literals, so the value stays JSON with its numbers', () => {
-    const rule = (type: string): ColumnRule => ({ table: 'jobs', column: 'payload', transform: 'redact-text', type, line: 1 });
+    const rule = (type: string): ColumnRule => ({
+      table: 'jobs',
+      column: 'payload',
+      transform: 'redact-text',
+      type,
+      line: 1,
+    });
     const redactJson = columnTransform(rule('jsonb'), t);
-    const json = '{"to": "maria@example.com", "who": "Maria \\"Lopez\\"", "id": 12345678901, "amount": 1.10, "tags": ["Anna", "ok"]}';
+    const json =
+      '{"to": "maria@example.com", "who": "Maria \\"Lopez\\"", "id": 12345678901, "amount": 1.10, "tags": ["Anna", "ok"]}';
     const out = redactJson(json) as string;
     const parsed = JSON.parse(out) as { to: string; who: string; id: number; tags: string[] };
     assert.equal(parsed.to, fake('fake-email', 'maria@example.com'));
@@ -280,7 +359,9 @@ describe('pseudonyms are HMAC-SHA256', () => {
     const { createHmac } = await import('node:crypto');
     const { createTransforms: make } = await import('../../data/scrub-transforms.ts');
     for (const key of [Buffer.alloc(32, 7), Buffer.alloc(100, 3)]) {
-      const expected = createHmac('sha256', key).update('hash\0' + '0\0' + 'some value').digest('hex');
+      const expected = createHmac('sha256', key)
+        .update('hash\0' + '0\0' + 'some value')
+        .digest('hex');
       assert.equal(make(key, new Set()).hash('some value'), expected);
     }
   });

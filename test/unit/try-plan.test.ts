@@ -1,7 +1,17 @@
 // devenv try's pure part: names, trunk refs, what a failed `git apply` names, the verdict, the text.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyFailures, containerName, defaultTrunks, depsVolumeName, fillDepsScript, pathList, trunkCandidates, tryId, verdict } from '../../try/plan.ts';
+import {
+  applyFailures,
+  containerName,
+  defaultTrunks,
+  depsVolumeName,
+  fillDepsScript,
+  pathList,
+  trunkCandidates,
+  tryId,
+  verdict,
+} from '../../try/plan.ts';
 import { tryText, type TryResult } from '../../cli/commands/try.ts';
 
 describe('try names', () => {
@@ -35,7 +45,8 @@ describe('trunk refs', () => {
   });
 
   it('refuses what git would read as an option, or not a ref at all', () => {
-    for (const bad of ['', '-x', '--output=/tmp/x', 'a b', 'a\0b']) assert.throws(() => trunkCandidates(bad), /is not a git ref/, bad);
+    for (const bad of ['', '-x', '--output=/tmp/x', 'a b', 'a\0b'])
+      assert.throws(() => trunkCandidates(bad), /is not a git ref/, bad);
   });
 });
 
@@ -58,9 +69,28 @@ describe('a diff that does not apply', () => {
 
 describe('verdict', () => {
   it('passes only when every step passed', () => {
-    assert.equal(verdict([{ name: 'deps', status: 'pass', seconds: 0, cached: true }, { name: 'typecheck', status: 'pass', seconds: 1 }, { name: 'test', status: 'pass', seconds: 2 }]), true);
-    assert.equal(verdict([{ name: 'typecheck', status: 'fail', seconds: 1 }, { name: 'test', status: 'pass', seconds: 2 }]), false);
-    assert.equal(verdict([{ name: 'deps', status: 'fail', seconds: 1 }, { name: 'typecheck', status: 'skipped', seconds: 0 }]), false);
+    assert.equal(
+      verdict([
+        { name: 'deps', status: 'pass', seconds: 0, cached: true },
+        { name: 'typecheck', status: 'pass', seconds: 1 },
+        { name: 'test', status: 'pass', seconds: 2 },
+      ]),
+      true,
+    );
+    assert.equal(
+      verdict([
+        { name: 'typecheck', status: 'fail', seconds: 1 },
+        { name: 'test', status: 'pass', seconds: 2 },
+      ]),
+      false,
+    );
+    assert.equal(
+      verdict([
+        { name: 'deps', status: 'fail', seconds: 1 },
+        { name: 'typecheck', status: 'skipped', seconds: 0 },
+      ]),
+      false,
+    );
     assert.equal(verdict([]), false);
   });
 
@@ -103,6 +133,9 @@ describe('try text', () => {
   });
 
   it('says when only the staged changes were tried', () => {
-    assert.match(tryText({ ...result, ok: true, staged: true, files: ['x'] }), /^try \S+: PASS \(1 file staged against origin\/main/);
+    assert.match(
+      tryText({ ...result, ok: true, staged: true, files: ['x'] }),
+      /^try \S+: PASS \(1 file staged against origin\/main/,
+    );
   });
 });

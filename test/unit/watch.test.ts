@@ -17,13 +17,23 @@ describe('watchVerdict', () => {
   });
 
   it('flags latency over both the factor and the absolute margin', () => {
-    assert.equal(watchVerdict(quiet, { requests: 300, errors: 0, p99Ms: 130 }).regressed, false, 'within 100 ms of a small baseline');
-    assert.match(watchVerdict(quiet, { requests: 300, errors: 0, p99Ms: 400 }).reasons[0]!, /latency p99 400 ms after the deploy, 40 ms before/);
+    assert.equal(
+      watchVerdict(quiet, { requests: 300, errors: 0, p99Ms: 130 }).regressed,
+      false,
+      'within 100 ms of a small baseline',
+    );
+    assert.match(
+      watchVerdict(quiet, { requests: 300, errors: 0, p99Ms: 400 }).reasons[0]!,
+      /latency p99 400 ms after the deploy, 40 ms before/,
+    );
   });
 
   it('does not judge errors on too little traffic, nor latency without a baseline', () => {
     assert.equal(watchVerdict(quiet, { requests: 5, errors: 5, p99Ms: 40 }).regressed, false);
-    assert.equal(watchVerdict({ requests: 0, errors: 0, p99Ms: null }, { requests: 50, errors: 0, p99Ms: 900 }).regressed, false);
+    assert.equal(
+      watchVerdict({ requests: 0, errors: 0, p99Ms: null }, { requests: 50, errors: 0, p99Ms: 900 }).regressed,
+      false,
+    );
   });
 });
 
@@ -31,11 +41,17 @@ describe('parseThresholds', () => {
   it('reads the site file, defaults what is missing, refuses what is wrong in one line', async () => {
     const { readFile } = await import('node:fs/promises');
     const { parseThresholds, defaultThresholds } = await import('../../deploy/watch.ts');
-    assert.deepEqual(parseThresholds(await readFile(new URL('../../site/watch.yaml', import.meta.url), 'utf8')), defaultThresholds);
+    assert.deepEqual(
+      parseThresholds(await readFile(new URL('../../site/watch.yaml', import.meta.url), 'utf8')),
+      defaultThresholds,
+    );
     assert.equal(parseThresholds('latencyFactor: 3\n').latencyFactor, 3);
     assert.equal(parseThresholds('').minRequests, defaultThresholds.minRequests);
     assert.throws(() => parseThresholds('errorRate: 0.1\n'), /unknown key "errorRate"/);
-    assert.throws(() => parseThresholds('latencyFactor: fast\n'), /latencyFactor must be a number from 1 to 100, got "fast"/);
+    assert.throws(
+      () => parseThresholds('latencyFactor: fast\n'),
+      /latencyFactor must be a number from 1 to 100, got "fast"/,
+    );
     assert.throws(() => parseThresholds('- 1\n'), /must be a map/);
   });
 });
