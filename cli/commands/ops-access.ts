@@ -4,6 +4,7 @@
 import type { TokenRecord } from '../../deploy/store.ts';
 import { ops } from '../../deploy/client.ts';
 import { resolveUser } from '../../lib/user.ts';
+import { textTable } from '../text-table.ts';
 
 export interface LoginResult {
   user: string;
@@ -41,13 +42,7 @@ export function tokensText(result: TokensResult): string {
     t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16).replace('T', ' ')}` : 'live',
   ]);
   const header = ['ID', 'USER', 'MADE', 'LAST USED', 'STATE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
 export interface RevokedResult {

@@ -7,6 +7,7 @@ import { resolveUser } from '../../lib/user.ts';
 import { endpointUrl } from '../../stacks/render.ts';
 import { production } from '../../stacks/production.ts';
 import { opsStack } from '../../stacks/ops.ts';
+import { textTable } from '../text-table.ts';
 
 export interface StatusOptions {
   user?: string;
@@ -89,11 +90,5 @@ export function statusText(result: StatusResult): string {
   if (result.containers.length === 0) return `${result.stack}: no containers (run \`devenv up\`)`;
   const rows = result.containers.map((c) => [c.role, c.name, c.state, c.health, c.urls.join(' ') || '-', c.image]);
   const header = ['ROLE', 'CONTAINER', 'STATE', 'HEALTH', 'URL', 'IMAGE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }

@@ -70,6 +70,19 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     await new Promise((resolve) => service.once('listening', resolve));
     url = `http://127.0.0.1:${port}`;
   });
+  /** A deploy of the head group (ada's commit), driven by ada's CLI in process `pid`. */
+  const adasDeploy = async (stage: 'princess' | 'prod', pid: number) =>
+    store.startDeploy({
+      ask: { stage, train: 'code', driver: { kind: 'cli', user: 'ada', uncommitted: [] } },
+      by: 'ada',
+      commit: commit('a'),
+      previousCommit: null,
+      entryIds: (await store.state()).entries.map((e) => e.id),
+      changes: '',
+      diffStat: '',
+      pid,
+    });
+
   after(async () => {
     await new Promise((resolve) => (service ? service.close(resolve) : resolve(undefined)));
     await store?.close();
@@ -79,18 +92,7 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
 
   it('lets one deploy run at a time: of two started at once for the head group, one runs and one is refused', async () => {
     await store.join('ada', 'code', commit('a'), '/repo/ada');
-    const head = (await store.state()).entries.map((e) => e.id);
-    const start = () =>
-      store.startDeploy({
-        ask: { stage: 'princess', train: 'code', driver: { kind: 'cli', user: 'ada', uncommitted: [] } },
-        by: 'ada',
-        commit: commit('a'),
-        previousCommit: null,
-        entryIds: head,
-        changes: '',
-        diffStat: '',
-        pid: process.pid,
-      });
+    const start = async () => adasDeploy('princess', process.pid);
     const outcomes = await Promise.allSettled([start(), start()]);
     const started = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -110,17 +112,7 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     const driver = execa('true');
     const pid = driver.pid!;
     await driver; // a process that ran and ended: its pid is gone
-    const head = (await store.state()).entries.map((e) => e.id);
-    const deploy = await store.startDeploy({
-      ask: { stage: 'prod', train: 'code', driver: { kind: 'cli', user: 'ada', uncommitted: [] } },
-      by: 'ada',
-      commit: commit('a'),
-      previousCommit: null,
-      entryIds: head,
-      changes: '',
-      diffStat: '',
-      pid,
-    });
+    const deploy = await adasDeploy('prod', pid);
     const state = await store.state();
     assert.equal(state.running, null, 'read back, a deploy with no driver holds nothing');
     assert.equal((await store.deploy(deploy.id))?.state, 'failed');
