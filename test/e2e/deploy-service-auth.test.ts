@@ -9,13 +9,10 @@ import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { chromium } from 'playwright-core';
-import { removeLabelled, throwawayHome } from '../support/engines.ts';
-import { devenvBin } from '../support/devenv-cli.ts';
-import { projectRoot } from '../../lib/paths.ts';
+import { opsPage, opsPort, withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
 
-const service = 'http://127.0.0.1:18200';
+const service = opsPage.replace(/\/$/, '');
 
 interface Answer {
   status: number;
@@ -26,7 +23,7 @@ interface Answer {
 function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port: 18200, method, path, headers: { host: '127.0.0.1:18200', ...headers } },
+      { host: '127.0.0.1', port: opsPort, method, path, headers: { host: `127.0.0.1:${opsPort}`, ...headers } },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -42,12 +39,11 @@ const json = { 'content-type': 'application/json' };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('the deploy service knows who pressed the button', { timeout: 20 * 60_000 }, () => {
-  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  let stacks: FixedStacks;
   let repo: string;
-  const devenv = (args: string[]) =>
-    execa(devenvBin, args, { cwd: repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
+  const devenv = (args: string[]) => stacks.devenv(args);
   const tokenOf = async (user: string) =>
-    (await readFile(join(home.home, 'ops', 'tokens', `${user}.token`), 'utf8')).trim();
+    (await readFile(join(stacks.home, 'ops', 'tokens', `${user}.token`), 'utf8')).trim();
   /** Everything a state change could touch, read back without a credential. */
   const snapshot = async () =>
     JSON.stringify([
@@ -56,24 +52,18 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     ]);
 
   before(async () => {
-    home = await throwawayHome();
-    repo = join(home.home, 'repo');
-    await execa('git', ['clone', '--quiet', projectRoot, repo]);
-    await removeLabelled('ops');
-    const up = await devenv(['ops', 'up']);
-    assert.equal(up.exitCode, 0, up.all);
+    stacks = await withFixedStacks(['ops']);
+    repo = stacks.repo;
     // Two people on this machine, each with their own token made by their CLI.
     for (const user of ['ada', 'bob']) assert.equal((await devenv(['queue', 'leave', '--user', user])).exitCode, 0);
   });
   after(async () => {
-    await devenv(['ops', 'down', '--purge-data']).catch(() => {});
-    await removeLabelled('ops');
-    await home.remove();
+    await stacks?.remove();
   });
 
   it("keeps each person's token in the devenv home, readable by its owner only", async () => {
     for (const user of ['ada', 'bob']) {
-      assert.equal((await stat(join(home.home, 'ops', 'tokens', `${user}.token`))).mode & 0o777, 0o600);
+      assert.equal((await stat(join(stacks.home, 'ops', 'tokens', `${user}.token`))).mode & 0o777, 0o600);
       assert.match(await tokenOf(user), /^[A-Za-z0-9_-]{43}$/);
     }
     assert.notEqual(await tokenOf('ada'), await tokenOf('bob'));
@@ -150,12 +140,16 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
     const rebound = await send(
       'POST',
       '/api/queue/hold',
-      { ...json, ...bearer(await tokenOf('ada')), host: 'evil.example:18200' },
+      { ...json, ...bearer(await tokenOf('ada')), host: `evil.example:${opsPort}` },
       JSON.stringify({ reason: 'rebound' }),
     );
     assert.equal(rebound.status, 403, rebound.body);
-    assert.match(JSON.parse(rebound.body).error, /^Host "evil\.example:18200" is not this service's/);
-    assert.equal((await send('GET', '/api/queue', { host: 'evil.example:18200' })).status, 403, 'nor read through it');
+    assert.match(JSON.parse(rebound.body).error, new RegExp(`^Host "evil\\.example:${opsPort}" is not this service's`));
+    assert.equal(
+      (await send('GET', '/api/queue', { host: `evil.example:${opsPort}` })).status,
+      403,
+      'nor read through it',
+    );
     assert.equal(await snapshot(), before);
   });
 
@@ -290,7 +284,7 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
 
       const before = await snapshot();
       await tab.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
-      await tab.waitForURL(/18200\/api\/queue\/hold/, { timeout: 15_000 });
+      await tab.waitForURL(`${service}/api/queue/hold`, { timeout: 15_000 });
       assert.match((await tab.content()) ?? '', /not this service's|Content-Type/);
       assert.equal(await snapshot(), before, 'nothing pressed, held or left');
 

@@ -9,15 +9,15 @@ import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { chromium } from 'playwright-core';
-import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
+import { fetchText } from '../support/engines.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { percentile, startLoad } from '../support/load.ts';
+import { opsPage, princess, prod, withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
 import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 
-const prodSite = 'http://127.0.0.1:18100/';
-const princessSite = 'http://127.0.0.1:18000/';
-const opsPage = 'http://127.0.0.1:18200/';
+const prodSite = prod.site;
+const princessSite = princess.site;
 const artifacts = join(projectRoot, 'test-artifacts');
 
 interface Deploy {
@@ -36,11 +36,10 @@ interface DeployResult {
 }
 
 describe('deploys', { timeout: 45 * 60_000 }, () => {
-  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  let stacks: FixedStacks;
   let repo: string;
-  const devenv = (args: string[], options: { cwd?: string } = {}) =>
-    execa(devenvBin, args, { cwd: options.cwd ?? repo, env: { DEVENV_HOME: home.home }, reject: false, all: true });
-  const git = (...args: string[]) => execa('git', args, { cwd: repo });
+  const devenv = (args: string[], options: { cwd?: string } = {}) => stacks.devenv(args, options);
+  const git = (...args: string[]) => stacks.git(...args);
   const history = async () =>
     JSON.parse((await devenv(['deploy', 'history', '--limit', '100', '--json'])).stdout) as Deploy[];
 
@@ -54,7 +53,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     await writeFile(layout, text);
     await extra();
     await git('commit', '-qam', `Release ${marker}`);
-    return (await git('rev-parse', 'HEAD')).stdout.trim();
+    return git('rev-parse', 'HEAD');
   };
   /** The release markers a site serves, over enough requests to reach every replica. */
   const markers = async (site: string) => {
@@ -73,26 +72,16 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   };
 
   before(async () => {
-    home = await throwawayHome();
-    // Inside the devenv home: the deploy service sees the project and the home, so the page can deploy from here.
-    repo = join(home.home, 'repo');
-    await execa('git', ['clone', '--quiet', projectRoot, repo]);
-    await git('config', 'user.email', 'ada@example.com');
-    await git('config', 'user.name', 'Ada');
+    stacks = await withFixedStacks(['ops', 'prod', 'princess']);
+    repo = stacks.repo;
     await mkdir(artifacts, { recursive: true });
-    for (const stack of ['ops', 'prod', 'princess']) {
-      const up = await devenv([stack, 'up']);
-      assert.equal(up.exitCode, 0, up.all);
-    }
   });
   // A failed test must not leave its riders at the head of the queue for the next one.
   beforeEach(async () => {
     for (const user of ['ada', 'bob']) await devenv(['queue', 'leave', '--user', user]);
   });
   after(async () => {
-    for (const stack of ['ops', 'prod', 'princess']) await devenv([stack, 'down', '--purge-data']).catch(() => {});
-    for (const stack of ['ops', 'prod', 'princess']) await removeLabelled(stack);
-    await home.remove();
+    await stacks?.remove();
   });
 
   it('refuses to deploy out of turn, dirty, held, or on the wrong train, and deploys nothing', async () => {
@@ -160,6 +149,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   });
 
   it('a deploy whose smoke test fails never reaches prod, and princess is rolled back', async () => {
+    const [princessBefore, prodBefore] = [await markers(princessSite), await markers(prodSite)];
     const commit = await release('e2e-2', async () => {
       const smoke = join(repo, 'site', 'smoke.ts');
       const text = (await readFile(smoke, 'utf8')).replace(
@@ -176,8 +166,8 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
         failed.stderr,
         /to princess failed: smoke tests failed: a check this release fails.*rolled back, princess runs what it ran before/,
       );
-      assert.deepEqual(await markers(princessSite), ['e2e-1']);
-      assert.deepEqual(await markers(prodSite), ['e2e-1']);
+      assert.deepEqual(await markers(princessSite), princessBefore, 'princess runs what it ran before');
+      assert.deepEqual(await markers(prodSite), prodBefore, 'prod untouched');
       const deploys = await history();
       assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['princess', 'rolled-back', commit]);
       assert.ok(!deploys.some((d) => d.stage === 'prod' && d.commit === commit), 'prod was never touched');
@@ -250,7 +240,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     const load = startLoad(prodSite, 20, { maxRequests: 20 * 300, maxSeconds: 300 });
     const doomed: ResultPromise = execa(devenvBin, ['deploy', '--to', 'prod', '--user', 'ada', '--watch', '0'], {
       cwd: repo,
-      env: { DEVENV_HOME: home.home },
+      env: { DEVENV_HOME: stacks.home },
       reject: false,
     });
     // Kill it once the roll has started replacing replicas.
@@ -335,7 +325,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
       // 300 first visits: each a new visitor, bucketed afresh.
       for (let i = 0; i < 300; i++) await fetchText(prodSite);
       const exposures = async () => {
-        const url = `http://127.0.0.1:18101/render?target=stats.counters.shop.flags.new_banner.*.count&from=${from}&until=now&format=json&noCache=true`;
+        const url = `${prod.graphite}render?target=stats.counters.shop.flags.new_banner.*.count&from=${from}&until=now&format=json&noCache=true`;
         const series = (await (await fetch(url)).json()) as { target: string; datapoints: [number | null, number][] }[];
         const sum = (variant: (target: string) => boolean) =>
           series
@@ -360,6 +350,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   });
 
   it('a build that fails in production raises the error rate, and the watch rolls it back', async () => {
+    const prodBefore = await markers(prodSite);
     const load = startLoad(`${prodSite}flags.json`, 20, { maxRequests: 20 * 400, maxSeconds: 400 });
     try {
       await new Promise((resolve) => setTimeout(resolve, 10_000)); // a baseline before the deploy
@@ -379,7 +370,7 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
         deployed.stderr,
         /to prod failed: the watch saw a regression: error rate \d+\.\d% after the deploy.*rolled back, prod runs what it ran before/,
       );
-      assert.deepEqual(await markers(prodSite), ['e2e-5'], 'prod runs the release before');
+      assert.deepEqual(await markers(prodSite), prodBefore, 'prod runs the release before');
       assert.equal((await fetch(`${prodSite}flags.json`)).status, 200);
       const deploys = await history();
       assert.deepEqual([deploys[0]!.stage, deploys[0]!.state, deploys[0]!.commit], ['prod', 'rolled-back', commit]);

@@ -18,9 +18,9 @@ import { devenvBin } from '../support/devenv-cli.ts';
 import { exifGpsTags, makeTestPhoto, metadataIn } from '../support/photo.ts';
 import { processPhoto } from '../../onboard/photo.ts';
 import { projectRoot } from '../../lib/paths.ts';
+import { opsPage, prod } from '../support/fixed-stacks.ts';
 
-const prodSite = 'http://127.0.0.1:18100/';
-const opsPage = 'http://127.0.0.1:18200/';
+const prodSite = prod.site;
 const name = 'Grace <script>alert(1)</script> Hopper';
 
 interface Deploy {

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts';
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
 import { defaultRulesFile } from '../../data/rebuild.ts';
+import { princess, prod } from '../support/fixed-stacks.ts';
 
 interface Rebuild {
   rows: number;
@@ -21,7 +22,7 @@ interface Status {
   containers: { role: string; state: string }[];
 }
 
-const princessSite = 'http://127.0.0.1:18000/';
+const princessSite = princess.site;
 
 async function query<T extends pg.QueryResultRow>(port: number, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'shop', password: 'shop', database: 'shop' });
@@ -32,8 +33,9 @@ async function query<T extends pg.QueryResultRow>(port: number, sql: string, par
     await client.end();
   }
 }
-const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18102, sql, params);
-const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(18002, sql, params);
+const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(prod.dbPort, sql, params);
+const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+  query<T>(princess.dbPort, sql, params);
 
 /** prod's constraints and indexes, each as its definition. */
 async function prodSchema(): Promise<string[]> {
@@ -74,8 +76,7 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     const status = await devenv.json<Status>(['prod', 'status']);
     assert.equal(status.containers.filter((c) => c.role === 'web' && c.state === 'running').length, 3);
     const servedBy = new Set<string>();
-    for (let i = 0; i < 30; i++)
-      servedBy.add(/Served by ([^<.]+)/.exec(await fetchText('http://127.0.0.1:18100/'))?.[1] ?? '');
+    for (let i = 0; i < 30; i++) servedBy.add(/Served by ([^<.]+)/.exec(await fetchText(prod.site))?.[1] ?? '');
     assert.ok(servedBy.size >= 2, `the proxy spreads requests over replicas (saw ${[...servedBy].join(', ')})`);
   });
 
