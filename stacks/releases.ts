@@ -1,7 +1,7 @@
 // Releases: a commit exported once into the devenv home, from which a deploy
 // builds images, and the record of which release each stack runs (and the one
 // before, for rollback). A stack with no release runs the checkout as it is.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -70,6 +70,9 @@ export function hostPaths(): HostPaths {
   const socket = process.env.DOCKER_HOST?.startsWith('unix://')
     ? process.env.DOCKER_HOST.slice('unix://'.length)
     : '/var/run/docker.sock';
+  // The deploy service's container binds the tools folder, and Docker makes no missing bind source:
+  // a machine whose engines came from elsewhere (pulumi and a recent node on PATH) has none yet.
+  mkdirSync(toolsDir(), { recursive: true });
   return { project: projectRoot, devenvHome: devenvHome(), tools: toolsDir(), dockerSocket: socket };
 }
 
