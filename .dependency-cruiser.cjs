@@ -8,7 +8,7 @@ const mayImport = {
   cli: ['onboard', 'try', 'deploy', 'data', 'toolchain', 'stacks', 'roles', 'lib', 'site'],
   ops: ['deploy', 'stacks', 'roles', 'lib', 'site'],
   onboard: ['lib', 'site'],
-  try: ['stacks', 'lib'],
+  try: ['toolchain', 'stacks', 'roles', 'lib'],
   deploy: ['toolchain', 'stacks', 'roles', 'lib', 'site'],
   data: ['stacks', 'roles', 'lib'],
   toolchain: ['stacks', 'lib'],

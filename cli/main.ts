@@ -120,7 +120,8 @@ program
   .option('--json', 'print the result as JSON')
   .action((opts: { user?: string; stack?: string; json?: boolean }) =>
     emit(opts.json, async () => {
-      const { status, statusText } = await import('./commands/status.ts');
+      const { status } = await import('../stacks/status.ts');
+      const { statusText } = await import('./commands/status.ts');
       const result = await status({ ...(opts.user && { user: opts.user }), ...(opts.stack && { stack: opts.stack }) });
       return { ok: result.healthy, value: result, text: statusText(result) };
     }),
@@ -166,7 +167,8 @@ program
   .option('--json', 'print the result as JSON')
   .action((opts: { staged?: boolean; trunk?: string; json?: boolean }) =>
     emit(opts.json, async () => {
-      const { tryDiff, tryText } = await import('./commands/try.ts');
+      const { tryDiff } = await import('../try/run.ts');
+      const { tryText } = await import('./commands/try.ts');
       const result = await tryDiff({
         cwd: process.cwd(),
         staged: Boolean(opts.staged),
@@ -279,7 +281,8 @@ function fixedStackCommands(stack: FixedStack, what: string): Command {
     .option('--json', 'print the result as JSON')
     .action((opts: { json?: boolean }) =>
       emit(opts.json, async () => {
-        const { status, statusText } = await import('./commands/status.ts');
+        const { status } = await import('../stacks/status.ts');
+        const { statusText } = await import('./commands/status.ts');
         const result = await status({ stack });
         return { ok: result.healthy, value: result, text: statusText(result) };
       }),
@@ -381,12 +384,13 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .description(
       'the deploy queue: code pushers ride together (up to 5), a config push rides alone; one group deploys at a time',
     );
-  const queueAction = (work: () => Promise<import('./commands/queue.ts').QueueResult>) => (opts: { json?: boolean }) =>
-    emit(opts.json, async () => {
-      const { queueText } = await import('./commands/queue.ts');
-      const result = await work();
-      return { ok: true, value: result, text: queueText(result) };
-    });
+  const queueAction =
+    (work: () => Promise<import('../deploy/queue-actions.ts').QueueResult>) => (opts: { json?: boolean }) =>
+      emit(opts.json, async () => {
+        const { queueText } = await import('./commands/queue.ts');
+        const result = await work();
+        return { ok: true, value: result, text: queueText(result) };
+      });
   queue
     .command('join')
     .description('join the queue with your HEAD commit (the code train; --config for a flags change)')
@@ -395,7 +399,7 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .option('--json', 'print the queue as JSON')
     .action((opts: { config?: boolean; user?: string; json?: boolean }) =>
       queueAction(async () =>
-        (await import('./commands/queue.ts')).join({
+        (await import('../deploy/queue-actions.ts')).join({
           train: opts.config ? 'config' : 'code',
           cwd: process.cwd(),
           ...(opts.user && { user: opts.user }),
@@ -407,7 +411,7 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .description('the groups waiting, the deploy running, the hold')
     .option('--json', 'print the queue as JSON')
     .action((opts: { json?: boolean }) =>
-      queueAction(async () => (await import('./commands/queue.ts')).queueStatus())(opts),
+      queueAction(async () => (await import('../deploy/queue-actions.ts')).queueStatus())(opts),
     );
   queue
     .command('leave')
@@ -415,9 +419,9 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .addOption(userOption('who leaves'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { user?: string; json?: boolean }) =>
-      queueAction(async () => (await import('./commands/queue.ts')).leave({ ...(opts.user && { user: opts.user }) }))(
-        opts,
-      ),
+      queueAction(async () =>
+        (await import('../deploy/queue-actions.ts')).leave({ ...(opts.user && { user: opts.user }) }),
+      )(opts),
     );
   queue
     .command('hold')
@@ -427,7 +431,10 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .option('--json', 'print the queue as JSON')
     .action((opts: { reason: string; user?: string; json?: boolean }) =>
       queueAction(async () =>
-        (await import('./commands/queue.ts')).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }),
+        (await import('../deploy/queue-actions.ts')).hold({
+          reason: opts.reason,
+          ...(opts.user && { user: opts.user }),
+        }),
       )(opts),
     );
   queue
@@ -436,9 +443,9 @@ fixedStackCommands('prod', 'production (several web replicas behind the proxy, i
     .addOption(userOption('who releases it'))
     .option('--json', 'print the queue as JSON')
     .action((opts: { user?: string; json?: boolean }) =>
-      queueAction(async () => (await import('./commands/queue.ts')).release({ ...(opts.user && { user: opts.user }) }))(
-        opts,
-      ),
+      queueAction(async () =>
+        (await import('../deploy/queue-actions.ts')).release({ ...(opts.user && { user: opts.user }) }),
+      )(opts),
     );
 }
 

@@ -103,7 +103,7 @@ const dayStacks: FixedStack[] = ['ops', 'princess', 'prod'];
 
 /** Which of the day's stacks do not serve on this machine now: the deploy service must answer, the others be healthy. */
 async function stacksNotUp(): Promise<FixedStack[]> {
-  const { status } = await import('./status.ts');
+  const { status } = await import('../../stacks/status.ts');
   const { opsUrl } = await import('../../deploy/client.ts');
   const up = await Promise.all(
     dayStacks.map(
@@ -312,10 +312,10 @@ function steps(
       run: async (say) => {
         const { ensurePrerequisites } = await import('../../toolchain/prerequisites.ts');
         const setup = await ensurePrerequisites();
-        const { up } = await import('./up.ts');
+        const { upStack } = await import('../../stacks/up.ts');
         for (const stack of bringUp) {
           say(`bringing up ${stack} (devenv ${stack} up)`);
-          await up({ stack });
+          await upStack({ stack, beforeEngine: ensurePrerequisites });
         }
         const machine =
           setup.done.length === 0
@@ -334,8 +334,11 @@ function steps(
         'so what works for you works in prod (parity is checked, not hoped for).',
       ],
       run: async () => {
-        const { up } = await import('./up.ts');
-        const stack = await up({ user: progress.user });
+        const [{ upStack }, { ensurePrerequisites }] = await Promise.all([
+          import('../../stacks/up.ts'),
+          import('../../toolchain/prerequisites.ts'),
+        ]);
+        const stack = await upStack({ user: progress.user, beforeEngine: ensurePrerequisites });
         return `${stack.stack} is up: ${stack.urls['proxy.http']}`;
       },
     },
@@ -408,7 +411,7 @@ function steps(
         'so you land only what is known to pass, and trunk stays deployable.',
       ],
       run: async (say) => {
-        const { tryDiff } = await import('./try.ts');
+        const { tryDiff } = await import('../../try/run.ts');
         const tried = await tryDiff({ cwd: repo, staged: false, trunk });
         say(`log: ${tried.log}`);
         if (!tried.ok)
@@ -439,7 +442,7 @@ function steps(
             );
           });
         }
-        const { join: joinQueue } = await import('./queue.ts');
+        const { join: joinQueue } = await import('../../deploy/queue-actions.ts');
         const joined = await joinQueue({ user: progress.user, train: 'code', cwd: repo });
         return joined.done;
       },

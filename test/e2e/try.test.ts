@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../lib/paths.ts';
 import { dockerClient } from '../../stacks/docker-client.ts';
-import type { TryResult } from '../../cli/commands/try.ts';
+import type { TryResult } from '../../try/run.ts';
 import { devenvBin } from '../support/devenv-cli.ts';
 import { throwawayHome } from '../support/engines.ts';
 

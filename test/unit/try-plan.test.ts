@@ -12,7 +12,8 @@ import {
   tryId,
   verdict,
 } from '../../try/plan.ts';
-import { tryText, type TryResult } from '../../cli/commands/try.ts';
+import { tryText } from '../../cli/commands/try.ts';
+import type { TryResult } from '../../try/run.ts';
 
 describe('try names', () => {
   it('an id sorts by time and differs by its random part', () => {

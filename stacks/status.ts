@@ -1,0 +1,87 @@
+// A stack's containers as the Docker engine sees them now: state, health (Docker's
+// own check, or the probe `up` waited on while Docker has not checked yet), URLs.
+import type Docker from 'dockerode';
+import { dockerClient, labelKeys, passesHealthTest } from './docker-client.ts';
+import { devStackName } from './tiers.ts';
+import { endpointUrl } from './render.ts';
+import { production } from './production.ts';
+import { opsStack } from './ops.ts';
+import { UserError } from '../lib/errors.ts';
+import { resolveUser } from '../lib/user.ts';
+
+export interface StatusOptions {
+  user?: string;
+  stack?: string;
+}
+
+export interface ContainerStatus {
+  name: string;
+  role: string;
+  state: string;
+  health: 'healthy' | 'unhealthy' | 'starting' | 'none';
+  urls: string[];
+  image: string;
+}
+
+export interface StatusResult {
+  stack: string;
+  healthy: boolean;
+  containers: ContainerStatus[];
+}
+
+export async function status(options: StatusOptions): Promise<StatusResult> {
+  const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
+  const docker = dockerClient();
+  const listed = await docker
+    .listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } })
+    .catch((error: Error) => {
+      throw new UserError(
+        `cannot ask the Docker engine: ${error.message}`,
+        'run `devenv doctor` to see what is missing',
+      );
+    });
+  const containers = (
+    await Promise.all(
+      listed.map(async (c): Promise<ContainerStatus> => {
+        const reported = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
+        const health =
+          reported === 'health: starting'
+            ? await probeStarting(docker.getContainer(c.Id))
+            : ((reported as ContainerStatus['health'] | undefined) ?? 'none');
+        return {
+          name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+          role: c.Labels[labelKeys.role] ?? '?',
+          state: c.State,
+          health,
+          urls: c.Ports.filter((p) => p.PublicPort).map((p) =>
+            endpointUrl(portName(c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort),
+          ),
+          image: c.Image,
+        };
+      }),
+    )
+  ).sort((a, b) => a.name.localeCompare(b.name));
+  const healthy =
+    containers.length > 0 &&
+    containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
+  return { stack, healthy, containers };
+}
+
+/** The name a role gives a container port (its URL's scheme), as render names it. */
+function portName(role: string, containerPort: number): string {
+  const roles = [...production().roles, ...opsStack().roles];
+  const named = Object.entries(roles.find((r) => r.name === role)?.ports ?? {}).find(
+    ([, port]) => port === containerPort,
+  );
+  return named?.[0] ?? 'http';
+}
+
+/**
+ * Docker has not run a young container's health check yet: ask the same probe
+ * `up` waited on, so that right after `up` says the stack is up, status agrees.
+ */
+async function probeStarting(container: Docker.Container): Promise<ContainerStatus['health']> {
+  const tests = (await container.inspect().catch(() => undefined))?.Config.Healthcheck?.Test;
+  if (!tests) return 'starting';
+  return (await passesHealthTest(container, tests).catch(() => false)) ? 'healthy' : 'starting';
+}

@@ -1,0 +1,107 @@
+// Bringing a stack up: proved unchanged without the engine when it can be (the
+// fast path), else converged by a Pulumi update, stopped cleanly by Ctrl-C.
+import { devStackName, type FixedStack } from './tiers.ts';
+import { renderStack, urlsOf, withEnvOverrides } from './render.ts';
+import { dockerClient } from './docker-client.ts';
+import { fingerprint, observe, readConverged, unchanged } from './fast-path.ts';
+import { recordedSources } from './releases.ts';
+import { devenvHome, projectRoot } from '../lib/paths.ts';
+import { interruptible } from '../lib/interrupt.ts';
+import { runTasks } from '../lib/progress.ts';
+import { resolveUser } from '../lib/user.ts';
+
+export interface UpStackOptions {
+  user?: string;
+  /** a fixed stack (prod, princess, ops) instead of the user's dev stack */
+  stack?: FixedStack;
+  envOverrides?: Record<string, Record<string, string>>;
+  /**
+   * What must be in place before the engine runs (the toolchain's prerequisites):
+   * not asked when the fast path proves there is nothing to do.
+   */
+  beforeEngine: () => Promise<unknown>;
+}
+
+export interface UpStackResult {
+  stack: string;
+  /** resources created, updated, replaced or deleted; 0 when it was already converged */
+  changes: number;
+  urls: Record<string, string>;
+  seconds: number;
+  /** proved unchanged without running the Pulumi engine */
+  fastPath: boolean;
+  notices: string[];
+}
+
+/** The converged record matches the description and the engine: nothing to do. */
+async function provedUnchanged(
+  stack: string,
+  envOverrides: UpStackOptions['envOverrides'],
+): Promise<Record<string, string> | undefined> {
+  const converged = await readConverged(devenvHome(), stack);
+  if (!converged) return undefined;
+  try {
+    const rendered = withEnvOverrides(
+      await renderStack(stack, projectRoot, converged.portBase, await recordedSources(stack)),
+      envOverrides ?? {},
+    );
+    const [current, observed] = await Promise.all([
+      fingerprint(rendered, projectRoot),
+      observe(dockerClient(), devenvHome(), stack),
+    ]);
+    return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed)
+      ? urlsOf(rendered)
+      : undefined;
+  } catch {
+    return undefined; // the engine or the description disagrees: the full path will say how
+  }
+}
+
+export async function upStack(options: UpStackOptions): Promise<UpStackResult> {
+  const started = Date.now();
+  const { user, normalisedFrom } = await resolveUser(options.user);
+  const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
+  const stackName = options.stack ?? devStackName(user);
+  const seconds = () => (Date.now() - started) / 1000;
+
+  const urls = await provedUnchanged(stackName, options.envOverrides);
+  if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
+
+  const context = { changes: 0, urls: {} as Record<string, string> };
+  const upCommand = options.stack ? `devenv ${options.stack} up` : 'devenv up';
+  await interruptible(
+    { what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` },
+    async (signal) => {
+      await options.beforeEngine();
+      // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
+      const { applyStack } = await import('./environment.ts');
+      await runTasks(
+        [
+          {
+            title: `Bringing up ${stackName}`,
+            task: async (_, task) => {
+              const applied = await applyStack(
+                stackName,
+                user,
+                { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal },
+                task,
+                (line) => notices.push(line),
+              );
+              context.changes = applied.changes;
+              context.urls = applied.urls;
+            },
+          },
+        ],
+        context,
+      );
+    },
+  );
+  return {
+    stack: stackName,
+    changes: context.changes,
+    urls: context.urls,
+    seconds: seconds(),
+    fastPath: false,
+    notices,
+  };
+}
