@@ -274,6 +274,8 @@ describe('the deploy service knows who pressed the button', { timeout: 20 * 60_0
       assert.equal(link.exitCode, 0, link.all);
       await tab.goto((JSON.parse(link.stdout) as { url: string }).url);
       await tab.locator('#who').filter({ hasText: 'You are bob.' }).waitFor();
+      // The page reads the queue after the session: the buttons follow within a refresh or two.
+      await tab.locator('#press-princess:enabled').waitFor({ timeout: 10_000 });
       assert.equal(
         await tab.locator('#press-princess').isEnabled(),
         true,
