@@ -38,20 +38,36 @@ async function adminKey(): Promise<string> {
   return key.trim();
 }
 
-/** Makes a person's token, registers its hash with the service, and keeps it (mode 0600). */
+/** Tells the service a person's token (its hash only), as this machine's admin. */
+async function registerToken(user: string, token: string): Promise<void> {
+  await call('POST', '/api/tokens', { user, hash: secretHash(token) }, { as: 'admin' });
+}
+
+/** Makes a person's token, registers it with the service, and keeps it (mode 0600). */
 async function makeToken(user: string): Promise<string> {
   const token = newSecret();
-  await call('POST', '/api/tokens', { user, hash: secretHash(token) }, { as: 'admin' });
+  await registerToken(user, token);
   await mkdir(join(opsDir(), 'tokens'), { recursive: true, mode: 0o700 });
   await writeFileAtomic(tokenFile(user), `${token}\n`, { mode: 0o600 });
+  keptTokens.set(user, Promise.resolve(token));
   return token;
 }
+
+/** Each person's kept token, read once per process: a deploy's journal sends several requests a second. */
+const keptTokens = new Map<string, Promise<string>>();
 
 /** The person's token: the one a page-pressed deploy was started with, else their own, made on first use. */
 async function tokenOf(user: string): Promise<{ token: string; own: boolean }> {
   if (process.env.DEVENV_OPS_TOKEN) return { token: process.env.DEVENV_OPS_TOKEN, own: false };
-  const kept = (await readFile(tokenFile(user), 'utf8').catch(() => '')).trim();
-  return { token: kept || (await makeToken(user)), own: true };
+  if (!keptTokens.has(user))
+    keptTokens.set(
+      user,
+      readFile(tokenFile(user), 'utf8').then(
+        (text) => text.trim(),
+        () => '',
+      ),
+    );
+  return { token: (await keptTokens.get(user)!) || (await makeToken(user)), own: true };
 }
 
 async function call<T>(
@@ -85,7 +101,7 @@ async function call<T>(
   if (sender.as === 'person' && typeof credential === 'object' && credential.own) {
     // The service's database was made anew (ops down --purge-data): the kept token is registered again.
     if (value?.code === 'unknown-token' && !retried) {
-      await call('POST', '/api/tokens', { user: sender.user, hash: secretHash(credential.token) }, { as: 'admin' });
+      await registerToken(sender.user, credential.token);
       return call<T>(method, path, input, sender, true);
     }
     if (value?.code === 'revoked-token')
@@ -135,7 +151,7 @@ export const ops = {
     call<{ user: string; revoked: number }>('POST', '/api/tokens/revoke', { user }, { as: 'admin' }),
   /** revokes the person's credentials and makes them a new token */
   renewToken: async (user: string) => {
-    const { revoked } = await call<{ revoked: number }>('POST', '/api/tokens/revoke', { user }, { as: 'admin' });
+    const { revoked } = await ops.revoke(user);
     await makeToken(user);
     return { user, revoked };
   },

@@ -80,6 +80,9 @@ export interface ResourceFailure {
   message: string;
 }
 
+/** What the engine puts before a message it reports: `error:`, or `stderr: error:` in its command output. */
+const engineErrorPrefix = /^\s*(stderr:\s*)?error:\s*/i;
+
 /**
  * The provider's message as one line: the engine's "error:" and the JavaScript
  * error's name, its stack, and dockerode's "(HTTP code N) ... -" prefix left out,
@@ -91,7 +94,7 @@ export function providerMessage(diagnostic: string): string {
     .filter((line) => !/^\s+at\s/.test(line))
     .join(' ');
   return withoutStack
-    .replace(/^\s*(stderr:\s*)?error:\s*/i, '')
+    .replace(engineErrorPrefix, '')
     .replace(/^(\w*Error:\s*)+/, '')
     .replace(/^\(HTTP code \d+\)\s+[^-]*?-\s*/, '')
     .replace(/\s+/g, ' ')
@@ -110,14 +113,14 @@ export function engineFailure(operation: string, reported: ResourceFailure[], lo
   );
   const lines = failures.map(({ resource, message }) => {
     const said = providerMessage(message);
-    const known = explain(new Error(message.replace(/^\s*(stderr:\s*)?error:\s*/i, '')));
+    const known = explain(new Error(message.replace(engineErrorPrefix, '')));
     return `  ${resource}: ${known ? `${known.message}; ${known.fix}` : `${said}; fix the cause and run the command again (it converges)`}`;
   });
   if (lines.length === 0) {
     const known = explain(cause);
     if (known) return new UserError(known.message, `${known.fix}; the engine's log is ${log}`, { cause });
     const text = String((cause as Error)?.message ?? cause);
-    const errorLines = text.split('\n').filter((line) => /^\s*(stderr:\s*)?error:/i.test(line));
+    const errorLines = text.split('\n').filter((line) => engineErrorPrefix.test(line));
     const said = providerMessage(errorLines.at(-1) ?? text.split('\n').find((line) => line.trim()) ?? text);
     return new UserError(`${operation} failed: ${said}`, `the engine's log is ${log}`, { cause });
   }

@@ -5,16 +5,7 @@ import { UserError } from '../lib/errors.ts';
 import { devenvHome, projectRoot } from '../lib/paths.ts';
 import { readConverged } from './fast-path.ts';
 import { renderStack, urlsOf } from './render.ts';
-import { tierOfStack, type Tier } from './tiers.ts';
-
-/** The tier of a stack name a user gave, or a one-line refusal. */
-export function tierOfStackOrRefuse(stack: string): Tier {
-  try {
-    return tierOfStack(stack);
-  } catch (error) {
-    throw new UserError((error as Error).message);
-  }
-}
+import { tierOfStackOrRefuse } from './tiers.ts';
 
 export async function stackEndpoints(stack: string): Promise<Record<string, string>> {
   const tier = tierOfStackOrRefuse(stack);

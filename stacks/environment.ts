@@ -1,8 +1,8 @@
 // Opens a tier's stack on the Pulumi engine: renders it from production, keeps its
 // host ports stable (recorded in the stack's config), and runs Pulumi operations
 // with progress. Commands (up, down, status) are thin over this.
-import { appendFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
@@ -185,7 +185,8 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
     signal?.throwIfAborted();
     const failures: ResourceFailure[] = [];
     const show = showSteps(task);
-    await writeFile(log, `# devenv: pulumi up of ${stack.name}, ${new Date().toISOString()}\n`);
+    const output = createWriteStream(log);
+    output.write(`# devenv: pulumi up of ${stack.name}, ${new Date().toISOString()}\n`);
     try {
       return await stack.up({
         color: 'never',
@@ -194,7 +195,7 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
           const failed = resourceFailure(event);
           if (failed) failures.push(failed);
         },
-        onOutput: (text) => appendFileSync(log, text),
+        onOutput: (text) => output.write(text),
         ...(signal && { signal }),
       });
     } catch (error) {
@@ -202,12 +203,14 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
         (error as Error).name === 'ConcurrentUpdateError' ||
         /currently locked|Another update is currently in progress/i.test((error as Error).message);
       if (!locked || Date.now() > deadline) {
-        appendFileSync(log, `\n${(error as Error).message ?? error}\n`);
+        output.write(`\n${(error as Error).message ?? error}\n`);
         throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
       }
       task.output = `waiting for another update of ${stack.name} to finish`;
       await clearStaleLocks(devenvHome(), stack.name);
       await sleep(2000);
+    } finally {
+      await new Promise((resolve) => output.end(resolve));
     }
   }
 }

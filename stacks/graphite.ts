@@ -13,8 +13,8 @@
 // written to carbon would also draw a line (Etsy's first way), but would need a
 // `docker exec` into the container and keep nothing but a number.
 import { join, resolve } from 'node:path';
-import { devStackName } from './tiers.ts';
-import { stackEndpoints, tierOfStackOrRefuse } from './endpoints.ts';
+import { devStackName, tierOfStackOrRefuse } from './tiers.ts';
+import { stackEndpoints } from './endpoints.ts';
 import { resolveUser } from '../lib/user.ts';
 import { UserError } from '../lib/errors.ts';
 import { devenvHome } from '../lib/paths.ts';

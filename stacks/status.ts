@@ -5,7 +5,8 @@ import { dockerClient, labelKeys, passesHealthTest } from './docker-client.ts';
 import { devStackName } from './tiers.ts';
 import { endpointUrl } from './render.ts';
 import { production } from './production.ts';
-import { opsStack } from './ops.ts';
+import { deployer } from '../roles/deployer.ts';
+import type { Role } from '../roles/role.ts';
 import { UserError } from '../lib/errors.ts';
 import { resolveUser } from '../lib/user.ts';
 
@@ -40,6 +41,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
         'run `devenv doctor` to see what is missing',
       );
     });
+  const roles = [...production().roles, deployer];
   const containers = (
     await Promise.all(
       listed.map(async (c): Promise<ContainerStatus> => {
@@ -54,7 +56,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
           state: c.State,
           health,
           urls: c.Ports.filter((p) => p.PublicPort).map((p) =>
-            endpointUrl(portName(c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort),
+            endpointUrl(portName(roles, c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort),
           ),
           image: c.Image,
         };
@@ -68,8 +70,7 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
 }
 
 /** The name a role gives a container port (its URL's scheme), as render names it. */
-function portName(role: string, containerPort: number): string {
-  const roles = [...production().roles, ...opsStack().roles];
+function portName(roles: Role[], role: string, containerPort: number): string {
   const named = Object.entries(roles.find((r) => r.name === role)?.ports ?? {}).find(
     ([, port]) => port === containerPort,
   );

@@ -1,4 +1,5 @@
 // The tiers, as data: what each changes about production. No role knows its tier.
+import { UserError } from '../lib/errors.ts';
 import { normaliseUser } from '../lib/user.ts';
 
 export type TierName = 'dev' | 'princess' | 'prod' | 'ops';
@@ -53,6 +54,15 @@ export const tiers: Record<TierName, Tier> = {
     composition: 'ops',
   },
 };
+
+/** The tier of a stack name a user gave, or a one-line refusal. */
+export function tierOfStackOrRefuse(stack: string): Tier {
+  try {
+    return tierOfStack(stack);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+}
 
 /** The stacks with one fixed name and fixed ports. */
 export type FixedStack = 'prod' | 'princess' | 'ops';

@@ -105,20 +105,12 @@ const dayStacks: FixedStack[] = ['ops', 'princess', 'prod'];
 async function stacksNotUp(): Promise<FixedStack[]> {
   const { status } = await import('../../stacks/status.ts');
   const { opsUrl } = await import('../../deploy/client.ts');
-  const up = await Promise.all(
-    dayStacks.map(
-      (stack) =>
-        stack === 'ops'
-          ? fetch(`${opsUrl()}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
-              (r) => r.ok,
-              () => false,
-            )
-          : status({ stack }).then(
-              (s) => s.healthy,
-              () => false,
-            ), // no Docker engine yet: not up
-    ),
-  );
+  const serves = async (stack: FixedStack) =>
+    stack === 'ops'
+      ? (await fetch(`${opsUrl()}/healthz`, { signal: AbortSignal.timeout(5000) })).ok
+      : (await status({ stack })).healthy;
+  // No Docker engine yet, or no service answering: not up.
+  const up = await Promise.all(dayStacks.map((stack) => serves(stack).catch(() => false)));
   return dayStacks.filter((_, index) => !up[index]);
 }
 
@@ -131,20 +123,18 @@ async function agreeToBringUp(options: OnboardOptions, interactive: boolean): Pr
   const missing = await stacksNotUp();
   if (missing.length === 0 || options.yes) return missing;
   const list = missing.join(', ');
+  const [is, them] = missing.length === 1 ? ['is', 'it'] : ['are', 'them'];
   const byHand = missing.map((stack) => `\`devenv ${stack} up\``).join(', ');
   if (!interactive)
     throw new UserError(
-      `${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine, and onboarding deploys through ${missing.length === 1 ? 'it' : 'them'}`,
-      `run devenv onboard with --yes to bring ${missing.length === 1 ? 'it' : 'them'} up, or ${byHand} first`,
+      `${list} ${is} not up on this machine, and onboarding deploys through ${them}`,
+      `run devenv onboard with --yes to bring ${them} up, or ${byHand} first`,
     );
   const answer = await askOnTerminal(
-    `${list} ${missing.length === 1 ? 'is' : 'are'} not up on this machine; your first deploy goes through ${missing.length === 1 ? 'it' : 'them'}. Bring ${missing.length === 1 ? 'it' : 'them'} up now (a few minutes)? [Y/n] `,
+    `${list} ${is} not up on this machine; your first deploy goes through ${them}. Bring ${them} up now (a few minutes)? [Y/n] `,
   );
   if (/^n/i.test(answer))
-    throw new UserError(
-      `onboarding needs ${list}`,
-      `bring ${missing.length === 1 ? 'it' : 'them'} up with ${byHand}, then run devenv onboard again`,
-    );
+    throw new UserError(`onboarding needs ${list}`, `bring ${them} up with ${byHand}, then run devenv onboard again`);
   return missing;
 }
 

@@ -3,8 +3,7 @@
 import { breaksParity, parity, type Difference } from '../../stacks/parity.ts';
 import { candidateBases } from '../../stacks/ports.ts';
 import { renderStack } from '../../stacks/render.ts';
-import { devStackName, tierOfStack } from '../../stacks/tiers.ts';
-import { UserError } from '../../lib/errors.ts';
+import { devStackName, tierOfStackOrRefuse } from '../../stacks/tiers.ts';
 import { projectRoot } from '../../lib/paths.ts';
 import { resolveUser } from '../../lib/user.ts';
 
@@ -22,12 +21,7 @@ export interface ParityResult {
 }
 
 async function rendered(stack: string) {
-  let tier;
-  try {
-    tier = tierOfStack(stack);
-  } catch (error) {
-    throw new UserError((error as Error).message);
-  }
+  const tier = tierOfStackOrRefuse(stack);
   // Host ports are allowed to differ, so a dev stack's own range is not needed here.
   const portBase = tier.ports.kind === 'fixed' ? tier.ports.base : candidateBases(stack.slice('dev-'.length))[0]!;
   return renderStack(stack, projectRoot, portBase);
