@@ -36,9 +36,7 @@ const knownErrors: KnownError[] = [
     fix: 'run `devenv setup` (it installs and starts one where it can)',
   },
   {
-    matches: (e) =>
-      e.name === 'ConcurrentUpdateError' ||
-      /\[409\] Conflict: Another update is currently in progress|the stack is currently locked/i.test(e.message),
+    matches: stackLocked,
     message: 'another devenv command is changing this stack right now',
     fix: 'wait for it to finish and run the command again (a lock left by a killed command is cleared automatically)',
   },
@@ -151,4 +149,12 @@ export function explain(error: unknown): UserError | undefined {
   }
   const known = knownErrors.find((k) => k.matches(error));
   return known && new UserError(known.message, known.fix);
+}
+
+/** The engine refused because another update holds the stack's lock. */
+export function stackLocked(error: { name?: string; message?: string }): boolean {
+  return (
+    error.name === 'ConcurrentUpdateError' ||
+    /Another update is currently in progress|the stack is currently locked/i.test(error.message ?? '')
+  );
 }

@@ -19,6 +19,7 @@ import { parse } from 'yaml';
 import { execa } from 'execa';
 import { paths } from '../lib/paths.ts';
 import { processAlive } from '../lib/processes.ts';
+import { sleep } from '../lib/wait.ts';
 
 export interface EngineSettings {
   /** devenv home: state, passphrase, logs */
@@ -84,6 +85,46 @@ export async function clearStaleLocks(home: string, stack: string): Promise<stri
   return cleared;
 }
 
+/**
+ * The file backend keeps each state file's attributes in a `.attrs` sidecar that
+ * it truncates and rewrites in place (gocloud's fileblob): an engine killed in
+ * between leaves it empty, and from then on every command of the stack fails with
+ * "failed to load checkpoint: EOF". A sidecar holds only a content type and a
+ * checksum, and the backend reads a missing one as defaults, so an unreadable one
+ * is removed; the state file itself is always replaced by a rename, whole.
+ */
+export async function repairStateSidecars(home: string, stack: string): Promise<string[]> {
+  const pulumiDir = join(stateDir(home), '.pulumi');
+  const folders = [
+    join(pulumiDir, 'stacks', projectName),
+    join(pulumiDir, 'locks', 'organization', projectName, stack),
+  ];
+  const removed: string[] = [];
+  for (const folder of folders.filter((dir) => existsSync(dir))) {
+    for (const file of (await readdir(folder)).filter((name) => name.endsWith('.attrs'))) {
+      const path = join(folder, file);
+      if (readableJson(await readFile(path, 'utf8').catch(() => ''))) continue;
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+function readableJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The backend's read of a torn sidecar (or of one a live engine is rewriting at that moment). */
+export function tornSidecar(error: unknown): boolean {
+  return /failed to load checkpoint: (unexpected )?EOF/.test(String((error as Error)?.message ?? error));
+}
+
 export async function selectStack(
   settings: EngineSettings,
   stackName: string,
@@ -91,29 +132,38 @@ export async function selectStack(
 ): Promise<Stack> {
   await mkdir(stateDir(settings.home), { recursive: true });
   await mkdir(settings.workDir, { recursive: true });
-  const pulumiCommand = await PulumiCommand.get({
-    ...(settings.pulumiRoot && { root: settings.pulumiRoot }),
-    version: new SemVer(settings.pulumiVersion),
-  });
+  const options = await workspaceOptions(settings);
   await clearStaleLocks(settings.home, stackName);
-  return LocalWorkspace.createOrSelectStack(
-    { stackName, projectName, program },
-    {
-      pulumiCommand,
-      workDir: settings.workDir,
-      projectSettings: await projectSettings(settings.projectFile, stateDir(settings.home)),
-      secretsProvider: 'passphrase',
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE_FILE: await passphraseFile(settings.home),
-        PULUMI_HOME: join(settings.home, 'pulumi-home'),
-        PULUMI_SKIP_UPDATE_CHECK: 'true',
-        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
-        PATH: `${settings.pluginDir}:${process.env.PATH ?? ''}`,
-        // The plugin shims beside a shared engine run this checkout's code.
-        DEVENV_ROOT: dirname(settings.projectFile),
-      },
+  for (let attempt = 1; ; attempt++) {
+    await repairStateSidecars(settings.home, stackName);
+    try {
+      return await LocalWorkspace.createOrSelectStack({ stackName, projectName, program }, options);
+    } catch (error) {
+      if (attempt >= 10 || !tornSidecar(error)) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+async function workspaceOptions(settings: EngineSettings): Promise<pulumi.automation.LocalWorkspaceOptions> {
+  return {
+    pulumiCommand: await PulumiCommand.get({
+      ...(settings.pulumiRoot && { root: settings.pulumiRoot }),
+      version: new SemVer(settings.pulumiVersion),
+    }),
+    workDir: settings.workDir,
+    projectSettings: await projectSettings(settings.projectFile, stateDir(settings.home)),
+    secretsProvider: 'passphrase',
+    envVars: {
+      PULUMI_CONFIG_PASSPHRASE_FILE: await passphraseFile(settings.home),
+      PULUMI_HOME: join(settings.home, 'pulumi-home'),
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
+      PATH: `${settings.pluginDir}:${process.env.PATH ?? ''}`,
+      // The plugin shims beside a shared engine run this checkout's code.
+      DEVENV_ROOT: dirname(settings.projectFile),
     },
-  );
+  };
 }
 
 /** Resources changed by an operation: everything except "same". */

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
-import { engineFailure, UserError, type ResourceFailure } from '../lib/errors.ts';
+import { engineFailure, stackLocked, UserError, type ResourceFailure } from '../lib/errors.ts';
 import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
 
 import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from './render.ts';
@@ -16,7 +16,15 @@ import { recordedSources } from './releases.ts';
 import { tierOfStack } from './tiers.ts';
 import { candidateBases, portRange } from './ports.ts';
 import { program } from './program.ts';
-import { automationSdkVersion, changeCount, clearStaleLocks, probePulumi, selectStack } from './engine.ts';
+import {
+  automationSdkVersion,
+  changeCount,
+  clearStaleLocks,
+  probePulumi,
+  repairStateSidecars,
+  selectStack,
+  tornSidecar,
+} from './engine.ts';
 import { sleep } from '../lib/wait.ts';
 
 export interface Environment {
@@ -199,15 +207,15 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
         ...(signal && { signal }),
       });
     } catch (error) {
-      const locked =
-        (error as Error).name === 'ConcurrentUpdateError' ||
-        /currently locked|Another update is currently in progress/i.test((error as Error).message);
-      if (!locked || Date.now() > deadline) {
+      const locked = stackLocked(error as Error);
+      const torn = tornSidecar(error);
+      if (!(locked || torn) || Date.now() > deadline) {
         output.write(`\n${(error as Error).message ?? error}\n`);
         throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
       }
       task.output = `waiting for another update of ${stack.name} to finish`;
       await clearStaleLocks(devenvHome(), stack.name);
+      if (torn) await repairStateSidecars(devenvHome(), stack.name);
       await sleep(2000);
     } finally {
       await new Promise((resolve) => output.end(resolve));

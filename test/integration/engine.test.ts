@@ -3,7 +3,10 @@
 // HTTP on its own health endpoint).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { changeCount, selectStack } from '../../stacks/engine.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { changeCount, projectName, selectStack, stateDir } from '../../stacks/engine.ts';
 import { composeStack } from '../../stacks/production.ts';
 import { imageBuild, render } from '../../stacks/render.ts';
 import { program } from '../../stacks/program.ts';
@@ -85,6 +88,26 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
     const { result } = await deploy('web:9090');
     assert.ok(changeCount(result.summary.resourceChanges) > 0);
     await fetchText(health);
+  });
+
+  it('a sidecar left empty by a killed engine is repaired, not fatal', async () => {
+    // What an engine killed between truncating and rewriting it leaves behind.
+    const sidecar = join(stateDir(home.home), '.pulumi', 'stacks', projectName, `${stackName}.json.attrs`);
+    await writeFile(sidecar, '');
+    const settings = await engineSettings(home.home);
+    const plain = await execa(join(settings.pulumiRoot!, 'bin', 'pulumi'), ['stack', 'select', '-s', stackName], {
+      cwd: settings.workDir,
+      env: {
+        PULUMI_BACKEND_URL: `file://${stateDir(home.home)}`,
+        PULUMI_HOME: join(home.home, 'pulumi-home'),
+        PULUMI_SKIP_UPDATE_CHECK: 'true',
+      },
+      reject: false,
+    });
+    assert.match(plain.stderr, /failed to load checkpoint: EOF/, 'the backend itself cannot read such a stack');
+    const { result } = await deploy('web:9090');
+    assert.equal(changeCount(result.summary.resourceChanges), 0, JSON.stringify(result.summary.resourceChanges));
+    assert.ok(JSON.parse(await readFile(sidecar, 'utf8')).md5, 'the engine wrote the sidecar anew');
   });
 
   it('destroy leaves no container, network or volume labelled with the stack', async () => {
