@@ -62,7 +62,7 @@ import {
   endSessions,
   type PostDataArchive,
 } from './postgres.ts';
-import { countOutput, runTasks } from '../lib/progress.ts';
+import { consoleReporter, countOutput, type Phase, type Reporter } from '../lib/report.ts';
 import { waitFor } from '../lib/wait.ts';
 
 export const defaultRulesFile = join(projectRoot, 'data', 'scrub-rules.yaml');
@@ -439,239 +439,272 @@ async function princessServes(princess: RenderedStack): Promise<void> {
   );
 }
 
-export async function rebuildPrincess(options: RebuildOptions): Promise<RebuildResult> {
+/** What the rebuild's phases hand on to the ones after them. */
+interface Rebuild {
+  prod: pg.Client;
+  princess: RenderedStack;
+  snapshot: string;
+  personal: PersonalColumn[];
+  keys: ReturnType<typeof primaryKeys>;
+  /** everything held until the rebuild ends, released in reverse order whatever happened */
+  held: AsyncDisposableStack;
+  result: RebuildOutcome;
+  timed: <T>(phase: string, step: () => Promise<T>) => Promise<T>;
+}
+
+interface RebuildOutcome {
+  tables: TableCopy[];
+  snapshot: string;
+  migrations: string;
+  leaks: LeakReport;
+  phases: Record<string, number>;
+}
+
+/**
+ * A connection the rebuild holds until it ends. Ending is idempotent, and one
+ * that cannot end was lost already: cleaning up must not hide the error that
+ * ended the rebuild.
+ */
+async function heldConnection(held: AsyncDisposableStack, stack: 'prod' | 'princess', database: string) {
+  const client = await connect(stack, database);
+  held.defer(() => client.end().catch(() => {}));
+  return client;
+}
+
+/** Built first (a tag the engine has is never rebuilt): a build that fails stops the rebuild before any copying, and the rehearsal needs the image. */
+async function buildCandidateImage(princess: RenderedStack): Promise<void> {
+  const image = candidateImage(princess);
+  if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
+  // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
+  const [{ imageInputs }, { ensureImage }] = await Promise.all([
+    import('../stacks/program.ts'),
+    import('../stacks/providers/image.ts'),
+  ]);
+  await ensureImage(imageInputs(image, paths.logs()));
+}
+
+/** The new database beside princess's, with prod's table definitions (constraints come after the rows); dropped unless princess switches to it. */
+async function freshDatabase(run: Rebuild, admin: pg.Client, switched: () => boolean) {
+  await dropDatabase(admin, nextDatabase);
+  await admin.query(`CREATE DATABASE ${nextDatabase}`);
+  // Registered before any connection to it, so released after them all.
+  run.held.defer(async () => {
+    // A half-made shop_next that cannot be dropped now is dropped by the next rebuild before it starts.
+    if (!switched()) await dropDatabase(admin, nextDatabase).catch(() => {});
+  });
+  await copyTableSchema(
+    { stack: 'prod', database: liveDatabase, snapshot: run.snapshot },
+    { stack: 'princess', database: nextDatabase },
+  );
+  const [next, princess, princessWriter, princessColumns] = await Promise.all(
+    [0, 1, 2, 3].map(() => heldConnection(run.held, 'princess', nextDatabase)),
+  );
+  return {
+    next: next!,
+    scan: { princess: princess!, princessWriter: princessWriter!, princessColumns: princessColumns! },
+  };
+}
+
+interface CopyPlan {
+  key: Buffer;
+  tokens: Awaited<ReturnType<typeof knownNameTokens>>;
+  rules: ScrubRules;
+  tables: string[];
+  parts: CopyPart[];
+  contactFilter: SharedContactFilter;
+  workers: number;
+}
+
+/**
+ * Every table through the scrubber in worker threads, each table's constraints
+ * and indexes made as its rows land; production's values for the leak scan load
+ * meanwhile (they need prod's snapshot only).
+ */
+async function copyThroughScrubber(run: Rebuild, plan: CopyPlan, scan: Omit<LeakScanClients, 'prod'>, phase: Phase) {
+  const mustChange = run.personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
+  const textColumns = run.personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
+  const setup = {
+    prod: clientConfig(databasePort('prod'), liveDatabase),
+    next: clientConfig(databasePort('princess'), nextDatabase),
+    snapshot: run.snapshot,
+    key: plan.key,
+    knownNameTokens: plan.tokens,
+    rules: [...plan.rules.columns],
+    mustChange,
+    textColumns,
+    contacts: plan.contactFilter,
+  };
+  const outputs = new Map<string, (rows: number) => void>();
+  const copy = copyInParallel(setup, plan.parts, plan.workers, (table, rows) => outputs.get(table)?.(rows));
+  run.held.defer(() => copy.stop());
+  const archive = dumpPostData(
+    { stack: 'prod', database: liveDatabase, snapshot: run.snapshot },
+    { stack: 'princess', database: nextDatabase },
+  );
+  const postData = restoreAsTablesLand(copy, plan.tables, archive, readTableEntries(run.prod));
+  run.held.defer(() => postData.remove());
+  // Filled while the copy runs; the workers wait for it at their first free text.
+  const contacts =
+    textColumns.length > 0 ? startContactsCheck(run.snapshot, run.personal, plan.contactFilter) : undefined;
+  if (contacts) run.held.defer(() => contacts.end());
+  const probes = loadProbes(
+    { prod: run.prod, princess: scan.princess },
+    run.personal,
+    run.keys,
+    contacts?.nameWords ?? Promise.resolve([]),
+  );
+  probes.catch(() => {}); // awaited by the leak scan, which reports why it failed
+  const copyStarted = performance.now();
+  // Timing only: a failed copy is reported where the copy is awaited.
+  copy.finished.then(
+    () => (run.result.phases.copy = (performance.now() - copyStarted) / 1000),
+    () => {},
+  );
+  await Promise.all(
+    plan.tables.map((table) =>
+      phase.phase(`Copying ${table} through the scrubber`, async (sub) => {
+        const started = performance.now();
+        let copiedRows = 0;
+        const progress = countOutput((text) => sub.output(text));
+        outputs.set(table, (rows) => {
+          copiedRows += rows;
+          progress(
+            `${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - started) / 1000)).toLocaleString('en')} rows/s`,
+          );
+        });
+        const copied = await copy.table(table);
+        run.result.tables.push(copied);
+        sub.retitle(
+          `Copied ${table}: ${copied.rows.toLocaleString('en')} rows in ${copied.seconds.toFixed(1)} s (${Math.round(copied.rows / Math.max(copied.seconds, 0.001)).toLocaleString('en')} rows/s)`,
+        );
+      }),
+    ),
+  );
+  return { copy, postData, contacts, probes };
+}
+
+/** Constraints and indexes, then the candidate build's migrations against production data. */
+async function constraintsThenMigrations(run: Rebuild, copy: ParallelCopy, postData: PostDataSteps, next: pg.Client) {
+  await copy.finished;
+  const rehearsal = startRehearsal(run.princess);
+  run.held.defer(() => rehearsal.cancel());
+  await run.timed('constraints', () => postData.finish());
+  await resetSequences(next);
+  // After the constraints: a migration may build on a key or an index.
+  run.result.migrations = await run.timed('migrations', () => rehearsal.run());
+}
+
+/** The leak scan reads the new database; the copy's own finds are confirmed on prod meanwhile. */
+async function leakScan(
+  run: Rebuild,
+  copy: ParallelCopy,
+  scan: Omit<LeakScanClients, 'prod'>,
+  probes: Promise<Probe[]>,
+  contacts: ContactsCheck | undefined,
+  phase: Phase,
+) {
+  const copied = await copy.finished;
+  const scanning = run
+    .timed('leakScan', async () => scanForLeaks(scan, run.personal, run.keys, await probes))
+    // Nobody may be connected to the new database when it is renamed into place.
+    .finally(() => Promise.all([scan.princess.end(), scan.princessWriter.end(), scan.princessColumns.end()]));
+  const [scanned, confirmed] = await Promise.all([scanning, contacts?.confirm(copied) ?? []]);
+  const checks = [...unchangedChecks(copied), ...confirmed, ...scanned.checks];
+  run.result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
+  if (run.result.leaks.hits > 0) {
+    const where = checks
+      .filter((c) => c.hits > 0)
+      .map((c) => `${c.what}: ${c.hits}`)
+      .join(', ');
+    throw new UserError(
+      `the leak scan found ${run.result.leaks.hits} production value(s) in the scrubbed data (${where})`,
+      'princess keeps its old data; fix the scrub rules and rebuild',
+    );
+  }
+  phase.retitle(`Leak scan: 0 production values found in ${checks.length} checks`);
+}
+
+export async function rebuildPrincess(
+  options: RebuildOptions,
+  report: Reporter = consoleReporter(),
+): Promise<RebuildResult> {
   const started = performance.now();
   const key = await readKey(options);
   const rulesFile = options.rules ?? defaultRulesFile;
-  // Princess as this checkout describes it: the candidate build's image, the site's URL.
-  const princess = await renderStack('princess', projectRoot, fixedPortBase('princess'));
-  const prod = await connect('prod', liveDatabase);
-  const admin = await connect('princess', 'postgres');
-  let next: pg.Client | undefined;
-  let copy: ParallelCopy | undefined;
-  let rehearsal: Rehearsal | undefined;
-  /** Constraints and indexes: each table's as its rows land, the rest after the copy. */
-  let postData: PostDataSteps | undefined;
-  /** Every production email, phone and name word into the copy workers' filter, on a connection of its own in the snapshot. */
-  let contacts: ContactsCheck | undefined;
-  /** The leak scan's three connections to the new database. */
-  let scan: Omit<LeakScanClients, 'prod'> | undefined;
-  /** Production's values the leak scan looks for, loading beside the new database while the copy runs. */
-  let probes: Promise<Probe[]> | undefined;
-  const result = {
-    tables: [] as TableCopy[],
+  const result: RebuildOutcome = {
+    tables: [],
     snapshot: '',
     migrations: '',
-    leaks: { checks: [], hits: 0 } as LeakReport,
-    phases: {} as Record<string, number>,
+    leaks: { checks: [], hits: 0 },
+    phases: {},
   };
-  const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
-    const stepStarted = performance.now();
-    try {
-      return await step();
-    } finally {
-      result.phases[phase] = (performance.now() - stepStarted) / 1000;
-    }
-  };
-  let switched = false;
-  try {
+  {
+    await using held = new AsyncDisposableStack();
+    // Princess as this checkout describes it: the candidate build's image, the site's URL.
+    const princess = await renderStack('princess', projectRoot, fixedPortBase('princess'));
+    const prod = await heldConnection(held, 'prod', liveDatabase);
+    const admin = await heldConnection(held, 'princess', 'postgres');
+    const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
+      const stepStarted = performance.now();
+      try {
+        return await step();
+      } finally {
+        result.phases[phase] = (performance.now() - stepStarted) / 1000;
+      }
+    };
     await prod.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     result.snapshot = (await prod.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
     const { columns: schema, personal } = await readSchema(prod);
     const keys = primaryKeys(schema);
     const rules = await readRules(rulesFile, schema);
-    const tokens = await knownNameTokens(prod, rules);
     const tables = loadOrder(schema);
-    const parts = await planParts(prod, schema, rules, tables);
-    const contactFilter = createContactFilter(await countContacts(prod, personal));
-    const workers = options.workers ?? onePerCore;
-    const context = {};
-    await runTasks(
-      [
-        {
-          // Built first (a tag the engine has is never rebuilt): a build that fails
-          // stops the rebuild before any copying, and the rehearsal needs the image.
-          title: `The candidate build's web image ${candidateImage(princess).ref}`,
-          task: () =>
-            timed('image', async () => {
-              const image = candidateImage(princess);
-              if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
-              // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
-              const [{ imageInputs }, { ensureImage }] = await Promise.all([
-                import('../stacks/program.ts'),
-                import('../stacks/providers/image.ts'),
-              ]);
-              await ensureImage(imageInputs(image, paths.logs()));
-            }),
-        },
-        {
-          title: `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
-          task: () =>
-            timed('schema', async () => {
-              await dropDatabase(admin, nextDatabase);
-              await admin.query(`CREATE DATABASE ${nextDatabase}`);
-              await copyTableSchema(
-                { stack: 'prod', database: liveDatabase, snapshot: result.snapshot },
-                { stack: 'princess', database: nextDatabase },
-              );
-              next = await connect('princess', nextDatabase);
-              const [princess, princessWriter, princessColumns] = (await Promise.all(
-                [0, 1, 2].map(() => connect('princess', nextDatabase)),
-              )) as [pg.Client, pg.Client, pg.Client];
-              scan = { princess, princessWriter, princessColumns };
-            }),
-        },
-        {
-          title: `Copying ${tables.length} tables through the scrubber in ${workers} worker threads`,
-          task: (_, task) => {
-            const mustChange = personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
-            const textColumns = personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
-            const setup = {
-              prod: clientConfig(databasePort('prod'), liveDatabase),
-              next: clientConfig(databasePort('princess'), nextDatabase),
-              snapshot: result.snapshot,
-              key,
-              knownNameTokens: tokens,
-              rules: [...rules.columns],
-              mustChange,
-              textColumns,
-              contacts: contactFilter,
-            };
-            const outputs = new Map<string, (rows: number) => void>();
-            copy = copyInParallel(setup, parts, workers, (table, rows) => outputs.get(table)?.(rows));
-            const archive = dumpPostData(
-              { stack: 'prod', database: liveDatabase, snapshot: result.snapshot },
-              { stack: 'princess', database: nextDatabase },
-            );
-            postData = restoreAsTablesLand(copy, tables, archive, readTableEntries(prod));
-            // Filled while the copy runs; the workers wait for it at their first free text.
-            if (textColumns.length > 0) contacts = startContactsCheck(result.snapshot, personal, contactFilter);
-            // Production's values for the leak scan load during the copy: they need prod's snapshot only.
-            probes = loadProbes(
-              { prod, princess: scan!.princess },
-              personal,
-              keys,
-              contacts?.nameWords ?? Promise.resolve([]),
-            );
-            probes.catch(() => {}); // awaited by the leak scan, which reports why it failed
-            const copyStarted = performance.now();
-            // Timing only: a failed copy is reported where the copy is awaited.
-            copy.finished.then(
-              () => (result.phases.copy = (performance.now() - copyStarted) / 1000),
-              () => {},
-            );
-            return task.newListr(
-              tables.map((table) => ({
-                title: `Copying ${table} through the scrubber`,
-                task: async (_: object, sub: { output: string; title: string }) => {
-                  const copyStarted = performance.now();
-                  let copiedRows = 0;
-                  const progress = countOutput((text) => (sub.output = text));
-                  outputs.set(table, (rows) => {
-                    copiedRows += rows;
-                    progress(
-                      `${copiedRows.toLocaleString('en')} rows, ${Math.round(copiedRows / ((performance.now() - copyStarted) / 1000)).toLocaleString('en')} rows/s`,
-                    );
-                  });
-                  const copied = await copy!.table(table);
-                  result.tables.push(copied);
-                  sub.title = `Copied ${table}: ${copied.rows.toLocaleString('en')} rows in ${copied.seconds.toFixed(1)} s (${Math.round(copied.rows / Math.max(copied.seconds, 0.001)).toLocaleString('en')} rows/s)`;
-                },
-              })),
-              { concurrent: true },
-            );
-          },
-        },
-        {
-          // The leak scan needs the copied rows only: the candidate's migrations cannot
-          // bring production values (they never see prod), so it runs beside the
-          // constraints and the migrations, each on its own connection, and so does
-          // the count of rows.
-          title: 'Constraints, indexes and migrations, the leak scan and the row counts, side by side',
-          task: (_, task) =>
-            task.newListr(
-              [
-                {
-                  title:
-                    "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
-                  task: async () => {
-                    await copy!.finished;
-                    rehearsal = startRehearsal(princess);
-                    await timed('constraints', () => postData!.finish());
-                    await resetSequences(next!);
-                    // After the constraints: a migration may build on a key or an index.
-                    result.migrations = await timed('migrations', () => rehearsal!.run());
-                  },
-                },
-                {
-                  title: 'Leak scan: production personal data in the new database',
-                  task: async (_, sub) => {
-                    const copied = await copy!.finished;
-                    const scanning = timed('leakScan', async () =>
-                      scanForLeaks(scan!, personal, keys, await probes!),
-                    ).finally(async () => {
-                      // Nobody may be connected to the new database when it is renamed into place.
-                      await Promise.all([
-                        scan!.princess.end(),
-                        scan!.princessWriter.end(),
-                        scan!.princessColumns.end(),
-                      ]);
-                      scan = undefined;
-                    });
-                    // The copy's finds are confirmed on prod while the scan reads princess.
-                    const [scanned, confirmed] = await Promise.all([scanning, contacts?.confirm(copied) ?? []]);
-                    const checks = [...unchangedChecks(copied), ...confirmed, ...scanned.checks];
-                    result.leaks = { checks, hits: checks.reduce((sum, c) => sum + c.hits, 0) };
-                    if (result.leaks.hits > 0) {
-                      const where = result.leaks.checks
-                        .filter((c) => c.hits > 0)
-                        .map((c) => `${c.what}: ${c.hits}`)
-                        .join(', ');
-                      throw new UserError(
-                        `the leak scan found ${result.leaks.hits} production value(s) in the scrubbed data (${where})`,
-                        'princess keeps its old data; fix the scrub rules and rebuild',
-                      );
-                    }
-                    sub.title = `Leak scan: 0 production values found in ${result.leaks.checks.length} checks`;
-                  },
-                },
-                {
-                  title: "Row counts match prod's snapshot",
-                  task: async () => {
-                    await checkCounts(prod, await copy!.finished);
-                  },
-                },
-              ],
-              { concurrent: true, exitOnError: true },
-            ),
-        },
-        {
-          title: 'Princess switches to the new database',
-          task: () =>
-            timed('switch', async () => {
-              await next!.end();
-              next = undefined;
-              await switchOver(admin);
-              switched = true;
-              await princessServes(princess);
-            }),
-        },
-      ],
-      context,
+    const plan: CopyPlan = {
+      key,
+      tokens: await knownNameTokens(prod, rules),
+      rules,
+      tables,
+      parts: await planParts(prod, schema, rules, tables),
+      contactFilter: createContactFilter(await countContacts(prod, personal)),
+      workers: options.workers ?? onePerCore,
+    };
+    const run: Rebuild = { prod, princess, snapshot: result.snapshot, personal, keys, held, result, timed };
+    let switched = false;
+
+    await report.phase(`The candidate build's web image ${candidateImage(princess).ref}`, () =>
+      timed('image', () => buildCandidateImage(princess)),
+    );
+    const { next, scan } = await report.phase(
+      `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,
+      () => timed('schema', () => freshDatabase(run, admin, () => switched)),
+    );
+    const { copy, postData, contacts, probes } = await report.phase(
+      `Copying ${tables.length} tables through the scrubber in ${plan.workers} worker threads`,
+      (phase) => copyThroughScrubber(run, plan, scan, phase),
+    );
+    // The leak scan needs the copied rows only: the candidate's migrations cannot bring
+    // production values (they never see prod), so it runs beside the constraints and
+    // the migrations, each on its own connection, and so does the count of rows.
+    await report.phase('Constraints, indexes and migrations, the leak scan and the row counts, side by side', (phase) =>
+      Promise.all([
+        phase.phase(
+          "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
+          () => constraintsThenMigrations(run, copy, postData, next),
+        ),
+        phase.phase('Leak scan: production personal data in the new database', (sub) =>
+          leakScan(run, copy, scan, probes, contacts, sub),
+        ),
+        phase.phase("Row counts match prod's snapshot", async () => checkCounts(prod, await copy.finished)),
+      ]),
+    );
+    await report.phase('Princess switches to the new database', () =>
+      timed('switch', async () => {
+        await next.end();
+        await switchOver(admin);
+        switched = true;
+        await princessServes(princess);
+      }),
     );
     await prod.query('COMMIT');
-  } finally {
-    rehearsal?.cancel();
-    await copy?.stop();
-    await postData?.remove();
-    await contacts?.end();
-    // Cleaning up after success or failure: the error that matters is the one already thrown.
-    // A connection that cannot close was lost already; a half-made shop_next that cannot be
-    // dropped now is dropped by the next rebuild before it starts.
-    await next?.end().catch(() => {});
-    await Promise.all([scan?.princess.end(), scan?.princessWriter.end(), scan?.princessColumns.end()]).catch(() => {});
-    if (!switched) await dropDatabase(admin, nextDatabase).catch(() => {});
-    await Promise.all([prod.end(), admin.end()]).catch(() => {});
   }
   const seconds = (performance.now() - started) / 1000;
   const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);

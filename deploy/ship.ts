@@ -15,7 +15,7 @@ import { UserError } from '../lib/errors.ts';
 import { changesSince, fileAt, groupCommit, repositoryOf, uncommittedFiles } from '../lib/git.ts';
 import { ops, type QueueView } from './client.ts';
 import { paths, projectRoot } from '../lib/paths.ts';
-import { runTasks } from '../lib/progress.ts';
+import { consoleReporter, type Phase } from '../lib/report.ts';
 import { exportRelease, hostPaths, readRelease, recordedSources, recordRelease } from '../stacks/releases.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../lib/user.ts';
@@ -116,16 +116,22 @@ async function shipmentOf(options: DeployOptions): Promise<{ shipment: Shipment;
   return { shipment, queue };
 }
 
-interface StageWork {
-  /** set once the stack has been touched: a failure from then on rolls back */
-  touched: boolean;
-  rollback: () => Promise<void>;
-  /** draws the deploy on the stage's graphs, once it is live there */
-  markLive: () => Promise<void>;
+/** One step of a stage, shown as a phase and timed in the result. */
+interface StageStep {
+  title: string;
+  run: (phase: Phase) => Promise<void>;
 }
 
-/** The steps of one stage as listr2 tasks; each says what it does to the journal too. */
-function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
+/** A stage's steps, and how to undo them once they have touched the stack. */
+interface StagePlan {
+  steps: StageStep[];
+  /** true once the stack has been touched: a failure from then on rolls back */
+  touched: () => boolean;
+  rollback: () => Promise<void>;
+}
+
+/** The steps of one stage of the code train; each says what it does to the journal too. */
+function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => Promise<void>): StagePlan {
   const base = fixedPortBase(stage);
   const state = {
     root: '',
@@ -135,32 +141,33 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
     replicas: 0,
     rolledAt: 0,
     startedAt: Date.now(),
+    touched: false,
   };
   const sources = (extra: Partial<StackSources> = {}): StackSources => ({
     imageRoot: state.root,
     hostPaths: hostPaths(),
     ...extra,
   });
-  const apply = async (task: { output: string }, extra: Partial<StackSources>) => {
+  const apply = async (progress: (line: string) => void, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../stacks/environment.ts');
-    return applyStack(stage, shipment.user, { sources: sources(extra) }, task);
+    return applyStack(stage, shipment.user, { sources: sources(extra) }, progress);
   };
-  work.rollback = async () => {
+  const rollback = async () => {
     say(`rolling ${stage} back to the images it ran before`);
-    await apply({ output: '' }, { rolling: { running: state.running, replicasOnNew: 0 } });
+    await apply(() => {}, { rolling: { running: state.running, replicasOnNew: 0 } });
     say(`${stage} runs what it ran before the deploy`);
   };
-  return [
+  const steps: StageStep[] = [
     {
       title: `Export ${short(shipment.commit)}`,
-      task: async () => {
+      run: async () => {
         state.root = await exportRelease(shipment.repo, shipment.commit);
         say(`release ${shipment.commit} in ${state.root}`);
       },
     },
     {
       title: 'Build images',
-      task: async () => {
+      run: async () => {
         const rendered = await renderStack(stage, projectRoot, base, sources());
         await buildImages(rendered, say);
         state.rendered = rendered;
@@ -170,45 +177,46 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
     },
     {
       title: `Migrations on ${stage}`,
-      task: async () => {
+      run: async () => {
         await runMigrations(state.rendered!, say);
       },
     },
     {
       title: stage === 'prod' ? 'Roll prod, one web replica at a time' : 'Bring princess onto the release',
-      task: async (_: unknown, task: { output: string }) => {
+      run: async (phase) => {
         state.running = await runningImages(stage);
-        work.touched = true;
+        state.touched = true;
+        const progress = (line: string) => phase.output(line);
         if (stage === 'princess') {
-          await apply(task, {});
+          await apply(progress, {});
         } else {
           const { applySteps } = await import('../stacks/environment.ts');
           const steps = Array.from({ length: state.replicas }, (_, i) =>
             sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }),
           );
-          await applySteps(stage, shipment.user, steps, {}, task, (index) =>
+          await applySteps(stage, shipment.user, steps, {}, progress, (index) =>
             say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
           );
         }
         state.rolledAt = Date.now();
-        await work.markLive();
+        await markLive();
         say(`${stage} runs ${short(shipment.commit)}`);
       },
     },
     {
       title: `Smoke tests on ${stage}`,
-      task: async () => smokeTest(state.root, state.urls['proxy.http']!, state.replicas, say),
+      run: async () => smokeTest(state.root, state.urls['proxy.http']!, state.replicas, say),
     },
     ...(stage === 'prod' && shipment.watchSeconds > 0
       ? [
           {
             title: `Watch prod for ${shipment.watchSeconds} s`,
-            task: async (_: unknown, task: { output: string }) => {
+            run: async (phase: Phase) => {
               const graphite = state.urls['graphite.http']!;
               // Graphite has a point every second, written a moment after statsd flushes.
               const until = state.rolledAt + shipment.watchSeconds * 1000;
               while (Date.now() < until + 4000) {
-                task.output = `${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`;
+                phase.output(`${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s left`);
                 await sleep(1000);
               }
               const thresholds = await readFile(join(state.root, 'site', 'watch.yaml'), 'utf8').then(
@@ -243,7 +251,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
       : []),
     {
       title: 'Record the release',
-      task: async () => {
+      run: async () => {
         const previous = await readRelease(stage);
         await recordRelease(stage, {
           commit: shipment.commit,
@@ -253,27 +261,24 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) 
       },
     },
   ];
+  return { steps, touched: () => state.touched, rollback };
 }
 
-function configStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork) {
-  const state = { before: '' };
-  work.rollback = async () => {
-    say(`putting ${stage}'s previous flags back`);
-    await shipFlags(stage, state.before, say);
-  };
-  return [
+function configStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => Promise<void>): StagePlan {
+  const state = { before: '', touched: false };
+  const steps: StageStep[] = [
     {
       title: `Ship flags to ${stage}`,
-      task: async () => {
+      run: async () => {
         state.before = await currentFlags(stage);
-        work.touched = true;
+        state.touched = true;
         await shipFlags(stage, shipment.flags!, say);
-        await work.markLive();
+        await markLive();
       },
     },
     {
       title: `Smoke tests on ${stage}`,
-      task: async () => {
+      run: async () => {
         // The checks of the code the stack runs: its release's, else the checkout's.
         const sources = await recordedSources(stage);
         const rendered = await renderStack(stage, projectRoot, fixedPortBase(stage), sources);
@@ -282,6 +287,11 @@ function configStage(stage: Stage, shipment: Shipment, say: Say, work: StageWork
       },
     },
   ];
+  const rollback = async () => {
+    say(`putting ${stage}'s previous flags back`);
+    await shipFlags(stage, state.before, say);
+  };
+  return { steps, touched: () => state.touched, rollback };
 }
 
 async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<StageOutcome> {
@@ -310,24 +320,18 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
       deployId: deploy.id,
       users: shipment.users,
     }).catch((error: Error) => say(`no deploy line on ${stage}'s graphs: ${error.message}`));
-  const work: StageWork = { touched: false, rollback: async () => {}, markLive };
+  const plan =
+    shipment.train === 'code' ? codeStage(stage, shipment, say, markLive) : configStage(stage, shipment, say, markLive);
   const steps: StepTime[] = [];
-  const timed = <T extends { title: string; task: (ctx: unknown, task: { output: string }) => Promise<void> }>(
-    step: T,
-  ) => ({
-    title: step.title,
-    task: async (ctx: unknown, task: { output: string }) => {
-      const started = performance.now();
-      say(`== ${step.title}`);
-      await step.task(ctx, task);
-      steps.push({ title: step.title, seconds: Math.round((performance.now() - started) / 100) / 10 });
-    },
-  });
-  const stageSteps =
-    shipment.train === 'code' ? codeStage(stage, shipment, say, work) : configStage(stage, shipment, say, work);
+  const report = consoleReporter();
   let finished: DeployRecord;
   try {
-    await runTasks(stageSteps.map(timed), {});
+    for (const step of plan.steps) {
+      const started = performance.now();
+      say(`== ${step.title}`);
+      await report.phase(step.title, step.run);
+      steps.push({ title: step.title, seconds: Math.round((performance.now() - started) / 100) / 10 });
+    }
     say(`deploy #${deploy.id} to ${stage} succeeded`);
     await journal.close();
     finished = await ops.finish(shipment.user, deploy.id, 'succeeded', null);
@@ -338,9 +342,9 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
     say(`FAILED: ${reason}`);
     let state: DeployState = 'failed';
     let rollbackNote = '';
-    if (work.touched) {
+    if (plan.touched()) {
       try {
-        await work.rollback();
+        await plan.rollback();
         state = 'rolled-back';
         rollbackNote = `; rolled back, ${stage} runs what it ran before`;
       } catch (rollbackError) {

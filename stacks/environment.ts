@@ -128,10 +128,10 @@ export async function applyStack(
   stackName: string,
   user: string,
   options: OpenOptions,
-  task: { output: string },
+  progress: (line: string) => void,
   notice: (line: string) => void = () => {},
 ): Promise<Applied> {
-  return (await applySteps(stackName, user, [options.sources], options, task, () => {}, notice)).at(-1)!;
+  return (await applySteps(stackName, user, [options.sources], options, progress, () => {}, notice)).at(-1)!;
 }
 
 /**
@@ -144,7 +144,7 @@ export async function applySteps(
   user: string,
   steps: (StackSources | undefined)[],
   options: OpenOptions,
-  task: { output: string },
+  progress: (line: string) => void,
   stepDone: (index: number) => void,
   notice: (line: string) => void = () => {},
 ): Promise<Applied[]> {
@@ -159,7 +159,7 @@ export async function applySteps(
             options.envOverrides ?? {},
           );
     opened.stack.workspace.program = program(rendered, { logDir: paths.logs() });
-    const result = await upWaitingForLock(opened.stack, task, options.signal);
+    const result = await upWaitingForLock(opened.stack, progress, options.signal);
     await recordConverged(
       devenvHome(),
       stackName,
@@ -185,14 +185,14 @@ const lockWaitMs = 5 * 60_000;
  * deploy, an up; or the engine of a killed command finishing), wait for it,
  * clearing the lock as soon as its process is gone.
  */
-async function upWaitingForLock(stack: Stack, task: { output: string }, signal?: AbortSignal) {
+async function upWaitingForLock(stack: Stack, progress: (line: string) => void, signal?: AbortSignal) {
   const deadline = Date.now() + lockWaitMs;
   const log = engineLog(stack.name);
   await mkdir(paths.logs(), { recursive: true });
   for (;;) {
     signal?.throwIfAborted();
     const failures: ResourceFailure[] = [];
-    const show = showSteps(task);
+    const show = showSteps(progress);
     const output = createWriteStream(log);
     output.write(`# devenv: pulumi up of ${stack.name}, ${new Date().toISOString()}\n`);
     try {
@@ -213,7 +213,7 @@ async function upWaitingForLock(stack: Stack, task: { output: string }, signal?:
         output.write(`\n${(error as Error).message ?? error}\n`);
         throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
       }
-      task.output = `waiting for another update of ${stack.name} to finish`;
+      progress(`waiting for another update of ${stack.name} to finish`);
       await clearStaleLocks(devenvHome(), stack.name);
       if (torn) await repairStateSidecars(devenvHome(), stack.name);
       await sleep(2000);
@@ -242,11 +242,11 @@ export function resourceFailure(event: EngineEvent): ResourceFailure | undefined
   return { resource: diagnostic.urn.split('::').pop() ?? diagnostic.urn, message: diagnostic.message };
 }
 
-/** An engine event handler that shows each resource step as the task's current output. */
-export function showSteps(task: { output: string }): (event: EngineEvent) => void {
+/** An engine event handler that shows each resource step as the phase's current output. */
+export function showSteps(progress: (line: string) => void): (event: EngineEvent) => void {
   return (event) => {
     const line = describeEvent(event);
-    if (line) task.output = line;
+    if (line) progress(line);
   };
 }
 

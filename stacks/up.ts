@@ -7,7 +7,7 @@ import { fingerprint, observe, readConverged, unchanged } from './fast-path.ts';
 import { recordedSources } from './releases.ts';
 import { devenvHome, projectRoot } from '../lib/paths.ts';
 import { interruptible } from '../lib/interrupt.ts';
-import { runTasks } from '../lib/progress.ts';
+import { consoleReporter, type Reporter } from '../lib/report.ts';
 import { resolveUser } from '../lib/user.ts';
 
 export interface UpStackOptions {
@@ -20,6 +20,7 @@ export interface UpStackOptions {
    * not asked when the fast path proves there is nothing to do.
    */
   beforeEngine: () => Promise<unknown>;
+  report?: Reporter;
 }
 
 export interface UpStackResult {
@@ -63,43 +64,33 @@ export async function upStack(options: UpStackOptions): Promise<UpStackResult> {
   const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
   const stackName = options.stack ?? devStackName(user);
   const seconds = () => (Date.now() - started) / 1000;
+  const report = options.report ?? consoleReporter();
 
   const urls = await provedUnchanged(stackName, options.envOverrides);
   if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
 
-  const context = { changes: 0, urls: {} as Record<string, string> };
   const upCommand = options.stack ? `devenv ${options.stack} up` : 'devenv up';
-  await interruptible(
+  const applied = await interruptible(
     { what: `bringing up ${stackName}`, next: `run \`${upCommand}\` again: it converges from where this one stopped` },
     async (signal) => {
       await options.beforeEngine();
       // Loaded here: the Pulumi SDK takes a moment to load, and the fast path needs none of it.
       const { applyStack } = await import('./environment.ts');
-      await runTasks(
-        [
-          {
-            title: `Bringing up ${stackName}`,
-            task: async (_, task) => {
-              const applied = await applyStack(
-                stackName,
-                user,
-                { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal },
-                task,
-                (line) => notices.push(line),
-              );
-              context.changes = applied.changes;
-              context.urls = applied.urls;
-            },
-          },
-        ],
-        context,
+      return report.phase(`Bringing up ${stackName}`, (phase) =>
+        applyStack(
+          stackName,
+          user,
+          { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal },
+          (line) => phase.output(line),
+          (line) => notices.push(line),
+        ),
       );
     },
   );
   return {
     stack: stackName,
-    changes: context.changes,
-    urls: context.urls,
+    changes: applied.changes,
+    urls: applied.urls,
     seconds: seconds(),
     fastPath: false,
     notices,

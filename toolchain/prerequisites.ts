@@ -3,7 +3,7 @@
 import { statfs, mkdir } from 'node:fs/promises';
 import { devenvHome } from '../lib/paths.ts';
 import { UserError } from '../lib/errors.ts';
-import { runTasks, type Task } from '../lib/progress.ts';
+import { consoleReporter, type Phase } from '../lib/report.ts';
 import { baseImageName } from '../stacks/docker-client.ts';
 import { planRows, type Facts, type Row } from './plan.ts';
 import { installDocker, probeDocker, startDocker } from './docker-engine.ts';
@@ -46,50 +46,42 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
   const blocking = rowsBefore.find((r) => !r.ok && r.action === undefined && r.name !== 'base-image');
   if (blocking) throw new UserError(`${blocking.name}: ${blocking.found}`, blocking.advice);
 
-  const tasks: Task<object>[] = [];
+  // In dependency order, each step only where the facts call for it.
+  const steps: { title: string; run: (phase: Phase) => Promise<unknown> }[] = [];
   const docker = row('docker');
   if (docker.action === 'install-docker') {
-    tasks.push({
+    steps.push({
       title: "Installing Debian's docker.io",
-      task: async (_, t) => {
-        await installDocker((s) => (t.output = s));
+      run: async (phase) => {
+        await installDocker((line) => phase.output(line));
         done.push('installed docker.io');
       },
     });
   }
   if (docker.action) {
-    tasks.push({
+    steps.push({
       title: 'Starting the Docker engine',
-      task: async (_, t) => {
-        const v = await startDocker((s) => (t.output = s));
-        done.push(`started dockerd ${v}`);
-      },
+      run: async (phase) => done.push(`started dockerd ${await startDocker((line) => phase.output(line))}`),
     });
   }
-  const pulumi = row('pulumi');
-  if (pulumi.action) {
-    tasks.push({
+  if (row('pulumi').action) {
+    steps.push({
       title: `Installing the Pulumi engine ${pulumiVersion}`,
-      task: async (_, t) => {
-        const v = await installPulumi((s) => (t.output = s));
-        done.push(`installed pulumi ${v}`);
-      },
+      run: async (phase) => done.push(`installed pulumi ${await installPulumi((line) => phase.output(line))}`),
     });
   }
-  tasks.push({
-    title: 'Pulumi plugins for Node.js (dynamic providers, language host)',
-    task: () => writePluginShims(),
-  });
+  steps.push({ title: 'Pulumi plugins for Node.js (dynamic providers, language host)', run: () => writePluginShims() });
   if (!row('base-image').ok) {
-    tasks.push({
+    steps.push({
       title: `Making the base image ${baseImageName}`,
-      task: async (_, t) => {
-        const how = await makeBaseImage((s) => (t.output = s));
-        done.push(`made ${baseImageName} by ${how}`);
-      },
+      run: async (phase) => done.push(`made ${baseImageName} by ${await makeBaseImage((line) => phase.output(line))}`),
     });
   }
-  if (tasks.length > 1) await runTasks(tasks, {});
-  else await writePluginShims();
+  // Rewriting the shims alone is a moment's work, not worth a line of progress.
+  if (steps.length === 1) await writePluginShims();
+  else {
+    const report = consoleReporter();
+    for (const step of steps) await report.phase(step.title, step.run);
+  }
   return { rows: planRows(await gatherFacts()), done };
 }

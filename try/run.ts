@@ -12,7 +12,7 @@ import { imageRepository } from '../stacks/naming.ts';
 import { imageBuild, imageHashes } from '../stacks/render.ts';
 import { UserError } from '../lib/errors.ts';
 import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
-import { runTasks, type Task } from '../lib/progress.ts';
+import { consoleReporter, type Phase } from '../lib/report.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../lib/user.ts';
 import { startTryContainer, type TryContainer } from './container.ts';
@@ -72,18 +72,18 @@ async function buildEnvironment(): Promise<string> {
   return imageName;
 }
 
-/** Output as it comes: every byte to the log, every whole line to the task's output. */
-function tee(log: NodeJS.WritableStream, task: { output: string }): { write: (text: string) => void; end: () => void } {
+/** Output as it comes: every byte to the log, every whole line to the phase's output. */
+function tee(log: NodeJS.WritableStream, phase: Phase): { write: (text: string) => void; end: () => void } {
   let partial = '';
   return {
     write(text) {
       log.write(text);
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) task.output = line;
+      for (const line of lines) phase.output(line);
     },
     end() {
-      if (partial) task.output = partial;
+      if (partial) phase.output(partial);
       partial = '';
     },
   };
@@ -130,78 +130,73 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
       await rm(join(checkoutDir, 'site', 'node_modules'), { recursive: true, force: true });
       await symlink(`${mounts.deps}/node_modules`, join(checkoutDir, 'site', 'node_modules'));
       await ensurePrerequisites();
-      const tasks: Task<Context>[] = [
-        {
-          title: 'Build environment (the web image)',
-          task: async (_, task) => {
-            image = await buildEnvironment();
-            task.title = `Build environment: ${image}`;
-          },
-        },
-        {
-          title: 'Dependencies of the site (npm ci, cached per lockfile)',
-          // A failed install ends the try (its checks are skipped) but is a verdict, not an error.
-          exitOnError: false,
-          rendererOptions: { persistentOutput: true, outputBar: Infinity },
-          task: async (context, task) => {
-            const since = performance.now();
-            const volume = depsVolumeName(lockfile);
-            context.container = await startTryContainer(dockerClient(), {
-              name: containerName(user, id),
-              image,
-              checkoutDir,
-              depsVolume: volume,
-            });
-            const quiet = { write: (text: string) => log.write(text), end: () => {} };
-            const cached =
-              (await context.container.exec(
-                { command: ['test', '-d', `${mounts.deps}/node_modules`], workingDir: '/' },
-                quiet.write,
-              )) === 0;
-            if (cached) {
-              context.steps.push({ name: 'deps', status: 'pass', seconds: seconds(since), cached: true });
-              task.title = `Dependencies: cached in ${volume}`;
-              return;
-            }
-            log.write(`\n== deps: npm ci into ${volume}\n`);
-            const output = tee(log, task);
-            const exitCode = await context.container.exec(
-              { command: ['sh', '-c', fillDepsScript(id)], user: 'root', workingDir: '/', env: npmEnv },
-              output.write,
-            );
-            output.end();
-            const status = exitCode === 0 ? 'pass' : 'fail';
-            context.steps.push({ name: 'deps', status, seconds: seconds(since), cached: false, exitCode });
-            log.write(`== deps: ${status} (exit ${exitCode})\n`);
-            if (status === 'fail') throw new Error(`installing the site's dependencies failed (exit ${exitCode})`);
-            task.title = `Dependencies: installed into ${volume} (${seconds(since)} s)`;
-          },
-        },
-        ...checks.map(
-          (check): Task<Context> => ({
-            title: `${check.name}: ${check.command.join(' ')}`,
-            exitOnError: false,
-            rendererOptions: { persistentOutput: true, outputBar: Infinity },
-            skip: (context) => context.steps.some((step) => step.status === 'fail' && step.name === 'deps'),
-            task: async (context, task) => {
-              const since = performance.now();
-              log.write(`\n== ${check.name}: ${check.command.join(' ')}\n`);
-              const output = tee(log, task);
-              const exitCode = await context.container!.exec(
-                { command: [...check.command], workingDir: `${mounts.checkout}/site`, env: npmEnv },
-                output.write,
-              );
-              output.end();
-              const status = exitCode === 0 ? 'pass' : 'fail';
-              context.steps.push({ name: check.name, status, seconds: seconds(since), exitCode });
-              log.write(`== ${check.name}: ${status} (exit ${exitCode}, ${seconds(since)} s)\n`);
-              if (status === 'fail') throw new Error(`${check.name} failed (exit ${exitCode}, ${seconds(since)} s)`);
-              task.title = `${check.name}: pass (${seconds(since)} s)`;
-            },
-          }),
-        ),
-      ];
-      await runTasks(tasks, ctx);
+      const report = consoleReporter();
+      image = await report.phase('Build environment (the web image)', async (phase) => {
+        const built = await buildEnvironment();
+        phase.retitle(`Build environment: ${built}`);
+        return built;
+      });
+      // A failed install ends the try (its checks are skipped) but is a verdict, not an error.
+      const installed = await report.phase('Dependencies of the site (npm ci, cached per lockfile)', async (phase) => {
+        const since = performance.now();
+        const volume = depsVolumeName(lockfile);
+        ctx.container = await startTryContainer(dockerClient(), {
+          name: containerName(user, id),
+          image,
+          checkoutDir,
+          depsVolume: volume,
+        });
+        const quiet = (text: string) => log.write(text);
+        const cached =
+          (await ctx.container.exec(
+            { command: ['test', '-d', `${mounts.deps}/node_modules`], workingDir: '/' },
+            quiet,
+          )) === 0;
+        if (cached) {
+          ctx.steps.push({ name: 'deps', status: 'pass', seconds: seconds(since), cached: true });
+          phase.retitle(`Dependencies: cached in ${volume}`);
+          return true;
+        }
+        log.write(`\n== deps: npm ci into ${volume}\n`);
+        const output = tee(log, phase);
+        const exitCode = await ctx.container.exec(
+          { command: ['sh', '-c', fillDepsScript(id)], user: 'root', workingDir: '/', env: npmEnv },
+          output.write,
+        );
+        output.end();
+        const status = exitCode === 0 ? 'pass' : 'fail';
+        ctx.steps.push({ name: 'deps', status, seconds: seconds(since), cached: false, exitCode });
+        log.write(`== deps: ${status} (exit ${exitCode})\n`);
+        if (status === 'fail') {
+          phase.fail(`installing the site's dependencies failed (exit ${exitCode})`);
+          return false;
+        }
+        phase.retitle(`Dependencies: installed into ${volume} (${seconds(since)} s)`);
+        return true;
+      });
+      // Every check runs, whatever the one before it found: the verdict lists them all.
+      for (const check of checks) {
+        const title = `${check.name}: ${check.command.join(' ')}`;
+        if (!installed) {
+          report.skip(title, 'the dependencies did not install');
+          continue;
+        }
+        await report.phase(title, async (phase) => {
+          const since = performance.now();
+          log.write(`\n== ${check.name}: ${check.command.join(' ')}\n`);
+          const output = tee(log, phase);
+          const exitCode = await ctx.container!.exec(
+            { command: [...check.command], workingDir: `${mounts.checkout}/site`, env: npmEnv },
+            output.write,
+          );
+          output.end();
+          const status = exitCode === 0 ? 'pass' : 'fail';
+          ctx.steps.push({ name: check.name, status, seconds: seconds(since), exitCode });
+          log.write(`== ${check.name}: ${status} (exit ${exitCode}, ${seconds(since)} s)\n`);
+          if (status === 'fail') phase.fail(`${check.name} failed (exit ${exitCode}, ${seconds(since)} s)`);
+          else phase.retitle(`${check.name}: pass (${seconds(since)} s)`);
+        });
+      }
     })();
     work.catch(() => {}); // when interrupted, whatever the work still throws is moot
     await Promise.race([work, interrupted]);

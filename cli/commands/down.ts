@@ -3,7 +3,7 @@
 import { devStackName, type FixedStack } from '../../stacks/tiers.ts';
 import { changeCount } from '../../stacks/engine.ts';
 import { openEnvironment, showSteps } from '../../stacks/environment.ts';
-import { runTasks } from '../../lib/progress.ts';
+import { consoleReporter } from '../../lib/report.ts';
 import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { forgetConverged } from '../../stacks/fast-path.ts';
@@ -29,25 +29,20 @@ export async function down(options: DownOptions): Promise<DownResult> {
   const stackName = options.stack ?? devStackName(user);
   await forgetConverged(devenvHome(), stackName);
   const result: DownResult = { stack: stackName, removed: 0, keptVolumes: [] };
-  await runTasks(
-    [
-      {
-        title: `Taking down ${stackName}${options.purgeData ? ' and its data' : ''}`,
-        task: async (_, task) => {
-          // Data volumes are retained by the program's policy; the next `up` adopts them, data and all.
-          const { stack } = await openEnvironment(stackName, user);
-          const destroyed = await stack.destroy({ color: 'never', onEvent: showSteps(task) });
-          result.removed = changeCount(destroyed.summary.resourceChanges);
-          const docker = dockerClient();
-          const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });
-          const kept = (Volumes ?? []).map((v) => v.Name).sort();
-          // Retained volumes are out of Pulumi's state by now: purging finds them by label.
-          if (options.purgeData) for (const name of kept) await removeIfPresent(() => docker.getVolume(name).remove());
-          else result.keptVolumes = kept;
-        },
-      },
-    ],
-    {},
+  await consoleReporter().phase(
+    `Taking down ${stackName}${options.purgeData ? ' and its data' : ''}`,
+    async (phase) => {
+      // Data volumes are retained by the program's policy; the next `up` adopts them, data and all.
+      const { stack } = await openEnvironment(stackName, user);
+      const destroyed = await stack.destroy({ color: 'never', onEvent: showSteps((line) => phase.output(line)) });
+      result.removed = changeCount(destroyed.summary.resourceChanges);
+      const docker = dockerClient();
+      const { Volumes } = await docker.listVolumes({ filters: { label: [`${labelKeys.stack}=${stackName}`] } });
+      const kept = (Volumes ?? []).map((v) => v.Name).sort();
+      // Retained volumes are out of Pulumi's state by now: purging finds them by label.
+      if (options.purgeData) for (const name of kept) await removeIfPresent(() => docker.getVolume(name).remove());
+      else result.keptVolumes = kept;
+    },
   );
   return result;
 }

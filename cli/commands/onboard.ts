@@ -15,7 +15,7 @@ import { UserError } from '../../lib/errors.ts';
 import { git, repositoryOf, uncommittedFiles } from '../../lib/git.ts';
 import { ops } from '../../deploy/client.ts';
 import { devenvHome } from '../../lib/paths.ts';
-import { runTasks } from '../../lib/progress.ts';
+import { consoleReporter } from '../../lib/report.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { hostPort } from '../../stacks/ports.ts';
 import { fixedPortBase, type FixedStack } from '../../stacks/tiers.ts';
@@ -499,27 +499,25 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   const result: { graph?: string } = {};
   const list = steps(options, progress, photo, repo, bringUp, result);
   const report: OnboardResult['steps'] = [];
-  await runTasks(
-    list.map((step, index) => ({
-      title: `${index + 1}/${list.length} ${step.title}`,
-      task: async (_: unknown, task: { output: string; title: string }) => {
-        const done = progress.done[step.id];
-        if (done) {
-          report.push({ id: step.id, title: step.title, seconds: done.seconds, outcome: done.outcome, resumed: true });
-          task.title = `${index + 1}/${list.length} ${step.title} (done before: ${done.outcome})`;
-          return;
-        }
-        task.output = `why: ${step.why[0]} ${step.why[1]}`;
-        const stepStarted = performance.now();
-        const outcome = await step.run((line) => (task.output = line));
-        const seconds = Math.round((performance.now() - stepStarted) / 100) / 10;
-        progress.done[step.id] = { seconds, outcome };
-        await saveProgress(progress);
-        report.push({ id: step.id, title: step.title, seconds, outcome, resumed: false });
-      },
-    })),
-    {},
-  );
+  const reporter = consoleReporter();
+  for (const [index, step] of list.entries()) {
+    const title = `${index + 1}/${list.length} ${step.title}`;
+    const done = progress.done[step.id];
+    if (done) {
+      report.push({ id: step.id, title: step.title, seconds: done.seconds, outcome: done.outcome, resumed: true });
+      reporter.skip(title, `done before: ${done.outcome}`);
+      continue;
+    }
+    await reporter.phase(title, async (phase) => {
+      phase.output(`why: ${step.why[0]} ${step.why[1]}`);
+      const stepStarted = performance.now();
+      const outcome = await step.run((line) => phase.output(line));
+      const seconds = Math.round((performance.now() - stepStarted) / 100) / 10;
+      progress.done[step.id] = { seconds, outcome };
+      await saveProgress(progress);
+      report.push({ id: step.id, title: step.title, seconds, outcome, resumed: false });
+    });
+  }
   return {
     user: progress.user,
     name: progress.name,

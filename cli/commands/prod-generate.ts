@@ -4,7 +4,7 @@
 import { loadProductionData, NotEmptyError } from '../../data/load.ts';
 import { UserError } from '../../lib/errors.ts';
 import { connect } from '../../data/postgres.ts';
-import { countOutput, runTasks } from '../../lib/progress.ts';
+import { consoleReporter, countOutput } from '../../lib/report.ts';
 
 export interface GenerateOptions {
   members: number;
@@ -28,29 +28,24 @@ export async function generateProd(options: GenerateOptions): Promise<GenerateRe
   const client = await connect('prod', 'shop');
   const result = { rows: {} as Record<string, number> };
   try {
-    await runTasks(
-      [
-        {
-          title: `Generating ${options.members.toLocaleString('en')} members and their shops, items, orders and messages into prod`,
-          task: async (_, task) => {
-            const progress = countOutput((text) => (task.output = text));
-            result.rows = await loadProductionData(client, {
-              seed: options.seed,
-              members: options.members,
-              onProgress: (table, rows) => progress(`${table}: ${rows.toLocaleString('en')} rows`),
-              onConstraints: () => (task.output = 'making the keys, foreign keys and indexes'),
-            }).catch((error: unknown) => {
-              if (error instanceof NotEmptyError)
-                throw new UserError(
-                  error.message,
-                  'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`',
-                );
-              throw error;
-            });
-          },
-        },
-      ],
-      {},
+    result.rows = await consoleReporter().phase(
+      `Generating ${options.members.toLocaleString('en')} members and their shops, items, orders and messages into prod`,
+      (phase) => {
+        const progress = countOutput((text) => phase.output(text));
+        return loadProductionData(client, {
+          seed: options.seed,
+          members: options.members,
+          onProgress: (table, rows) => progress(`${table}: ${rows.toLocaleString('en')} rows`),
+          onConstraints: () => phase.output('making the keys, foreign keys and indexes'),
+        }).catch((error: unknown) => {
+          if (error instanceof NotEmptyError)
+            throw new UserError(
+              error.message,
+              'start from an empty prod: `devenv prod down --purge-data`, then `devenv prod up`',
+            );
+          throw error;
+        });
+      },
     );
   } finally {
     await client.end();
