@@ -10,7 +10,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type pg from 'pg';
 import {
   columnsOf,
@@ -47,6 +46,7 @@ import { minimumKeyBytes } from './scrub-transforms.ts';
 import { copyInParallel, splitTable, type ParallelCopy, type TableCopied } from './parallel-copy.ts';
 import type { CopyPart } from './table-copy.ts';
 import { networkName } from '../stacks/naming.ts';
+import { startHeldOneOff } from '../stacks/one-off.ts';
 import { dockerClient, inspectIfPresent } from '../stacks/docker-client.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../stacks/render.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
@@ -215,57 +215,33 @@ function candidateImage(princess: RenderedStack) {
 
 /**
  * The candidate build (this checkout's web image) migrates the new database, as a
- * deploy would: in a container started ahead that waits to be told.
+ * deploy would, in a one-off container started ahead that waits to be told: it
+ * starts while the constraints are built, so its container and Node.js with the
+ * site's modules come up then (about 0.6 s that no longer follows the
+ * constraints). Not during the copy, which has both cores busy: its 0.7 CPU
+ * seconds would lengthen the copy. It connects only when told.
  */
-interface Rehearsal {
-  /** Applies the migrations to the new database now: their last line of output. */
-  run(): Promise<string>;
-  /** Lets the container go without migrating (its stdin closes unread), if it was never told. */
-  cancel(): void;
-}
-
-/**
- * Starts the rehearsal's container while the constraints are built: the
- * container and Node.js with the site's modules come up, then wait for a line
- * on stdin (about 0.6 s that no longer follows the constraints). Not during the
- * copy, which has both cores busy: its 0.7 CPU seconds would lengthen the copy.
- * Started before the database it will migrate is ready; it connects only when told.
- */
-function startRehearsal(princess: RenderedStack): Rehearsal {
-  const image = candidateImage(princess).ref;
-  const container = execa(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '-i',
-      '--network',
-      networkName('princess'),
-      '-e',
-      `DATABASE_URL=postgres://shop:shop@db:5432/${nextDatabase}`,
-      image,
-      'node',
-      'migrate-now.ts',
-      '--when-told',
-    ],
-    { reject: false, all: true, stdin: 'pipe' },
-  );
-  let told = false;
+async function startRehearsal(princess: RenderedStack) {
+  const held = await startHeldOneOff({
+    stack: 'princess',
+    role: 'rehearse',
+    image: candidateImage(princess).ref,
+    command: ['node', 'migrate-now.ts', '--when-told'],
+    env: { DATABASE_URL: `postgres://shop:shop@db:5432/${nextDatabase}` },
+    network: networkName('princess'),
+  });
   return {
-    run: async () => {
-      told = true;
-      container.stdin!.end('go\n');
-      const run = await container;
+    /** Applies the migrations to the new database now: their last line of output. */
+    run: async (): Promise<string> => {
+      const run = await held.go();
       if (run.exitCode !== 0)
         throw new UserError(
-          `the candidate build's migrations failed on production data: ${run.all.trim().split('\n').pop()}`,
+          `the candidate build's migrations failed on production data: ${`${run.stdout}\n${run.stderr}`.trim().split('\n').pop()}`,
           'princess keeps its old data; fix the migration and rebuild',
         );
-      return run.stdout.trim().split('\n').pop() ?? '';
+      return run.stdout.split('\n').pop() ?? '';
     },
-    cancel: () => {
-      if (!told) container.stdin?.end();
-    },
+    cancel: () => held.cancel(),
   };
 }
 
@@ -586,7 +562,7 @@ async function copyThroughScrubber(run: Rebuild, plan: CopyPlan, scan: Omit<Leak
 /** Constraints and indexes, then the candidate build's migrations against production data. */
 async function constraintsThenMigrations(run: Rebuild, copy: ParallelCopy, postData: PostDataSteps, next: pg.Client) {
   await copy.finished;
-  const rehearsal = startRehearsal(run.princess);
+  const rehearsal = await startRehearsal(run.princess);
   run.held.defer(() => rehearsal.cancel());
   await run.timed('constraints', () => postData.finish());
   await resetSequences(next);

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
-import { containerLogs, dockerClient, execIn, labelKeys, removeIfPresent } from '../stacks/docker-client.ts';
-import { resourceName } from '../stacks/naming.ts';
+import { dockerClient, execIn, labelKeys } from '../stacks/docker-client.ts';
+import { runOneOff } from '../stacks/one-off.ts';
 import { ensureImage } from '../stacks/providers/image.ts';
 import { imageInputs } from '../stacks/program.ts';
 import type { RenderedStack } from '../stacks/render.ts';
@@ -38,30 +38,21 @@ function webSpec(rendered: RenderedStack) {
  * the schema as it was.
  */
 export async function runMigrations(rendered: RenderedStack, say: Say): Promise<void> {
-  const docker = dockerClient();
   const web = webSpec(rendered);
-  const name = resourceName(rendered.stack, 'migrate');
-  await removeIfPresent(() => docker.getContainer(name).remove({ force: true }));
-  const container = await docker.createContainer({
-    name,
-    Image: web.image,
-    Cmd: ['node', 'migrate-now.ts'],
-    Env: Object.entries(web.env).map(([key, value]) => `${key}=${value}`),
-    Labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: rendered.stack, [labelKeys.role]: 'migrate' },
-    HostConfig: { NetworkMode: rendered.network },
+  const run = await runOneOff({
+    stack: rendered.stack,
+    role: 'migrate',
+    image: web.image,
+    command: ['node', 'migrate-now.ts'],
+    env: web.env,
+    network: rendered.network,
   });
-  try {
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const output = await containerLogs(container);
-    if (output) say(output);
-    if (StatusCode !== 0)
-      throw new Error(
-        `the migrations failed on ${rendered.stack} (exit ${StatusCode}): ${output.split('\n').at(-1) ?? ''}`,
-      );
-  } finally {
-    await removeIfPresent(() => container.remove({ force: true }));
-  }
+  const output = `${run.stdout}\n${run.stderr}`.trim();
+  if (output) say(output);
+  if (run.exitCode !== 0)
+    throw new Error(
+      `the migrations failed on ${rendered.stack} (exit ${run.exitCode}): ${output.split('\n').at(-1) ?? ''}`,
+    );
 }
 
 /** The image each of the stack's containers runs now, by container name. */
