@@ -12,6 +12,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as pulumi from '@pulumi/pulumi';
 import { projectRoot } from '../../lib/paths.ts';
+import { isNotFound } from '../docker-client.ts';
 
 export interface Operations<In, Out> {
   create(inputs: In): Promise<{ id: string; outs: Out }>;
@@ -42,6 +43,26 @@ export function changedKeys<T extends object>(
   keys: readonly (keyof T & string)[],
 ): string[] {
   return keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+}
+
+/**
+ * The diff of a resource Docker cannot change in place (a network, a volume):
+ * replaced when a key that defines it changed, or when it is gone from the
+ * engine (removed by hand), so that the next update makes it again.
+ */
+export async function replaceWhenChangedOrGone<T extends object>(
+  olds: Partial<T>,
+  news: T,
+  keys: readonly (keyof T & string)[],
+  inspect: () => Promise<unknown>,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const replaces = changedKeys(olds, news, keys);
+  const gone = await inspect().then(
+    () => false,
+    (error) => isNotFound(error),
+  );
+  if (gone) replaces.push('name');
+  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
 
 export interface Label {

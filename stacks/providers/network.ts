@@ -1,7 +1,14 @@
 // A Docker bridge network; roles of one stack reach each other on it by name.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, inspectIfPresent, isNotFound, removeIfPresent } from '../docker-client.ts';
-import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+import { dockerClient, inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import {
+  labelsObject,
+  lazyProvider,
+  replaceWhenChangedOrGone,
+  sameLabels,
+  type Label,
+  type Operations,
+} from './dynamic.ts';
 
 export interface NetworkInputs {
   name: string;
@@ -28,18 +35,8 @@ export const operations: Operations<NetworkInputs, NetworkInputs> = {
     });
     return { id: created.id, outs: inputs };
   },
-  async diff(id, olds, news) {
-    const replaces = changedKeys(olds, news, replacingKeys);
-    const gone = await dockerClient()
-      .getNetwork(id)
-      .inspect()
-      .then(
-        () => false,
-        (error) => isNotFound(error),
-      );
-    if (gone) replaces.push('name');
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
-  },
+  diff: (id, olds, news) =>
+    replaceWhenChangedOrGone(olds, news, replacingKeys, () => dockerClient().getNetwork(id).inspect()),
   async update() {
     throw new Error('a Docker network cannot change in place; diff replaces it');
   },

@@ -1,7 +1,14 @@
 // A named Docker volume: where a role's data outlives its containers.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, inspectIfPresent, isNotFound, removeIfPresent } from '../docker-client.ts';
-import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+import { dockerClient, inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import {
+  labelsObject,
+  lazyProvider,
+  replaceWhenChangedOrGone,
+  sameLabels,
+  type Label,
+  type Operations,
+} from './dynamic.ts';
 
 export interface VolumeInputs {
   name: string;
@@ -18,18 +25,8 @@ export const operations: Operations<VolumeInputs, VolumeInputs> = {
     const created = await docker.createVolume({ Name: inputs.name, Labels: labelsObject(inputs.labels) });
     return { id: created.name, outs: inputs };
   },
-  async diff(id, olds, news) {
-    const replaces = changedKeys(olds, news, ['name', 'labels'] as const);
-    const gone = await dockerClient()
-      .getVolume(id)
-      .inspect()
-      .then(
-        () => false,
-        (error) => isNotFound(error),
-      );
-    if (gone) replaces.push('name');
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
-  },
+  diff: (id, olds, news) =>
+    replaceWhenChangedOrGone(olds, news, ['name', 'labels'] as const, () => dockerClient().getVolume(id).inspect()),
   async update() {
     throw new Error('a Docker volume cannot change in place; diff replaces it');
   },
