@@ -45,7 +45,8 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 async function clone(parent: string, name: string): Promise<string> {
   const dir = join(parent, name);
-  await execa('git', ['clone', '--quiet', projectRoot, dir]);
+  // Copies, not hard links: a commit in the project would otherwise touch the clone's objects (git freshens their mtimes).
+  await execa('git', ['clone', '--quiet', '--no-hardlinks', projectRoot, dir]);
   await execa('git', ['config', 'user.email', `${name}@example.com`], { cwd: dir });
   await execa('git', ['config', 'user.name', name], { cwd: dir });
   return dir;
