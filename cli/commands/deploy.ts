@@ -1,6 +1,10 @@
-// devenv deploy and deploy history: the workflow is deploy/ship.ts; this says its results.
+// devenv deploy and deploy history: the workflow is deploy/ship.ts; this defines the commands and says their results.
+import { Option } from 'commander';
 import type { DeployRecord } from '../../deploy/store.ts';
 import type { DeployResult } from '../../deploy/ship.ts';
+import { UserError } from '../../lib/errors.ts';
+import { defineCommand } from '../define-command.ts';
+import { userOption, wholeNumber } from '../options.ts';
 
 const short = (commit: string) => commit.slice(0, 10);
 
@@ -26,3 +30,61 @@ export function historyText(deploys: DeployRecord[]): string {
     })
     .join('\n');
 }
+
+export const deployCommand = defineCommand({
+  name: 'deploy',
+  description:
+    'ship the group at the head of the queue: princess (migrations, smoke tests), then prod one replica at a time, watched; rolls back on failure',
+  options: [
+    new Option('--to <stage>', 'one stage only').choices(['princess', 'prod']),
+    new Option(
+      '--config',
+      'the config train: ship only site/flags.yaml (princess, check, prod); no image built, nothing restarted',
+    ),
+    new Option('--train <train>', 'the train (--config is short for --train config)').choices(['code', 'config']),
+    new Option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)')
+      .argParser(wholeNumber('--watch', 0, 3600, 'whole seconds'))
+      .default(30),
+    userOption('who deploys (must ride in the head group)'),
+    new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp(),
+  ],
+  json: 'print the result as JSON',
+  run: async (
+    _,
+    opts: {
+      to?: 'princess' | 'prod';
+      config?: boolean;
+      train?: 'code' | 'config';
+      watch: number;
+      user?: string;
+      driver: 'cli' | 'page';
+    },
+  ) => {
+    const { deploy } = await import('../../deploy/ship.ts');
+    if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
+    return deploy({
+      train: opts.config ? 'config' : (opts.train ?? 'code'),
+      driver: opts.driver,
+      watchSeconds: opts.watch,
+      cwd: process.cwd(),
+      ...(opts.to && { to: opts.to }),
+      ...(opts.user && { user: opts.user }),
+    });
+  },
+  text: deployText,
+  ok: (result) => result.ok,
+  commands: [
+    defineCommand({
+      name: 'history',
+      description: 'every deploy: when, where, who, what, how long, the result',
+      options: [
+        new Option('--limit <n>', 'how many, newest first (1 to 500)')
+          .argParser(wholeNumber('--limit', 1, 500))
+          .default(20),
+      ],
+      json: 'print the deploys as JSON',
+      run: async (_, opts: { limit: number }) => (await import('../../deploy/ship.ts')).deployHistory(opts.limit),
+      text: historyText,
+    }),
+  ],
+});
