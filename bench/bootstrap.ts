@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { paths } from '../lib/paths.ts';
+import { contextFromEnvironment, paths } from '../lib/paths.ts';
 import { installPulumi } from '../toolchain/pulumi-engine.ts';
 import { installDocker, probeDocker, startDocker } from '../toolchain/docker-engine.ts';
 import { makeBaseImage } from '../toolchain/base-image.ts';
@@ -38,19 +38,20 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const ctx = contextFromEnvironment();
   const results = [];
   if (steps.includes('pulumi')) {
-    await rm(paths.pulumiRoot(), { recursive: true, force: true });
+    await rm(paths.pulumiRoot(ctx), { recursive: true, force: true });
     await execa('go', ['clean', '-cache', '-modcache']);
-    results.push(await timed('pulumi: build from Go module proxy', () => installPulumi(quiet)));
+    results.push(await timed('pulumi: build from Go module proxy', () => installPulumi(ctx, quiet)));
   }
   if (steps.includes('docker')) {
     await execa('sh', [
       '-c',
       'pkill -x dockerd; pkill -x containerd; sleep 2; DEBIAN_FRONTEND=noninteractive apt-get purge -y docker.io >/dev/null 2>&1 || true',
     ]);
-    results.push(await timed('docker: apt-get install docker.io', () => installDocker(quiet)));
-    results.push(await timed('docker: start dockerd until it answers', () => startDocker(quiet)));
+    results.push(await timed('docker: apt-get install docker.io', () => installDocker(ctx, quiet)));
+    results.push(await timed('docker: start dockerd until it answers', () => startDocker(ctx, quiet)));
   }
   if (steps.includes('base-image')) {
     if ((await probeDocker()).answers)
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
         .getImage(baseImageName)
         .remove({ force: true })
         .catch(() => {});
-    results.push(await timed(`base image: ${baseImageName}`, () => makeBaseImage(quiet)));
+    results.push(await timed(`base image: ${baseImageName}`, () => makeBaseImage(ctx, quiet)));
   }
   console.log(
     JSON.stringify({ at: new Date().toISOString(), goCache: join(homedir(), '.cache', 'go-build'), results }),

@@ -4,10 +4,12 @@
 // stdout instead of the text, and a result that is not ok makes the exit code 1;
 // main.ts stays the one place that exits.
 import type { Command, Option } from 'commander';
+import type { Context } from '../lib/paths.ts';
 
 /** What main.ts registers: a command (and its subcommands) added under a parent. */
 export interface CommandDefinition {
-  addTo(parent: Command): void;
+  /** `ctx`: where devenv works, read once by main.ts and handed to every command's run */
+  addTo(parent: Command, ctx: Context): void;
 }
 
 interface Declaration {
@@ -28,7 +30,7 @@ interface Declaration {
  * text load the command's code and its engines with await import().
  */
 export interface RunSpec<Args extends unknown[], Opts, Result> extends Declaration {
-  run(args: Args, opts: Opts): Promise<Result>;
+  run(args: Args, opts: Opts, ctx: Context): Promise<Result>;
   text(result: Result): string | Promise<string>;
   /** false sets the exit code to 1 (a check that failed, an unhealthy stack) @default true */
   ok?(result: Result): boolean;
@@ -36,7 +38,7 @@ export interface RunSpec<Args extends unknown[], Opts, Result> extends Declarati
 
 /** A command that prints as it goes (logs --follow): each item its text line, or a JSON object a line with --json. */
 export interface StreamSpec<Args extends unknown[], Opts> extends Declaration {
-  stream(args: Args, opts: Opts, write: (item: unknown, text: string) => void): Promise<unknown>;
+  stream(args: Args, opts: Opts, write: (item: unknown, text: string) => void, ctx: Context): Promise<unknown>;
 }
 
 export function defineCommand<Args extends unknown[], Opts, Result>(
@@ -47,7 +49,7 @@ export function defineCommand(
   spec: RunSpec<unknown[], unknown, unknown> | StreamSpec<unknown[], unknown>,
 ): CommandDefinition {
   return {
-    addTo(parent) {
+    addTo(parent, ctx) {
       const command = parent.command(spec.name).description(spec.description);
       for (const [name, description] of Object.entries(spec.arguments ?? {})) command.argument(name, description);
       for (const option of spec.options ?? []) command.addOption(option);
@@ -61,14 +63,14 @@ export function defineCommand(
         if ('stream' in spec) {
           const write = (item: unknown, text: string) =>
             process.stdout.write(`${json ? JSON.stringify(item) : text}\n`);
-          await spec.stream(args, opts, write);
+          await spec.stream(args, opts, write, ctx);
           return;
         }
-        const result = await spec.run(args, opts);
+        const result = await spec.run(args, opts, ctx);
         process.stdout.write(`${json ? JSON.stringify(result, null, 2) : await spec.text(result)}\n`);
         if (spec.ok && !spec.ok(result)) process.exitCode = 1;
       });
-      for (const subcommand of spec.commands ?? []) subcommand.addTo(command);
+      for (const subcommand of spec.commands ?? []) subcommand.addTo(command, ctx);
     },
   };
 }
@@ -80,9 +82,9 @@ export function defineGroup(spec: {
   commands: CommandDefinition[];
 }): CommandDefinition {
   return {
-    addTo(parent) {
+    addTo(parent, ctx) {
       const group = parent.command(spec.name).description(spec.description);
-      for (const command of spec.commands) command.addTo(group);
+      for (const command of spec.commands) command.addTo(group, ctx);
     },
   };
 }

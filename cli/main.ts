@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { explain } from '../lib/errors.ts';
-import { paths } from '../lib/paths.ts';
+import { contextFromEnvironment, paths } from '../lib/paths.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
 import { downCommand } from './commands/down-command.ts';
@@ -23,6 +23,8 @@ import { tryCommand } from './commands/try.ts';
 import { upCommand } from './commands/up-command.ts';
 
 const debug = process.argv.includes('--debug');
+/** Read from the environment here, once; every command is handed it. */
+const ctx = contextFromEnvironment();
 
 const program = new Command('devenv')
   .description('One typed description of the production stack; every environment built from it.')
@@ -50,7 +52,7 @@ for (const command of [
   princessCommand,
   flagsCommand,
 ])
-  command.addTo(program);
+  command.addTo(program, ctx);
 
 /** The line that says what failed: Pulumi's own "error:" line when there is one. */
 function firstLine(text: string): string {
@@ -69,8 +71,8 @@ function causeOf(error: unknown): string {
 }
 
 function saveForReport(error: unknown): string {
-  const file = join(paths.logs(), 'last-error.log');
-  mkdirSync(paths.logs(), { recursive: true });
+  const file = join(paths.logs(ctx), 'last-error.log');
+  mkdirSync(paths.logs(ctx), { recursive: true });
   writeFileSync(
     file,
     `${new Date().toISOString()} devenv ${process.argv.slice(2).join(' ')}\n${(error as Error)?.stack ?? String(error)}\n`,

@@ -51,7 +51,7 @@ import { dockerClient, inspectIfPresent } from '../stacks/docker-client.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../stacks/render.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
 import { UserError } from '../lib/errors.ts';
-import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
+import { paths, projectRoot, type Context } from '../lib/paths.ts';
 import {
   clientConfig,
   connect,
@@ -114,8 +114,8 @@ export function decodeKey(text: string): Buffer {
   return /^([0-9a-f]{2})+$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'utf8');
 }
 
-async function readKey(options: RebuildOptions): Promise<Buffer> {
-  const file = options.keyFile ?? join(devenvHome(), 'scrub.key');
+async function readKey(ctx: Context, options: RebuildOptions): Promise<Buffer> {
+  const file = options.keyFile ?? join(ctx.home, 'scrub.key');
   const text = process.env.DEVENV_SCRUB_KEY ?? (await readFile(file, 'utf8').catch(() => undefined));
   const fix = `put at least ${minimumKeyBytes} random bytes in DEVENV_SCRUB_KEY or ${file} (e.g. \`openssl rand -hex 32 > ${file}\`)`;
   if (text === undefined)
@@ -448,7 +448,7 @@ async function heldConnection(held: AsyncDisposableStack, stack: 'prod' | 'princ
 }
 
 /** Built first (a tag the engine has is never rebuilt): a build that fails stops the rebuild before any copying, and the rehearsal needs the image. */
-async function buildCandidateImage(princess: RenderedStack): Promise<void> {
+async function buildCandidateImage(ctx: Context, princess: RenderedStack): Promise<void> {
   const image = candidateImage(princess);
   if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
   // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
@@ -456,7 +456,7 @@ async function buildCandidateImage(princess: RenderedStack): Promise<void> {
     import('../stacks/program.ts'),
     import('../stacks/providers/image.ts'),
   ]);
-  await ensureImage(imageInputs(image, paths.logs()));
+  await ensureImage(imageInputs(image, paths.logs(ctx)));
 }
 
 /** The new database beside princess's, with prod's table definitions (constraints come after the rows); dropped unless princess switches to it. */
@@ -601,11 +601,12 @@ async function leakScan(
 }
 
 export async function rebuildPrincess(
+  ctx: Context,
   options: RebuildOptions,
   report: Reporter = consoleReporter(),
 ): Promise<RebuildResult> {
   const started = performance.now();
-  const key = await readKey(options);
+  const key = await readKey(ctx, options);
   const rulesFile = options.rules ?? defaultRulesFile;
   const result: RebuildOutcome = {
     tables: [],
@@ -647,7 +648,7 @@ export async function rebuildPrincess(
     let switched = false;
 
     await report.phase(`The candidate build's web image ${candidateImage(princess).ref}`, () =>
-      timed('image', () => buildCandidateImage(princess)),
+      timed('image', () => buildCandidateImage(ctx, princess)),
     );
     const { next, scan } = await report.phase(
       `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,

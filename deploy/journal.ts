@@ -3,7 +3,7 @@
 // keeps its lock. If the service stops answering, the deploy goes on: the lines
 // are kept for the end and the local log has them all.
 import { appendFile } from 'node:fs/promises';
-import { ops } from './client.ts';
+import type { OpsClient } from './client.ts';
 
 export interface Journal {
   say(line: string): void;
@@ -13,7 +13,7 @@ export interface Journal {
 const flushMs = 300;
 const heartbeatMs = 5000;
 
-export function openJournal(user: string, deployId: number, localLog: string): Journal {
+export function openJournal(ops: OpsClient, user: string, deployId: number, localLog: string): Journal {
   let pending: string[] = [];
   let sending: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {

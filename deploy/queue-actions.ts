@@ -3,7 +3,8 @@
 import type { Train } from './queue.ts';
 import { UserError } from '../lib/errors.ts';
 import { headCommit, repositoryOf, uncommittedFiles } from '../lib/git.ts';
-import { ops, opsUrl, type QueueView } from './client.ts';
+import { opsClient, opsUrl, type QueueView } from './client.ts';
+import type { Context } from '../lib/paths.ts';
 import { resolveUser } from '../lib/user.ts';
 
 export interface QueueResult {
@@ -15,7 +16,7 @@ export interface QueueResult {
 
 const result = (queue: QueueView, done: string): QueueResult => ({ queue, done, page: `${opsUrl()}/` });
 
-export async function join(options: { user?: string; train: Train; cwd: string }): Promise<QueueResult> {
+export async function join(ctx: Context, options: { user?: string; train: Train; cwd: string }): Promise<QueueResult> {
   const { user } = await resolveUser(options.user);
   const repo = await repositoryOf(options.cwd);
   const uncommitted = await uncommittedFiles(repo);
@@ -26,7 +27,7 @@ export async function join(options: { user?: string; train: Train; cwd: string }
     );
   }
   const commit = await headCommit(repo);
-  const { entry, queue } = await ops.join(user, options.train, commit, repo);
+  const { entry, queue } = await opsClient(ctx).join(user, options.train, commit, repo);
   const position = queue.groups.findIndex((g) => g.entries.some((e) => e.id === entry.id)) + 1;
   return result(
     queue,
@@ -34,8 +35,8 @@ export async function join(options: { user?: string; train: Train; cwd: string }
   );
 }
 
-export async function queueStatus(): Promise<QueueResult> {
-  const queue = await ops.queue();
+export async function queueStatus(ctx: Context): Promise<QueueResult> {
+  const queue = await opsClient(ctx).queue();
   return result(
     queue,
     queue.groups.length === 0
@@ -44,23 +45,23 @@ export async function queueStatus(): Promise<QueueResult> {
   );
 }
 
-export async function leave(options: { user?: string }): Promise<QueueResult> {
+export async function leave(ctx: Context, options: { user?: string }): Promise<QueueResult> {
   const { user } = await resolveUser(options.user);
-  const { left, queue } = await ops.leave(user);
+  const { left, queue } = await opsClient(ctx).leave(user);
   return result(queue, left ? `${user} left the queue` : `${user} was not in the queue`);
 }
 
-export async function hold(options: { user?: string; reason: string }): Promise<QueueResult> {
+export async function hold(ctx: Context, options: { user?: string; reason: string }): Promise<QueueResult> {
   const { user } = await resolveUser(options.user);
   if (options.reason.trim() === '') throw new UserError('say why the queue is held: --reason "..."');
   return result(
-    await ops.hold(user, options.reason.trim()),
+    await opsClient(ctx).hold(user, options.reason.trim()),
     `the queue is held by ${user}: nothing deploys until \`devenv queue release\``,
   );
 }
 
-export async function release(options: { user?: string }): Promise<QueueResult> {
+export async function release(ctx: Context, options: { user?: string }): Promise<QueueResult> {
   const { user } = await resolveUser(options.user);
-  const { released, queue } = await ops.release(user);
+  const { released, queue } = await opsClient(ctx).release(user);
   return result(queue, released ? 'the queue is released' : 'the queue was not held');
 }

@@ -13,8 +13,8 @@ import { fixedPortBase } from '../stacks/tiers.ts';
 import { lintFlags } from '../site/flags.ts';
 import { UserError } from '../lib/errors.ts';
 import { changesSince, fileAt, groupCommit, repositoryOf, uncommittedFiles } from '../lib/git.ts';
-import { ops, type QueueView } from './client.ts';
-import { paths, projectRoot } from '../lib/paths.ts';
+import { opsClient, type OpsClient, type QueueView } from './client.ts';
+import { paths, projectRoot, type Context } from '../lib/paths.ts';
 import { consoleReporter, type Phase } from '../lib/report.ts';
 import { exportRelease, hostPaths, readRelease, recordedSources, recordRelease } from '../stacks/releases.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
@@ -75,7 +75,7 @@ interface Shipment {
 
 const short = (commit: string) => commit.slice(0, 10);
 
-async function shipmentOf(options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
+async function shipmentOf(ops: OpsClient, options: DeployOptions): Promise<{ shipment: Shipment; queue: QueueView }> {
   const repo = await repositoryOf(options.cwd);
   const { user } = options.driver === 'page' ? { user: 'deployer' } : await resolveUser(options.user);
   const driver: DeployAsk['driver'] =
@@ -131,7 +131,7 @@ interface StagePlan {
 }
 
 /** The steps of one stage of the code train; each says what it does to the journal too. */
-function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => Promise<void>): StagePlan {
+function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, markLive: () => Promise<void>): StagePlan {
   const base = fixedPortBase(stage);
   const state = {
     root: '',
@@ -145,12 +145,12 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
   };
   const sources = (extra: Partial<StackSources> = {}): StackSources => ({
     imageRoot: state.root,
-    hostPaths: hostPaths(),
+    hostPaths: hostPaths(ctx),
     ...extra,
   });
   const apply = async (progress: (line: string) => void, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../stacks/environment.ts');
-    return applyStack(stage, shipment.user, { sources: sources(extra) }, progress);
+    return applyStack(ctx, stage, shipment.user, { sources: sources(extra) }, progress);
   };
   const rollback = async () => {
     say(`rolling ${stage} back to the images it ran before`);
@@ -161,7 +161,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
     {
       title: `Export ${short(shipment.commit)}`,
       run: async () => {
-        state.root = await exportRelease(shipment.repo, shipment.commit);
+        state.root = await exportRelease(ctx, shipment.repo, shipment.commit);
         say(`release ${shipment.commit} in ${state.root}`);
       },
     },
@@ -169,7 +169,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
       title: 'Build images',
       run: async () => {
         const rendered = await renderStack(stage, projectRoot, base, sources());
-        await buildImages(rendered, say);
+        await buildImages(ctx, rendered, say);
         state.rendered = rendered;
         state.urls = urlsOf(rendered);
         state.replicas = rendered.containers.filter((c) => c.role === 'web').length;
@@ -194,7 +194,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
           const steps = Array.from({ length: state.replicas }, (_, i) =>
             sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }),
           );
-          await applySteps(stage, shipment.user, steps, {}, progress, (index) =>
+          await applySteps(ctx, stage, shipment.user, steps, {}, progress, (index) =>
             say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
           );
         }
@@ -232,7 +232,7 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
               say(
                 `watch: ${after.requests} requests, ${after.errors} errors, p99 ${after.p99Ms?.toFixed(0) ?? '-'} ms after; ${before.requests} requests, ${before.errors} errors, p99 ${before.p99Ms?.toFixed(0) ?? '-'} ms before`,
               );
-              const graph = await saveGraph({
+              const graph = await saveGraph(ctx, {
                 metrics: ['requests', 'errors', 'latency.p99'],
                 stack: stage,
                 from: `-${Math.ceil((Date.now() - state.startedAt) / 60_000) + 5}min`,
@@ -252,8 +252,8 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
     {
       title: 'Record the release',
       run: async () => {
-        const previous = await readRelease(stage);
-        await recordRelease(stage, {
+        const previous = await readRelease(ctx, stage);
+        await recordRelease(ctx, stage, {
           commit: shipment.commit,
           repo: shipment.repo,
           ...(previous && { previous: { commit: previous.commit, repo: previous.repo } }),
@@ -264,7 +264,13 @@ function codeStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => P
   return { steps, touched: () => state.touched, rollback };
 }
 
-function configStage(stage: Stage, shipment: Shipment, say: Say, markLive: () => Promise<void>): StagePlan {
+function configStage(
+  ctx: Context,
+  stage: Stage,
+  shipment: Shipment,
+  say: Say,
+  markLive: () => Promise<void>,
+): StagePlan {
   const state = { before: '', touched: false };
   const steps: StageStep[] = [
     {
@@ -280,7 +286,7 @@ function configStage(stage: Stage, shipment: Shipment, say: Say, markLive: () =>
       title: `Smoke tests on ${stage}`,
       run: async () => {
         // The checks of the code the stack runs: its release's, else the checkout's.
-        const sources = await recordedSources(stage);
+        const sources = await recordedSources(ctx, stage);
         const rendered = await renderStack(stage, projectRoot, fixedPortBase(stage), sources);
         const replicas = rendered.containers.filter((c) => c.role === 'web').length;
         await smokeTest(sources.imageRoot ?? projectRoot, urlsOf(rendered)['proxy.http']!, replicas, say);
@@ -294,8 +300,14 @@ function configStage(stage: Stage, shipment: Shipment, say: Say, markLive: () =>
   return { steps, touched: () => state.touched, rollback };
 }
 
-async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<StageOutcome> {
-  const previous = await readRelease(stage);
+async function runStage(
+  ctx: Context,
+  ops: OpsClient,
+  stage: Stage,
+  shipment: Shipment,
+  log: string,
+): Promise<StageOutcome> {
+  const previous = await readRelease(ctx, stage);
   const { changes, diffStat } = await changesSince(shipment.repo, previous?.commit ?? null, shipment.commit);
   const deploy = await ops.startDeploy(shipment.user, {
     stage,
@@ -307,13 +319,13 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
     diffStat,
     pid: process.pid,
   });
-  const journal: Journal = openJournal(shipment.user, deploy.id, log);
+  const journal: Journal = openJournal(ops, shipment.user, deploy.id, log);
   const say: Say = (line) => journal.say(line);
   say(
     `deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`,
   );
   const markLive = () =>
-    markDeploy(stage, {
+    markDeploy(ctx, stage, {
       stage,
       train: shipment.train,
       commit: shipment.commit,
@@ -321,7 +333,9 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
       users: shipment.users,
     }).catch((error: Error) => say(`no deploy line on ${stage}'s graphs: ${error.message}`));
   const plan =
-    shipment.train === 'code' ? codeStage(stage, shipment, say, markLive) : configStage(stage, shipment, say, markLive);
+    shipment.train === 'code'
+      ? codeStage(ctx, stage, shipment, say, markLive)
+      : configStage(ctx, stage, shipment, say, markLive);
   const steps: StepTime[] = [];
   const report = consoleReporter();
   let finished: DeployRecord;
@@ -361,17 +375,18 @@ async function runStage(stage: Stage, shipment: Shipment, log: string): Promise<
   return { stage, deploy: finished, steps };
 }
 
-export async function deploy(options: DeployOptions): Promise<DeployResult> {
-  const { shipment } = await shipmentOf(options);
-  await ensurePrerequisites();
-  await mkdir(paths.logs(), { recursive: true });
-  const log = join(paths.logs(), `deploy-${Date.now()}-${process.pid}.log`);
+export async function deploy(ctx: Context, options: DeployOptions): Promise<DeployResult> {
+  const ops = opsClient(ctx);
+  const { shipment } = await shipmentOf(ops, options);
+  await ensurePrerequisites(ctx);
+  await mkdir(paths.logs(ctx), { recursive: true });
+  const log = join(paths.logs(ctx), `deploy-${Date.now()}-${process.pid}.log`);
   const stages = options.to ? [options.to] : (['princess', 'prod'] as const);
   const outcomes: StageOutcome[] = [];
-  for (const stage of stages) outcomes.push(await runStage(stage, shipment, log));
+  for (const stage of stages) outcomes.push(await runStage(ctx, ops, stage, shipment, log));
   return { ok: true, train: shipment.train, commit: shipment.commit, users: shipment.users, stages: outcomes, log };
 }
 
-export async function deployHistory(limit: number): Promise<DeployRecord[]> {
-  return ops.history(limit);
+export async function deployHistory(ctx: Context, limit: number): Promise<DeployRecord[]> {
+  return opsClient(ctx).history(limit);
 }

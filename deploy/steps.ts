@@ -11,16 +11,16 @@ import { ensureImage } from '../stacks/providers/image.ts';
 import { imageInputs } from '../stacks/program.ts';
 import type { RenderedStack } from '../stacks/render.ts';
 import type { SmokeCheck } from '../site/smoke.ts';
-import { paths } from '../lib/paths.ts';
+import { paths, type Context } from '../lib/paths.ts';
 import { waitFor } from '../lib/wait.ts';
 
 export type Say = (line: string) => void;
 
 /** Builds the images the engine does not have yet (a tag that exists is never rebuilt). */
-export async function buildImages(rendered: RenderedStack, say: Say): Promise<void> {
+export async function buildImages(ctx: Context, rendered: RenderedStack, say: Say): Promise<void> {
   for (const image of rendered.images) {
     say(`image ${image.ref}`);
-    await ensureImage(imageInputs(image, paths.logs()));
+    await ensureImage(imageInputs(image, paths.logs(ctx)));
   }
 }
 

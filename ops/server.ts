@@ -2,6 +2,7 @@
 // DATABASE_URL, the port, the checkout and the devenv home from the environment.
 import { openStore } from '../deploy/store.ts';
 import { createDeployService } from './service.ts';
+import { contextFromEnvironment } from '../lib/paths.ts';
 
 const port = Number(process.env.PORT_HTTP ?? 8080);
 const store = await openStore(process.env.DATABASE_URL ?? 'postgres://deploys:deploys@127.0.0.1:5432/deploys');
@@ -9,7 +10,7 @@ const server = await createDeployService({
   store,
   port,
   root: process.env.DEVENV_ROOT ?? process.cwd(),
-  home: process.env.DEVENV_HOME ?? '/root/.devenv',
+  home: contextFromEnvironment().home,
 });
 server.listen(port, '127.0.0.1', () => console.log(`deployer: serving on http://127.0.0.1:${port}/`));
 

@@ -17,7 +17,7 @@ import {
 } from '@pulumi/pulumi/automation/index.js';
 import { parse } from 'yaml';
 import { execa } from 'execa';
-import { paths } from '../lib/paths.ts';
+import { paths, type Context } from '../lib/paths.ts';
 import { processAlive } from '../lib/processes.ts';
 import { sleep } from '../lib/wait.ts';
 
@@ -192,8 +192,8 @@ export interface PulumiProbe {
   root?: string;
 }
 
-export function toolsPulumiBinary(): string {
-  return join(paths.pulumiRoot(), 'bin', 'pulumi');
+export function toolsPulumiBinary(ctx: Context): string {
+  return join(paths.pulumiRoot(ctx), 'bin', 'pulumi');
 }
 
 export async function versionOf(binary: string): Promise<string | undefined> {
@@ -207,11 +207,11 @@ export async function versionOf(binary: string): Promise<string | undefined> {
 }
 
 /** The tools folder's engine wins over PATH's: it is the one setup vouches for. */
-export async function probePulumi(): Promise<PulumiProbe> {
-  const tools = toolsPulumiBinary();
+export async function probePulumi(ctx: Context): Promise<PulumiProbe> {
+  const tools = toolsPulumiBinary(ctx);
   if (existsSync(tools)) {
     const version = await versionOf(tools);
-    if (version) return { version, source: 'tools', broken: false, root: paths.pulumiRoot() };
+    if (version) return { version, source: 'tools', broken: false, root: paths.pulumiRoot(ctx) };
     return { source: 'tools', broken: true };
   }
   const onPath = await execa('sh', ['-c', 'command -v pulumi'], { reject: false });

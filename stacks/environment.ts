@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Stack, EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { engineFailure, stackLocked, UserError, type ResourceFailure } from '../lib/errors.ts';
-import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
+import { paths, projectRoot, type Context } from '../lib/paths.ts';
 
 import { renderStack, urlsOf, withEnvOverrides, type RenderedStack, type StackSources } from './render.ts';
 import { dockerClient } from './docker-client.ts';
@@ -82,20 +82,21 @@ async function portBase(stack: Stack, user: string, notice: (line: string) => vo
 }
 
 export async function openEnvironment(
+  ctx: Context,
   stackName: string,
   user: string,
   options: OpenOptions = {},
   notice: (line: string) => void = () => {},
 ): Promise<Environment> {
   tierOfStack(stackName); // an unknown stack name is refused before the engine starts
-  const pulumi = await probePulumi();
+  const pulumi = await probePulumi(ctx);
   const stack = await selectStack(
     {
-      home: devenvHome(),
+      home: ctx.home,
       ...(pulumi.root && { pulumiRoot: pulumi.root }),
       pulumiVersion: automationSdkVersion,
-      pluginDir: paths.pulumiPlugins(),
-      workDir: join(devenvHome(), 'workspace'),
+      pluginDir: paths.pulumiPlugins(ctx),
+      workDir: join(ctx.home, 'workspace'),
       projectFile: join(projectRoot, 'Pulumi.yaml'),
     },
     stackName,
@@ -104,12 +105,12 @@ export async function openEnvironment(
     },
   );
   const base = await portBase(stack, user, notice);
-  const sources = options.sources ?? (await recordedSources(stackName));
+  const sources = options.sources ?? (await recordedSources(ctx, stackName));
   const rendered = withEnvOverrides(
     await renderStack(stackName, projectRoot, base, sources),
     options.envOverrides ?? {},
   );
-  stack.workspace.program = program(rendered, { logDir: paths.logs() });
+  stack.workspace.program = program(rendered, { logDir: paths.logs(ctx) });
   return { stack, rendered, portBase: base };
 }
 
@@ -125,13 +126,14 @@ export interface Applied {
  * unchanged without the engine.
  */
 export async function applyStack(
+  ctx: Context,
   stackName: string,
   user: string,
   options: OpenOptions,
   progress: (line: string) => void,
   notice: (line: string) => void = () => {},
 ): Promise<Applied> {
-  return (await applySteps(stackName, user, [options.sources], options, progress, () => {}, notice)).at(-1)!;
+  return (await applySteps(ctx, stackName, user, [options.sources], options, progress, () => {}, notice)).at(-1)!;
 }
 
 /**
@@ -140,6 +142,7 @@ export async function applyStack(
  * done before the next starts, recorded like any up.
  */
 export async function applySteps(
+  ctx: Context,
   stackName: string,
   user: string,
   steps: (StackSources | undefined)[],
@@ -148,20 +151,31 @@ export async function applySteps(
   stepDone: (index: number) => void,
   notice: (line: string) => void = () => {},
 ): Promise<Applied[]> {
-  const opened = await openEnvironment(stackName, user, { ...options, ...(steps[0] && { sources: steps[0] }) }, notice);
+  const opened = await openEnvironment(
+    ctx,
+    stackName,
+    user,
+    { ...options, ...(steps[0] && { sources: steps[0] }) },
+    notice,
+  );
   const applied: Applied[] = [];
   for (const [index, sources] of steps.entries()) {
     const rendered =
       index === 0
         ? opened.rendered
         : withEnvOverrides(
-            await renderStack(stackName, projectRoot, opened.portBase, sources ?? (await recordedSources(stackName))),
+            await renderStack(
+              stackName,
+              projectRoot,
+              opened.portBase,
+              sources ?? (await recordedSources(ctx, stackName)),
+            ),
             options.envOverrides ?? {},
           );
-    opened.stack.workspace.program = program(rendered, { logDir: paths.logs() });
-    const result = await upWaitingForLock(opened.stack, progress, options.signal);
+    opened.stack.workspace.program = program(rendered, { logDir: paths.logs(ctx) });
+    const result = await upWaitingForLock(ctx, opened.stack, progress, options.signal);
     await recordConverged(
-      devenvHome(),
+      ctx.home,
       stackName,
       {
         fingerprint: await fingerprint(rendered, projectRoot),
@@ -185,10 +199,10 @@ const lockWaitMs = 5 * 60_000;
  * deploy, an up; or the engine of a killed command finishing), wait for it,
  * clearing the lock as soon as its process is gone.
  */
-async function upWaitingForLock(stack: Stack, progress: (line: string) => void, signal?: AbortSignal) {
+async function upWaitingForLock(ctx: Context, stack: Stack, progress: (line: string) => void, signal?: AbortSignal) {
   const deadline = Date.now() + lockWaitMs;
-  const log = engineLog(stack.name);
-  await mkdir(paths.logs(), { recursive: true });
+  const log = engineLog(ctx, stack.name);
+  await mkdir(paths.logs(ctx), { recursive: true });
   for (;;) {
     signal?.throwIfAborted();
     const failures: ResourceFailure[] = [];
@@ -214,8 +228,8 @@ async function upWaitingForLock(stack: Stack, progress: (line: string) => void, 
         throw engineFailure(`bringing up ${stack.name}`, failures, log, error);
       }
       progress(`waiting for another update of ${stack.name} to finish`);
-      await clearStaleLocks(devenvHome(), stack.name);
-      if (torn) await repairStateSidecars(devenvHome(), stack.name);
+      await clearStaleLocks(ctx.home, stack.name);
+      if (torn) await repairStateSidecars(ctx.home, stack.name);
       await sleep(2000);
     } finally {
       await new Promise((resolve) => output.end(resolve));
@@ -224,8 +238,8 @@ async function upWaitingForLock(stack: Stack, progress: (line: string) => void, 
 }
 
 /** Where the engine's whole output of a stack's last update goes. */
-export function engineLog(stack: string): string {
-  return join(paths.logs(), `engine-${stack}.log`);
+export function engineLog(ctx: Context, stack: string): string {
+  return join(paths.logs(ctx), `engine-${stack}.log`);
 }
 
 /** A resource's error diagnostic: which resource, and what its provider said. */

@@ -17,7 +17,7 @@ import { devStackName, tierOfStackOrRefuse } from './tiers.ts';
 import { stackEndpoints } from './endpoints.ts';
 import { resolveUser } from '../lib/user.ts';
 import { UserError } from '../lib/errors.ts';
-import { devenvHome } from '../lib/paths.ts';
+import type { Context } from '../lib/paths.ts';
 import { writeFileAtomic } from '../lib/files.ts';
 import { siteEnv } from '../roles/site-env.ts';
 
@@ -211,11 +211,11 @@ export function graphiteErrorLine(body: string): string {
 // ---- I/O ----
 
 /** The URL of a stack's graphite-web, from its rendered ports (dev stacks: the port base their last `up` recorded). */
-export async function graphiteUrlOf(stack: string): Promise<string> {
+export async function graphiteUrlOf(ctx: Context, stack: string): Promise<string> {
   const noGraphite = new UserError(`${stack} has no Graphite`, 'graphs are of dev-<user>, princess and prod');
   // The deploy service's stack is not drawn from production: no Graphite (and it renders only with host paths).
   if (tierOfStackOrRefuse(stack).composition !== 'production') throw noGraphite;
-  const url = (await stackEndpoints(stack))['graphite.http'];
+  const url = (await stackEndpoints(ctx, stack))['graphite.http'];
   if (!url) throw noGraphite;
   return url;
 }
@@ -233,8 +233,12 @@ async function requestGraphite(stack: string, url: string, init: RequestInit = {
 }
 
 /** The PNG of a render request from a stack's Graphite; a Graphite error is thrown, never returned as a picture. */
-export async function fetchGraph(stack: string, request: RenderRequest): Promise<{ url: string; png: Buffer }> {
-  const url = renderUrl(await graphiteUrlOf(stack), { ...request, format: 'png' });
+export async function fetchGraph(
+  ctx: Context,
+  stack: string,
+  request: RenderRequest,
+): Promise<{ url: string; png: Buffer }> {
+  const url = renderUrl(await graphiteUrlOf(ctx, stack), { ...request, format: 'png' });
   const response = await requestGraphite(stack, url);
   const body = Buffer.from(await response.arrayBuffer());
   if (!response.ok)
@@ -267,8 +271,8 @@ export interface DeployMark {
  * deploy series shows it as a vertical line. Throws when Graphite refuses or
  * does not answer (a deploy should say so, not fail for it).
  */
-export async function markDeploy(stack: string, mark: DeployMark): Promise<void> {
-  const url = new URL('events/', await graphiteUrlOf(stack)).toString();
+export async function markDeploy(ctx: Context, stack: string, mark: DeployMark): Promise<void> {
+  const url = new URL('events/', await graphiteUrlOf(ctx, stack)).toString();
   // No "when": graphite-web stamps the event with its own clock, to the
   // microsecond. (An event on a whole second that a render ends on exactly
   // would fall outside events()'s points and fail the render.)
@@ -311,7 +315,7 @@ export interface GraphResult {
   targets: string[];
 }
 
-export async function saveGraph(options: GraphOptions): Promise<GraphResult> {
+export async function saveGraph(ctx: Context, options: GraphOptions): Promise<GraphResult> {
   if (options.metrics.length === 0)
     throw new UserError(
       'no metric to graph',
@@ -324,10 +328,10 @@ export async function saveGraph(options: GraphOptions): Promise<GraphResult> {
   const targets = options.metrics.flatMap(expandMetric);
   const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
   const title = `${stack}: ${options.metrics.join(', ')}`;
-  const { url, png } = await fetchGraph(stack, { targets: targets.map((t) => t.target), from, until, title });
+  const { url, png } = await fetchGraph(ctx, stack, { targets: targets.map((t) => t.target), from, until, title });
   const path = options.out
     ? resolve(options.out)
-    : join(devenvHome(), 'graphs', graphFileName(stack, options.metrics, now));
+    : join(ctx.home, 'graphs', graphFileName(stack, options.metrics, now));
   await writeGraphFile(path, png);
   return { stack, path, bytes: png.length, url, targets: targets.map((t) => t.target) };
 }

@@ -2,14 +2,10 @@
 // preview -s prod): renders the selected stack from production, exactly as the
 // devenv CLI does, and declares its resources.
 import * as pulumi from '@pulumi/pulumi';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { contextFromEnvironment, paths, projectRoot } from '../lib/paths.ts';
 import { renderStack } from './render.ts';
 import { tierOfStack } from './tiers.ts';
 import { program } from './program.ts';
-
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export async function stackProgram(): Promise<Record<string, unknown> | void> {
   const stack = pulumi.getStack();
@@ -18,6 +14,5 @@ export async function stackProgram(): Promise<Record<string, unknown> | void> {
   const portBase =
     tier.ports.kind === 'fixed' ? tier.ports.base : new pulumi.Config('devenv').requireNumber('portBase');
   const rendered = await renderStack(stack, projectRoot, portBase);
-  const home = process.env.DEVENV_HOME ?? join(homedir(), '.devenv');
-  return program(rendered, { logDir: join(home, 'logs') })();
+  return program(rendered, { logDir: paths.logs(contextFromEnvironment()) })();
 }

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from './render.ts';
-import { devenvHome, projectRoot, toolsDir } from '../lib/paths.ts';
+import { projectRoot, type Context } from '../lib/paths.ts';
 import { writeFileAtomic } from '../lib/files.ts';
 
 export interface ReleaseRecord {
@@ -16,20 +16,20 @@ export interface ReleaseRecord {
   previous?: { commit: string; repo: string };
 }
 
-const recordFile = (stack: string) => join(devenvHome(), 'releases', `${stack}.json`);
+const recordFile = (ctx: Context, stack: string) => join(ctx.home, 'releases', `${stack}.json`);
 
-export function releaseRoot(commit: string): string {
-  return join(devenvHome(), 'releases', commit);
+export function releaseRoot(ctx: Context, commit: string): string {
+  return join(ctx.home, 'releases', commit);
 }
 
-export async function readRelease(stack: string): Promise<ReleaseRecord | undefined> {
-  const text = await readFile(recordFile(stack), 'utf8').catch(() => undefined);
+export async function readRelease(ctx: Context, stack: string): Promise<ReleaseRecord | undefined> {
+  const text = await readFile(recordFile(ctx, stack), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as ReleaseRecord);
 }
 
 /** Written once the stack runs the release: the record never runs ahead of the stack. */
-export async function recordRelease(stack: string, release: ReleaseRecord): Promise<void> {
-  await writeFileAtomic(recordFile(stack), JSON.stringify(release, null, 2) + '\n');
+export async function recordRelease(ctx: Context, stack: string, release: ReleaseRecord): Promise<void> {
+  await writeFileAtomic(recordFile(ctx, stack), JSON.stringify(release, null, 2) + '\n');
 }
 
 /**
@@ -37,8 +37,8 @@ export async function recordRelease(stack: string, release: ReleaseRecord): Prom
  * into a temporary folder and renamed into place, so a half-written export is
  * never taken for a release.
  */
-export async function exportRelease(repo: string, commit: string): Promise<string> {
-  const root = releaseRoot(commit);
+export async function exportRelease(ctx: Context, repo: string, commit: string): Promise<string> {
+  const root = releaseRoot(ctx, commit);
   if (existsSync(root)) return root;
   const partial = `${root}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
@@ -66,19 +66,19 @@ export async function exportRelease(repo: string, commit: string): Promise<strin
   return root;
 }
 
-export function hostPaths(): HostPaths {
+export function hostPaths(ctx: Context): HostPaths {
   const socket = process.env.DOCKER_HOST?.startsWith('unix://')
     ? process.env.DOCKER_HOST.slice('unix://'.length)
     : '/var/run/docker.sock';
   // The deploy service's container binds the tools folder, and Docker makes no missing bind source:
   // a machine whose engines came from elsewhere (pulumi and a recent node on PATH) has none yet.
-  mkdirSync(toolsDir(), { recursive: true });
-  return { project: projectRoot, devenvHome: devenvHome(), tools: toolsDir(), dockerSocket: socket };
+  mkdirSync(ctx.tools, { recursive: true });
+  return { project: projectRoot, devenvHome: ctx.home, tools: ctx.tools, dockerSocket: socket };
 }
 
 /** What a stack is rendered from: its recorded release, else the checkout. */
-export async function recordedSources(stack: string): Promise<StackSources> {
-  const release = await readRelease(stack);
-  if (!release) return { hostPaths: hostPaths() };
-  return { imageRoot: await exportRelease(release.repo, release.commit), hostPaths: hostPaths() };
+export async function recordedSources(ctx: Context, stack: string): Promise<StackSources> {
+  const release = await readRelease(ctx, stack);
+  if (!release) return { hostPaths: hostPaths(ctx) };
+  return { imageRoot: await exportRelease(ctx, release.repo, release.commit), hostPaths: hostPaths(ctx) };
 }

@@ -5,7 +5,7 @@ import { renderStack, urlsOf, withEnvOverrides } from './render.ts';
 import { dockerClient } from './docker-client.ts';
 import { fingerprint, observe, readConverged, unchanged } from './fast-path.ts';
 import { recordedSources } from './releases.ts';
-import { devenvHome, projectRoot } from '../lib/paths.ts';
+import { projectRoot, type Context } from '../lib/paths.ts';
 import { interruptible } from '../lib/interrupt.ts';
 import { consoleReporter, type Reporter } from '../lib/report.ts';
 import { resolveUser } from '../lib/user.ts';
@@ -36,19 +36,20 @@ export interface UpStackResult {
 
 /** The converged record matches the description and the engine: nothing to do. */
 async function provedUnchanged(
+  ctx: Context,
   stack: string,
   envOverrides: UpStackOptions['envOverrides'],
 ): Promise<Record<string, string> | undefined> {
-  const converged = await readConverged(devenvHome(), stack);
+  const converged = await readConverged(ctx.home, stack);
   if (!converged) return undefined;
   try {
     const rendered = withEnvOverrides(
-      await renderStack(stack, projectRoot, converged.portBase, await recordedSources(stack)),
+      await renderStack(stack, projectRoot, converged.portBase, await recordedSources(ctx, stack)),
       envOverrides ?? {},
     );
     const [current, observed] = await Promise.all([
       fingerprint(rendered, projectRoot),
-      observe(dockerClient(), devenvHome(), stack),
+      observe(dockerClient(), ctx.home, stack),
     ]);
     return unchanged(converged, { fingerprint: current, portBase: converged.portBase }, observed)
       ? urlsOf(rendered)
@@ -58,7 +59,7 @@ async function provedUnchanged(
   }
 }
 
-export async function upStack(options: UpStackOptions): Promise<UpStackResult> {
+export async function upStack(ctx: Context, options: UpStackOptions): Promise<UpStackResult> {
   const started = Date.now();
   const { user, normalisedFrom } = await resolveUser(options.user);
   const notices = normalisedFrom ? [`user "${normalisedFrom}" is "${user}" in stack and container names`] : [];
@@ -66,7 +67,7 @@ export async function upStack(options: UpStackOptions): Promise<UpStackResult> {
   const seconds = () => (Date.now() - started) / 1000;
   const report = options.report ?? consoleReporter();
 
-  const urls = await provedUnchanged(stackName, options.envOverrides);
+  const urls = await provedUnchanged(ctx, stackName, options.envOverrides);
   if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
 
   const upCommand = options.stack ? `devenv ${options.stack} up` : 'devenv up';
@@ -78,6 +79,7 @@ export async function upStack(options: UpStackOptions): Promise<UpStackResult> {
       const { applyStack } = await import('./environment.ts');
       return report.phase(`Bringing up ${stackName}`, (phase) =>
         applyStack(
+          ctx,
           stackName,
           user,
           { ...(options.envOverrides && { envOverrides: options.envOverrides }), signal },

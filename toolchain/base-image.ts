@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
 import { UserError } from '../lib/errors.ts';
-import { devenvHome, paths } from '../lib/paths.ts';
+import { paths, type Context } from '../lib/paths.ts';
 import { baseImageName, dockerClient, inspectIfPresent, labelKeys } from '../stacks/docker-client.ts';
 import { baseImageMethod } from './plan.ts';
 
@@ -79,10 +79,10 @@ export function debianMirrors(sources: string, wanted = suite): DebianMirrors | 
   return { main, ...(security && { security }) };
 }
 
-export async function makeBaseImage(progress: (step: string) => void): Promise<'pull' | 'debootstrap'> {
+export async function makeBaseImage(ctx: Context, progress: (step: string) => void): Promise<'pull' | 'debootstrap'> {
   const docker = dockerClient();
-  const log = join(paths.logs(), 'base-image.log');
-  await mkdir(paths.logs(), { recursive: true });
+  const log = join(paths.logs(ctx), 'base-image.log');
+  await mkdir(paths.logs(ctx), { recursive: true });
   progress('asking a registry for debian:bookworm-slim');
   const registryAnswers = await pullWithin(docker, 'debian:bookworm-slim', 20_000);
   const canDebootstrap = process.getuid?.() === 0 && existsSync('/etc/debian_version');
@@ -93,8 +93,8 @@ export async function makeBaseImage(progress: (step: string) => void): Promise<'
       'run `devenv setup` as root on Debian, or load a Debian bookworm image tagged debian:bookworm-slim',
     );
   }
-  if (method === 'pull') await trustHostCasOnPulled(docker, log, progress);
-  else await debootstrapImport(docker, log, progress);
+  if (method === 'pull') await trustHostCasOnPulled(ctx, docker, log, progress);
+  else await debootstrapImport(ctx, docker, log, progress);
   return method;
 }
 
@@ -109,9 +109,14 @@ async function pullWithin(docker: Docker, image: string, timeoutMs: number): Pro
   return Promise.race([pull, timeout]);
 }
 
-async function trustHostCasOnPulled(docker: Docker, log: string, progress: (step: string) => void): Promise<void> {
+async function trustHostCasOnPulled(
+  ctx: Context,
+  docker: Docker,
+  log: string,
+  progress: (step: string) => void,
+): Promise<void> {
   progress('adding the host CA certificates to debian:bookworm-slim');
-  const context = await mkdtemp(join(devenvHome(), 'base-'));
+  const context = await mkdtemp(join(ctx.home, 'base-'));
   try {
     await mkdir(join(context, 'ca'));
     for (const file of hostExtraCaFiles())
@@ -146,7 +151,12 @@ async function trustHostCasOnPulled(docker: Docker, log: string, progress: (step
   }
 }
 
-async function debootstrapImport(docker: Docker, log: string, progress: (step: string) => void): Promise<void> {
+async function debootstrapImport(
+  ctx: Context,
+  docker: Docker,
+  log: string,
+  progress: (step: string) => void,
+): Promise<void> {
   const run = (command: string, args: string[], failure: string) =>
     execa(command, args, {
       stdout: { file: log, append: true },
@@ -168,8 +178,8 @@ async function debootstrapImport(docker: Docker, log: string, progress: (step: s
     await run('apt-get', ['update'], 'apt-get update failed');
     await run('apt-get', ['install', '-y', 'debootstrap'], 'installing debootstrap failed');
   }
-  await mkdir(devenvHome(), { recursive: true });
-  const rootfs = await mkdtemp(join(devenvHome(), 'rootfs-'));
+  await mkdir(ctx.home, { recursive: true });
+  const rootfs = await mkdtemp(join(ctx.home, 'rootfs-'));
   try {
     progress(`debootstrap --variant=minbase ${suite} from ${mirror} (about 25 s)`);
     await run(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { UserError } from '../lib/errors.ts';
-import { paths } from '../lib/paths.ts';
+import { paths, type Context } from '../lib/paths.ts';
 import { dockerVersion } from '../stacks/docker-client.ts';
 import { waitFor } from '../lib/wait.ts';
 
@@ -29,9 +29,9 @@ export async function probeDocker(): Promise<DockerProbe> {
   };
 }
 
-export async function installDocker(progress: (step: string) => void): Promise<void> {
-  const log = join(paths.logs(), 'docker-install.log');
-  await mkdir(paths.logs(), { recursive: true });
+export async function installDocker(ctx: Context, progress: (step: string) => void): Promise<void> {
+  const log = join(paths.logs(ctx), 'docker-install.log');
+  await mkdir(paths.logs(ctx), { recursive: true });
   const apt = (args: string[]) =>
     execa('apt-get', args, {
       env: { DEBIAN_FRONTEND: 'noninteractive' },
@@ -52,9 +52,9 @@ export async function installDocker(progress: (step: string) => void): Promise<v
  * Starts dockerd detached from us (it must outlive this command) and waits until
  * it answers. `--ip=127.0.0.1` makes published ports bind to loopback by default.
  */
-export async function startDocker(progress: (step: string) => void, timeoutMs = 60_000): Promise<string> {
-  await mkdir(paths.logs(), { recursive: true });
-  const log = join(paths.logs(), 'dockerd.log');
+export async function startDocker(ctx: Context, progress: (step: string) => void, timeoutMs = 60_000): Promise<string> {
+  await mkdir(paths.logs(ctx), { recursive: true });
+  const log = join(paths.logs(ctx), 'dockerd.log');
   progress(`starting dockerd (log: ${log})`);
   const out = openSync(log, 'a');
   const daemon = spawn('dockerd', ['--ip=127.0.0.1'], { detached: true, stdio: ['ignore', out, out] });

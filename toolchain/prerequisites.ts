@@ -1,7 +1,7 @@
 // Gathers the facts doctor reports on, and brings missing prerequisites in place
 // (setup, and every command that needs an engine, run this).
 import { statfs, mkdir } from 'node:fs/promises';
-import { devenvHome } from '../lib/paths.ts';
+import type { Context } from '../lib/paths.ts';
 import { UserError } from '../lib/errors.ts';
 import { consoleReporter, type Phase } from '../lib/report.ts';
 import { baseImageName } from '../stacks/docker-client.ts';
@@ -11,20 +11,20 @@ import { goInstalled, installPulumi, writePluginShims } from './pulumi-engine.ts
 import { probePulumi, pulumiVersion } from '../stacks/engine.ts';
 import { baseImagePresent, makeBaseImage } from './base-image.ts';
 
-export async function gatherFacts(): Promise<Facts> {
-  await mkdir(devenvHome(), { recursive: true });
+export async function gatherFacts(ctx: Context): Promise<Facts> {
+  await mkdir(ctx.home, { recursive: true });
   const [docker, pulumi, go, disk] = await Promise.all([
     probeDocker(),
-    probePulumi(),
+    probePulumi(ctx),
     goInstalled(),
-    statfs(devenvHome()),
+    statfs(ctx.home),
   ]);
   return {
     node: { version: process.version },
     docker,
     pulumi: { ...pulumi, wanted: pulumiVersion, goInstalled: go },
     baseImage: { name: baseImageName, present: docker.answers && (await baseImagePresent()) },
-    disk: { path: devenvHome(), freeBytes: disk.bavail * disk.bsize },
+    disk: { path: ctx.home, freeBytes: disk.bavail * disk.bsize },
   };
 }
 
@@ -39,9 +39,9 @@ export interface SetupResult {
  * then reports the rows as they are now. Throws a UserError naming the first
  * prerequisite it could not bring in place: nothing after it is attempted.
  */
-export async function ensurePrerequisites(): Promise<SetupResult> {
+export async function ensurePrerequisites(ctx: Context): Promise<SetupResult> {
   const done: string[] = [];
-  const rowsBefore = planRows(await gatherFacts());
+  const rowsBefore = planRows(await gatherFacts(ctx));
   const row = (name: Row['name']) => rowsBefore.find((r) => r.name === name)!;
   const blocking = rowsBefore.find((r) => !r.ok && r.action === undefined && r.name !== 'base-image');
   if (blocking) throw new UserError(`${blocking.name}: ${blocking.found}`, blocking.advice);
@@ -53,7 +53,7 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
     steps.push({
       title: "Installing Debian's docker.io",
       run: async (phase) => {
-        await installDocker((line) => phase.output(line));
+        await installDocker(ctx, (line) => phase.output(line));
         done.push('installed docker.io');
       },
     });
@@ -61,27 +61,31 @@ export async function ensurePrerequisites(): Promise<SetupResult> {
   if (docker.action) {
     steps.push({
       title: 'Starting the Docker engine',
-      run: async (phase) => done.push(`started dockerd ${await startDocker((line) => phase.output(line))}`),
+      run: async (phase) => done.push(`started dockerd ${await startDocker(ctx, (line) => phase.output(line))}`),
     });
   }
   if (row('pulumi').action) {
     steps.push({
       title: `Installing the Pulumi engine ${pulumiVersion}`,
-      run: async (phase) => done.push(`installed pulumi ${await installPulumi((line) => phase.output(line))}`),
+      run: async (phase) => done.push(`installed pulumi ${await installPulumi(ctx, (line) => phase.output(line))}`),
     });
   }
-  steps.push({ title: 'Pulumi plugins for Node.js (dynamic providers, language host)', run: () => writePluginShims() });
+  steps.push({
+    title: 'Pulumi plugins for Node.js (dynamic providers, language host)',
+    run: () => writePluginShims(ctx),
+  });
   if (!row('base-image').ok) {
     steps.push({
       title: `Making the base image ${baseImageName}`,
-      run: async (phase) => done.push(`made ${baseImageName} by ${await makeBaseImage((line) => phase.output(line))}`),
+      run: async (phase) =>
+        done.push(`made ${baseImageName} by ${await makeBaseImage(ctx, (line) => phase.output(line))}`),
     });
   }
   // Rewriting the shims alone is a moment's work, not worth a line of progress.
-  if (steps.length === 1) await writePluginShims();
+  if (steps.length === 1) await writePluginShims(ctx);
   else {
     const report = consoleReporter();
     for (const step of steps) await report.phase(step.title, step.run);
   }
-  return { rows: planRows(await gatherFacts()), done };
+  return { rows: planRows(await gatherFacts(ctx)), done };
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../lib/errors.ts';
-import { paths } from '../lib/paths.ts';
+import { paths, type Context } from '../lib/paths.ts';
 import { pulumiInstallMethod } from './plan.ts';
 import { pulumiVersion, toolsPulumiBinary, versionOf } from '../stacks/engine.ts';
 
@@ -30,7 +30,7 @@ export interface InstallProgress {
 }
 
 /** Installs the pinned engine into the tools folder, replacing whatever is there. */
-export async function installPulumi(progress: InstallProgress): Promise<string> {
+export async function installPulumi(ctx: Context, progress: InstallProgress): Promise<string> {
   progress(`checking whether ${installerUrl} answers`);
   const method = pulumiInstallMethod({
     installerAnswers: await answersWithin(installerUrl, 4000),
@@ -42,29 +42,29 @@ export async function installPulumi(progress: InstallProgress): Promise<string> 
       'install Go (apt-get install golang) or Pulumi itself, then run `devenv setup`',
     );
   }
-  await rm(paths.pulumiRoot(), { recursive: true, force: true });
-  if (method === 'official-installer') await runOfficialInstaller(progress);
-  else await buildFromSource(progress);
-  const version = await versionOf(toolsPulumiBinary());
+  await rm(paths.pulumiRoot(ctx), { recursive: true, force: true });
+  if (method === 'official-installer') await runOfficialInstaller(ctx, progress);
+  else await buildFromSource(ctx, progress);
+  const version = await versionOf(toolsPulumiBinary(ctx));
   if (!version)
-    throw new UserError('the Pulumi engine was installed but does not report a version', `see ${buildLog()}`);
+    throw new UserError('the Pulumi engine was installed but does not report a version', `see ${buildLog(ctx)}`);
   return version;
 }
 
-function buildLog(): string {
-  return join(paths.logs(), 'pulumi-build.log');
+function buildLog(ctx: Context): string {
+  return join(paths.logs(ctx), 'pulumi-build.log');
 }
 
-async function runOfficialInstaller(progress: InstallProgress): Promise<void> {
+async function runOfficialInstaller(ctx: Context, progress: InstallProgress): Promise<void> {
   progress(`running the official installer for ${pulumiVersion}`);
-  await mkdir(paths.logs(), { recursive: true });
-  const log = buildLog();
+  await mkdir(paths.logs(ctx), { recursive: true });
+  const log = buildLog(ctx);
   await step('official installer', log, () =>
     execa(
       'sh',
       ['-c', `curl -fsSL ${installerUrl} | sh -s -- --version ${pulumiVersion} --install-root "$ROOT" --no-edit-path`],
       {
-        env: { ROOT: paths.pulumiRoot() },
+        env: { ROOT: paths.pulumiRoot(ctx) },
         stdout: { file: log, append: true },
         stderr: { file: log, append: true },
       },
@@ -78,11 +78,11 @@ async function runOfficialInstaller(progress: InstallProgress): Promise<void> {
  * pkg/v3's replace lines (less its local ../sdk one); the version is set by -ldflags
  * so the Automation API's version check passes.
  */
-async function buildFromSource(progress: InstallProgress): Promise<void> {
-  const log = buildLog();
-  const work = join(paths.pulumiRoot(), 'build');
+async function buildFromSource(ctx: Context, progress: InstallProgress): Promise<void> {
+  const log = buildLog(ctx);
+  const work = join(paths.pulumiRoot(ctx), 'build');
   await mkdir(work, { recursive: true });
-  await mkdir(paths.logs(), { recursive: true });
+  await mkdir(paths.logs(ctx), { recursive: true });
   await writeFile(log, `# Pulumi ${pulumiVersion} built from the Go module proxy, ${new Date().toISOString()}\n`);
   const go = (args: string[]) =>
     execa('go', args, {
@@ -105,7 +105,7 @@ async function buildFromSource(progress: InstallProgress): Promise<void> {
   progress('compiling the pulumi CLI (go build, a few minutes)');
   const ldflags = `-s -w -X ${pulumiModule}/sdk/v3/go/common/version.Version=v${pulumiVersion}`;
   await step('go build', log, () =>
-    go(['build', '-trimpath', '-ldflags', ldflags, '-o', toolsPulumiBinary(), `${pulumiModule}/pkg/v3/cmd/pulumi`]),
+    go(['build', '-trimpath', '-ldflags', ldflags, '-o', toolsPulumiBinary(ctx), `${pulumiModule}/pkg/v3/cmd/pulumi`]),
   );
   await rm(work, { recursive: true, force: true });
 }
@@ -156,13 +156,13 @@ async function step<T>(name: string, log: string, run: () => Promise<T>): Promis
  * run the checkout in DEVENV_ROOT (set for the engine by stacks/engine.ts and by
  * bin/) on the Node.js first on PATH, the one that runs devenv.
  */
-export async function writePluginShims(): Promise<void> {
-  await writeShim('pulumi-resource-pulumi-nodejs', 'node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js');
-  await writeShim('pulumi-language-nodejs', 'stacks/language-host.ts');
+export async function writePluginShims(ctx: Context): Promise<void> {
+  await writeShim(ctx, 'pulumi-resource-pulumi-nodejs', 'node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js');
+  await writeShim(ctx, 'pulumi-language-nodejs', 'stacks/language-host.ts');
 }
 
-async function writeShim(name: string, script: string): Promise<void> {
-  const shim = join(paths.pulumiPlugins(), name);
+async function writeShim(ctx: Context, name: string, script: string): Promise<void> {
+  const shim = join(paths.pulumiPlugins(ctx), name);
   const text = [
     '#!/bin/sh',
     "# Written by devenv setup: a Pulumi plugin on devenv's Node.js, from the checkout in DEVENV_ROOT.",
@@ -172,7 +172,7 @@ async function writeShim(name: string, script: string): Promise<void> {
   ].join('\n');
   const current = existsSync(shim) ? await readFile(shim, 'utf8') : '';
   if (current === text) return;
-  await mkdir(paths.pulumiPlugins(), { recursive: true });
+  await mkdir(paths.pulumiPlugins(ctx), { recursive: true });
   await writeFile(shim, text);
   await chmod(shim, 0o755);
 }

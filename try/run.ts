@@ -11,7 +11,7 @@ import { dockerClient, labelKeys } from '../stacks/docker-client.ts';
 import { imageRepository } from '../stacks/naming.ts';
 import { imageBuild, imageHashes } from '../stacks/render.ts';
 import { UserError } from '../lib/errors.ts';
-import { devenvHome, paths, projectRoot } from '../lib/paths.ts';
+import { paths, projectRoot, type Context } from '../lib/paths.ts';
 import { consoleReporter, type Phase } from '../lib/report.ts';
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../lib/user.ts';
@@ -52,13 +52,14 @@ export interface TryResult {
   log: string;
 }
 
-interface Context {
+/** What the try's phases leave for its verdict and its clean-up. */
+interface TryState {
   steps: StepResult[];
   container?: TryContainer;
 }
 
 /** The web image's tag for this checkout of devenv, built when missing. */
-async function buildEnvironment(): Promise<string> {
+async function buildEnvironment(ctx: Context): Promise<string> {
   const hashes = await imageHashes(projectRoot, [web]);
   const imageName = `${imageRepository(web.image.name)}:${hashes[web.image.name]}`;
   const { ensureImage } = await import('../stacks/providers/image.ts');
@@ -67,7 +68,7 @@ async function buildEnvironment(): Promise<string> {
     ...imageBuild(projectRoot, web.image),
     buildArgs: {},
     labels: [{ label: labelKeys.managed, value: 'true' }],
-    logDir: paths.logs(),
+    logDir: paths.logs(ctx),
   });
   return imageName;
 }
@@ -94,18 +95,18 @@ const npmEnv = { HOME: '/tmp', npm_config_update_notifier: 'false' };
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
-export async function tryDiff(options: TryOptions): Promise<TryResult> {
+export async function tryDiff(ctx: Context, options: TryOptions): Promise<TryResult> {
   const started = performance.now();
   const repo = await findRepository(git, options.cwd, options.trunk);
   const diff = await workingCopyDiff(git, repo, options.staged);
   const { user } = await resolveUser(undefined);
   const id = tryId(new Date(), randomInt(2 ** 32));
-  const checkoutDir = join(devenvHome(), 'try', id);
-  const logPath = join(paths.logs(), `try-${id}.log`);
-  await mkdir(join(devenvHome(), 'try'), { recursive: true });
-  await mkdir(paths.logs(), { recursive: true });
+  const checkoutDir = join(ctx.home, 'try', id);
+  const logPath = join(paths.logs(ctx), `try-${id}.log`);
+  await mkdir(join(ctx.home, 'try'), { recursive: true });
+  await mkdir(paths.logs(ctx), { recursive: true });
 
-  const ctx: Context = { steps: [] };
+  const state: TryState = { steps: [] };
   const log = createWriteStream(logPath);
   let stop: (error: Error) => void = () => {};
   const interrupted = new Promise<never>((_, reject) => (stop = reject));
@@ -129,10 +130,10 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
       // The checkout sees the dependency cache as its own node_modules.
       await rm(join(checkoutDir, 'site', 'node_modules'), { recursive: true, force: true });
       await symlink(`${mounts.deps}/node_modules`, join(checkoutDir, 'site', 'node_modules'));
-      await ensurePrerequisites();
+      await ensurePrerequisites(ctx);
       const report = consoleReporter();
       image = await report.phase('Build environment (the web image)', async (phase) => {
-        const built = await buildEnvironment();
+        const built = await buildEnvironment(ctx);
         phase.retitle(`Build environment: ${built}`);
         return built;
       });
@@ -140,7 +141,7 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
       const installed = await report.phase('Dependencies of the site (npm ci, cached per lockfile)', async (phase) => {
         const since = performance.now();
         const volume = depsVolumeName(lockfile);
-        ctx.container = await startTryContainer(dockerClient(), {
+        state.container = await startTryContainer(dockerClient(), {
           name: containerName(user, id),
           image,
           checkoutDir,
@@ -148,24 +149,24 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
         });
         const quiet = (text: string) => log.write(text);
         const cached =
-          (await ctx.container.exec(
+          (await state.container.exec(
             { command: ['test', '-d', `${mounts.deps}/node_modules`], workingDir: '/' },
             quiet,
           )) === 0;
         if (cached) {
-          ctx.steps.push({ name: 'deps', status: 'pass', seconds: seconds(since), cached: true });
+          state.steps.push({ name: 'deps', status: 'pass', seconds: seconds(since), cached: true });
           phase.retitle(`Dependencies: cached in ${volume}`);
           return true;
         }
         log.write(`\n== deps: npm ci into ${volume}\n`);
         const output = tee(log, phase);
-        const exitCode = await ctx.container.exec(
+        const exitCode = await state.container.exec(
           { command: ['sh', '-c', fillDepsScript(id)], user: 'root', workingDir: '/', env: npmEnv },
           output.write,
         );
         output.end();
         const status = exitCode === 0 ? 'pass' : 'fail';
-        ctx.steps.push({ name: 'deps', status, seconds: seconds(since), cached: false, exitCode });
+        state.steps.push({ name: 'deps', status, seconds: seconds(since), cached: false, exitCode });
         log.write(`== deps: ${status} (exit ${exitCode})\n`);
         if (status === 'fail') {
           phase.fail(`installing the site's dependencies failed (exit ${exitCode})`);
@@ -185,13 +186,13 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
           const since = performance.now();
           log.write(`\n== ${check.name}: ${check.command.join(' ')}\n`);
           const output = tee(log, phase);
-          const exitCode = await ctx.container!.exec(
+          const exitCode = await state.container!.exec(
             { command: [...check.command], workingDir: `${mounts.checkout}/site`, env: npmEnv },
             output.write,
           );
           output.end();
           const status = exitCode === 0 ? 'pass' : 'fail';
-          ctx.steps.push({ name: check.name, status, seconds: seconds(since), exitCode });
+          state.steps.push({ name: check.name, status, seconds: seconds(since), exitCode });
           log.write(`== ${check.name}: ${status} (exit ${exitCode}, ${seconds(since)} s)\n`);
           if (status === 'fail') phase.fail(`${check.name} failed (exit ${exitCode}, ${seconds(since)} s)`);
           else phase.retitle(`${check.name}: pass (${seconds(since)} s)`);
@@ -206,13 +207,13 @@ export async function tryDiff(options: TryOptions): Promise<TryResult> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await ctx.container?.remove();
+    await state.container?.remove();
     await rm(checkoutDir, { recursive: true, force: true });
   }
 
-  const ran = new Set(ctx.steps.map((step) => step.name));
+  const ran = new Set(state.steps.map((step) => step.name));
   const steps: StepResult[] = [
-    ...ctx.steps,
+    ...state.steps,
     ...checks
       .filter((check) => !ran.has(check.name))
       .map((check): StepResult => ({ name: check.name, status: 'skipped', seconds: 0 })),

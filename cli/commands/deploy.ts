@@ -59,10 +59,11 @@ export const deployCommand = defineCommand({
       user?: string;
       driver: 'cli' | 'page';
     },
+    ctx,
   ) => {
     const { deploy } = await import('../../deploy/ship.ts');
     if (opts.config && opts.train === 'code') throw new UserError('--config and --train code contradict each other');
-    return deploy({
+    return deploy(ctx, {
       train: opts.config ? 'config' : (opts.train ?? 'code'),
       driver: opts.driver,
       watchSeconds: opts.watch,
@@ -83,7 +84,8 @@ export const deployCommand = defineCommand({
           .default(20),
       ],
       json: 'print the deploys as JSON',
-      run: async (_, opts: { limit: number }) => (await import('../../deploy/ship.ts')).deployHistory(opts.limit),
+      run: async (_, opts: { limit: number }, ctx) =>
+        (await import('../../deploy/ship.ts')).deployHistory(ctx, opts.limit),
       text: historyText,
     }),
   ],

@@ -9,7 +9,7 @@ export const doctorCommand = defineCommand({
   name: 'doctor',
   description: 'check the prerequisites (Node.js, Docker engine, Pulumi engine, base image, disk) and say what to do',
   json: 'print the rows as JSON',
-  run: async () => (await doctorModule()).doctor(),
+  run: async (_, __, ctx) => (await doctorModule()).doctor(ctx),
   text: async (result: DoctorResult) => (await doctorModule()).doctorText(result),
   ok: (result) => result.ok,
 });

@@ -1,5 +1,6 @@
 // devenv doctor: one row per prerequisite, what was found and what to do.
 import { gatherFacts } from '../../toolchain/prerequisites.ts';
+import type { Context } from '../../lib/paths.ts';
 import { planRows, type Row } from '../../toolchain/plan.ts';
 
 export interface DoctorResult {
@@ -7,8 +8,8 @@ export interface DoctorResult {
   rows: Row[];
 }
 
-export async function doctor(): Promise<DoctorResult> {
-  const rows = planRows(await gatherFacts());
+export async function doctor(ctx: Context): Promise<DoctorResult> {
+  const rows = planRows(await gatherFacts(ctx));
   return { ok: rows.every((row) => row.ok), rows };
 }
 

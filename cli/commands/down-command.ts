@@ -16,8 +16,8 @@ export const downCommand = defineCommand({
   description: 'stop your stack; its data volumes are kept unless --purge-data',
   options: [userOption('whose stack'), purgeData()],
   json: 'print the result as JSON',
-  run: async (_, opts: { user?: string; purgeData?: boolean }) =>
-    (await downModule()).down({ ...(opts.user && { user: opts.user }), purgeData: Boolean(opts.purgeData) }),
+  run: async (_, opts: { user?: string; purgeData?: boolean }, ctx) =>
+    (await downModule()).down(ctx, { ...(opts.user && { user: opts.user }), purgeData: Boolean(opts.purgeData) }),
   text: downText,
 });
 
@@ -28,8 +28,8 @@ export function downCommandFor(stack: FixedStack): CommandDefinition {
     description: `stop ${stack}; its data volumes are kept unless --purge-data`,
     options: [purgeData()],
     json: 'print the result as JSON',
-    run: async (_, opts: { purgeData?: boolean }) =>
-      (await downModule()).down({ stack, purgeData: Boolean(opts.purgeData) }),
+    run: async (_, opts: { purgeData?: boolean }, ctx) =>
+      (await downModule()).down(ctx, { stack, purgeData: Boolean(opts.purgeData) }),
     text: downText,
   });
 }

@@ -7,7 +7,7 @@ import { consoleReporter } from '../../lib/report.ts';
 import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { forgetConverged } from '../../stacks/fast-path.ts';
-import { devenvHome } from '../../lib/paths.ts';
+import type { Context } from '../../lib/paths.ts';
 import { dockerClient, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
 
 export interface DownOptions {
@@ -23,17 +23,17 @@ export interface DownResult {
   keptVolumes: string[];
 }
 
-export async function down(options: DownOptions): Promise<DownResult> {
+export async function down(ctx: Context, options: DownOptions): Promise<DownResult> {
   const { user } = await resolveUser(options.user);
-  await ensurePrerequisites();
+  await ensurePrerequisites(ctx);
   const stackName = options.stack ?? devStackName(user);
-  await forgetConverged(devenvHome(), stackName);
+  await forgetConverged(ctx.home, stackName);
   const result: DownResult = { stack: stackName, removed: 0, keptVolumes: [] };
   await consoleReporter().phase(
     `Taking down ${stackName}${options.purgeData ? ' and its data' : ''}`,
     async (phase) => {
       // Data volumes are retained by the program's policy; the next `up` adopts them, data and all.
-      const { stack } = await openEnvironment(stackName, user);
+      const { stack } = await openEnvironment(ctx, stackName, user);
       const destroyed = await stack.destroy({ color: 'never', onEvent: showSteps((line) => phase.output(line)) });
       result.removed = changeCount(destroyed.summary.resourceChanges);
       const docker = dockerClient();

@@ -28,9 +28,10 @@ export const graphCommand = defineCommand({
   run: async (
     [metrics]: [string[]],
     opts: { user?: string; stack?: string; from: string; until: string; out?: string },
+    ctx,
   ) => {
     const { saveGraph } = await import('../../stacks/graphite.ts');
-    return saveGraph({
+    return saveGraph(ctx, {
       metrics,
       from: opts.from,
       until: opts.until,

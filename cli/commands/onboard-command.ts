@@ -26,8 +26,12 @@ export const onboardCommand = defineCommand({
     new Option('--yes', 'never ask: fail on anything missing'),
   ],
   json: 'print the summary as JSON',
-  run: async (_, opts: { name?: string; photo?: string; role: string; user?: string; watch: number; yes?: boolean }) =>
-    (await onboardModule()).onboard({
+  run: async (
+    _,
+    opts: { name?: string; photo?: string; role: string; user?: string; watch: number; yes?: boolean },
+    ctx,
+  ) =>
+    (await onboardModule()).onboard(ctx, {
       yes: Boolean(opts.yes),
       cwd: process.cwd(),
       watchSeconds: opts.watch,

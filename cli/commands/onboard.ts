@@ -13,8 +13,8 @@ import { createInterface } from 'node:readline/promises';
 import { execa } from 'execa';
 import { UserError } from '../../lib/errors.ts';
 import { git, repositoryOf, uncommittedFiles } from '../../lib/git.ts';
-import { ops } from '../../deploy/client.ts';
-import { devenvHome } from '../../lib/paths.ts';
+import { opsClient, type OpsClient } from '../../deploy/client.ts';
+import type { Context } from '../../lib/paths.ts';
 import { consoleReporter } from '../../lib/report.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { hostPort } from '../../stacks/ports.ts';
@@ -138,15 +138,15 @@ async function agreeToBringUp(options: OnboardOptions, interactive: boolean): Pr
   return missing;
 }
 
-const progressFile = (user: string) => join(devenvHome(), 'onboard', `${user}.json`);
+const progressFile = (ctx: Context, user: string) => join(ctx.home, 'onboard', `${user}.json`);
 
-async function readProgress(user: string): Promise<Progress | undefined> {
-  const text = await readFile(progressFile(user), 'utf8').catch(() => undefined);
+async function readProgress(ctx: Context, user: string): Promise<Progress | undefined> {
+  const text = await readFile(progressFile(ctx, user), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as Progress);
 }
 
-async function saveProgress(progress: Progress): Promise<void> {
-  await writeFileAtomic(progressFile(progress.user), JSON.stringify(progress, null, 2) + '\n');
+async function saveProgress(ctx: Context, progress: Progress): Promise<void> {
+  await writeFileAtomic(progressFile(ctx, progress.user), JSON.stringify(progress, null, 2) + '\n');
 }
 
 async function askOnTerminal(question: string): Promise<string> {
@@ -165,11 +165,12 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * name, the photo, a name already on the team page, a dirty working copy.
  */
 async function checkBeforeStarting(
+  ctx: Context,
   options: OnboardOptions,
 ): Promise<{ progress: Progress; photo: Buffer; repo: string; bringUp: FixedStack[] }> {
   const { user } = await resolveUser(options.user);
   const repo = await repositoryOf(options.cwd);
-  const saved = await readProgress(user);
+  const saved = await readProgress(ctx, user);
   const interactive = !options.yes && process.stdin.isTTY === true;
   const rawName =
     options.name ??
@@ -188,7 +189,7 @@ async function checkBeforeStarting(
   if (saved && saved.name !== name) {
     throw new UserError(
       `${user} is already onboarding as "${saved.name}"`,
-      `run devenv onboard --name "${saved.name}" to finish, or remove ${progressFile(user)} to start over`,
+      `run devenv onboard --name "${saved.name}" to finish, or remove ${progressFile(ctx, user)} to start over`,
     );
   }
   const photo = photoPath === undefined ? Buffer.alloc(0) : (await processPhoto(photoPath)).bytes;
@@ -229,12 +230,12 @@ async function checkTeamPage(url: string, progress: Progress): Promise<string> {
 }
 
 /** Succeeded deploys of the commit to a stage: at most one is ever made by onboarding. */
-async function deployedTo(stage: 'princess' | 'prod', commit: string): Promise<boolean> {
+async function deployedTo(ops: OpsClient, stage: 'princess' | 'prod', commit: string): Promise<boolean> {
   return (await ops.history(200)).some((d) => d.stage === stage && d.commit === commit && d.state === 'succeeded');
 }
 
 /** Waits for the head of the queue: others ahead deploy first. */
-async function waitForTurn(user: string, say: (line: string) => void): Promise<void> {
+async function waitForTurn(ops: OpsClient, user: string, say: (line: string) => void): Promise<void> {
   await waitFor(
     async () => {
       const queue = await ops.queue();
@@ -264,6 +265,7 @@ async function waitForTurn(user: string, say: (line: string) => void): Promise<v
 }
 
 function steps(
+  ctx: Context,
   options: OnboardOptions,
   progress: Progress,
   photo: Buffer,
@@ -272,16 +274,17 @@ function steps(
   result: { graph?: string },
 ): Step[] {
   const commit = () => progress.commit!;
+  const ops = opsClient(ctx);
   /** A deploy of the commit to a stage, unless one already succeeded: onboarding never deploys twice. */
   const deployOnce = async (
     stage: 'princess' | 'prod',
     watchSeconds: number,
     say: (line: string) => void,
   ): Promise<string> => {
-    if (await deployedTo(stage, commit())) return `already on ${stage}`;
-    await waitForTurn(progress.user, say);
+    if (await deployedTo(ops, stage, commit())) return `already on ${stage}`;
+    await waitForTurn(ops, progress.user, say);
     const { deploy } = await import('../../deploy/ship.ts');
-    const shipped = await deploy({
+    const shipped = await deploy(ctx, {
       to: stage,
       train: 'code',
       driver: 'cli',
@@ -301,11 +304,11 @@ function steps(
       ],
       run: async (say) => {
         const { ensurePrerequisites } = await import('../../toolchain/prerequisites.ts');
-        const setup = await ensurePrerequisites();
+        const setup = await ensurePrerequisites(ctx);
         const { upStack } = await import('../../stacks/up.ts');
         for (const stack of bringUp) {
           say(`bringing up ${stack} (devenv ${stack} up)`);
-          await upStack({ stack, beforeEngine: ensurePrerequisites });
+          await upStack(ctx, { stack, beforeEngine: () => ensurePrerequisites(ctx) });
         }
         const machine =
           setup.done.length === 0
@@ -328,7 +331,7 @@ function steps(
           import('../../stacks/up.ts'),
           import('../../toolchain/prerequisites.ts'),
         ]);
-        const stack = await upStack({ user: progress.user, beforeEngine: ensurePrerequisites });
+        const stack = await upStack(ctx, { user: progress.user, beforeEngine: () => ensurePrerequisites(ctx) });
         return `${stack.stack} is up: ${stack.urls['proxy.http']}`;
       },
     },
@@ -402,7 +405,7 @@ function steps(
       ],
       run: async (say) => {
         const { tryDiff } = await import('../../try/run.ts');
-        const tried = await tryDiff({ cwd: repo, staged: false, trunk });
+        const tried = await tryDiff(ctx, { cwd: repo, staged: false, trunk });
         say(`log: ${tried.log}`);
         if (!tried.ok)
           throw new Error(
@@ -433,7 +436,7 @@ function steps(
           });
         }
         const { join: joinQueue } = await import('../../deploy/queue-actions.ts');
-        const joined = await joinQueue({ user: progress.user, train: 'code', cwd: repo });
+        const joined = await joinQueue(ctx, { user: progress.user, train: 'code', cwd: repo });
         return joined.done;
       },
     },
@@ -482,7 +485,7 @@ function steps(
       ],
       run: async () => {
         const { saveGraph } = await import('../../stacks/graphite.ts');
-        const graph = await saveGraph({ metrics: ['requests', 'errors'], stack: 'prod', from: '-30min' });
+        const graph = await saveGraph(ctx, { metrics: ['requests', 'errors'], stack: 'prod', from: '-30min' });
         result.graph = graph.path;
         return `graph of prod with your deploy: ${graph.path}`;
       },
@@ -490,14 +493,14 @@ function steps(
   ];
 }
 
-export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
+export async function onboard(ctx: Context, options: OnboardOptions): Promise<OnboardResult> {
   const started = performance.now();
-  const { progress, photo, repo, bringUp } = await checkBeforeStarting(options);
+  const { progress, photo, repo, bringUp } = await checkBeforeStarting(ctx, options);
   // A stack that went down since an earlier run is brought up again: the first step runs anew.
   if (bringUp.length > 0) delete progress.done.doctor;
-  await saveProgress(progress);
+  await saveProgress(ctx, progress);
   const result: { graph?: string } = {};
-  const list = steps(options, progress, photo, repo, bringUp, result);
+  const list = steps(ctx, options, progress, photo, repo, bringUp, result);
   const report: OnboardResult['steps'] = [];
   const reporter = consoleReporter();
   for (const [index, step] of list.entries()) {
@@ -514,7 +517,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
       const outcome = await step.run((line) => phase.output(line));
       const seconds = Math.round((performance.now() - stepStarted) / 100) / 10;
       progress.done[step.id] = { seconds, outcome };
-      await saveProgress(progress);
+      await saveProgress(ctx, progress);
       report.push({ id: step.id, title: step.title, seconds, outcome, resumed: false });
     });
   }

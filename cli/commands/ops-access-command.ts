@@ -13,7 +13,8 @@ export const loginCommand = defineCommand({
   description: 'print a one-time link that logs your browser in to the deploy page as you (valid 10 minutes)',
   options: [userOption('who logs in (default: git user.email, else the OS user)')],
   json: 'print the link as JSON',
-  run: async (_, opts: { user?: string }) => (await accessModule()).login({ ...(opts.user && { user: opts.user }) }),
+  run: async (_, opts: { user?: string }, ctx) =>
+    (await accessModule()).login(ctx, { ...(opts.user && { user: opts.user }) }),
   text: async (result: LoginResult) => (await accessModule()).loginText(result),
 });
 
@@ -21,7 +22,7 @@ export const tokensCommand = defineCommand({
   name: 'tokens',
   description: "people's deploy-service tokens: list them, revoke a person's, make a new one",
   json: 'print the tokens as JSON',
-  run: async () => (await accessModule()).listTokens(),
+  run: async (_, __, ctx) => (await accessModule()).listTokens(ctx),
   text: async (result: TokensResult) => (await accessModule()).tokensText(result),
   commands: [
     defineCommand({
@@ -30,7 +31,7 @@ export const tokensCommand = defineCommand({
         "revoke every credential of a person (token, page sessions, running page deploys' credentials) at once",
       arguments: { '<user>': 'whose' },
       json: 'print the outcome as JSON',
-      run: async ([user]: [string]) => (await accessModule()).revokeTokens(user),
+      run: async ([user]: [string], _, ctx) => (await accessModule()).revokeTokens(ctx, user),
       text: revokedText,
     }),
     defineCommand({
@@ -38,8 +39,8 @@ export const tokensCommand = defineCommand({
       description: 'revoke your credentials and make you a new token (kept in the devenv home, mode 0600)',
       options: [userOption('whose (default: git user.email, else the OS user)')],
       json: 'print the outcome as JSON',
-      run: async (_, opts: { user?: string }) =>
-        (await accessModule()).renewToken({ ...(opts.user && { user: opts.user }) }),
+      run: async (_, opts: { user?: string }, ctx) =>
+        (await accessModule()).renewToken(ctx, { ...(opts.user && { user: opts.user }) }),
       text: revokedText,
     }),
   ],

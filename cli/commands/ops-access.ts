@@ -2,7 +2,8 @@
 // token lives in their devenv home (mode 0600) and the CLI sends it; the page
 // gets a session from a one-time login link; tokens are listed and revoked here.
 import type { TokenRecord } from '../../deploy/store.ts';
-import { ops } from '../../deploy/client.ts';
+import { opsClient } from '../../deploy/client.ts';
+import type { Context } from '../../lib/paths.ts';
 import { resolveUser } from '../../lib/user.ts';
 import { textTable } from '../text-table.ts';
 
@@ -11,9 +12,9 @@ export interface LoginResult {
   url: string;
 }
 
-export async function login(options: { user?: string }): Promise<LoginResult> {
+export async function login(ctx: Context, options: { user?: string }): Promise<LoginResult> {
   const { user } = await resolveUser(options.user);
-  return ops.loginLink(user);
+  return opsClient(ctx).loginLink(user);
 }
 
 export function loginText(result: LoginResult): string {
@@ -27,8 +28,8 @@ export interface TokensResult {
   tokens: TokenRecord[];
 }
 
-export async function listTokens(): Promise<TokensResult> {
-  return { tokens: await ops.tokens() };
+export async function listTokens(ctx: Context): Promise<TokensResult> {
+  return { tokens: await opsClient(ctx).tokens() };
 }
 
 export function tokensText(result: TokensResult): string {
@@ -52,14 +53,14 @@ export interface RevokedResult {
   renewed?: boolean;
 }
 
-export async function revokeTokens(user: string): Promise<RevokedResult> {
+export async function revokeTokens(ctx: Context, user: string): Promise<RevokedResult> {
   const { user: name } = await resolveUser(user);
-  return ops.revoke(name);
+  return opsClient(ctx).revoke(name);
 }
 
-export async function renewToken(options: { user?: string }): Promise<RevokedResult> {
+export async function renewToken(ctx: Context, options: { user?: string }): Promise<RevokedResult> {
   const { user } = await resolveUser(options.user);
-  return { ...(await ops.renewToken(user)), renewed: true };
+  return { ...(await opsClient(ctx).renewToken(user)), renewed: true };
 }
 
 export function revokedText(result: RevokedResult): string {

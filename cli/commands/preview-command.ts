@@ -12,6 +12,7 @@ export const previewCommand = defineCommand({
   description: 'what `devenv up` would change in your stack (Pulumi preview), one line per resource',
   options: [userOption('whose stack')],
   json: 'print the planned steps as JSON',
-  run: async (_, opts: { user?: string }) => (await previewModule()).preview({ ...(opts.user && { user: opts.user }) }),
+  run: async (_, opts: { user?: string }, ctx) =>
+    (await previewModule()).preview(ctx, { ...(opts.user && { user: opts.user }) }),
   text: async (result: PreviewResult) => (await previewModule()).previewText(result),
 });

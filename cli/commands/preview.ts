@@ -2,6 +2,7 @@
 import { devStackName } from '../../stacks/tiers.ts';
 import { openEnvironment } from '../../stacks/environment.ts';
 import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import type { Context } from '../../lib/paths.ts';
 import { resolveUser } from '../../lib/user.ts';
 
 export interface PreviewOptions {
@@ -22,11 +23,11 @@ export interface PreviewResult {
   summary: Record<string, number>;
 }
 
-export async function preview(options: PreviewOptions): Promise<PreviewResult> {
+export async function preview(ctx: Context, options: PreviewOptions): Promise<PreviewResult> {
   const { user } = await resolveUser(options.user);
-  await ensurePrerequisites();
+  await ensurePrerequisites(ctx);
   const stackName = devStackName(user);
-  const { stack } = await openEnvironment(stackName, user);
+  const { stack } = await openEnvironment(ctx, stackName, user);
   const steps: PlannedStep[] = [];
   const result = await stack.preview({
     color: 'never',

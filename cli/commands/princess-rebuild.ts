@@ -28,10 +28,10 @@ export const rebuildCommand = defineCommand({
     ).argParser(wholeNumber('--workers', 1, 16)),
   ],
   json: 'print the summary as JSON',
-  run: async (_, opts: { rules?: string; keyFile?: string; workers?: number }) => {
+  run: async (_, opts: { rules?: string; keyFile?: string; workers?: number }, ctx) => {
     const { workers } = opts;
     const { rebuildPrincess } = await import('../../data/rebuild.ts');
-    return rebuildPrincess({
+    return rebuildPrincess(ctx, {
       ...(opts.rules && { rules: opts.rules }),
       ...(opts.keyFile && { keyFile: opts.keyFile }),
       ...(workers !== undefined && { workers }),

@@ -39,8 +39,8 @@ export const queueCommand = defineGroup({
         userOption('who joins (default: git user.email, else the OS user)'),
       ],
       json,
-      run: async (_, opts: { config?: boolean; user?: string }) =>
-        (await queueActions()).join({
+      run: async (_, opts: { config?: boolean; user?: string }, ctx) =>
+        (await queueActions()).join(ctx, {
           train: opts.config ? 'config' : 'code',
           cwd: process.cwd(),
           ...(opts.user && { user: opts.user }),
@@ -51,7 +51,7 @@ export const queueCommand = defineGroup({
       name: 'status',
       description: 'the groups waiting, the deploy running, the hold',
       json,
-      run: async () => (await queueActions()).queueStatus(),
+      run: async (_, __, ctx) => (await queueActions()).queueStatus(ctx),
       text: queueText,
     }),
     defineCommand({
@@ -59,8 +59,8 @@ export const queueCommand = defineGroup({
       description: 'leave the queue',
       options: [userOption('who leaves')],
       json,
-      run: async (_, opts: { user?: string }) =>
-        (await queueActions()).leave({ ...(opts.user && { user: opts.user }) }),
+      run: async (_, opts: { user?: string }, ctx) =>
+        (await queueActions()).leave(ctx, { ...(opts.user && { user: opts.user }) }),
       text: queueText,
     }),
     defineCommand({
@@ -71,8 +71,8 @@ export const queueCommand = defineGroup({
         userOption('who holds it'),
       ],
       json,
-      run: async (_, opts: { reason: string; user?: string }) =>
-        (await queueActions()).hold({ reason: opts.reason, ...(opts.user && { user: opts.user }) }),
+      run: async (_, opts: { reason: string; user?: string }, ctx) =>
+        (await queueActions()).hold(ctx, { reason: opts.reason, ...(opts.user && { user: opts.user }) }),
       text: queueText,
     }),
     defineCommand({
@@ -80,8 +80,8 @@ export const queueCommand = defineGroup({
       description: 'let deploys go again',
       options: [userOption('who releases it')],
       json,
-      run: async (_, opts: { user?: string }) =>
-        (await queueActions()).release({ ...(opts.user && { user: opts.user }) }),
+      run: async (_, opts: { user?: string }, ctx) =>
+        (await queueActions()).release(ctx, { ...(opts.user && { user: opts.user }) }),
       text: queueText,
     }),
   ],

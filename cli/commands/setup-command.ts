@@ -9,7 +9,7 @@ export const setupCommand = defineCommand({
   name: 'setup',
   description: 'install and start what is missing: Docker engine, Pulumi engine, base image',
   json: 'print the outcome as JSON',
-  run: async () => (await setupModule()).setup(),
+  run: async (_, __, ctx) => (await setupModule()).setup(ctx),
   text: async (result: SetupOutcome) => (await setupModule()).setupText(result),
   ok: (result) => result.ok,
 });

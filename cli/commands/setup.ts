@@ -1,5 +1,6 @@
 // devenv setup: brings every prerequisite in place that it can.
 import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
+import type { Context } from '../../lib/paths.ts';
 import type { Row } from '../../toolchain/plan.ts';
 import { rowsText } from './doctor.ts';
 
@@ -9,8 +10,8 @@ export interface SetupOutcome {
   done: string[];
 }
 
-export async function setup(): Promise<SetupOutcome> {
-  const { rows, done } = await ensurePrerequisites();
+export async function setup(ctx: Context): Promise<SetupOutcome> {
+  const { rows, done } = await ensurePrerequisites(ctx);
   return { ok: rows.every((row) => row.ok), rows, done };
 }
 

@@ -25,9 +25,9 @@ export const tryCommand = defineCommand({
     new Option('--trunk <ref>', 'the trunk to diff against and apply to (default: origin/main, else main)'),
   ],
   json: 'print the result as JSON',
-  run: async (_, opts: { staged?: boolean; trunk?: string }) => {
+  run: async (_, opts: { staged?: boolean; trunk?: string }, ctx) => {
     const { tryDiff } = await import('../../try/run.ts');
-    return tryDiff({
+    return tryDiff(ctx, {
       cwd: process.cwd(),
       staged: Boolean(opts.staged),
       ...(opts.trunk !== undefined && { trunk: opts.trunk }),

@@ -26,13 +26,13 @@ export const upCommand = defineCommand({
     new Option('--env <role.KEY=VALUE...>', 'override an env variable of a role').hideHelp(),
   ],
   json: 'print the result as JSON',
-  run: async (_, opts: { user?: string; env?: string[]; data?: string; percent: number }) => {
+  run: async (_, opts: { user?: string; env?: string[]; data?: string; percent: number }, ctx) => {
     const { up } = await upModule();
     if (opts.data !== undefined && opts.data !== 'princess-sample')
       throw new UserError(`--data knows princess-sample only, got "${opts.data}"`);
     if (!(opts.percent > 0 && opts.percent <= 100))
       throw new UserError(`--percent must be above 0 and at most 100, got ${opts.percent}`);
-    return up({
+    return up(ctx, {
       ...(opts.user && { user: opts.user }),
       envOverrides: parseEnvOverrides(opts.env ?? []),
       ...(opts.data && { princessSample: { percent: opts.percent } }),
@@ -47,7 +47,7 @@ export function upCommandFor(stack: FixedStack): CommandDefinition {
     name: 'up',
     description: `bring ${stack} up or converge it`,
     json: 'print the result as JSON',
-    run: async () => (await upModule()).up({ stack }),
+    run: async (_, __, ctx) => (await upModule()).up(ctx, { stack }),
     text: upText,
   });
 }

@@ -2,6 +2,7 @@
 // (stacks/up.ts), filled with a sample of princess when asked.
 import type { FixedStack } from '../../stacks/tiers.ts';
 import { upStack, type UpStackResult } from '../../stacks/up.ts';
+import type { Context } from '../../lib/paths.ts';
 import { ensurePrerequisites } from '../../toolchain/prerequisites.ts';
 import { UserError } from '../../lib/errors.ts';
 import { loadPrincessSample, type SampleResult } from '../../data/princess-sample.ts';
@@ -19,12 +20,12 @@ export interface UpResult extends UpStackResult {
   sample?: SampleResult;
 }
 
-export async function up(given: UpOptions): Promise<UpResult> {
+export async function up(ctx: Context, given: UpOptions): Promise<UpResult> {
   // A princess sample replaces the seed: the web must not seed what the sample fills.
   const { princessSample, ...options } = given.princessSample
     ? { ...given, envOverrides: { ...given.envOverrides, web: { ...given.envOverrides?.web, SEED: 'none' } } }
     : given;
-  const result = await upStack({ ...options, beforeEngine: ensurePrerequisites });
+  const result = await upStack(ctx, { ...options, beforeEngine: () => ensurePrerequisites(ctx) });
   if (!princessSample) return result;
   const url = result.urls['db.postgres'];
   if (!url) throw new UserError(`${result.stack} publishes no database port to load the sample into`);

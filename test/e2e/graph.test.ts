@@ -38,8 +38,6 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     home = await throwawayHome();
     devenv = cli({ DEVENV_HOME: home.home });
-    // markDeploy runs in this process: it finds dev-gus's ports in the same home.
-    process.env.DEVENV_HOME = home.home;
     urls = (await devenv.json<{ urls: Record<string, string> }>(['up', '--user', 'gus'])).urls;
   });
   after(async () => {
@@ -54,7 +52,8 @@ describe('graphs', { timeout: 10 * 60_000 }, () => {
     await fetchText(site, 60_000);
     const load = startLoad(site, 20, { maxRequests: 300, maxSeconds: 15 });
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    await markDeploy(stack, {
+    // In this process, on the test's home: it finds dev-gus's ports there.
+    await markDeploy(home.ctx, stack, {
       stage: stack,
       train: 'code',
       commit: '0123456789abcdef0123456789abcdef01234567',

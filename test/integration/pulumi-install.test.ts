@@ -10,20 +10,20 @@ import { probePulumi, toolsPulumiBinary } from '../../stacks/engine.ts';
 import { planRows } from '../../toolchain/plan.ts';
 import { gatherFacts } from '../../toolchain/prerequisites.ts';
 import { UserError } from '../../lib/errors.ts';
+import { contextFromEnvironment, type Context } from '../../lib/paths.ts';
 
 describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
-  const saved = { ...process.env };
   let scratch: string;
   let realEngine: string;
+  /** A tools folder and a home of the test's own: the machine's engine is only copied from. */
+  let ctx: Context;
 
   before(async () => {
-    realEngine = toolsPulumiBinary();
+    realEngine = toolsPulumiBinary(contextFromEnvironment());
     scratch = await mkdtemp(join(tmpdir(), 'devenv-pulumi-'));
-    process.env.DEVENV_TOOLS = join(scratch, 'tools');
-    process.env.DEVENV_HOME = join(scratch, 'home');
+    ctx = { tools: join(scratch, 'tools'), home: join(scratch, 'home') };
   });
   after(async () => {
-    process.env = saved;
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -32,7 +32,7 @@ describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
     process.env.GOMODCACHE = join(scratch, 'empty-modcache');
     try {
       await assert.rejects(
-        installPulumi(() => {}),
+        installPulumi(ctx, () => {}),
         (error: Error) => {
           assert.ok(error instanceof UserError);
           assert.match(error.message, /building the Pulumi engine failed at "go mod download pkg\/v3"/);
@@ -48,18 +48,18 @@ describe('installing the Pulumi engine', { timeout: 10 * 60_000 }, () => {
 
   it('a truncated engine is detected by its version check and rebuilt', async () => {
     await mkdir(join(scratch, 'tools', 'pulumi', 'bin'), { recursive: true });
-    await copyFile(realEngine, toolsPulumiBinary());
-    await truncate(toolsPulumiBinary(), 1_000_000);
+    await copyFile(realEngine, toolsPulumiBinary(ctx));
+    await truncate(toolsPulumiBinary(ctx), 1_000_000);
 
-    const probe = await probePulumi();
+    const probe = await probePulumi(ctx);
     assert.deepEqual(probe, { source: 'tools', broken: true });
-    const row = planRows(await gatherFacts()).find((r) => r.name === 'pulumi')!;
+    const row = planRows(await gatherFacts(ctx)).find((r) => r.name === 'pulumi')!;
     assert.equal(row.action, 'rebuild-pulumi');
 
     // With the Go build cache warm (setup built the same engine), this is mostly linking.
-    const version = await installPulumi(() => {});
+    const version = await installPulumi(ctx, () => {});
     assert.match(version, /^v3\.\d+\.\d+$/);
-    assert.equal((await probePulumi()).broken, false);
+    assert.equal((await probePulumi(ctx)).broken, false);
     assert.match(
       await readFile(join(scratch, 'home', 'logs', 'pulumi-build.log'), 'utf8'),
       /built from the Go module proxy/,

@@ -5,22 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import type { EngineSettings } from '../../stacks/engine.ts';
-import { paths, projectRoot } from '../../lib/paths.ts';
+import { contextFromEnvironment, paths, projectRoot, type Context } from '../../lib/paths.ts';
 import { automationSdkVersion, probePulumi } from '../../stacks/engine.ts';
 
-export async function throwawayHome(): Promise<{ home: string; remove: () => Promise<void> }> {
+/** A devenv home of the test's own, with the engines the machine's devenv installed (ctx for calls in this process). */
+export async function throwawayHome(): Promise<{ home: string; ctx: Context; remove: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'devenv-test-home-'));
-  return { home, remove: () => rm(home, { recursive: true, force: true }) };
+  const ctx = { ...contextFromEnvironment(), home };
+  return { home, ctx, remove: () => rm(home, { recursive: true, force: true }) };
 }
 
 export async function engineSettings(home: string): Promise<EngineSettings> {
-  const pulumi = await probePulumi();
+  const ctx = { ...contextFromEnvironment(), home };
+  const pulumi = await probePulumi(ctx);
   if (!pulumi.root) throw new Error('no Pulumi engine: run `devenv setup` first');
   return {
     home,
     pulumiRoot: pulumi.root,
     pulumiVersion: automationSdkVersion,
-    pluginDir: paths.pulumiPlugins(),
+    pluginDir: paths.pulumiPlugins(ctx),
     workDir: join(home, 'workspace'),
     projectFile: join(projectRoot, 'Pulumi.yaml'),
   };

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot, toolsDir } from '../../lib/paths.ts';
+import { contextFromEnvironment, projectRoot } from '../../lib/paths.ts';
 
 export interface ReadableCopy {
   /** the copy's bin/devenv */
@@ -40,7 +40,8 @@ export async function readableCopy(): Promise<ReadableCopy> {
   for (const entry of await readdir(projectRoot)) {
     if (!left.has(entry)) await linkOrCopy(join(projectRoot, entry), join(project, entry));
   }
-  if (existsSync(join(toolsDir(), 'node'))) await linkOrCopy(join(toolsDir(), 'node'), join(tools, 'node'));
+  const { tools: machineTools } = contextFromEnvironment();
+  if (existsSync(join(machineTools, 'node'))) await linkOrCopy(join(machineTools, 'node'), join(tools, 'node'));
   await openFolders(root);
   return { launcher: join(project, 'bin', 'devenv'), tools, remove: () => rm(root, { recursive: true, force: true }) };
 }

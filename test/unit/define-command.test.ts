@@ -8,7 +8,7 @@ import { defineCommand, defineGroup } from '../../cli/define-command.ts';
 /** Runs `argv` through a program holding `definition`; what it printed and the exit code it set. */
 async function run(definition: ReturnType<typeof defineCommand>, argv: string[]) {
   const program = new Command('devenv').exitOverride();
-  definition.addTo(program);
+  definition.addTo(program, { home: '/nonexistent/home', tools: '/nonexistent/tools' });
   const printed: string[] = [];
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string) => printed.push(chunk) > 0) as typeof process.stdout.write;
@@ -91,5 +91,22 @@ describe('defineCommand', () => {
     });
     assert.equal((await run(lines, ['stack', 'logs'])).printed, 'line 1\nline 2\n');
     assert.equal((await run(lines, ['stack', 'logs', '--json'])).printed, '{"n":1}\n{"n":2}\n');
+  });
+
+  it('hands every command, in a group too, the context main.ts read once', async () => {
+    const where = defineGroup({
+      name: 'ops',
+      description: 'a group',
+      commands: [
+        defineCommand({
+          name: 'where',
+          description: 'the home it was given',
+          json: 'print it as JSON',
+          run: async (_, __, ctx) => ctx.home,
+          text: (home) => home,
+        }),
+      ],
+    });
+    assert.equal((await run(where, ['ops', 'where'])).printed, '/nonexistent/home\n');
   });
 });
