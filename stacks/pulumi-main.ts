@@ -4,6 +4,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { contextFromEnvironment, paths, projectRoot } from '../lib/paths.ts';
 import { renderStack } from './render.ts';
+import { recordedSources } from './releases.ts';
 import { tierOfStack } from './tiers.ts';
 import { program } from './program.ts';
 
@@ -13,6 +14,8 @@ export async function stackProgram(): Promise<Record<string, unknown> | void> {
   // Dev stacks record their port range in the stack's config (devenv up chooses it).
   const portBase =
     tier.ports.kind === 'fixed' ? tier.ports.base : new pulumi.Config('devenv').requireNumber('portBase');
-  const rendered = await renderStack(stack, projectRoot, portBase);
-  return program(rendered, { logDir: paths.logs(contextFromEnvironment()) })();
+  const ctx = contextFromEnvironment();
+  // The release the stack's config records, as devenv renders it: plain Pulumi never rolls a stack back.
+  const rendered = await renderStack(stack, projectRoot, portBase, await recordedSources(ctx, stack));
+  return program(rendered, { logDir: paths.logs(ctx) })();
 }

@@ -3,7 +3,8 @@
 // before, for rollback). A stack with no release runs the checkout as it is.
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parse, parseDocument } from 'yaml';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from './render.ts';
 import { projectRoot, type Context } from '../lib/paths.ts';
@@ -16,20 +17,75 @@ export interface ReleaseRecord {
   previous?: { commit: string; repo: string };
 }
 
-const recordFile = (ctx: Context, stack: string) => join(ctx.home, 'releases', `${stack}.json`);
+/**
+ * What a stack runs is recorded in its own Pulumi config (the stack file in
+ * devenv's workspace, `devenv:release` and the rest), where plain Pulumi
+ * (`bin/pulumi preview -s prod`) reads it too, so both render the same release.
+ */
+export const stackConfigFile = (ctx: Context, stack: string) => join(ctx.home, 'workspace', `Pulumi.${stack}.yaml`);
+const releaseKeys = {
+  commit: 'devenv:release',
+  repo: 'devenv:releaseRepo',
+  previousCommit: 'devenv:previousRelease',
+  previousRepo: 'devenv:previousReleaseRepo',
+} as const;
+/** Where releases were recorded before they moved into the stack's config: read, never written. */
+const legacyRecordFile = (ctx: Context, stack: string) => join(ctx.home, 'releases', `${stack}.json`);
 
 export function releaseRoot(ctx: Context, commit: string): string {
   return join(ctx.home, 'releases', commit);
 }
 
+/** A release record from a stack's config values, or undefined when it names none. */
+export function releaseFromConfig(config: Record<string, unknown>): ReleaseRecord | undefined {
+  const value = (key: string) => (typeof config[key] === 'string' ? (config[key] as string) : undefined);
+  const commit = value(releaseKeys.commit);
+  const repo = value(releaseKeys.repo);
+  if (!commit || !repo) return undefined;
+  const previousCommit = value(releaseKeys.previousCommit);
+  const previousRepo = value(releaseKeys.previousRepo);
+  return {
+    commit,
+    repo,
+    ...(previousCommit && previousRepo && { previous: { commit: previousCommit, repo: previousRepo } }),
+  };
+}
+
+/** The stack file with the release's keys set and everything else in it (other config, the secrets' salt) kept. */
+export function withReleaseConfig(stackFile: string, release: ReleaseRecord): string {
+  const document = parseDocument(stackFile);
+  if (!document.has('config')) document.set('config', document.createNode({}));
+  document.setIn(['config', releaseKeys.commit], release.commit);
+  document.setIn(['config', releaseKeys.repo], release.repo);
+  if (release.previous) {
+    document.setIn(['config', releaseKeys.previousCommit], release.previous.commit);
+    document.setIn(['config', releaseKeys.previousRepo], release.previous.repo);
+  } else {
+    document.deleteIn(['config', releaseKeys.previousCommit]);
+    document.deleteIn(['config', releaseKeys.previousRepo]);
+  }
+  return document.toString();
+}
+
 export async function readRelease(ctx: Context, stack: string): Promise<ReleaseRecord | undefined> {
-  const text = await readFile(recordFile(ctx, stack), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : (JSON.parse(text) as ReleaseRecord);
+  const stackFile = await readFile(stackConfigFile(ctx, stack), 'utf8').catch(() => '');
+  const config = (parse(stackFile) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const recorded = releaseFromConfig(config);
+  if (recorded) return recorded;
+  const legacy = await readFile(legacyRecordFile(ctx, stack), 'utf8').catch(() => undefined);
+  return legacy === undefined ? undefined : (JSON.parse(legacy) as ReleaseRecord);
 }
 
 /** Written once the stack runs the release: the record never runs ahead of the stack. */
 export async function recordRelease(ctx: Context, stack: string, release: ReleaseRecord): Promise<void> {
-  await writeFileAtomic(recordFile(ctx, stack), JSON.stringify(release, null, 2) + '\n');
+  const file = stackConfigFile(ctx, stack);
+  const stackFile = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, withReleaseConfig(stackFile, release));
+  await rm(legacyRecordFile(ctx, stack), { force: true });
 }
 
 /**

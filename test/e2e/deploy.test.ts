@@ -146,6 +146,16 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
     );
     const queue = JSON.parse((await devenv(['queue', 'status', '--json'])).stdout) as { queue: { groups: unknown[] } };
     assert.equal(queue.queue.groups.length, 0, 'the group left the queue once live on prod');
+
+    // Plain Pulumi reads the release from the stack's config: it plans nothing, so a `pulumi up` cannot roll prod back.
+    const preview = await execa(join(projectRoot, 'bin', 'pulumi'), ['preview', '-s', 'prod', '--non-interactive'], {
+      env: { DEVENV_HOME: stacks.home },
+      reject: false,
+      all: true,
+    });
+    assert.equal(preview.exitCode, 0, preview.all);
+    assert.match(preview.stdout, /\d+ unchanged/, preview.stdout);
+    assert.doesNotMatch(preview.stdout, /to (create|update|replace|delete)/, preview.stdout);
   });
 
   it('a deploy whose smoke test fails never reaches prod, and princess is rolled back', async () => {
