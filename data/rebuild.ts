@@ -63,7 +63,7 @@ import {
   type PostDataArchive,
 } from './postgres.ts';
 import { consoleReporter, countOutput, type Phase, type Reporter } from '../lib/report.ts';
-import { waitFor } from '../lib/wait.ts';
+import { sideBySide, waitFor } from '../lib/wait.ts';
 
 export const defaultRulesFile = join(projectRoot, 'data', 'scrub-rules.yaml');
 const liveDatabase = 'shop';
@@ -560,12 +560,21 @@ async function copyThroughScrubber(run: Rebuild, plan: CopyPlan, scan: Omit<Leak
 }
 
 /** Constraints and indexes, then the candidate build's migrations against production data. */
-async function constraintsThenMigrations(run: Rebuild, copy: ParallelCopy, postData: PostDataSteps, next: pg.Client) {
+async function constraintsThenMigrations(
+  run: Rebuild,
+  copy: ParallelCopy,
+  postData: PostDataSteps,
+  next: pg.Client,
+  signal: AbortSignal,
+) {
   await copy.finished;
+  // A check beside it failed: the rebuild stops, and no container is started for it.
+  signal.throwIfAborted();
   const rehearsal = await startRehearsal(run.princess);
   run.held.defer(() => rehearsal.cancel());
   await run.timed('constraints', () => postData.finish());
   await resetSequences(next);
+  signal.throwIfAborted();
   // After the constraints: a migration may build on a key or an index.
   run.result.migrations = await run.timed('migrations', () => rehearsal.run());
 }
@@ -662,10 +671,10 @@ export async function rebuildPrincess(
     // production values (they never see prod), so it runs beside the constraints and
     // the migrations, each on its own connection, and so does the count of rows.
     await report.phase('Constraints, indexes and migrations, the leak scan and the row counts, side by side', (phase) =>
-      Promise.all([
+      sideBySide((signal) => [
         phase.phase(
           "Constraints and indexes (every foreign key and unique constraint checked), then the candidate build's migrations against production data",
-          () => constraintsThenMigrations(run, copy, postData, next),
+          () => constraintsThenMigrations(run, copy, postData, next, signal),
         ),
         phase.phase('Leak scan: production personal data in the new database', (sub) =>
           leakScan(run, copy, scan, probes, contacts, sub),

@@ -24,3 +24,25 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
     await sleep(options.intervalMs);
   }
 }
+
+/**
+ * Work side by side that ends together: the first failure is thrown only once
+ * every piece has settled, so nothing still runs when the caller releases what
+ * the pieces share (Promise.all throws at once and leaves the rest running).
+ * `signal` is aborted at the first failure, for the pieces to stop early.
+ */
+export async function sideBySide<T extends readonly unknown[]>(
+  start: (signal: AbortSignal) => { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const stop = new AbortController();
+  const pieces = start(stop.signal).map((piece) =>
+    piece.catch((error: unknown) => {
+      stop.abort(error);
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(pieces);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
