@@ -12,6 +12,7 @@ import { downCommand } from './commands/down-command.ts';
 import { opsCommand, princessCommand, prodCommand } from './commands/fixed-stacks.ts';
 import { flagsCommand } from './commands/flags-command.ts';
 import { graphCommand } from './commands/graph.ts';
+import { hostsCommand } from './commands/hosts-command.ts';
 import { logsCommand } from './commands/logs-command.ts';
 import { onboardCommand } from './commands/onboard-command.ts';
 import { parityCommand } from './commands/parity-command.ts';
@@ -50,6 +51,7 @@ for (const command of [
   onboardCommand,
   deployCommand,
   princessCommand,
+  hostsCommand,
   flagsCommand,
 ])
   command.addTo(program, ctx);

@@ -1,0 +1,123 @@
+// devenv hosts local|list|check: a fleet's hosts, and a fleet to try on this
+// machine. Start-up imports every definition, so this file stays small: the
+// hosts/ modules, which load ssh2 and the Docker client, load when a command runs.
+import { Option } from 'commander';
+import { UserError } from '../../lib/errors.ts';
+import { devenvHome } from '../../lib/paths.ts';
+import type { FleetFiles } from '../../hosts/fleet-files.ts';
+import type { HostCheck } from '../../hosts/check.ts';
+import type { LocalFleet, LocalFleetChanges } from '../../hosts/local-fleet.ts';
+import { defineCommand, defineGroup } from '../define-command.ts';
+import { wholeNumber } from '../options.ts';
+import { textTable } from '../text-table.ts';
+
+const localFleetModule = () => import('../../hosts/local-fleet.ts');
+const reporter = async () => (await import('../../lib/report.ts')).consoleReporter();
+
+export type LocalResult =
+  | (LocalFleet & { changes: LocalFleetChanges; files: FleetFiles })
+  | { removed: string[]; files: FleetFiles };
+
+export function fleetText(fleet: LocalFleet): string {
+  if (fleet.hosts.length === 0) return 'no local fleet (make one with `devenv hosts local 2`)';
+  const rows = fleet.hosts.map((host) => [host.name, host.address, host.docker, host.container, host.state]);
+  return textTable(['HOST', 'ADDRESS', 'DOCKER', 'CONTAINER', 'STATE'], rows);
+}
+
+function localText(result: LocalResult): string {
+  if (!('hosts' in result))
+    return result.removed.length === 0
+      ? 'there was no local fleet to remove'
+      : `removed ${result.removed.join(', ')}, their Docker data and the network (the fleet key is kept in ${result.files.dir})`;
+  const { created, replaced, started, removed } = result.changes;
+  const said = [
+    created.length > 0 && `made ${created.join(', ')}`,
+    replaced.length > 0 && `remade ${replaced.join(', ')}`,
+    started.length > 0 && `started ${started.join(', ')}`,
+    removed.length > 0 && `removed ${removed.join(', ')}`,
+  ].filter(Boolean);
+  const first = result.hosts[0]!;
+  return [
+    fleetText(result),
+    '',
+    said.length > 0 ? `${said.join('; ')}.` : 'nothing changed: the local fleet was as asked.',
+    `by hand: ssh -i ${result.files.privateKey} -o UserKnownHostsFile=${result.files.knownHosts} ${first.docker.replace('ssh://', '')}`,
+  ].join('\n');
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+export function checkText(checks: HostCheck[]): string {
+  const rows = checks.map((check) =>
+    check.reachable
+      ? [
+          check.name,
+          check.address,
+          'yes',
+          check.dockerVersion ?? '-',
+          check.freeDiskBytes === undefined ? '-' : gib(check.freeDiskBytes),
+          check.load?.join(' ') ?? '-',
+          String(check.containersRunning ?? '-'),
+          check.problem ?? '',
+        ]
+      : [check.name, check.address, 'no', '-', '-', '-', '-', check.problem ?? ''],
+  );
+  return textTable(['HOST', 'ADDRESS', 'REACHABLE', 'DOCKER', 'FREE', 'LOAD', 'RUNNING', 'PROBLEM'], rows);
+}
+
+export const hostsCommand = defineGroup({
+  name: 'hosts',
+  description: "a fleet's hosts, each with its own Docker engine reached over SSH: a local fleet to try, list, check",
+  commands: [
+    defineCommand({
+      name: 'local',
+      description:
+        'make or resize a fleet of N hosts on this machine (containers with their own Docker engine and sshd, at fixed ' +
+        'addresses) and print them; the same N again changes nothing; --down removes it',
+      arguments: { '[count]': 'how many hosts, 1 to 20' },
+      options: [new Option('--down', 'remove the local fleet: its hosts, their Docker data and its network')],
+      json: 'print the fleet (or what --down removed) as JSON',
+      run: async ([count]: [string?], opts: { down?: boolean }): Promise<LocalResult> => {
+        if (opts.down && count !== undefined) throw new UserError('give a number of hosts or --down, not both');
+        if (!opts.down && count === undefined)
+          throw new UserError('say how many hosts', 'for example `devenv hosts local 2`, or `--down` to remove them');
+        const [{ makeLocalFleet, removeLocalFleet }, { fleetFiles }, { maxLocalHosts }] = await Promise.all([
+          localFleetModule(),
+          import('../../hosts/fleet-files.ts'),
+          import('../../hosts/local-fleet-plan.ts'),
+        ]);
+        const home = devenvHome();
+        const files = fleetFiles(home);
+        if (opts.down) return { ...(await removeLocalFleet(home, await reporter())), files };
+        const hosts = wholeNumber('the number of hosts', 1, maxLocalHosts)(count!);
+        return { ...(await makeLocalFleet(home, hosts, await reporter())), files };
+      },
+      text: localText,
+    }),
+    defineCommand({
+      name: 'list',
+      description: "the local fleet's hosts as this machine's Docker engine holds them (no host is asked anything)",
+      json: 'print the fleet as JSON',
+      run: async () => (await localFleetModule()).listLocalFleet(),
+      text: fleetText,
+    }),
+    defineCommand({
+      name: 'check',
+      description:
+        'ask each host over SSH: reachable (or why not), Docker version, free disk for Docker, load, containers running; exit 1 if one is unreachable',
+      json: 'print one object per host as JSON',
+      run: async () => {
+        const [{ listLocalFleet }, { checkHosts }] = await Promise.all([
+          localFleetModule(),
+          import('../../hosts/check.ts'),
+        ]);
+        const fleet = await listLocalFleet();
+        if (fleet.hosts.length === 0)
+          throw new UserError('there is no local fleet to check', 'make one with `devenv hosts local 2`');
+        return checkHosts(devenvHome(), fleet);
+      },
+      text: checkText,
+      ok: (checks) => checks.every((check) => check.reachable),
+    }),
+  ],
+});

@@ -1,0 +1,100 @@
+// How each host of a fleet is doing, asked over SSH the way devenv reaches it:
+// reachable or not (and why, in one line), its Docker engine's version, the
+// disk left for Docker's data, load average, containers running. Hosts are
+// asked side by side, and one that does not answer never stops the others.
+import { UserError } from '../lib/errors.ts';
+import type { Fleet, Host } from '../stacks/hosts.ts';
+import { hostDocker, hostExec, sshReadyTimeoutMs, sshTarget } from './host-engine.ts';
+
+export interface HostCheck {
+  name: string;
+  address: string;
+  docker: string;
+  reachable: boolean;
+  /** why it is not reachable, one line */
+  problem?: string;
+  dockerVersion?: string;
+  /** bytes free on the filesystem of /var/lib/docker */
+  freeDiskBytes?: number;
+  /** 1, 5 and 15 minutes */
+  load?: [number, number, number];
+  containersRunning?: number;
+}
+
+/** One host's whole check may take this long: a host that hangs after the handshake is "not answering" too. */
+const checkTimeoutMs = 15_000;
+
+/** What Docker's API does not say: free bytes under /var/lib/docker, then /proc/loadavg. */
+const factsCommand = 'df -P -B1 /var/lib/docker | tail -n 1; cat /proc/loadavg';
+
+/** The free bytes and load averages from factsCommand's output, or undefined when it is not that. */
+export function parseHostFacts(stdout: string): { freeDiskBytes: number; load: [number, number, number] } | undefined {
+  const [dfLine, loadLine] = stdout.trim().split('\n');
+  // df -P: filesystem, size, used, available, capacity, mount point
+  const available = Number(dfLine?.trim().split(/\s+/)[3]);
+  const load = (loadLine ?? '').trim().split(/\s+/).slice(0, 3).map(Number);
+  if (!Number.isFinite(available) || load.length !== 3 || load.some((n) => !Number.isFinite(n))) return undefined;
+  return { freeDiskBytes: available, load: load as [number, number, number] };
+}
+
+/** Why a host could not be asked, in one line a person can act on. */
+export function unreachableReason(error: unknown, host: Host): string {
+  if (error instanceof UserError) return error.message;
+  const { code, level, message = '' } = (error ?? {}) as { code?: string; level?: string; message?: string };
+  let address = host.address;
+  let user = 'the user';
+  try {
+    const target = sshTarget(host);
+    address = `${target.address}:${target.port}`;
+    user = target.user;
+  } catch {}
+  if (code === 'ECONNREFUSED') return `nothing listens for SSH at ${address} (sshd is not running there)`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
+    return `no answer from ${address} within ${sshReadyTimeoutMs / 1000} s (is the host up?)`;
+  if (level === 'client-authentication' || /authentication methods failed/i.test(message))
+    return `${user}@${address} did not accept the fleet key`;
+  if (code === 'ECONNRESET' || /socket hang up|dial-stdio|Cannot connect to the Docker daemon/i.test(message))
+    return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
+  return (message.split('\n')[0] ?? '').trim() || 'it did not answer, for a reason nobody said';
+}
+
+async function checkHost(home: string, host: Host): Promise<HostCheck> {
+  const row = { name: host.name, address: host.address, docker: host.docker };
+  try {
+    const docker = await hostDocker(home, host);
+    const [info, facts] = await Promise.all([docker.info(), hostExec(home, host, factsCommand)]);
+    const parsed = facts.code === 0 ? parseHostFacts(facts.stdout) : undefined;
+    return {
+      ...row,
+      reachable: true,
+      dockerVersion: info.ServerVersion,
+      containersRunning: info.ContainersRunning,
+      ...parsed,
+      ...(!parsed && { problem: `its disk and load could not be read: ${facts.stderr.trim() || facts.stdout.trim()}` }),
+    };
+  } catch (error) {
+    return { ...row, reachable: false, problem: unreachableReason(error, host) };
+  }
+}
+
+/** Every host of the fleet checked, side by side, in the fleet's order. */
+export async function checkHosts(home: string, fleet: Fleet): Promise<HostCheck[]> {
+  return Promise.all(
+    fleet.hosts.map((host) => {
+      const timeout = new Promise<HostCheck>((resolve) =>
+        setTimeout(
+          () =>
+            resolve({
+              name: host.name,
+              address: host.address,
+              docker: host.docker,
+              reachable: false,
+              problem: `it did not finish answering within ${checkTimeoutMs / 1000} s`,
+            }),
+          checkTimeoutMs,
+        ).unref(),
+      );
+      return Promise.race([checkHost(home, host), timeout]);
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+// Reaching a host of a fleet over SSH, the way devenv reaches every host:
+// dockerode through docker-modem's ssh support (ssh2 underneath; every request
+// is one SSH session running `docker system dial-stdio` on the host), and plain
+// commands through ssh2. Both log in with the fleet key and refuse a host whose
+// host key is not the one pinned in <home>/fleet/known_hosts: an address that
+// answers is not proof of which machine answers.
+import Docker from 'dockerode';
+import ssh2, { type ConnectConfig } from 'ssh2';
+import { UserError } from '../lib/errors.ts';
+import { parseDockerEndpoint, type Host } from '../stacks/hosts.ts';
+import { fleetFiles, fleetPrivateKey, pinnedHostKey } from './fleet-files.ts';
+import { knownHostsName, matchesPin, type PublicKey } from './known-hosts.ts';
+
+/** How long a host has to finish the SSH handshake before it counts as not answering. */
+export const sshReadyTimeoutMs = 5000;
+
+export interface SshTarget {
+  user: string;
+  address: string;
+  port: number;
+}
+
+/** Where a host's sshd is, from its Docker endpoint; a host not reached over SSH is refused in one line. */
+export function sshTarget(host: Host): SshTarget {
+  const endpoint = parseDockerEndpoint(host.docker);
+  if (typeof endpoint === 'string') throw new UserError(`host ${host.name}: ${endpoint}`);
+  if (endpoint.kind !== 'ssh')
+    throw new UserError(
+      `host ${host.name} is reached at ${host.docker}, not over SSH`,
+      'give it an ssh://user@address endpoint',
+    );
+  return { user: endpoint.user, address: endpoint.host, port: endpoint.port };
+}
+
+/** The one-line refusal of a host whose key is not the pinned one (or that has none pinned). */
+export function hostKeyRefusal(host: Host, target: SshTarget, knownHosts: string, pinned: boolean): UserError {
+  const where = `${host.name} (${knownHostsName(target.address, target.port)})`;
+  return pinned
+    ? new UserError(
+        `${where} presented an SSH host key other than the one pinned in ${knownHosts}, so devenv refuses it`,
+        `if ${host.name} was remade on purpose, delete its line from that file and run \`devenv hosts local N\` to pin its new key; otherwise find out what answers at ${target.address}`,
+      )
+    : new UserError(
+        `${where} has no SSH host key pinned in ${knownHosts}, so devenv refuses it`,
+        'run `devenv hosts local N`, which pins the key of each host it makes',
+      );
+}
+
+/**
+ * ssh2 calls this with the key the server presents, during the handshake. A
+ * refusal is thrown rather than returned: ssh2 ends the connection with the
+ * thrown error, so the caller's promise rejects with our one line instead of
+ * "Host denied (verification failed)".
+ */
+function pinnedKeyVerifier(host: Host, target: SshTarget, home: string, pinned: PublicKey | undefined) {
+  return (presented: Buffer): boolean => {
+    if (pinned && matchesPin(pinned, presented)) return true;
+    throw hostKeyRefusal(host, target, fleetFiles(home).knownHosts, pinned !== undefined);
+  };
+}
+
+/** ssh2's settings for one host: the fleet key to log in, the pinned key to check the host. */
+async function connectConfig(home: string, host: Host): Promise<ConnectConfig & { host: string; port: number }> {
+  const target = sshTarget(host);
+  const [privateKey, pinned] = await Promise.all([
+    fleetPrivateKey(home),
+    pinnedHostKey(home, knownHostsName(target.address, target.port)),
+  ]);
+  return {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    privateKey,
+    hostVerifier: pinnedKeyVerifier(host, target, home, pinned),
+    readyTimeout: sshReadyTimeoutMs,
+  };
+}
+
+/**
+ * docker-modem builds each SSH request's URL from the bare host in a form Node's
+ * url.parse calls invalid (https://github.com/apocas/docker-modem/issues/184),
+ * and Node prints a DEP0170 deprecation on stderr, although the URL is never used
+ * to connect. That one warning is dropped; every other warning goes through.
+ */
+let modemWarningQuieted = false;
+function quietModemUrlWarning(): void {
+  if (modemWarningQuieted) return;
+  modemWarningQuieted = true;
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).startsWith('The URL ssh:') && rest.includes('DEP0170')) return;
+    (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+/** A dockerode client for the host's own Docker engine, over SSH with the pinned host key. */
+export async function hostDocker(home: string, host: Host): Promise<Docker> {
+  quietModemUrlWarning();
+  const { host: address, port, username, ...sshOptions } = await connectConfig(home, host);
+  return new Docker({ protocol: 'ssh', host: address, port, ...(username && { username }), sshOptions });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a shell command on the host as the SSH user, to its end (for what Docker's API does not say: disk, load). */
+export async function hostExec(home: string, host: Host, command: string): Promise<CommandResult> {
+  const config = await connectConfig(home, host);
+  const client = new ssh2.Client();
+  try {
+    return await new Promise<CommandResult>((resolve, reject) => {
+      client.once('error', reject);
+      client.once('ready', () =>
+        client.exec(command, (error, channel) => {
+          if (error) return reject(error);
+          const stdout: Buffer[] = [];
+          const stderr: Buffer[] = [];
+          let code = 1;
+          channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+          channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 1));
+          channel.on('close', () =>
+            resolve({
+              code,
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: Buffer.concat(stderr).toString('utf8'),
+            }),
+          );
+        }),
+      );
+      client.connect(config);
+    });
+  } finally {
+    client.end();
+  }
+}
