@@ -3,7 +3,6 @@
 // hosts/ modules, which load ssh2 and the Docker client, load when a command runs.
 import { Option } from 'commander';
 import { UserError } from '../../lib/errors.ts';
-import { devenvHome } from '../../lib/paths.ts';
 import type { FleetFiles } from '../../hosts/fleet-files.ts';
 import type { HostCheck } from '../../hosts/check.ts';
 import type { LocalFleet, LocalFleetChanges } from '../../hosts/local-fleet.ts';
@@ -77,7 +76,7 @@ export const hostsCommand = defineGroup({
       arguments: { '[count]': 'how many hosts, 1 to 20' },
       options: [new Option('--down', 'remove the local fleet: its hosts, their Docker data and its network')],
       json: 'print the fleet (or what --down removed) as JSON',
-      run: async ([count]: [string?], opts: { down?: boolean }): Promise<LocalResult> => {
+      run: async ([count]: [string?], opts: { down?: boolean }, ctx): Promise<LocalResult> => {
         if (opts.down && count !== undefined) throw new UserError('give a number of hosts or --down, not both');
         if (!opts.down && count === undefined)
           throw new UserError('say how many hosts', 'for example `devenv hosts local 2`, or `--down` to remove them');
@@ -86,7 +85,7 @@ export const hostsCommand = defineGroup({
           import('../../hosts/fleet-files.ts'),
           import('../../hosts/local-fleet-plan.ts'),
         ]);
-        const home = devenvHome();
+        const { home } = ctx;
         const files = fleetFiles(home);
         if (opts.down) return { ...(await removeLocalFleet(home, await reporter())), files };
         const hosts = wholeNumber('the number of hosts', 1, maxLocalHosts)(count!);
@@ -106,7 +105,7 @@ export const hostsCommand = defineGroup({
       description:
         'ask each host over SSH: reachable (or why not), Docker version, free disk for Docker, load, containers running; exit 1 if one is unreachable',
       json: 'print one object per host as JSON',
-      run: async () => {
+      run: async (_, __, ctx) => {
         const [{ listLocalFleet }, { checkHosts }] = await Promise.all([
           localFleetModule(),
           import('../../hosts/check.ts'),
@@ -114,7 +113,7 @@ export const hostsCommand = defineGroup({
         const fleet = await listLocalFleet();
         if (fleet.hosts.length === 0)
           throw new UserError('there is no local fleet to check', 'make one with `devenv hosts local 2`');
-        return checkHosts(devenvHome(), fleet);
+        return checkHosts(ctx.home, fleet);
       },
       text: checkText,
       ok: (checks) => checks.every((check) => check.reachable),
