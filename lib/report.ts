@@ -200,7 +200,8 @@ function terminalRenderer(out: NodeJS.WritableStream & { columns?: number }): Re
     ended: () => draw(),
   };
   topLevel.set(renderer, rows);
-  const width = () => Math.max(20, (out.columns ?? 80) - 1);
+  // A terminal that reports no width (0: a pty nobody sized) is taken as 80 columns.
+  const width = () => Math.max(20, (out.columns || 80) - 1);
   const fit = (text: string) => (text.length > width() ? `${text.slice(0, width() - 1)}…` : text);
   const lineOf = (row: Row): string[] => {
     const indent = '  '.repeat(row.depth);

@@ -142,3 +142,11 @@ describe('terminalReporter', () => {
     );
   });
 });
+
+describe('terminalReporter on a terminal that reports no width', () => {
+  it('takes it as 80 columns rather than cutting every line short', async () => {
+    const { out, text } = sink(0);
+    await terminalReporter(out).phase('Bringing up dev-ttycheck, a title of some length', async () => {});
+    assert.match(text(), /✔ Bringing up dev-ttycheck, a title of some length \[/);
+  });
+});
