@@ -4,7 +4,7 @@
 // asked side by side, and one that does not answer never stops the others.
 import { UserError } from '../lib/errors.ts';
 import type { Fleet, Host } from '../stacks/hosts.ts';
-import { hostDocker, hostExec, sshReadyTimeoutMs, sshTarget } from './host-engine.ts';
+import { hostDocker, hostExec, sshReadyTimeoutMs, sshTarget } from '../stacks/host-engine.ts';
 
 export interface HostCheck {
   name: string;

@@ -25,9 +25,9 @@ import type { Fleet, Host } from '../stacks/hosts.ts';
 import { imageRepository } from '../stacks/naming.ts';
 import { imageBuild } from '../stacks/render.ts';
 import { baseImagePresent } from '../toolchain/base-image.ts';
-import { ensureFleetKey, pinHostKeys, readKnownHosts } from './fleet-files.ts';
-import { hostDocker } from './host-engine.ts';
-import { knownHostsName, parsePublicKey, pinnedKey, type PublicKey } from './known-hosts.ts';
+import { ensureFleetKey, pinHostKeys, readKnownHosts } from '../stacks/fleet-files.ts';
+import { hostDocker } from '../stacks/host-engine.ts';
+import { knownHostsName, parsePublicKey, pinnedKey, type PublicKey } from '../stacks/known-hosts.ts';
 import {
   fleetHost,
   hostDefinition,

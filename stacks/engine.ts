@@ -162,6 +162,8 @@ async function workspaceOptions(settings: EngineSettings): Promise<pulumi.automa
       PATH: `${settings.pluginDir}:${process.env.PATH ?? ''}`,
       // The plugin shims beside a shared engine run this checkout's code.
       DEVENV_ROOT: dirname(settings.projectFile),
+      // The providers reach a fleet's hosts with the key and the pins kept in the home.
+      DEVENV_HOME: settings.home,
     },
   };
 }

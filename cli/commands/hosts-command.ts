@@ -3,7 +3,7 @@
 // hosts/ modules, which load ssh2 and the Docker client, load when a command runs.
 import { Option } from 'commander';
 import { UserError } from '../../lib/errors.ts';
-import type { FleetFiles } from '../../hosts/fleet-files.ts';
+import type { FleetFiles } from '../../stacks/fleet-files.ts';
 import type { HostCheck } from '../../hosts/check.ts';
 import type { LocalFleet, LocalFleetChanges } from '../../hosts/local-fleet.ts';
 import { defineCommand, defineGroup } from '../define-command.ts';
@@ -82,7 +82,7 @@ export const hostsCommand = defineGroup({
           throw new UserError('say how many hosts', 'for example `devenv hosts local 2`, or `--down` to remove them');
         const [{ makeLocalFleet, removeLocalFleet }, { fleetFiles }, { maxLocalHosts }] = await Promise.all([
           localFleetModule(),
-          import('../../hosts/fleet-files.ts'),
+          import('../../stacks/fleet-files.ts'),
           import('../../hosts/local-fleet-plan.ts'),
         ]);
         const { home } = ctx;

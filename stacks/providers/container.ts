@@ -6,15 +6,10 @@ import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { waitFor } from '../../lib/wait.ts';
 import type Docker from 'dockerode';
-import {
-  containerLogs,
-  dockerClient,
-  inspectIfPresent,
-  labelKeys,
-  passesHealthTest,
-  removeIfPresent,
-} from '../docker-client.ts';
+import { containerLogs, inspectIfPresent, labelKeys, passesHealthTest, removeIfPresent } from '../docker-client.ts';
 import { changedKeys, labelsObject, lazyProvider, sameLabels, type Label, type Operations } from './dynamic.ts';
+import { engineOf } from '../host-engine.ts';
+import type { Host } from '../hosts.ts';
 
 export interface PortInput {
   internal: number;
@@ -62,6 +57,8 @@ export interface ContainerInputs {
   memoryMb?: number;
   /** @default "unless-stopped"; changed in place */
   restart: 'no' | 'unless-stopped' | 'always';
+  /** the host whose engine runs it @default this machine's */
+  engine?: Host;
 }
 
 export interface ContainerOutputs extends ContainerInputs {
@@ -77,6 +74,7 @@ const replacingKeys = [
   'ports',
   'networkName',
   'aliases',
+  'engine',
   'volumes',
   'labels',
   'healthcheck',
@@ -175,7 +173,7 @@ async function waitReady(container: Docker.Container, inputs: ContainerInputs): 
 }
 
 async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; outs: ContainerOutputs }> {
-  const docker = dockerClient();
+  const docker = await engineOf(inputs.engine);
   const leftover = await inspectIfPresent(() => docker.getContainer(inputs.name).inspect());
   const stackLabels = inputs.labels.filter((l) => l.label === labelKeys.managed || l.label === labelKeys.stack);
   if (leftover && !sameLabels(leftover.Config.Labels, stackLabels)) {
@@ -183,7 +181,8 @@ async function createAndStart(inputs: ContainerInputs): Promise<{ id: string; ou
   }
   // Ours, left by an interrupted run or replaced by hand: recreate it from the spec.
   if (leftover) await removeIfPresent(() => docker.getContainer(leftover.Id).remove({ force: true }));
-  for (const folder of nestedMountPoints(inputs.volumes)) await mkdir(folder, { recursive: true });
+  // Bind sources are this machine's folders: only a container on this machine binds any.
+  if (!inputs.engine) for (const folder of nestedMountPoints(inputs.volumes)) await mkdir(folder, { recursive: true });
   const container = await docker.createContainer(createOptions(inputs));
   try {
     await container.start();
@@ -202,22 +201,23 @@ export const operations: Operations<ContainerInputs, ContainerOutputs> = {
     const replaces = changedKeys(olds, news, replacingKeys);
     const updates = changedKeys(olds, news, inPlaceKeys);
     // Drift: removed or stopped by hand, or crashed. The next `up` repairs it.
-    const actual = await inspectIfPresent(() => dockerClient().getContainer(id).inspect());
+    const docker = await engineOf(olds.engine);
+    const actual = await inspectIfPresent(() => docker.getContainer(id).inspect());
     if (!actual || !actual.State.Running) replaces.push('containerId');
     return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
   },
   async update(id, _olds, news) {
-    const container = dockerClient().getContainer(id);
+    const container = (await engineOf(news.engine)).getContainer(id);
     await container.update({
       RestartPolicy: { Name: news.restart },
       ...(news.memoryMb !== undefined && { Memory: news.memoryMb * 1024 * 1024, MemorySwap: -1 }),
     });
     return { outs: { ...news, containerId: id } };
   },
-  async delete(id) {
+  async delete(id, props) {
     // SIGTERM first: a web replica finishes the requests in flight (the proxy
     // sends new ones to the others) before it goes.
-    const container = dockerClient().getContainer(id);
+    const container = (await engineOf(props.engine)).getContainer(id);
     await removeIfPresent(() =>
       container.stop({ t: stopGraceSeconds }).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 304) throw error; // 304: already stopped

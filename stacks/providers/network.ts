@@ -1,6 +1,8 @@
 // A Docker bridge network; roles of one stack reach each other on it by name.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import { inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import { engineOf } from '../host-engine.ts';
+import type { Host } from '../hosts.ts';
 import {
   labelsObject,
   lazyProvider,
@@ -15,13 +17,15 @@ export interface NetworkInputs {
   labels: Label[];
   /** no route out of the network (the containers still publish ports) @default false */
   internal: boolean;
+  /** the host whose engine holds it @default this machine's */
+  engine?: Host;
 }
 
-const replacingKeys = ['name', 'labels', 'internal'] as const;
+const replacingKeys = ['name', 'labels', 'internal', 'engine'] as const;
 
 export const operations: Operations<NetworkInputs, NetworkInputs> = {
   async create(inputs) {
-    const docker = dockerClient();
+    const docker = await engineOf(inputs.engine);
     const existing = await inspectIfPresent(() => docker.getNetwork(inputs.name).inspect());
     // Left by an interrupted run of ours: adopt it rather than fail on the name.
     if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Id, outs: inputs };
@@ -36,12 +40,15 @@ export const operations: Operations<NetworkInputs, NetworkInputs> = {
     return { id: created.id, outs: inputs };
   },
   diff: (id, olds, news) =>
-    replaceWhenChangedOrGone(olds, news, replacingKeys, () => dockerClient().getNetwork(id).inspect()),
+    replaceWhenChangedOrGone(olds, news, replacingKeys, async () =>
+      (await engineOf(olds.engine)).getNetwork(id).inspect(),
+    ),
   async update() {
     throw new Error('a Docker network cannot change in place; diff replaces it');
   },
-  async delete(id) {
-    await removeIfPresent(() => dockerClient().getNetwork(id).remove());
+  async delete(id, props) {
+    const docker = await engineOf(props.engine);
+    await removeIfPresent(() => docker.getNetwork(id).remove());
   },
 };
 

@@ -1,6 +1,8 @@
 // A named Docker volume: where a role's data outlives its containers.
 import * as pulumi from '@pulumi/pulumi';
-import { dockerClient, inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import { inspectIfPresent, removeIfPresent } from '../docker-client.ts';
+import { engineOf } from '../host-engine.ts';
+import type { Host } from '../hosts.ts';
 import {
   labelsObject,
   lazyProvider,
@@ -13,11 +15,13 @@ import {
 export interface VolumeInputs {
   name: string;
   labels: Label[];
+  /** the host whose engine holds it @default this machine's */
+  engine?: Host;
 }
 
 export const operations: Operations<VolumeInputs, VolumeInputs> = {
   async create(inputs) {
-    const docker = dockerClient();
+    const docker = await engineOf(inputs.engine);
     const existing = await inspectIfPresent(() => docker.getVolume(inputs.name).inspect());
     // A volume kept by `down` (data kept) or left by an interrupted run: adopt it, data and all.
     if (existing && sameLabels(existing.Labels, inputs.labels)) return { id: existing.Name, outs: inputs };
@@ -26,12 +30,15 @@ export const operations: Operations<VolumeInputs, VolumeInputs> = {
     return { id: created.name, outs: inputs };
   },
   diff: (id, olds, news) =>
-    replaceWhenChangedOrGone(olds, news, ['name', 'labels'] as const, () => dockerClient().getVolume(id).inspect()),
+    replaceWhenChangedOrGone(olds, news, ['name', 'labels', 'engine'] as const, async () =>
+      (await engineOf(olds.engine)).getVolume(id).inspect(),
+    ),
   async update() {
     throw new Error('a Docker volume cannot change in place; diff replaces it');
   },
-  async delete(id) {
-    await removeIfPresent(() => dockerClient().getVolume(id).remove());
+  async delete(id, props) {
+    const docker = await engineOf(props.engine);
+    await removeIfPresent(() => docker.getVolume(id).remove());
   },
 };
 

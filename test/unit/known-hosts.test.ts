@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { knownHostsName, matchesPin, parsePublicKey, pinnedKey, withPin } from '../../hosts/known-hosts.ts';
+import { knownHostsName, matchesPin, parsePublicKey, pinnedKey, withPin } from '../../stacks/known-hosts.ts';
 
 const keyA = { type: 'ssh-ed25519', base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIMaoQoGG/Lm59Fxti1kILSW4TkRS1PETZmPVjcuEWV7Q' };
 const keyB = { type: 'ssh-ed25519', base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIOh5azp/CbNCxRVMxrqdHwjw8Y1VjoDdxuu1KN+NnwOA' };

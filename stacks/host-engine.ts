@@ -7,7 +7,9 @@
 import Docker from 'dockerode';
 import ssh2, { type ConnectConfig } from 'ssh2';
 import { UserError } from '../lib/errors.ts';
-import { parseDockerEndpoint, type Host } from '../stacks/hosts.ts';
+import { contextFromEnvironment } from '../lib/paths.ts';
+import { dockerClient } from './docker-client.ts';
+import { parseDockerEndpoint, type Host } from './hosts.ts';
 import { fleetFiles, fleetPrivateKey, pinnedHostKey } from './fleet-files.ts';
 import { knownHostsName, matchesPin, type PublicKey } from './known-hosts.ts';
 
@@ -136,4 +138,20 @@ export async function hostExec(home: string, host: Host, command: string): Promi
   } finally {
     client.end();
   }
+}
+
+const engines = new Map<string, Promise<Docker>>();
+
+/**
+ * The Docker engine a resource lives on: this machine's, or its host's over SSH
+ * (the providers run in the engine's own process, which is handed the devenv
+ * home in DEVENV_HOME: the fleet key and the pins are there). One client per
+ * host for the life of the process.
+ */
+export function engineOf(host: Host | undefined): Promise<Docker> {
+  const endpoint = host && parseDockerEndpoint(host.docker);
+  if (!host || (typeof endpoint === 'object' && endpoint.kind === 'socket')) return Promise.resolve(dockerClient());
+  const key = `${host.name} ${host.docker}`;
+  if (!engines.has(key)) engines.set(key, hostDocker(contextFromEnvironment().home, host));
+  return engines.get(key)!;
 }
