@@ -99,11 +99,10 @@ export function terminalReporter(out: NodeJS.WritableStream & { columns?: number
 
 function reporterOver(renderer: Renderer, parent: Row | undefined): Reporter {
   const depth = parent ? parent.depth + 1 : 0;
-  const add = (row: Row) => parent?.children.push(row) ?? topLevel.get(renderer)?.push(row);
   return {
     async phase(title, work) {
       const row: Row = { title, depth, state: 'running', started: performance.now(), line: '', tail: [], children: [] };
-      add(row);
+      parent?.children.push(row);
       renderer.started(row);
       let verdict: string | undefined;
       const phase: Phase = {
@@ -146,14 +145,11 @@ function reporterOver(renderer: Renderer, parent: Row | undefined): Reporter {
         tail: [],
         children: [],
       };
-      add(row);
+      parent?.children.push(row);
       renderer.ended(row);
     },
   };
 }
-
-/** The top-level rows of each terminal renderer (a plain one keeps none). */
-const topLevel = new WeakMap<Renderer, Row[]>();
 
 const timeOf = (seconds = 0) => (seconds < 10 ? `${seconds.toFixed(1)}s` : `${Math.round(seconds)}s`);
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
@@ -194,12 +190,21 @@ function terminalRenderer(out: NodeJS.WritableStream & { columns?: number }): Re
   let drawnLines = 0;
   let frame = 0;
   let ticker: NodeJS.Timeout | undefined;
-  const renderer: Renderer = {
-    started: () => draw(),
-    changed: () => draw(),
-    ended: () => draw(),
+  // The top-level phases, in the order they came (a skipped one comes only as ended); the others hang under them.
+  const keep = (row: Row) => {
+    if (row.depth === 0 && !rows.includes(row)) rows.push(row);
   };
-  topLevel.set(renderer, rows);
+  const renderer: Renderer = {
+    started(row) {
+      keep(row);
+      draw();
+    },
+    changed: () => draw(),
+    ended(row) {
+      keep(row);
+      draw();
+    },
+  };
   // A terminal that reports no width (0: a pty nobody sized) is taken as 80 columns.
   const width = () => Math.max(20, (out.columns || 80) - 1);
   const fit = (text: string) => (text.length > width() ? `${text.slice(0, width() - 1)}…` : text);

@@ -150,3 +150,11 @@ describe('terminalReporter on a terminal that reports no width', () => {
     assert.match(text(), /✔ Bringing up dev-ttycheck, a title of some length \[/);
   });
 });
+
+describe('terminalReporter skips', () => {
+  it('a skipped phase is written for good, with why', async () => {
+    const { out, text } = sink(80);
+    terminalReporter(out).skip('test', 'the dependencies did not install');
+    assert.equal(text(), '↓ test [skipped]\n  the dependencies did not install\n');
+  });
+});
