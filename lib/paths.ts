@@ -33,6 +33,9 @@ export const paths = {
   logs: (ctx: Context) => join(ctx.home, 'logs'),
   passphraseFile: (ctx: Context) => join(ctx.home, 'passphrase'),
   pulumiHome: (ctx: Context) => join(ctx.home, 'pulumi-home'),
+  /** devenv's Pulumi workspace: the project file and each stack's config, which plain Pulumi (bin/pulumi) reads too */
+  workspace: (ctx: Pick<Context, 'home'>) => join(ctx.home, 'workspace'),
+  stackConfigFile: (ctx: Pick<Context, 'home'>, stack: string) => join(paths.workspace(ctx), `Pulumi.${stack}.yaml`),
   pulumiRoot: (ctx: Context) => join(ctx.tools, 'pulumi'),
   /** beside the engine, where it looks for bundled plugins first (no "from $PATH" warnings) */
   pulumiPlugins: (ctx: Context) => join(ctx.tools, 'pulumi', 'bin'),

@@ -96,7 +96,7 @@ export async function openEnvironment(
       ...(pulumi.root && { pulumiRoot: pulumi.root }),
       pulumiVersion: automationSdkVersion,
       pluginDir: paths.pulumiPlugins(ctx),
-      workDir: join(ctx.home, 'workspace'),
+      workDir: paths.workspace(ctx),
       projectFile: join(projectRoot, 'Pulumi.yaml'),
     },
     stackName,

@@ -12,6 +12,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { labelKeys } from './docker-client.ts';
+import { paths } from '../lib/paths.ts';
 import type { RenderedStack } from './render.ts';
 
 export interface Converged {
@@ -62,10 +63,7 @@ export async function fingerprint(rendered: RenderedStack, projectRoot: string):
 
 /** Files whose change means someone else (bin/pulumi, another up) moved the stack. */
 export function watchedFiles(home: string, stack: string): string[] {
-  return [
-    join(home, 'state', '.pulumi', 'stacks', 'devenv', `${stack}.json`),
-    join(home, 'workspace', `Pulumi.${stack}.yaml`),
-  ];
+  return [join(home, 'state', '.pulumi', 'stacks', 'devenv', `${stack}.json`), paths.stackConfigFile({ home }, stack)];
 }
 
 function recordPath(home: string, stack: string): string {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from './render.ts';
-import { projectRoot, type Context } from '../lib/paths.ts';
+import { paths, projectRoot, type Context } from '../lib/paths.ts';
 import { writeFileAtomic } from '../lib/files.ts';
 
 export interface ReleaseRecord {
@@ -22,7 +22,6 @@ export interface ReleaseRecord {
  * devenv's workspace, `devenv:release` and the rest), where plain Pulumi
  * (`bin/pulumi preview -s prod`) reads it too, so both render the same release.
  */
-export const stackConfigFile = (ctx: Context, stack: string) => join(ctx.home, 'workspace', `Pulumi.${stack}.yaml`);
 const releaseKeys = {
   commit: 'devenv:release',
   repo: 'devenv:releaseRepo',
@@ -68,7 +67,7 @@ export function withReleaseConfig(stackFile: string, release: ReleaseRecord): st
 }
 
 export async function readRelease(ctx: Context, stack: string): Promise<ReleaseRecord | undefined> {
-  const stackFile = await readFile(stackConfigFile(ctx, stack), 'utf8').catch(() => '');
+  const stackFile = await readFile(paths.stackConfigFile(ctx, stack), 'utf8').catch(() => '');
   const config = (parse(stackFile) as { config?: Record<string, unknown> } | null)?.config ?? {};
   const recorded = releaseFromConfig(config);
   if (recorded) return recorded;
@@ -78,7 +77,7 @@ export async function readRelease(ctx: Context, stack: string): Promise<ReleaseR
 
 /** Written once the stack runs the release: the record never runs ahead of the stack. */
 export async function recordRelease(ctx: Context, stack: string, release: ReleaseRecord): Promise<void> {
-  const file = stackConfigFile(ctx, stack);
+  const file = paths.stackConfigFile(ctx, stack);
   const stackFile = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
     throw error;

@@ -24,7 +24,7 @@ export async function engineSettings(home: string): Promise<EngineSettings> {
     pulumiRoot: pulumi.root,
     pulumiVersion: automationSdkVersion,
     pluginDir: paths.pulumiPlugins(ctx),
-    workDir: join(home, 'workspace'),
+    workDir: paths.workspace(ctx),
     projectFile: join(projectRoot, 'Pulumi.yaml'),
   };
 }
