@@ -14,13 +14,17 @@ import { makeLocalFleet, removeLocalFleet, type LocalFleet } from '../../hosts/l
 import { localFleetStack } from '../../hosts/local-fleet-plan.ts';
 import { baseImageName, dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import type { Host } from '../../stacks/hosts.ts';
-import { engineSettings, fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
+import {
+  engineSettings,
+  fetchText,
+  labelled,
+  perlHttpServer,
+  removeLabelled,
+  throwawayHome,
+} from '../support/engines.ts';
 
 const stackName = `dev-fleet${process.pid}`;
 const webPort = 31_180;
-const perlServer =
-  'use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die "listen: $!"; ' +
-  'while (my $c = $s->accept) { <$c>; print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nserved on a fleet host\\n"; close $c }';
 
 describe('the Docker providers on a fleet host', { timeout: 5 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
@@ -58,7 +62,7 @@ describe('the Docker providers on a fleet host', { timeout: 5 * 60_000 }, () => 
         {
           name: `${stackName}-web`,
           image: baseImageName,
-          command: ['perl', '-e', perlServer],
+          command: perlHttpServer('served on a fleet host'),
           envs: [],
           ports: [{ internal: 8080, external: webPort, ip: '0.0.0.0', protocol: 'tcp' }],
           networkName: network.name,

@@ -16,15 +16,10 @@ import { makeLocalFleet, removeLocalFleet, type LocalFleet } from '../../hosts/l
 import { localFleetStack } from '../../hosts/local-fleet-plan.ts';
 import { UserError } from '../../lib/errors.ts';
 import { baseImageName, dockerClient } from '../../stacks/docker-client.ts';
-import { fetchText, labelled, removeLabelled, throwawayHome } from '../support/engines.ts';
+import { fetchText, labelled, perlHttpServer, removeLabelled, throwawayHome } from '../support/engines.ts';
 
 /** Above 30000, on the host's own address: nothing else on this machine publishes there. */
 const webPort = 31_080;
-
-/** A one-line HTTP server in the Perl every Debian base image has. */
-const perlServer =
-  'use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die "listen: $!"; ' +
-  'while (my $c = $s->accept) { <$c>; print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhello from $ENV{HOST_NAME}\\n"; close $c }';
 
 describe('a local fleet of two hosts', { timeout: 5 * 60_000 }, () => {
   let home: Awaited<ReturnType<typeof throwawayHome>>;
@@ -80,7 +75,7 @@ describe('a local fleet of two hosts', { timeout: 5 * 60_000 }, () => {
     const web = await inner.createContainer({
       name: 'fleet-test-web',
       Image: baseImageName,
-      Cmd: ['perl', '-e', perlServer],
+      Cmd: perlHttpServer('hello from $ENV{HOST_NAME}'),
       Env: [`HOST_NAME=${host(0).name}`],
       ExposedPorts: { '8080/tcp': {} },
       HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: host(0).address, HostPort: String(webPort) }] } },

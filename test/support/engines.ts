@@ -93,3 +93,17 @@ export async function fetchText(url: string, timeoutMs = 15_000): Promise<string
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms: ${String(last)}`);
 }
+
+/**
+ * The command of a one-line HTTP server on port 8080, in the Perl every Debian
+ * base image has: it answers every request with `body` (Perl interpolates it, so
+ * `$ENV{NAME}` reads the container's environment).
+ */
+export function perlHttpServer(body: string): string[] {
+  return [
+    'perl',
+    '-e',
+    'use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die "listen: $!"; ' +
+      `while (my $c = $s->accept) { <$c>; print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n${body}\\n"; close $c }`,
+  ];
+}
