@@ -4,7 +4,9 @@ import type { Role } from './role.ts';
 export const proxy: Role = {
   name: 'proxy',
   image: { name: 'proxy' },
-  env: { WEB_UPSTREAM: 'web:8080' },
+  // Every replica of web: its name on one host's network (Docker's DNS spreads
+  // over them), or each replica's host:port across a fleet.
+  env: { WEB_UPSTREAM: '{{upstreams:web.http}}' },
   ports: { http: 8080 },
   publish: { http: 0 },
   volumes: [],

@@ -27,6 +27,8 @@ export interface Role {
   env: Record<string, string>;
   /** named container ports; a tier decides which are published on the host */
   ports: Record<string, number>;
+  /** the ports above that speak UDP (the others speak TCP) */
+  udpPorts?: string[];
   /**
    * ports published to 127.0.0.1, each at a fixed offset in the stack's range of
    * host ports, so URLs stay put as roles come and go (the others are reachable
@@ -60,6 +62,8 @@ export function roleProblems(role: Role): string[] {
     if (!Number.isInteger(offset) || offset < 0)
       problems.push(`role ${role.name} publishes ${name} at offset ${offset}, not a whole number >= 0`);
   }
+  for (const name of role.udpPorts ?? [])
+    if (!(name in role.ports)) problems.push(`role ${role.name} marks port "${name}" UDP but does not declare it`);
   for (const [name, port] of Object.entries(role.ports)) {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       problems.push(`role ${role.name} port ${name}=${port} is not a port number`);

@@ -1,9 +1,11 @@
 // What the site's processes (web and worker) are told about the stack: the
-// addresses of their dependencies, by role name on the stack's network.
+// addresses of their dependencies. `{{reach:db.postgres}}` is rendered per
+// container: the role's name and port on a host's own network (db:5432), or,
+// across hosts of a fleet, the host's address and the port published there.
 export const siteEnv: Record<string, string> = {
-  DATABASE_URL: 'postgres://shop:shop@db:5432/shop',
-  MEMCACHED: 'cache:11211',
-  STATSD: 'statsd:8125',
+  DATABASE_URL: 'postgres://shop:shop@{{reach:db.postgres}}/shop',
+  MEMCACHED: '{{reach:cache.memcached}}',
+  STATSD: '{{reach:statsd.statsd}}',
   STATSD_PREFIX: 'shop',
   SHOP_NAME: 'devenv shop',
   // Production's data is its own; tiers that seed say so in their overrides.

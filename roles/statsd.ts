@@ -4,8 +4,9 @@ import type { Role } from './role.ts';
 export const statsd: Role = {
   name: 'statsd',
   image: { name: 'statsd' },
-  env: {},
+  env: { GRAPHITE: '{{reach:graphite.carbon}}' },
   ports: { statsd: 8125, admin: 8126 },
+  udpPorts: ['statsd'],
   publish: {},
   volumes: [],
   healthCheck: {

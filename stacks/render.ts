@@ -8,6 +8,7 @@ import { hostPort } from './ports.ts';
 import { production, type Composition } from './production.ts';
 import { tierOfStack, type Tier } from './tiers.ts';
 import { contextHash } from './context-hash.ts';
+import { fleetProblems, replicaHosts, type Fleet, type Host } from './hosts.ts';
 import { opsStack } from './ops.ts';
 import type { HostBind, Role } from '../roles/role.ts';
 
@@ -28,7 +29,15 @@ export interface RenderedContainer {
   image: string;
   command?: string[];
   env: Record<string, string>;
-  ports: { name: string; container: number; host: number }[];
+  /** published on 127.0.0.1, or across a fleet on the address of the container's host */
+  ports: {
+    name: string;
+    container: number;
+    host: number;
+    protocol?: 'udp';
+    /** published for the fleet's other hosts only, not one of the stack's URLs */
+    fleetOnly?: true;
+  }[];
   mounts: { path: string; volume?: string; hostPath?: string; tmpfs?: boolean; readOnly: boolean }[];
   healthCheck?: Required<NonNullable<Role['healthCheck']>>;
   /** source mounted and the live-edit command run (dev) */
@@ -38,15 +47,21 @@ export interface RenderedContainer {
   labels: Record<string, string>;
   /** shares the host's network and processes (the deploy service only) */
   hostNamespaces: boolean;
+  /** the fleet host whose Docker engine runs it; absent: this machine's engine */
+  host?: Host;
 }
 
 export interface RenderedStack {
   stack: string;
   tier: Tier['name'];
+  /** the stack's network on each engine it uses (one name; across a fleet, one network per host) */
   network: string;
   images: RenderedImage[];
-  volumes: { name: string; role: string; data: boolean }[];
+  /** across a fleet, a volume is made on each host that runs its role */
+  volumes: { name: string; role: string; data: boolean; host?: string }[];
   containers: RenderedContainer[];
+  /** the fleet's hosts the stack uses; absent: this machine's engine alone */
+  hosts?: Host[];
 }
 
 export interface RenderInputs {
@@ -59,6 +74,8 @@ export interface RenderInputs {
   portBase: number;
   /** where roles that share the host's folders find them */
   hostPaths?: HostPaths;
+  /** the hosts the stack runs on and where each role goes; absent: all on this machine's engine */
+  fleet?: Fleet;
 }
 
 export interface HostPaths {
@@ -80,6 +97,62 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
   });
 }
 
+/**
+ * How containers reach each other: `{{reach:db.postgres}}` is one replica's
+ * address, `{{upstreams:web.http}}` every replica's. On one host's network
+ * that is the role's name and container port (Docker's DNS answers it); across
+ * hosts of a fleet it is the address of the target's host and the port
+ * published there.
+ */
+const reachPlaceholder = /\{\{(reach|upstreams):([a-z0-9]+)\.([a-z0-9]+)\}\}/g;
+
+/** Where one replica of a role runs and what it publishes there, by port name. */
+interface Placed {
+  host?: Host;
+  published: Record<string, number>;
+}
+
+function resolveReach(value: string, from: Host | undefined, roles: Role[], placed: Map<string, Placed[]>): string {
+  return value.replace(reachPlaceholder, (whole, kind: string, roleName: string, port: string) => {
+    const role = roles.find((r) => r.name === roleName);
+    const containerPort = role?.ports[port];
+    if (!role || containerPort === undefined) throw new Error(`${whole}: role ${roleName} has no port "${port}"`);
+    const replicas = placed.get(roleName)!;
+    const onHostNetwork = `${roleName}:${containerPort}`;
+    const across = (replica: Placed) => `${replica.host!.address}:${replica.published[port]}`;
+    if (kind === 'upstreams') return from === undefined ? onHostNetwork : replicas.map(across).join(' ');
+    if (replicas.length > 1)
+      throw new Error(`${whole}: role ${roleName} has ${replicas.length} replicas; reach them with {{upstreams:...}}`);
+    const target = replicas[0]!;
+    return from === undefined || target.host!.name === from.name ? onHostNetwork : across(target);
+  });
+}
+
+/**
+ * Across a fleet every port of every role is published on its host, since any
+ * of them may be reached from another host: at the role's own offset when it
+ * has one and a single replica, else at the next offsets from 10 (after the
+ * range a single host uses), one per replica. Fixed tiers' bases are 100 apart.
+ */
+export const fleetPortSpan = 100;
+const firstFleetOffset = 10;
+
+function fleetOffsets(roles: Role[], replicasOf: (role: Role) => number): Map<string, number> {
+  const offsets = new Map<string, number>();
+  let next = firstFleetOffset;
+  for (const role of roles) {
+    const replicas = replicasOf(role);
+    for (const port of Object.keys(role.ports))
+      for (let replica = 1; replica <= replicas; replica++) {
+        const own = replicas === 1 ? role.publish[port] : undefined;
+        offsets.set(`${role.name}.${port}.${replica}`, own ?? next++);
+      }
+  }
+  if (next > fleetPortSpan)
+    throw new Error(`a fleet needs ${next} host ports per stack, more than the ${fleetPortSpan} a tier has`);
+  return offsets;
+}
+
 function hostBindPath(bind: HostBind, paths: HostPaths): string {
   const byBind: Record<HostBind, string> = {
     project: paths.project,
@@ -99,7 +172,16 @@ export function imageBuild(projectRoot: string, image: Role['image']): { context
 }
 
 export function render(production: Composition, inputs: RenderInputs): RenderedStack {
-  const { stack, tier } = inputs;
+  const { stack, tier, fleet } = inputs;
+  if (fleet) {
+    if (tier.ports.kind !== 'fixed')
+      throw new Error(`${stack}: only tiers with fixed ports (princess, prod) run on a fleet`);
+    const problems = fleetProblems(
+      fleet,
+      production.roles.map((role) => role.name),
+    );
+    if (problems.length > 0) throw new Error(`${stack}'s fleet: ${problems.join('; ')}`);
+  }
   const images = uniqueImages(production.roles).map((image) => {
     const hash = inputs.imageHashes[image.name];
     if (!hash) throw new Error(`no content hash for image ${image.name}`);
@@ -109,8 +191,30 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
       ...imageBuild(inputs.projectRoot, image),
     };
   });
+  const replicasOf = (role: Role) => tier.replicas[role.name] ?? role.replicas;
+  const offsets = fleet && fleetOffsets(production.roles, replicasOf);
+  const hostByName = new Map(fleet?.hosts.map((host) => [host.name, host]));
+  const placed = new Map(
+    production.roles.map((role) => {
+      const replicas = replicasOf(role);
+      const hosts = fleet ? replicaHosts(fleet, role.name, replicas) : [];
+      return [
+        role.name,
+        Array.from({ length: replicas }, (_, i): Placed => {
+          if (!offsets) return { published: {} };
+          const published = Object.fromEntries(
+            Object.keys(role.ports).map((port) => [
+              port,
+              inputs.portBase + offsets.get(`${role.name}.${port}.${i + 1}`)!,
+            ]),
+          );
+          return { host: hostByName.get(hosts[i]!)!, published };
+        }),
+      ] as const;
+    }),
+  );
   const containers = production.roles.flatMap((role) => {
-    const replicas = tier.replicas[role.name] ?? role.replicas;
+    const replicas = replicasOf(role);
     const host = role.host;
     if (host && !inputs.hostPaths) throw new Error(`role ${role.name} shares host folders: render it with hostPaths`);
     // On the host's network a port is the host port itself.
@@ -126,13 +230,35 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
           DEVENV_TOOLS: inputs.hostPaths!.tools,
         }
       : {};
-    const roleEnv = Object.fromEntries(
-      Object.entries(role.env).map(([key, value]) => [key, resolvePublished(value, production.roles, inputs.portBase)]),
-    );
     const liveEdit = tier.liveEdit && role.image.context !== undefined && role.image.sourcePath !== undefined;
     const command = liveEdit && role.liveEditCommand ? role.liveEditCommand : role.command;
+    const udp = new Set(role.udpPorts ?? []);
     return Array.from({ length: replicas }, (_, i): RenderedContainer => {
       const replica = i + 1;
+      const where = placed.get(role.name)![i]!;
+      const roleEnv = Object.fromEntries(
+        Object.entries(role.env).map(([key, value]) => [
+          key,
+          resolveReach(
+            resolvePublished(value, production.roles, inputs.portBase),
+            where.host,
+            production.roles,
+            placed,
+          ),
+        ]),
+      );
+      // Replicas sit behind the proxy; only a single replica publishes its ports itself, except across a fleet.
+      const published = where.host
+        ? Object.entries(where.published).map(([name, port]) => ({
+            name,
+            container: role.ports[name]!,
+            host: port,
+            ...(udp.has(name) && { protocol: 'udp' as const }),
+            ...((replicas > 1 || role.publish[name] === undefined) && { fleetOnly: true as const }),
+          }))
+        : replicas === 1
+          ? ports
+          : [];
       return {
         name: replicas === 1 ? resourceName(stack, role.name) : resourceName(stack, role.name, replica),
         role: role.name,
@@ -140,8 +266,7 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
         image: images.find((image) => image.name === role.image.name)!.ref,
         ...(command && { command }),
         env: { ...roleEnv, ...hostEnv, ...tier.env[role.name] },
-        // Replicas sit behind the proxy; only a single replica publishes its ports itself.
-        ports: replicas === 1 ? ports : [],
+        ports: published,
         mounts: [
           ...role.volumes.map((v) => ({
             path: v.path,
@@ -172,18 +297,27 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
         memoryMb: role.resources.memoryMb,
         labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: role.name },
         hostNamespaces: host !== undefined,
+        ...(where.host && { host: where.host }),
       };
     });
   });
+  const volumes = production.roles.flatMap((role) =>
+    role.volumes.flatMap((v) => {
+      const volume = { name: resourceName(stack, `${role.name}-${v.name}`), role: role.name, data: v.data };
+      if (!fleet) return [volume];
+      const hosts = [...new Set(placed.get(role.name)!.map((replica) => replica.host!.name))];
+      return hosts.map((host) => ({ ...volume, host }));
+    }),
+  );
+  const used = new Set(containers.map((c) => c.host?.name));
   return {
     stack,
     tier: tier.name,
     network: networkName(stack),
     images,
-    volumes: production.roles.flatMap((role) =>
-      role.volumes.map((v) => ({ name: resourceName(stack, `${role.name}-${v.name}`), role: role.name, data: v.data })),
-    ),
+    volumes,
     containers,
+    ...(fleet && { hosts: fleet.hosts.filter((host) => used.has(host.name)) }),
   };
 }
 
@@ -215,6 +349,8 @@ export interface StackSources {
    */
   rolling?: { running: Record<string, string>; replicasOnNew: number };
   hostPaths?: HostPaths;
+  /** the hosts the stack runs on (recorded in the stack's config); absent: this machine's engine */
+  fleet?: Fleet;
 }
 
 /** A stack by name (dev-<user>, princess, prod, ops) rendered from its description as it is now. */
@@ -234,6 +370,7 @@ export async function renderStack(
     imageHashes: await imageHashes(root, roles.roles),
     portBase,
     ...(sources.hostPaths && { hostPaths: sources.hostPaths }),
+    ...(sources.fleet && { fleet: sources.fleet }),
   });
   return sources.rolling ? rollingStep(next, sources.rolling.running, sources.rolling.replicasOnNew) : next;
 }
@@ -275,14 +412,18 @@ export function withEnvOverrides(
   };
 }
 
-/** The URLs a stack serves on the host, by role.port; a port is named after its protocol. */
-/** A published port as a URL: its name is its scheme (`http`, `postgres`), on loopback. */
-export function endpointUrl(portName: string, hostPort: number): string {
-  return portName === 'http' ? `http://127.0.0.1:${hostPort}/` : `${portName}://127.0.0.1:${hostPort}`;
+/** A published port as a URL: its name is its scheme (`http`, `postgres`), on loopback or a fleet host's address. */
+export function endpointUrl(portName: string, hostPort: number, address = '127.0.0.1'): string {
+  return portName === 'http' ? `http://${address}:${hostPort}/` : `${portName}://${address}:${hostPort}`;
 }
 
+/** The URLs a stack serves, by role.port; a port is named after its protocol. */
 export function urlsOf(rendered: RenderedStack): Record<string, string> {
   return Object.fromEntries(
-    rendered.containers.flatMap((c) => c.ports.map((p) => [`${c.role}.${p.name}`, endpointUrl(p.name, p.host)])),
+    rendered.containers.flatMap((c) =>
+      c.ports
+        .filter((p) => !p.fleetOnly)
+        .map((p) => [`${c.role}.${p.name}`, endpointUrl(p.name, p.host, c.host?.address)]),
+    ),
   );
 }

@@ -13,8 +13,11 @@
   percentThreshold: [90, 99],
 
   backends: ["./backends/graphite"],
-  graphiteHost: "graphite",
-  graphitePort: 2003,
+  // GRAPHITE is host:port (graphite:2003 on one host's network, the data host's
+  // address and published port across a fleet); statsd evals this file, so
+  // process.env is in scope.
+  graphiteHost: (process.env.GRAPHITE || "graphite:2003").split(":")[0],
+  graphitePort: Number((process.env.GRAPHITE || "graphite:2003").split(":")[1]),
   graphite: {
     legacyNamespace: false,
     globalPrefix: "stats"

@@ -1,0 +1,118 @@
+// A tier rendered onto a fleet: each container on its host, every port published
+// on its host's address, and the addresses roles reach each other by rendered
+// from the placement (a role's name on one host's network, host:port across hosts).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Fleet } from '../../stacks/hosts.ts';
+import { production } from '../../stacks/production.ts';
+import { render, urlsOf } from '../../stacks/render.ts';
+import { tiers } from '../../stacks/tiers.ts';
+
+const hashes = {
+  web: '0123456789abcdef',
+  db: 'db00000000000000',
+  cache: 'ca00000000000000',
+  statsd: '5a00000000000000',
+  graphite: '9a00000000000000',
+  proxy: 'b000000000000000',
+};
+const fleet: Fleet = {
+  hosts: [
+    { name: 'host-1', docker: 'ssh://deploy@10.9.0.11', address: '10.9.0.11' },
+    { name: 'host-2', docker: 'ssh://deploy@10.9.0.12', address: '10.9.0.12' },
+    { name: 'host-3', docker: 'ssh://deploy@10.9.0.13', address: '10.9.0.13' },
+  ],
+  placement: {
+    proxy: ['host-1'],
+    db: ['host-1'],
+    cache: ['host-1'],
+    statsd: ['host-1'],
+    graphite: ['host-1'],
+    worker: ['host-2'],
+    web: ['host-1', 'host-2', 'host-3'],
+  },
+};
+const inputs = (withFleet?: Fleet) => ({
+  stack: 'prod',
+  tier: tiers.prod,
+  projectRoot: '/repo',
+  imageHashes: hashes,
+  portBase: 18100,
+  ...(withFleet && { fleet: withFleet }),
+});
+
+describe('render onto a fleet', () => {
+  const rendered = render(production(), inputs(fleet));
+  const container = (name: string) => rendered.containers.find((c) => c.name === name)!;
+
+  it('puts each replica on its host, in turn over the role’s hosts', () => {
+    assert.deepEqual(
+      rendered.containers.filter((c) => c.role === 'web').map((c) => c.host?.name),
+      ['host-1', 'host-2', 'host-3'],
+    );
+    assert.equal(container('prod-db').host?.name, 'host-1');
+    assert.deepEqual(
+      rendered.hosts?.map((h) => h.name),
+      ['host-1', 'host-2', 'host-3'],
+    );
+  });
+
+  it('publishes every port, the stack’s own URLs at their usual offsets and the rest from offset 10', () => {
+    assert.deepEqual(
+      container('prod-proxy').ports.map((p) => [p.name, p.host]),
+      [['http', 18100]],
+    );
+    const webPorts = rendered.containers.filter((c) => c.role === 'web').map((c) => c.ports[0]!.host);
+    assert.ok(webPorts.every((port) => port >= 18110 && port < 18200));
+    assert.deepEqual(
+      webPorts.slice(1).map((port, i) => port - webPorts[i]!),
+      [1, 1],
+    );
+    const statsd = container('prod-statsd').ports.find((p) => p.name === 'statsd')!;
+    assert.equal(statsd.protocol, 'udp');
+    const hostPorts = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.host!.name}:${p.host}`));
+    assert.equal(new Set(hostPorts).size, hostPorts.length, 'no host:port is published twice');
+  });
+
+  it('renders the site’s addresses from the placement: by name on one host, host:port across hosts', () => {
+    const dbPort = container('prod-db').ports.find((p) => p.name === 'postgres')!.host;
+    assert.equal(container('prod-web-1').env.DATABASE_URL, 'postgres://shop:shop@db:5432/shop');
+    assert.equal(container('prod-web-2').env.DATABASE_URL, `postgres://shop:shop@10.9.0.11:${dbPort}/shop`);
+    assert.match(container('prod-worker').env.STATSD!, /^10\.9\.0\.11:181\d\d$/);
+    assert.equal(container('prod-statsd').env.GRAPHITE, 'graphite:2003');
+    const replicas = rendered.containers.filter((c) => c.role === 'web');
+    assert.equal(
+      container('prod-proxy').env.WEB_UPSTREAM,
+      replicas.map((c) => `${c.host!.address}:${c.ports[0]!.host}`).join(' '),
+    );
+  });
+
+  it('makes each volume on every host its role runs on, and the URLs point at the hosts', () => {
+    assert.deepEqual(
+      rendered.volumes.filter((v) => v.role === 'web').map((v) => v.host),
+      ['host-1', 'host-2', 'host-3'],
+    );
+    const urls = urlsOf(rendered);
+    assert.equal(urls['proxy.http'], 'http://10.9.0.11:18100/');
+    assert.equal(urls['db.postgres'], 'postgres://10.9.0.11:18102');
+    assert.equal(urls['web.http'], undefined);
+  });
+
+  it('renders a tier without a fleet as before: names on the stack’s network, nothing on a host', () => {
+    const local = render(production(), inputs());
+    const web = local.containers.find((c) => c.role === 'web')!;
+    assert.equal(web.env.DATABASE_URL, 'postgres://shop:shop@db:5432/shop');
+    assert.equal(web.env.MEMCACHED, 'cache:11211');
+    assert.equal(local.containers.find((c) => c.role === 'proxy')!.env.WEB_UPSTREAM, 'web:8080');
+    assert.ok(local.containers.every((c) => c.host === undefined));
+    assert.equal(local.hosts, undefined);
+  });
+
+  it('refuses a fleet for a tier with per-developer ports, and an unsound placement, naming the problem', () => {
+    assert.throws(() => render(production(), { ...inputs(fleet), stack: 'dev-ada', tier: tiers.dev }), /fixed ports/);
+    assert.throws(
+      () => render(production(), inputs({ ...fleet, placement: { ...fleet.placement, db: ['host-9'] } })),
+      /role db is placed on an unknown host "host-9"/,
+    );
+  });
+});
