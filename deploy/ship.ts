@@ -20,7 +20,22 @@ import { exportRelease, hostPaths, readRelease, recordedSources, recordRelease }
 import { ensurePrerequisites } from '../toolchain/prerequisites.ts';
 import { resolveUser } from '../lib/user.ts';
 import { openJournal, type Journal } from './journal.ts';
-import { buildImages, currentFlags, runMigrations, runningImages, shipFlags, smokeTest, type Say } from './steps.ts';
+import {
+  buildImages,
+  currentFlags,
+  distributeImages,
+  drainAtProxy,
+  type HostImages,
+  rollBatches,
+  runMigrations,
+  runningImages,
+  shipFlags,
+  smokeTest,
+  type Say,
+} from './steps.ts';
+import type { UnreachableHost } from '../stacks/host-engine.ts';
+import { readFleet } from '../stacks/fleet-config.ts';
+import type { Fleet, Host } from '../stacks/hosts.ts';
 import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from './watch.ts';
 
 import { markDeploy, saveGraph, sitePrefix } from '../stacks/graphite.ts';
@@ -35,6 +50,8 @@ export interface DeployOptions {
   user?: string;
   /** how long to watch prod's error rate and latency after the roll */
   watchSeconds: number;
+  /** web replicas replaced at once in prod's roll @default 1 */
+  parallel?: number;
   cwd: string;
 }
 
@@ -70,6 +87,7 @@ interface Shipment {
   /** config train: the flags file of the commit, already linted */
   flags?: string;
   watchSeconds: number;
+  parallel: number;
   user: string;
 }
 
@@ -97,6 +115,7 @@ async function shipmentOf(ops: OpsClient, options: DeployOptions): Promise<{ shi
     users: head.entries.map((e) => e.user),
     ask: { train: options.train, driver },
     watchSeconds: options.watchSeconds,
+    parallel: options.parallel ?? 1,
     user,
   };
   if (options.train === 'config') {
@@ -128,6 +147,8 @@ interface StagePlan {
   /** true once the stack has been touched: a failure from then on rolls back */
   touched: () => boolean;
   rollback: () => Promise<void>;
+  /** across a fleet: the hosts that do not answer now, each with why (a host lost mid-stage) */
+  lostHosts?: () => Promise<UnreachableHost[]>;
 }
 
 /** The steps of one stage of the code train; each says what it does to the journal too. */
@@ -139,6 +160,8 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
     running: {} as Record<string, string>,
     urls: {} as Record<string, string>,
     replicas: 0,
+    onHosts: undefined as HostImages | undefined,
+    fleet: undefined as Fleet | undefined,
     rolledAt: 0,
     startedAt: Date.now(),
     touched: false,
@@ -146,22 +169,41 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
   const sources = (extra: Partial<StackSources> = {}): StackSources => ({
     imageRoot: state.root,
     hostPaths: hostPaths(ctx),
+    ...(state.fleet && { fleet: state.fleet }),
     ...extra,
   });
   const apply = async (progress: (line: string) => void, extra: Partial<StackSources>) => {
     const { applyStack } = await import('../stacks/environment.ts');
     return applyStack(ctx, stage, shipment.user, { sources: sources(extra) }, progress);
   };
+  const lostHosts = async () => {
+    const hosts = state.rendered?.hosts;
+    return hosts ? (await import('../stacks/host-engine.ts')).unreachableHosts(hosts) : [];
+  };
   const rollback = async () => {
-    say(`rolling ${stage} back to the images it ran before`);
-    await apply(() => {}, { rolling: { running: state.running, replicasOnNew: 0 } });
-    say(`${stage} runs what it ran before the deploy`);
+    // A host lost mid-roll is left as it is; the others go back, and the proxy skips what does not answer.
+    const lost = (await lostHosts()).map(({ host }) => host.name);
+    say(
+      lost.length > 0
+        ? `rolling ${stage} back to the images it ran before, on every host but ${lost.join(', ')}`
+        : `rolling ${stage} back to the images it ran before`,
+    );
+    const { applyStack } = await import('../stacks/environment.ts');
+    await applyStack(
+      ctx,
+      stage,
+      shipment.user,
+      { sources: sources({ rolling: { running: state.running, replicasOnNew: 0 } }), leaveHosts: lost },
+      () => {},
+    );
+    say(`${stage} runs what it ran before the deploy${lost.length > 0 ? ` (but on ${lost.join(', ')})` : ''}`);
   };
   const steps: StageStep[] = [
     {
       title: `Export ${short(shipment.commit)}`,
       run: async () => {
         state.root = await exportRelease(ctx, shipment.repo, shipment.commit);
+        state.fleet = await readFleet(ctx, stage);
         say(`release ${shipment.commit} in ${state.root}`);
       },
     },
@@ -170,6 +212,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
       run: async () => {
         const rendered = await renderStack(stage, projectRoot, base, sources());
         await buildImages(ctx, rendered, say);
+        if (rendered.hosts) state.onHosts = await distributeImages(ctx, rendered, say);
         state.rendered = rendered;
         state.urls = urlsOf(rendered);
         state.replicas = rendered.containers.filter((c) => c.role === 'web').length;
@@ -178,25 +221,44 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
     {
       title: `Migrations on ${stage}`,
       run: async () => {
-        await runMigrations(state.rendered!, say);
+        await runMigrations(state.rendered!, say, state.onHosts);
       },
     },
     {
       title: stage === 'prod' ? 'Roll prod, one web replica at a time' : 'Bring princess onto the release',
       run: async (phase) => {
-        state.running = await runningImages(stage);
+        const rendered = state.rendered!;
+        state.running = await runningImages(stage, rendered.hosts);
         state.touched = true;
         const progress = (line: string) => phase.output(line);
         if (stage === 'princess') {
           await apply(progress, {});
         } else {
           const { applySteps } = await import('../stacks/environment.ts');
-          const steps = Array.from({ length: state.replicas }, (_, i) =>
-            sources({ rolling: { running: state.running, replicasOnNew: i + 1 } }),
+          const batches = rollBatches(state.replicas, shipment.parallel);
+          const steps = batches.map((batch) =>
+            sources({ rolling: { running: state.running, replicasOnNew: batch.at(-1)! } }),
           );
-          await applySteps(ctx, stage, shipment.user, steps, {}, progress, (index) =>
-            say(`web replica ${index + 1} of ${state.replicas} runs ${short(shipment.commit)} and is healthy`),
-          );
+          const web = rendered.containers.filter((c) => c.role === 'web');
+          const named = (replicas: number[]) =>
+            replicas
+              .map((replica) => {
+                const host = web.find((c) => c.replica === replica)?.host;
+                return host ? `${replica} (${host.name})` : String(replica);
+              })
+              .join(', ');
+          // Across a fleet the proxy balances a list of replicas: each is drained before it is replaced.
+          const fleet = rendered.hosts !== undefined;
+          await applySteps(ctx, stage, shipment.user, steps, {}, progress, {
+            ...(fleet && {
+              before: (index: number) => drainAtProxy(rendered, batches[index]!, say),
+              after: () => drainAtProxy(rendered, [], say),
+            }),
+            done: (index) =>
+              say(
+                `web replica${batches[index]!.length > 1 ? 's' : ''} ${named(batches[index]!)} of ${state.replicas} run${batches[index]!.length > 1 ? '' : 's'} ${short(shipment.commit)} and ${batches[index]!.length > 1 ? 'are' : 'is'} healthy`,
+              ),
+          });
         }
         state.rolledAt = Date.now();
         await markLive();
@@ -261,7 +323,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
       },
     },
   ];
-  return { steps, touched: () => state.touched, rollback };
+  return { steps, touched: () => state.touched, rollback, lostHosts };
 }
 
 function configStage(
@@ -271,14 +333,15 @@ function configStage(
   say: Say,
   markLive: () => Promise<void>,
 ): StagePlan {
-  const state = { before: '', touched: false };
+  const state = { before: '', touched: false, hosts: undefined as Host[] | undefined };
   const steps: StageStep[] = [
     {
       title: `Ship flags to ${stage}`,
       run: async () => {
-        state.before = await currentFlags(stage);
+        state.hosts = (await readFleet(ctx, stage))?.hosts;
+        state.before = await currentFlags(stage, state.hosts);
         state.touched = true;
-        await shipFlags(stage, shipment.flags!, say);
+        await shipFlags(stage, shipment.flags!, say, state.hosts);
         await markLive();
       },
     },
@@ -295,7 +358,7 @@ function configStage(
   ];
   const rollback = async () => {
     say(`putting ${stage}'s previous flags back`);
-    await shipFlags(stage, state.before, say);
+    await shipFlags(stage, state.before, say, state.hosts);
   };
   return { steps, touched: () => state.touched, rollback };
 }
@@ -352,7 +415,13 @@ async function runStage(
   } catch (error) {
     // An engine failure lists its failed resources a line each: all of them are the reason.
     const lines = (error as Error).message.split('\n').map((line) => line.trim());
-    const reason = error instanceof UserError ? lines.filter(Boolean).join(' ') : lines[0]!;
+    const lost = (await plan.lostHosts?.().catch(() => [])) ?? [];
+    const reason =
+      lost.length > 0
+        ? lost.map(({ host, reason }) => `host ${host.name} (${host.docker}) was lost mid-deploy: ${reason}`).join('; ')
+        : error instanceof UserError
+          ? lines.filter(Boolean).join(' ')
+          : lines[0]!;
     say(`FAILED: ${reason}`);
     let state: DeployState = 'failed';
     let rollbackNote = '';

@@ -2,9 +2,8 @@
 // reachable or not (and why, in one line), its Docker engine's version, the
 // disk left for Docker's data, load average, containers running. Hosts are
 // asked side by side, and one that does not answer never stops the others.
-import { UserError } from '../lib/errors.ts';
 import type { Fleet, Host } from '../stacks/hosts.ts';
-import { hostDocker, hostExec, sshReadyTimeoutMs, sshTarget } from '../stacks/host-engine.ts';
+import { hostDocker, hostExec, unreachableReason } from '../stacks/host-engine.ts';
 
 export interface HostCheck {
   name: string;
@@ -35,27 +34,6 @@ export function parseHostFacts(stdout: string): { freeDiskBytes: number; load: [
   const load = (loadLine ?? '').trim().split(/\s+/).slice(0, 3).map(Number);
   if (!Number.isFinite(available) || load.length !== 3 || load.some((n) => !Number.isFinite(n))) return undefined;
   return { freeDiskBytes: available, load: load as [number, number, number] };
-}
-
-/** Why a host could not be asked, in one line a person can act on. */
-export function unreachableReason(error: unknown, host: Host): string {
-  if (error instanceof UserError) return error.message;
-  const { code, level, message = '' } = (error ?? {}) as { code?: string; level?: string; message?: string };
-  let address = host.address;
-  let user = 'the user';
-  try {
-    const target = sshTarget(host);
-    address = `${target.address}:${target.port}`;
-    user = target.user;
-  } catch {}
-  if (code === 'ECONNREFUSED') return `nothing listens for SSH at ${address} (sshd is not running there)`;
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
-    return `no answer from ${address} within ${sshReadyTimeoutMs / 1000} s (is the host up?)`;
-  if (level === 'client-authentication' || /authentication methods failed/i.test(message))
-    return `${user}@${address} did not accept the fleet key`;
-  if (code === 'ECONNRESET' || /socket hang up|dial-stdio|Cannot connect to the Docker daemon/i.test(message))
-    return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
-  return (message.split('\n')[0] ?? '').trim() || 'it did not answer, for a reason nobody said';
 }
 
 async function checkHost(home: string, host: Host): Promise<HostCheck> {

@@ -9,6 +9,8 @@ export const labelKeys = {
   managed: 'devenv.managed',
   stack: 'devenv.stack',
   role: 'devenv.role',
+  /** across a fleet: the image's tag as built here (the host runs it by its registry digest) */
+  image: 'devenv.image',
 } as const;
 
 export function dockerClient(): Docker {

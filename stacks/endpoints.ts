@@ -4,6 +4,7 @@
 import { UserError } from '../lib/errors.ts';
 import { projectRoot, type Context } from '../lib/paths.ts';
 import { readConverged } from './fast-path.ts';
+import { readFleet } from './fleet-config.ts';
 import { renderStack, urlsOf } from './render.ts';
 import { tierOfStackOrRefuse } from './tiers.ts';
 
@@ -20,5 +21,6 @@ export async function stackEndpoints(ctx: Context, stack: string): Promise<Recor
       );
     portBase = converged.portBase;
   }
-  return urlsOf(await renderStack(stack, projectRoot, portBase));
+  const fleet = await readFleet(ctx, stack);
+  return urlsOf(await renderStack(stack, projectRoot, portBase, fleet && { fleet }));
 }

@@ -26,6 +26,7 @@ import {
   tornSidecar,
 } from './engine.ts';
 import { sleep } from '../lib/wait.ts';
+import type { Host } from './hosts.ts';
 
 export interface Environment {
   stack: Stack;
@@ -40,6 +41,20 @@ export interface OpenOptions {
   sources?: StackSources;
   /** aborted: the engine finishes the steps in flight and stops (Ctrl-C) */
   signal?: AbortSignal;
+  /**
+   * fleet hosts left out of the update (lost ones, during a rollback): their
+   * resources are not touched and they are not asked whether they answer
+   */
+  leaveHosts?: readonly string[];
+}
+
+/** What a caller does around each step of applySteps. */
+export interface StepHooks {
+  /** before the step's update starts (a roll drains the replicas it replaces) */
+  before?: (index: number) => Promise<void>;
+  /** after it, done or failed (the roll puts them back into service) */
+  after?: (index: number) => Promise<void>;
+  done?: (index: number) => void;
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -133,7 +148,7 @@ export async function applyStack(
   progress: (line: string) => void,
   notice: (line: string) => void = () => {},
 ): Promise<Applied> {
-  return (await applySteps(ctx, stackName, user, [options.sources], options, progress, () => {}, notice)).at(-1)!;
+  return (await applySteps(ctx, stackName, user, [options.sources], options, progress, {}, notice)).at(-1)!;
 }
 
 /**
@@ -148,7 +163,7 @@ export async function applySteps(
   steps: (StackSources | undefined)[],
   options: OpenOptions,
   progress: (line: string) => void,
-  stepDone: (index: number) => void,
+  hooks: StepHooks,
   notice: (line: string) => void = () => {},
 ): Promise<Applied[]> {
   const opened = await openEnvironment(
@@ -158,6 +173,10 @@ export async function applySteps(
     { ...options, ...(steps[0] && { sources: steps[0] }) },
     notice,
   );
+  const left = new Set(options.leaveHosts ?? []);
+  const hosts = opened.rendered.hosts?.filter((host) => !left.has(host.name));
+  if (hosts) await refuseUnreachableHosts(stackName, hosts);
+  const targets = left.size > 0 ? await resourcesOffHosts(opened.stack, left) : undefined;
   const applied: Applied[] = [];
   for (const [index, sources] of steps.entries()) {
     const rendered =
@@ -173,7 +192,15 @@ export async function applySteps(
             options.envOverrides ?? {},
           );
     opened.stack.workspace.program = program(rendered, { logDir: paths.logs(ctx) });
-    const result = await upWaitingForLock(ctx, opened.stack, progress, options.signal);
+    await hooks.before?.(index);
+    const result = await upWaitingForLock(
+      ctx,
+      opened.stack,
+      progress,
+      options.signal,
+      resourcePlace(rendered),
+      targets,
+    ).finally(() => hooks.after?.(index));
     await recordConverged(
       ctx.home,
       stackName,
@@ -187,9 +214,56 @@ export async function applySteps(
       dockerClient(),
     );
     applied.push({ changes: changeCount(result.summary.resourceChanges), urls: urlsOf(rendered), rendered });
-    stepDone(index);
+    hooks.done?.(index);
   }
   return applied;
+}
+
+/**
+ * A fleet's update starts only when every host's engine answers: one that does
+ * not would fail its resources half-way while the others changed. Refused in
+ * one line per host, before anything changes anywhere.
+ */
+async function refuseUnreachableHosts(stack: string, hosts: readonly Host[]): Promise<void> {
+  // ssh2 loads only for a fleet: a dev stack's up does not pay for it.
+  const { unreachableHosts } = await import('./host-engine.ts');
+  const down = await unreachableHosts(hosts);
+  if (down.length === 0) return;
+  throw new UserError(
+    `${stack} was not changed on any host: ${down
+      .map(({ host, reason }) => `host ${host.name} (${host.docker}) is unreachable: ${reason}`)
+      .join('; ')}`,
+    `bring ${down.length === 1 ? 'it' : 'them'} back, or record a fleet without ${down.length === 1 ? 'it' : 'them'} (\`devenv hosts use ${stack} FILE\`), and run again`,
+  );
+}
+
+/**
+ * The resources of the stack's state that are not on the given hosts (the
+ * components named after them and their children): the targets of an update
+ * that leaves those hosts alone.
+ */
+async function resourcesOffHosts(stack: Stack, hosts: ReadonlySet<string>): Promise<string[]> {
+  const { deployment } = await stack.exportStack();
+  const resources = (deployment?.resources ?? []) as { urn: string; type: string; parent?: string }[];
+  const hostComponents = new Set(
+    resources
+      .filter((r) => r.type === 'devenv:fleet:Host' && hosts.has(r.urn.split('::').pop()!))
+      .map((r) => r.urn),
+  );
+  return resources
+    .filter((r) => r.type !== 'pulumi:pulumi:Stack' && !r.type.startsWith('pulumi:providers:'))
+    .filter((r) => !hostComponents.has(r.urn) && !(r.parent && hostComponents.has(r.parent)))
+    .map((r) => r.urn);
+}
+
+/** Across a fleet, a resource named in a failure says which host it is on. */
+function resourcePlace(rendered: RenderedStack): (resource: string) => string {
+  if (!rendered.hosts) return (resource) => resource;
+  const hostOf = new Map(rendered.containers.map((c) => [c.name, c.host?.name]));
+  return (resource) => {
+    const host = hostOf.get(resource) ?? /@([a-z][a-z0-9-]*)$/.exec(resource)?.[1];
+    return host && !resource.endsWith(`@${host}`) ? `${resource} on ${host}` : resource;
+  };
 }
 
 const lockWaitMs = 5 * 60_000;
@@ -199,7 +273,14 @@ const lockWaitMs = 5 * 60_000;
  * deploy, an up; or the engine of a killed command finishing), wait for it,
  * clearing the lock as soon as its process is gone.
  */
-async function upWaitingForLock(ctx: Context, stack: Stack, progress: (line: string) => void, signal?: AbortSignal) {
+async function upWaitingForLock(
+  ctx: Context,
+  stack: Stack,
+  progress: (line: string) => void,
+  signal?: AbortSignal,
+  place: (resource: string) => string = (resource) => resource,
+  targets?: string[],
+) {
   const deadline = Date.now() + lockWaitMs;
   const log = engineLog(ctx, stack.name);
   await mkdir(paths.logs(ctx), { recursive: true });
@@ -215,10 +296,11 @@ async function upWaitingForLock(ctx: Context, stack: Stack, progress: (line: str
         onEvent: (event) => {
           show(event);
           const failed = resourceFailure(event);
-          if (failed) failures.push(failed);
+          if (failed) failures.push({ ...failed, resource: place(failed.resource) });
         },
         onOutput: (text) => output.write(text),
         ...(signal && { signal }),
+        ...(targets && { target: targets }),
       });
     } catch (error) {
       const locked = stackLocked(error as Error);

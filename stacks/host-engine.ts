@@ -140,6 +140,18 @@ export async function hostExec(home: string, host: Host, command: string): Promi
   }
 }
 
+/** A Docker engine a stack runs on, with the fleet host it is (none: this machine's). */
+export interface StackEngine {
+  host?: Host;
+  docker: Docker;
+}
+
+/** The engines of a stack: each of its fleet's hosts, or this machine's alone. */
+export async function stackEngines(hosts: readonly Host[] | undefined): Promise<StackEngine[]> {
+  if (!hosts) return [{ docker: dockerClient() }];
+  return Promise.all(hosts.map(async (host) => ({ host, docker: await engineOf(host) })));
+}
+
 const engines = new Map<string, Promise<Docker>>();
 
 /**
@@ -154,4 +166,58 @@ export function engineOf(host: Host | undefined): Promise<Docker> {
   const key = `${host.name} ${host.docker}`;
   if (!engines.has(key)) engines.set(key, hostDocker(contextFromEnvironment().home, host));
   return engines.get(key)!;
+}
+
+/** Why a host could not be asked, in one line a person can act on. */
+export function unreachableReason(error: unknown, host: Host): string {
+  if (error instanceof UserError) return error.message;
+  const { code, level, message = '' } = (error ?? {}) as { code?: string; level?: string; message?: string };
+  let address = host.address;
+  let user = 'the user';
+  try {
+    const target = sshTarget(host);
+    address = `${target.address}:${target.port}`;
+    user = target.user;
+  } catch {}
+  if (code === 'ECONNREFUSED') return `nothing listens for SSH at ${address} (sshd is not running there)`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
+    return `no answer from ${address} within ${sshReadyTimeoutMs / 1000} s (is the host up?)`;
+  if (level === 'client-authentication' || /authentication methods failed/i.test(message))
+    return `${user}@${address} did not accept the fleet key`;
+  if (code === 'ECONNRESET' || /socket hang up|dial-stdio|Cannot connect to the Docker daemon/i.test(message))
+    return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
+  return (message.split('\n')[0] ?? '').trim() || 'it did not answer, for a reason nobody said';
+}
+
+export interface UnreachableHost {
+  host: Host;
+  reason: string;
+}
+
+/** How long a host's engine has to answer a ping before a fleet's update counts it unreachable. */
+const pingTimeoutMs = 10_000;
+
+/**
+ * The hosts whose Docker engine does not answer now, asked side by side, each
+ * with the reason in one line. Asked before a fleet's update, so that an
+ * unreachable host stops it before anything changes on the others.
+ */
+export async function unreachableHosts(hosts: readonly Host[]): Promise<UnreachableHost[]> {
+  const asked = await Promise.all(
+    hosts.map(async (host): Promise<UnreachableHost | undefined> => {
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`its Docker engine did not answer within ${pingTimeoutMs / 1000} s`)),
+          pingTimeoutMs,
+        ).unref(),
+      );
+      try {
+        await Promise.race([engineOf(host).then((docker) => docker.ping()), timeout]);
+        return undefined;
+      } catch (error) {
+        return { host, reason: unreachableReason(error, host) };
+      }
+    }),
+  );
+  return asked.filter((found) => found !== undefined);
 }

@@ -104,3 +104,16 @@ export function replicaHosts(fleet: Fleet, role: string, replicas: number): stri
   if (hosts.length === 0) throw new Error(`role ${role} is placed on no host`);
   return Array.from({ length: replicas }, (_, index) => hosts[index % hosts.length]!);
 }
+
+/**
+ * The placement a fleet gets when none is written: the edge proxy and the data
+ * roles (and the worker) on one host, the web replicas spread over every host.
+ */
+export function defaultPlacement(
+  roles: readonly string[],
+  hosts: readonly string[],
+  dataHost: string,
+): Record<string, string[]> {
+  if (!hosts.includes(dataHost)) throw new Error(`the data host ${dataHost} is not one of the fleet's hosts`);
+  return Object.fromEntries(roles.map((role) => [role, role === 'web' ? [...hosts] : [dataHost]]));
+}

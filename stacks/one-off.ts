@@ -3,7 +3,9 @@
 // process up while other work runs (the rebuild's copy); it waits for a line on
 // its stdin before it does anything, and stdin closed without one stops it.
 import type { Duplex } from 'node:stream';
-import { demuxFrames, dockerClient, labelKeys, removeIfPresent } from './docker-client.ts';
+import { demuxFrames, labelKeys, removeIfPresent } from './docker-client.ts';
+import { engineOf } from './host-engine.ts';
+import type { Host } from './hosts.ts';
 import { resourceName } from './naming.ts';
 
 export interface OneOffSpec {
@@ -14,6 +16,8 @@ export interface OneOffSpec {
   command: string[];
   env: Record<string, string>;
   network: string;
+  /** the fleet host whose engine runs it @default this machine's */
+  engine?: Host;
 }
 
 export interface OneOffRun {
@@ -72,7 +76,7 @@ export async function startHeldOneOff(spec: OneOffSpec): Promise<HeldOneOff> {
 }
 
 async function createOneOff(spec: OneOffSpec, held: boolean) {
-  const docker = dockerClient();
+  const docker = await engineOf(spec.engine);
   const name = resourceName(spec.stack, spec.role);
   // One of a kind per stack: a leftover of a killed run goes first.
   await removeIfPresent(() => docker.getContainer(name).remove({ force: true }));

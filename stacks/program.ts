@@ -3,6 +3,7 @@
 // created once healthy.
 import * as pulumi from '@pulumi/pulumi';
 import { Container } from './providers/container.ts';
+import { HostImage } from './providers/host-image.ts';
 import { Image, type ImageInputs } from './providers/image.ts';
 import { Network } from './providers/network.ts';
 import { Volume } from './providers/volume.ts';
@@ -43,15 +44,40 @@ export function imageInputs(image: RenderedImage, logDir: string): ImageInputs {
   };
 }
 
+/**
+ * Across a fleet each host's resources are children of a component named after
+ * the host, so `preview` shows the changes host by host; Pulumi names carry the
+ * host where one name is made on several engines (the network, the volumes).
+ */
+function hostParents(rendered: RenderedStack): Map<string, pulumi.ComponentResource> {
+  return new Map(
+    (rendered.hosts ?? []).map((host) => [host.name, new pulumi.ComponentResource('devenv:fleet:Host', host.name)]),
+  );
+}
+
+const onHost = (name: string, host: string | undefined) => (host === undefined ? name : `${name}@${host}`);
+
 export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
   return async () => {
     const { stack } = rendered;
-    keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => v.name)));
-    const network = new Network(rendered.network, {
-      name: rendered.network,
-      labels: label(stack, 'network'),
-      internal: false,
-    });
+    keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => onHost(v.name, v.host))));
+    const parents = hostParents(rendered);
+    const parentOf = (host: string | undefined) => (host === undefined ? {} : { parent: parents.get(host)! });
+    const hostOf = (name: string | undefined) => rendered.hosts?.find((host) => host.name === name);
+    const engine = (name: string | undefined) => {
+      const host = hostOf(name);
+      return host ? { engine: host } : {};
+    };
+    const networks = new Map(
+      [...new Set(rendered.hosts ? rendered.hosts.map((host) => host.name) : [undefined])].map((host) => [
+        host,
+        new Network(
+          onHost(rendered.network, host),
+          { name: rendered.network, labels: label(stack, 'network'), internal: false, ...engine(host) },
+          parentOf(host),
+        ),
+      ]),
+    );
     // Keyed by tag: mid-roll, one image name has two (the next release's and the previous one's).
     const images = new Map(
       rendered.images.map((image) => [
@@ -62,25 +88,46 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
         ),
       ]),
     );
+    // Across a fleet a host runs an image once it has it from the registry, by digest.
+    const hostImages = new Map<string, HostImage>();
+    const imageOn = (ref: string, host: string | undefined): pulumi.Input<string> => {
+      const built = images.get(ref)!;
+      if (host === undefined) return built.imageName;
+      const key = `${ref} ${host}`;
+      if (!hostImages.has(key)) {
+        const image = rendered.images.find((i) => i.ref === ref)!;
+        const name = image.previous ? `image-${image.name}-previous` : `image-${image.name}`;
+        hostImages.set(
+          key,
+          new HostImage(onHost(name, host), { image: built.imageName, engine: hostOf(host)! }, parentOf(host)),
+        );
+      }
+      return hostImages.get(key)!.repoDigest;
+    };
     const volumes = new Map(
       rendered.volumes.map((volume) => [
-        volume.name,
-        new Volume(volume.name, { name: volume.name, labels: label(stack, volume.role) }),
+        onHost(volume.name, volume.host),
+        new Volume(
+          onHost(volume.name, volume.host),
+          { name: volume.name, labels: label(stack, volume.role), ...engine(volume.host) },
+          parentOf(volume.host),
+        ),
       ]),
     );
     const byRole = new Map<string, Container[]>();
     for (const spec of rendered.containers) {
-      const image = images.get(spec.image)!;
+      const host = spec.host?.name;
       // Volumes by name are known up front; depending on their resources orders creation.
       const dependencies = [
         ...spec.dependsOn.flatMap((role) => byRole.get(role) ?? []),
-        ...spec.mounts.flatMap((m) => (m.volume ? [volumes.get(m.volume)!] : [])),
+        ...spec.mounts.flatMap((m) => (m.volume ? [volumes.get(onHost(m.volume, host))!] : [])),
       ];
+      const network = networks.get(host)!;
       const container = new Container(
         spec.name,
         {
           name: spec.name,
-          image: image.imageName,
+          image: imageOn(spec.image, host),
           ...(spec.command && { command: spec.command }),
           envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
           // On the host's network a port is not published: the process listens on it itself.
@@ -89,8 +136,8 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
             : spec.ports.map((p) => ({
                 internal: p.container,
                 external: p.host,
-                ip: '127.0.0.1',
-                protocol: 'tcp' as const,
+                ip: spec.host?.address ?? '127.0.0.1',
+                protocol: p.protocol ?? ('tcp' as const),
               })),
           networkName: spec.hostNamespaces ? 'host' : network.name,
           // Every replica answers to the role's name: Docker's DNS spreads lookups over them.
@@ -114,8 +161,9 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           }),
           memoryMb: spec.memoryMb,
           restart: 'unless-stopped',
+          ...(spec.host && { engine: spec.host }),
         },
-        { dependsOn: dependencies },
+        { dependsOn: dependencies, ...parentOf(host) },
       );
       byRole.set(spec.role, [...(byRole.get(spec.role) ?? []), container]);
     }

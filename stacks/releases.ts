@@ -3,12 +3,12 @@
 // before, for rollback). A stack with no release runs the checkout as it is.
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { parse, parseDocument } from 'yaml';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { HostPaths, StackSources } from './render.ts';
-import { paths, projectRoot, type Context } from '../lib/paths.ts';
-import { writeFileAtomic } from '../lib/files.ts';
+import { projectRoot, type Context } from '../lib/paths.ts';
+import { readFleet } from './fleet-config.ts';
+import { readStackConfig, withConfigValues, writeStackConfig } from './stack-config.ts';
 
 export interface ReleaseRecord {
   commit: string;
@@ -51,24 +51,21 @@ export function releaseFromConfig(config: Record<string, unknown>): ReleaseRecor
 }
 
 /** The stack file with the release's keys set and everything else in it (other config, the secrets' salt) kept. */
+function releaseValues(release: ReleaseRecord): Record<string, string | undefined> {
+  return {
+    [releaseKeys.commit]: release.commit,
+    [releaseKeys.repo]: release.repo,
+    [releaseKeys.previousCommit]: release.previous?.commit,
+    [releaseKeys.previousRepo]: release.previous?.repo,
+  };
+}
+
 export function withReleaseConfig(stackFile: string, release: ReleaseRecord): string {
-  const document = parseDocument(stackFile);
-  if (!document.has('config')) document.set('config', document.createNode({}));
-  document.setIn(['config', releaseKeys.commit], release.commit);
-  document.setIn(['config', releaseKeys.repo], release.repo);
-  if (release.previous) {
-    document.setIn(['config', releaseKeys.previousCommit], release.previous.commit);
-    document.setIn(['config', releaseKeys.previousRepo], release.previous.repo);
-  } else {
-    document.deleteIn(['config', releaseKeys.previousCommit]);
-    document.deleteIn(['config', releaseKeys.previousRepo]);
-  }
-  return document.toString();
+  return withConfigValues(stackFile, releaseValues(release));
 }
 
 export async function readRelease(ctx: Context, stack: string): Promise<ReleaseRecord | undefined> {
-  const stackFile = await readFile(paths.stackConfigFile(ctx, stack), 'utf8').catch(() => '');
-  const config = (parse(stackFile) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const config = await readStackConfig(ctx, stack).catch(() => ({}));
   const recorded = releaseFromConfig(config);
   if (recorded) return recorded;
   const legacy = await readFile(legacyRecordFile(ctx, stack), 'utf8').catch(() => undefined);
@@ -77,13 +74,7 @@ export async function readRelease(ctx: Context, stack: string): Promise<ReleaseR
 
 /** Written once the stack runs the release: the record never runs ahead of the stack. */
 export async function recordRelease(ctx: Context, stack: string, release: ReleaseRecord): Promise<void> {
-  const file = paths.stackConfigFile(ctx, stack);
-  const stackFile = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, withReleaseConfig(stackFile, release));
+  await writeStackConfig(ctx, stack, releaseValues(release));
   await rm(legacyRecordFile(ctx, stack), { force: true });
 }
 
@@ -131,9 +122,12 @@ export function hostPaths(ctx: Context): HostPaths {
   return { project: projectRoot, devenvHome: ctx.home, tools: ctx.tools, dockerSocket: socket };
 }
 
-/** What a stack is rendered from: its recorded release, else the checkout. */
+/** What a stack is rendered from: its recorded release (else the checkout), on its recorded fleet (else this machine). */
 export async function recordedSources(ctx: Context, stack: string): Promise<StackSources> {
-  const release = await readRelease(ctx, stack);
-  if (!release) return { hostPaths: hostPaths(ctx) };
-  return { imageRoot: await exportRelease(ctx, release.repo, release.commit), hostPaths: hostPaths(ctx) };
+  const [release, fleet] = await Promise.all([readRelease(ctx, stack), readFleet(ctx, stack)]);
+  return {
+    ...(release && { imageRoot: await exportRelease(ctx, release.repo, release.commit) }),
+    hostPaths: hostPaths(ctx),
+    ...(fleet && { fleet }),
+  };
 }

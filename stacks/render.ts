@@ -295,7 +295,12 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
         liveEdit,
         dependsOn: role.dependsOn,
         memoryMb: role.resources.memoryMb,
-        labels: { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: role.name },
+        labels: {
+          [labelKeys.managed]: 'true',
+          [labelKeys.stack]: stack,
+          [labelKeys.role]: role.name,
+          ...(where.host && { [labelKeys.image]: images.find((image) => image.name === role.image.name)!.ref }),
+        },
         hostNamespaces: host !== undefined,
         ...(where.host && { host: where.host }),
       };

@@ -47,6 +47,8 @@ async function provedUnchanged(
       await renderStack(stack, projectRoot, converged.portBase, await recordedSources(ctx, stack)),
       envOverrides ?? {},
     );
+    // The record is of this machine's engine; a fleet's hosts are asked by the engine's update.
+    if (rendered.hosts) return undefined;
     const [current, observed] = await Promise.all([
       fingerprint(rendered, projectRoot),
       observe(dockerClient(), ctx.home, stack),

@@ -45,6 +45,9 @@ export const deployCommand = defineCommand({
     new Option('--watch <seconds>', 'how long to watch prod after the roll (0: no watch)')
       .argParser(wholeNumber('--watch', 0, 3600, 'whole seconds'))
       .default(30),
+    new Option('--parallel <n>', 'web replicas replaced at once in the prod roll (each drained at the proxy first)')
+      .argParser(wholeNumber('--parallel', 1, 64, 'replicas'))
+      .default(1),
     userOption('who deploys (must ride in the head group)'),
     new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp(),
   ],
@@ -56,6 +59,7 @@ export const deployCommand = defineCommand({
       config?: boolean;
       train?: 'code' | 'config';
       watch: number;
+      parallel: number;
       user?: string;
       driver: 'cli' | 'page';
     },
@@ -67,6 +71,7 @@ export const deployCommand = defineCommand({
       train: opts.config ? 'config' : (opts.train ?? 'code'),
       driver: opts.driver,
       watchSeconds: opts.watch,
+      parallel: opts.parallel,
       cwd: process.cwd(),
       ...(opts.to && { to: opts.to }),
       ...(opts.user && { user: opts.user }),

@@ -6,6 +6,7 @@ import { UserError } from '../../lib/errors.ts';
 import type { FleetFiles } from '../../stacks/fleet-files.ts';
 import type { HostCheck } from '../../hosts/check.ts';
 import type { LocalFleet, LocalFleetChanges } from '../../hosts/local-fleet.ts';
+import type { UsedFleet } from '../../hosts/use.ts';
 import { defineCommand, defineGroup } from '../define-command.ts';
 import { wholeNumber } from '../options.ts';
 import { textTable } from '../text-table.ts';
@@ -64,6 +65,29 @@ export function checkText(checks: HostCheck[]): string {
   return textTable(['HOST', 'ADDRESS', 'REACHABLE', 'DOCKER', 'FREE', 'LOAD', 'RUNNING', 'PROBLEM'], rows);
 }
 
+export function usedText({ stack, fleet, before }: UsedFleet): string {
+  if (!fleet)
+    return before
+      ? `${stack} will run on this machine's engine again at its next up; what runs on its hosts stays until then, and their data volumes stay after`
+      : `${stack} runs on this machine's engine (it had no fleet)`;
+  const rows = fleet.hosts.map((host) => [
+    host.name,
+    host.address,
+    host.docker,
+    Object.entries(fleet.placement)
+      .filter(([, hosts]) => hosts.includes(host.name))
+      .map(([role]) => role)
+      .join(' '),
+  ]);
+  return [
+    textTable(['HOST', 'ADDRESS', 'DOCKER', 'ROLES'], rows),
+    '',
+    `recorded in ${stack}'s config; \`devenv ${stack} up\` (or the next deploy) brings it onto these hosts.`,
+    // Data does not follow a role to another engine: the volumes it leaves are kept, never deleted.
+    `A data role on a new host starts from that host's own volume; the volumes it leaves are kept.`,
+  ].join('\n');
+}
+
 export const hostsCommand = defineGroup({
   name: 'hosts',
   description: "a fleet's hosts, each with its own Docker engine reached over SSH: a local fleet to try, list, check",
@@ -92,6 +116,30 @@ export const hostsCommand = defineGroup({
         return { ...(await makeLocalFleet(home, hosts, await reporter())), files };
       },
       text: localText,
+    }),
+    defineCommand({
+      name: 'use',
+      description:
+        'run prod or princess on a fleet: FILE (YAML: hosts with name, docker endpoint and address; placement: role to ' +
+        'host names), --local for the local fleet (data roles and the proxy on one host, web on every host), or --none ' +
+        "for this machine's engine; checked and recorded in the stack's config, applied by its next up",
+      arguments: { '<stack>': 'prod or princess', '[file]': 'the fleet, in YAML' },
+      options: [
+        new Option('--local', 'the local fleet (`devenv hosts local N`), placed by default'),
+        new Option('--none', "back to this machine's engine"),
+      ],
+      json: 'print the recorded fleet as JSON',
+      run: async ([stack, file]: [string, string?], opts: { local?: boolean; none?: boolean }, ctx) => {
+        const chosen = [file !== undefined, opts.local === true, opts.none === true].filter(Boolean).length;
+        if (chosen !== 1) throw new UserError('give one of: a fleet FILE, --local or --none');
+        const { useFleet } = await import('../../hosts/use.ts');
+        return useFleet(
+          ctx,
+          stack,
+          opts.local ? { kind: 'local' } : opts.none ? { kind: 'none' } : { kind: 'file', path: file! },
+        );
+      },
+      text: usedText,
     }),
     defineCommand({
       name: 'list',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHostFacts, unreachableReason } from '../../hosts/check.ts';
+import { parseHostFacts } from '../../hosts/check.ts';
+import { unreachableReason } from '../../stacks/host-engine.ts';
 import { UserError } from '../../lib/errors.ts';
 
 const host = { name: 'host-2', docker: 'ssh://deploy@10.213.0.12', address: '10.213.0.12' };
