@@ -26,6 +26,8 @@ import { imageRepository } from '../stacks/naming.ts';
 import { imageBuild } from '../stacks/render.ts';
 import { baseImagePresent } from '../toolchain/base-image.ts';
 import { ensureFleetKey, pinHostKeys, readKnownHosts } from '../stacks/fleet-files.ts';
+import { ensureRegistryFiles } from '../stacks/registry-files.ts';
+import { readRegistry } from '../stacks/registry.ts';
 import { hostDocker } from '../stacks/host-engine.ts';
 import { knownHostsName, parsePublicKey, pinnedKey, type PublicKey } from '../stacks/known-hosts.ts';
 import {
@@ -74,7 +76,7 @@ const labels = (role: string): Record<string, string> => ({
 const ours = (found: Record<string, string> | null | undefined) => found?.[labelKeys.stack] === localFleetStack;
 
 /** The host image's content-hash tag, built the way every image of the project is when the engine lacks it. */
-async function ensureHostImage(home: string, reporter: Reporter): Promise<string> {
+export async function ensureHostImage(home: string, reporter: Reporter): Promise<string> {
   const build = imageBuild(projectRoot, { name: 'host' });
   const ref = `${imageRepository('host')}:${await contextHash(build)}`;
   const docker = dockerClient();
@@ -171,18 +173,25 @@ async function ensureVolume(docker: Docker, spec: LocalHostSpec): Promise<void> 
   if (!existing) await docker.createVolume({ Name: spec.volume, Labels: labels('host') });
 }
 
+/** The network a host container is on, and its labels (a test's hosts carry their own). */
+export interface HostPlacement {
+  network: string;
+  labels: Record<string, string>;
+}
+
 /** The flags that make a Docker engine run inside a container here (DESIGN.md, "Facts"): --privileged is refused. */
-async function createHostContainer(
+export async function createHostContainer(
   docker: Docker,
   spec: LocalHostSpec,
-  inputs: { image: string; authorizedKey: string; definition: string },
+  inputs: { image: string; authorizedKey: string },
+  placement: HostPlacement,
 ): Promise<Docker.Container> {
   return docker.createContainer({
     name: spec.container,
     Image: inputs.image,
     Hostname: spec.name,
     Env: [`DEPLOY_AUTHORIZED_KEY=${inputs.authorizedKey}`, `DOCKERD_CGROUP_PARENT=/${spec.container}`],
-    Labels: { ...labels('host'), [definitionLabel]: inputs.definition },
+    Labels: placement.labels,
     StopTimeout: stopTimeoutSeconds,
     HostConfig: {
       CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
@@ -190,10 +199,10 @@ async function createHostContainer(
       Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
       Mounts: [{ Type: 'volume', Source: spec.volume, Target: '/var/lib/docker' }],
       RestartPolicy: { Name: 'unless-stopped' },
-      NetworkMode: localFleetNetwork.name,
+      NetworkMode: placement.network,
     },
     NetworkingConfig: {
-      EndpointsConfig: { [localFleetNetwork.name]: { IPAMConfig: { IPv4Address: spec.address } } },
+      EndpointsConfig: { [placement.network]: { IPAMConfig: { IPv4Address: spec.address } } },
     },
   });
 }
@@ -203,7 +212,7 @@ async function createHostContainer(
  * network, so there is no first connection to trust): the host makes it on its
  * first start, so it is waited for.
  */
-async function readHostKey(docker: Docker, spec: LocalHostSpec): Promise<PublicKey> {
+export async function readHostKey(docker: Docker, spec: LocalHostSpec): Promise<PublicKey> {
   const container = docker.getContainer(spec.container);
   return waitFor(
     async () => {
@@ -228,7 +237,7 @@ const lastWords = (log: string) => {
 };
 
 /** Waits until the host's Docker engine answers over SSH with the pinned key; a refused key ends the wait at once. */
-async function waitUntilReachable(home: string, docker: Docker, spec: LocalHostSpec): Promise<string> {
+export async function waitUntilReachable(home: string, docker: Docker, spec: LocalHostSpec): Promise<string> {
   const container = docker.getContainer(spec.container);
   let last = '';
   return waitFor(
@@ -257,6 +266,26 @@ async function waitUntilReachable(home: string, docker: Docker, spec: LocalHostS
         ),
     },
   );
+}
+
+/**
+ * Makes the host's Docker engine trust devenv's registry: the CA's certificate
+ * where dockerd looks for it, per registry address (read on every pull, so no
+ * restart). Written through this machine's engine, on every run: a host remade,
+ * or a CA made after the host, is covered by the next `devenv hosts local N`.
+ */
+export async function trustRegistry(home: string, docker: Docker, spec: LocalHostSpec): Promise<void> {
+  const { location, ca } = await readRegistry(home);
+  const dir = `/etc/docker/certs.d/${location.pull}`;
+  // The CA's certificate is public: it may ride on the command line.
+  const { code, stderr } = await execIn(docker.getContainer(spec.container), [
+    'sh',
+    '-c',
+    'mkdir -p "$0" && printf %s "$1" > "$0/ca.crt.partial" && mv "$0/ca.crt.partial" "$0/ca.crt"',
+    dir,
+    ca,
+  ]);
+  if (code !== 0) throw new Error(`could not install the registry's CA on ${spec.name}: ${stderr.trim()}`);
 }
 
 /** Stops a host (its dockerd stops its own containers) and removes it; its Docker data too when asked. */
@@ -320,11 +349,15 @@ export async function makeLocalFleet(
       return reporter.phase(`${replacing ? 'Remaking' : 'Making'} ${spec.name} at ${spec.address}`, async () => {
         if (replacing) await removeHost(docker, spec, { withData: false });
         await ensureVolume(docker, spec);
-        const container = await createHostContainer(docker, spec, {
-          image,
-          authorizedKey,
-          definition: definitionOf(spec.index),
-        });
+        const container = await createHostContainer(
+          docker,
+          spec,
+          { image, authorizedKey },
+          {
+            network: localFleetNetwork.name,
+            labels: { ...labels('host'), [definitionLabel]: definitionOf(spec.index) },
+          },
+        );
         await container.start();
         // A new container is a new machine with a new host key: its pin is what this run reads.
         pins.set(pinName(spec), await readHostKey(docker, spec));
@@ -349,6 +382,11 @@ export async function makeLocalFleet(
     Promise.all(
       specs(Array.from({ length: count }, (_, i) => i + 1)).map((spec) => waitUntilReachable(home, docker, spec)),
     ),
+  );
+  // The CA is made here when `devenv ops up` has not made it yet: either may come first.
+  await ensureRegistryFiles(home);
+  await reporter.phase("Trusting devenv's registry on every host", () =>
+    Promise.all(specs(Array.from({ length: count }, (_, i) => i + 1)).map((spec) => trustRegistry(home, docker, spec))),
   );
   for (const names of Object.values(changes)) names.sort();
   return { ...(await listLocalFleet()), changes };

@@ -1,10 +1,12 @@
 // The ops stack: the deploy service and its own PostgreSQL, beside production
-// rather than part of it (deploys must not depend on what they deploy).
+// rather than part of it (deploys must not depend on what they deploy), and the
+// registry the fleet's hosts pull images from (stacks/registry.ts).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { db } from '../roles/db.ts';
 import { deployer } from '../roles/deployer.ts';
+import { registry } from '../roles/registry.ts';
 import { composeStack, type Composition } from './production.ts';
 
 /** The folders of the checkout whose code the deploy service runs (ops/server.ts and what it imports). */
@@ -33,5 +35,5 @@ export function opsStack(): Composition {
     env: { POSTGRES_USER: 'deploys', POSTGRES_PASSWORD: 'deploys', POSTGRES_DB: 'deploys' },
     resources: { memoryMb: 256 },
   };
-  return composeStack([deployDb, { ...deployer, env: { ...deployer.env, OPS_CODE: opsCodeHash() } }]);
+  return composeStack([deployDb, { ...deployer, env: { ...deployer.env, OPS_CODE: opsCodeHash() } }, registry]);
 }

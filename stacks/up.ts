@@ -1,6 +1,7 @@
 // Bringing a stack up: proved unchanged without the engine when it can be (the
 // fast path), else converged by a Pulumi update, stopped cleanly by Ctrl-C.
-import { devStackName, type FixedStack } from './tiers.ts';
+import { devStackName, tierOfStack, type FixedStack } from './tiers.ts';
+import { ensureRegistryFiles } from './registry-files.ts';
 import { renderStack, urlsOf, withEnvOverrides } from './render.ts';
 import { dockerClient } from './docker-client.ts';
 import { fingerprint, observe, readConverged, unchanged } from './fast-path.ts';
@@ -69,6 +70,8 @@ export async function upStack(ctx: Context, options: UpStackOptions): Promise<Up
   const seconds = () => (Date.now() - started) / 1000;
   const report = options.report ?? consoleReporter();
 
+  // The ops stack's registry reads its CA, certificate and password from the home: made before it starts.
+  if (tierOfStack(stackName).composition === 'ops') await ensureRegistryFiles(ctx.home);
   const urls = await provedUnchanged(ctx, stackName, options.envOverrides);
   if (urls) return { stack: stackName, changes: 0, urls, seconds: seconds(), fastPath: true, notices };
 
