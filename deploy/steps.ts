@@ -222,7 +222,9 @@ export async function drainAtProxy(rendered: RenderedStack, replicas: number[], 
   const container = (await engineOf(proxy.host)).getContainer(proxy.name);
   const { code, output } = await answerOf(container, ['proxy-upstreams', 'apply', ...drained]);
   if (code !== 0)
-    throw new Error(`the proxy on ${proxy.host.name} could not ${drained.length > 0 ? 'drain' : 'restore'} the web replicas: ${output}`);
+    throw new Error(
+      `the proxy on ${proxy.host.name} could not ${drained.length > 0 ? 'drain' : 'restore'} the web replicas: ${output}`,
+    );
   if (drained.length > 0) say(`drained at the proxy: ${drained.join(', ')}`);
 }
 
@@ -249,7 +251,9 @@ export async function distributeImages(ctx: Context, rendered: RenderedStack, sa
     [...wanted.entries()].map(async ([key, { image, host }]) => {
       const { ref } = await pushImage(registry, image);
       const { pulled } = await pullOnHost(registry, { name: host.name, docker: await engineOf(host) }, ref);
-      say(`${host.name} ${pulled ? 'pulled' : 'has'} ${image} (${ref.slice(ref.indexOf('@') + 1, ref.indexOf('@') + 20)})`);
+      say(
+        `${host.name} ${pulled ? 'pulled' : 'has'} ${image} (${ref.slice(ref.indexOf('@') + 1, ref.indexOf('@') + 20)})`,
+      );
       refs.set(key, ref);
     }),
   );

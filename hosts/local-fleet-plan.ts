@@ -73,10 +73,18 @@ export function fleetHost(spec: LocalHostSpec): Host {
 export function hostDefinition(inputs: { image: string; authorizedKey: string; spec: LocalHostSpec }): string {
   const { image, authorizedKey, spec } = inputs;
   return createHash('sha256')
-    .update(JSON.stringify([image, authorizedKey.trim(), spec.container, spec.volume, spec.address]))
+    .update(JSON.stringify([image, authorizedKey.trim(), spec.container, spec.volume, spec.address, hostCapabilities]))
     .digest('hex')
     .slice(0, 16);
 }
+
+/**
+ * What a host container may do beyond Docker's defaults, so that its own engine
+ * runs containers: SYS_ADMIN and NET_ADMIN for their namespaces and networks,
+ * SYS_PTRACE for `docker exec` and health checks (runc joins a running
+ * container's namespaces through /proc, which needs it). --privileged is refused here.
+ */
+export const hostCapabilities = ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE'] as const;
 
 export interface ExistingHost {
   index: number;

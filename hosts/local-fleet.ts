@@ -32,6 +32,7 @@ import { hostDocker } from '../stacks/host-engine.ts';
 import { knownHostsName, parsePublicKey, pinnedKey, type PublicKey } from '../stacks/known-hosts.ts';
 import {
   fleetHost,
+  hostCapabilities,
   hostDefinition,
   localFleetNetwork,
   localFleetStack,
@@ -194,7 +195,7 @@ export async function createHostContainer(
     Labels: placement.labels,
     StopTimeout: stopTimeoutSeconds,
     HostConfig: {
-      CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+      CapAdd: [...hostCapabilities],
       SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
       Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
       Mounts: [{ Type: 'volume', Source: spec.volume, Target: '/var/lib/docker' }],

@@ -4,7 +4,8 @@ import type { Role } from './role.ts';
 export const db: Role = {
   name: 'db',
   image: { name: 'db' },
-  env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: 'shop', POSTGRES_DB: 'shop' },
+  // Across a fleet, the other hosts' roles connect from their hosts' addresses.
+  env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: 'shop', POSTGRES_DB: 'shop', CLIENT_HOSTS: '{{fleet:addresses}}' },
   ports: { postgres: 5432 },
   // On 127.0.0.1 only: psql for developers, and princess rebuilds read prod through it.
   publish: { postgres: 2 },

@@ -246,9 +246,7 @@ async function resourcesOffHosts(stack: Stack, hosts: ReadonlySet<string>): Prom
   const { deployment } = await stack.exportStack();
   const resources = (deployment?.resources ?? []) as { urn: string; type: string; parent?: string }[];
   const hostComponents = new Set(
-    resources
-      .filter((r) => r.type === 'devenv:fleet:Host' && hosts.has(r.urn.split('::').pop()!))
-      .map((r) => r.urn),
+    resources.filter((r) => r.type === 'devenv:fleet:Host' && hosts.has(r.urn.split('::').pop()!)).map((r) => r.urn),
   );
   return resources
     .filter((r) => r.type !== 'pulumi:pulumi:Stack' && !r.type.startsWith('pulumi:providers:'))

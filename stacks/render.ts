@@ -104,6 +104,7 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
  * hosts of a fleet it is the address of the target's host and the port
  * published there.
  */
+const fleetAddresses = /\{\{fleet:addresses\}\}/g;
 const reachPlaceholder = /\{\{(reach|upstreams):([a-z0-9]+)\.([a-z0-9]+)\}\}/g;
 
 /** Where one replica of a role runs and what it publishes there, by port name. */
@@ -112,8 +113,16 @@ interface Placed {
   published: Record<string, number>;
 }
 
-function resolveReach(value: string, from: Host | undefined, roles: Role[], placed: Map<string, Placed[]>): string {
-  return value.replace(reachPlaceholder, (whole, kind: string, roleName: string, port: string) => {
+function resolveReach(
+  value: string,
+  from: Host | undefined,
+  roles: Role[],
+  placed: Map<string, Placed[]>,
+  fleet: Fleet | undefined,
+): string {
+  // `{{fleet:addresses}}`: every host's address (a database lets them in), nothing on one host.
+  const withFleet = value.replace(fleetAddresses, () => (fleet?.hosts ?? []).map((host) => host.address).join(' '));
+  return withFleet.replace(reachPlaceholder, (whole, kind: string, roleName: string, port: string) => {
     const role = roles.find((r) => r.name === roleName);
     const containerPort = role?.ports[port];
     if (!role || containerPort === undefined) throw new Error(`${whole}: role ${roleName} has no port "${port}"`);

@@ -3,7 +3,8 @@
 # postgres, then start over as postgres. As postgres: initialise the cluster if
 # the data directory is empty, create the application's role and database when
 # they are missing (or when POSTGRES_* changed), then exec postgres in the
-# foreground as PID 1.
+# foreground as PID 1. Env: POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, and
+# CLIENT_HOSTS (the fleet's other hosts, let in over the network).
 set -eu
 
 PGDATA="${PGDATA:-/var/lib/postgresql/data}"
@@ -53,4 +54,16 @@ SQL
   printf '%s\n' "$wanted" > "$marker"
 fi
 
-exec postgres -c config_file="$CONF" "$@"
+# Across a fleet, the hosts whose roles connect (CLIENT_HOSTS, addresses
+# separated by spaces) are let in too, with a password like everyone else.
+hba=/run/postgresql/pg_hba.conf
+cp /etc/postgresql/devenv/pg_hba.conf "$hba.next"
+for address in ${CLIENT_HOSTS:-}; do
+  case "$address" in
+    *[!0-9.]* | '') echo "db: CLIENT_HOSTS holds '$address', not an IPv4 address" >&2; exit 64 ;;
+  esac
+  printf 'host    all       all       %s/32  scram-sha-256\n' "$address" >> "$hba.next"
+done
+mv "$hba.next" "$hba"
+
+exec postgres -c config_file="$CONF" -c hba_file="$hba" "$@"
