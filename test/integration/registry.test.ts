@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
@@ -19,7 +21,7 @@ import { changeCount, selectStack } from '../../stacks/engine.ts';
 import { hostDocker } from '../../stacks/host-engine.ts';
 import type { Host } from '../../stacks/hosts.ts';
 import { HostImage } from '../../stacks/providers/host-image.ts';
-import { registryFiles } from '../../stacks/registry-files.ts';
+import { ensureRegistryFiles, registryFiles } from '../../stacks/registry-files.ts';
 import { pullOnHost, pushImage, readRegistry, type Registry } from '../../stacks/registry.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { engineSettings, throwawayHome } from '../support/engines.ts';
@@ -177,6 +179,31 @@ describe('images reach a host through the registry', { timeout: 10 * 60_000 }, (
 
     await stack.destroy({ color: 'never' });
     assert.ok(await inspectIfPresent(() => onHost.getImage(repoDigest).inspect()), 'the host kept the image');
+  });
+
+  it('a certificate issued anew is served within seconds: the registry restarts itself on it', async () => {
+    const files = registryFiles(home.home);
+    await rm(files.serverCert);
+    assert.match((await ensureRegistryFiles(home.home)).made.join(), /^certificate/);
+    const issued = new X509Certificate(await readFile(files.serverCert)).fingerprint256;
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: registryUp.port, ca: registry.ca }, () => {
+          resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+    await waitFor(async () => ((await served().catch(() => '')) === issued ? true : undefined), {
+      intervalMs: 500,
+      timeoutMs: 30_000,
+      timedOut: () => new Error('the registry still serves its old certificate 30 s after a new one was issued'),
+    });
+    await waitFor(() => pushImage(registry, images[0]!).catch(() => undefined), {
+      intervalMs: 500,
+      timeoutMs: 30_000,
+      timedOut: () => new Error('the registry did not answer on its new certificate within 30 s'),
+    });
   });
 
   it('the password is in no file of the home but its own (Pulumi state, config, logs), nor in the repository', async () => {
