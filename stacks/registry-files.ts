@@ -5,7 +5,7 @@
 // first time; edit it for another address). The registry container reads them
 // through its bind of the home; nothing of it goes into git or a Pulumi stack.
 import { createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -159,10 +159,12 @@ async function writeNewKey(path: string): Promise<void> {
   await writeFileAtomic(path, privateKey, { mode: 0o600 });
 }
 
-/** Signs with OpenSSL (Node makes keys but not certificates); its config on stdin. */
-async function openssl(args: string[], config: string): Promise<void> {
+/** Signs with OpenSSL (Node makes keys but not certificates), its config in a file beside the output. */
+async function openssl(args: string[], config: string, out: string): Promise<void> {
+  const configFile = `${out}.cnf`;
+  await writeFileAtomic(configFile, config, { mode: 0o600 });
   try {
-    await execa('openssl', ['req', '-x509', '-new', '-config', '/dev/stdin', '-sha256', ...args], { input: config });
+    await execa('openssl', ['req', '-x509', '-new', '-config', configFile, '-sha256', ...args, '-out', out]);
   } catch (error) {
     const { code, stderr } = error as { code?: string; stderr?: string };
     if (code === 'ENOENT')
@@ -172,6 +174,8 @@ async function openssl(args: string[], config: string): Promise<void> {
         { cause: error },
       );
     throw new Error(`openssl could not make a certificate: ${(stderr ?? '').trim().split('\n')[0]}`, { cause: error });
+  } finally {
+    await rm(configFile, { force: true });
   }
 }
 
@@ -216,7 +220,7 @@ export async function ensureRegistryFiles(home: string, now = new Date()): Promi
   let ca = await readCertificate(files.caCert);
   if (!ca || !ca.ca || (await readIfPresent(files.caKey)) === undefined) {
     await writeNewKey(files.caKey);
-    await openssl(['-key', files.caKey, '-days', '3650', '-out', files.caCert], certificateConfig('ca'));
+    await openssl(['-key', files.caKey, '-days', '3650'], certificateConfig('ca'), files.caCert);
     ca = (await readCertificate(files.caCert))!;
     made.push('ca');
   }
@@ -237,8 +241,9 @@ export async function ensureRegistryFiles(home: string, now = new Date()): Promi
     const next = { key: `${files.serverKey}.next`, cert: `${files.serverCert}.next` };
     await writeNewKey(next.key);
     await openssl(
-      ['-key', next.key, '-CA', files.caCert, '-CAkey', files.caKey, '-days', '825', '-out', next.cert],
+      ['-key', next.key, '-CA', files.caCert, '-CAkey', files.caKey, '-days', '825'],
       certificateConfig('server', addresses),
+      next.cert,
     );
     await rename(next.key, files.serverKey);
     await rename(next.cert, files.serverCert);

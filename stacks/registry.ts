@@ -201,6 +201,11 @@ async function push(registry: Registry, localRef: string, docker: Docker): Promi
       ? registryRefusal(registry, 401)
       : new Error(`pushing ${localRef} to the registry at ${registry.location.push} failed: ${error.message}`);
   });
+  // The push tag only served the push: this machine keeps the image under its own name.
+  await docker
+    .getImage(`${target}:${tag}`)
+    .remove()
+    .catch(() => {});
   const digest = events.find((event) => event.aux?.Digest)?.aux?.Digest;
   if (!digest) throw new Error(`pushing ${localRef} reported no digest`);
   return { digest, ref: digestRef(registry.location, repository, digest), pushed: true };
