@@ -21,9 +21,9 @@ import { projectRoot } from '../../lib/paths.ts';
 import { plainReporter } from '../../lib/report.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { contextHash } from '../../stacks/context-hash.ts';
-import { baseImageName, dockerClient, execIn, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
+import { dockerClient, execIn, labelKeys, removeIfPresent } from '../../stacks/docker-client.ts';
 import { ensureFleetKey, fleetFiles } from '../../stacks/fleet-files.ts';
-import { hostDocker } from '../../stacks/host-engine.ts';
+import { hostDocker, hostExec } from '../../stacks/host-engine.ts';
 import { parsePublicKey, pinnedKey } from '../../stacks/known-hosts.ts';
 import { imageRepository } from '../../stacks/naming.ts';
 import { imageBuild } from '../../stacks/render.ts';
@@ -127,7 +127,7 @@ describe('devenv hosts setup on a bare Debian host', { timeout: 10 * 60_000 }, (
     await home?.remove();
   });
 
-  it('refuses a key the host does not know, a user it does not know and a user without sudo, in one line each', async () => {
+  it('refuses a key the host does not know in one line saying how to authorize it, and pins nothing', async () => {
     const stranger = await throwawayHome();
     try {
       await ensureFleetKey(stranger.home);
@@ -142,15 +142,10 @@ describe('devenv hosts setup on a bare Debian host', { timeout: 10 * 60_000 }, (
         '',
         'no key is pinned for a login that failed',
       );
+      assert.deepEqual(await readSetUpHosts(stranger.home), []);
     } finally {
       await stranger.remove();
     }
-    const wrongUser = await refusal(home.home, { endpoint: `ssh://nobody@${bare.address}`, name: 'bare-1' });
-    assert.match(wrongUser.message, /nobody@10\.215\.0\.11:22 did not accept the fleet key/);
-    const noSudo = await refusal(home.home, { endpoint: `ssh://guest@${bare.address}`, name: 'bare-1' });
-    assert.match(noSudo.message, /^bare-1 \(10\.215\.0\.11\): guest is not root and cannot sudo without a password$/);
-    assert.match(noSudo.fix ?? '', /NOPASSWD/);
-    assert.deepEqual(await readSetUpHosts(home.home), [], 'nothing is recorded for a refused setup');
   });
 
   it('installs Docker, makes the deploy user and starts the engine, which then answers over SSH as deploy', async () => {
@@ -183,20 +178,37 @@ describe('devenv hosts setup on a bare Debian host', { timeout: 10 * 60_000 }, (
     assert.equal(again.name, 'bare-1', 'the name it was set up with is kept');
     assert.deepEqual(again.changes, []);
     assert.equal(again.hostKey.pinnedNow, false);
+
+    // The command as a user runs it says so in words, on stdout, and exits 0.
+    const run = await cli({ ...process.env, DEVENV_HOME: home.home } as Record<string, string>).run([
+      'hosts',
+      'setup',
+      endpoint,
+    ]);
+    assert.equal(run.exitCode, 0, run.all);
+    assert.match(
+      run.stdout,
+      /^nothing changed: bare-1 was set up already \(Docker \S+ answers at ssh:\/\/deploy@10\.215\.0\.11\)\.$/m,
+    );
   });
 
   it('`hosts check` reports the host reachable, with its Docker version and what devenv runs there', async () => {
     const inner = await hostDocker(home.home, deployHost);
+    // An image of `sleep` and its libraries, made on the host from its own files: a few MB, where sending
+    // the base image over SSH takes seconds to a minute.
     const started = Date.now();
-    const loading = await inner.loadImage(await docker.getImage(baseImageName).get());
-    await new Promise((resolve, reject) =>
-      inner.modem.followProgress(loading, (error) => (error ? reject(error) : resolve(undefined))),
+    const tiny = await hostExec(
+      home.home,
+      deployHost,
+      'set -e; r=$(mktemp -d); for f in /bin/sleep $(ldd /bin/sleep | grep -o "/[^ ]*"); do cp -L --parents "$f" "$r/"; done; ' +
+        'tar -C "$r" -c . | docker import - setup-test/sleep:1 >/dev/null; rm -rf "$r"',
     );
-    console.log(`loaded ${baseImageName} into the set-up host over SSH in ${seconds(started)}`);
+    assert.equal(tiny.code, 0, tiny.stderr);
+    console.log(`made an image of sleep on the set-up host in ${seconds(started)}`);
     const web = await inner.createContainer({
       name: 'setup-test-web',
-      Image: baseImageName,
-      Cmd: ['sleep', 'infinity'],
+      Image: 'setup-test/sleep:1',
+      Cmd: ['/bin/sleep', 'infinity'],
       Labels: { [labelKeys.stack]: 'setup-test', [labelKeys.role]: 'web' },
     });
     await web.start();
@@ -223,6 +235,15 @@ describe('devenv hosts setup on a bare Debian host', { timeout: 10 * 60_000 }, (
     } finally {
       await web.remove({ force: true });
     }
+  });
+
+  it('refuses a user the host does not know and a user without sudo, in one line each', async () => {
+    const wrongUser = await refusal(home.home, { endpoint: `ssh://nobody@${bare.address}` });
+    assert.match(wrongUser.message, /^bare-1: nobody@10\.215\.0\.11:22 did not accept the fleet key/);
+    const noSudo = await refusal(home.home, { endpoint: `ssh://guest@${bare.address}` });
+    assert.match(noSudo.message, /^bare-1 \(10\.215\.0\.11\): guest is not root and cannot sudo without a password$/);
+    assert.match(noSudo.fix ?? '', /NOPASSWD/);
+    assert.deepEqual(await readSetUpHosts(home.home), [deployHost], 'the host set up stays as it was');
   });
 
   it('refuses the host once its key is not the pinned one, in one line', async () => {
