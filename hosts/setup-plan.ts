@@ -53,7 +53,7 @@ export function setupTarget(
   const parsed = parseDockerEndpoint(endpoint);
   if (typeof parsed === 'string' || parsed.kind !== 'ssh')
     throw new UserError(
-      typeof parsed === 'string' ? parsed : `"${endpoint}" is not an SSH endpoint`,
+      typeof parsed === 'string' && endpoint.startsWith('ssh://') ? parsed : `"${endpoint}" is not an SSH endpoint`,
       'give the host as ssh://user@address[:port], the user being root or one with passwordless sudo',
     );
   const { host: address, port } = parsed;

@@ -82,7 +82,7 @@ describe('hosts setup: the target', () => {
   it('refuses bad input in one line before the host is asked anything', () => {
     const before = [{ name: 'app-1', docker: 'ssh://deploy@10.215.0.2', address: '10.215.0.2' }];
     const cases: [() => unknown, RegExp][] = [
-      [() => setupTarget('10.215.0.2', {}, []), /is not a Docker endpoint/],
+      [() => setupTarget('10.215.0.2', {}, []), /^"10.215.0.2" is not an SSH endpoint$/],
       [() => setupTarget('tcp://10.215.0.2:2376', {}, []), /is not an SSH endpoint/],
       [() => setupTarget('ssh://10.215.0.2', {}, []), /names no user/],
       [() => setupTarget('ssh://root@10.215.0.2', { as: 'root' }, []), /does not log in to a fleet as root/],
