@@ -8,7 +8,7 @@
 // key are each refused in one line. Everything is removed afterwards.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import ssh2 from 'ssh2';
@@ -122,8 +122,8 @@ describe('devenv hosts setup on a bare Debian host', { timeout: 10 * 60_000 }, (
     await removeIfPresent(() => docker.getContainer(bare.container).remove({ force: true }));
     await removeLabelled(testStack);
     // The cgroups the host's engine made for its containers' parent, in the machine's tree.
-    for (const controller of ['cpu', 'cpuacct', 'cpu,cpuacct', 'memory', 'pids', 'blkio', 'devices', 'freezer'])
-      await rmdir(`/sys/fs/cgroup/${controller}/${bare.container}`).catch(() => {});
+    const hierarchies = await readdir('/sys/fs/cgroup').catch(() => [] as string[]);
+    for (const hierarchy of hierarchies) await rmdir(`/sys/fs/cgroup/${hierarchy}/${bare.container}`).catch(() => {});
     await home?.remove();
   });
 
