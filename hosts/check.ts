@@ -1,7 +1,9 @@
 // How each host of a fleet is doing, asked over SSH the way devenv reaches it:
 // reachable or not (and why, in one line), its Docker engine's version, the
-// disk left for Docker's data, load average, containers running. Hosts are
-// asked side by side, and one that does not answer never stops the others.
+// disk left for Docker's data, load average, containers running, and what
+// devenv runs there (containers by the stack and role their labels name). Hosts
+// are asked side by side, and one that does not answer never stops the others.
+import { labelKeys } from '../stacks/docker-client.ts';
 import type { Fleet, Host } from '../stacks/hosts.ts';
 import { hostDocker, hostExec, unreachableReason } from '../stacks/host-engine.ts';
 
@@ -18,6 +20,33 @@ export interface HostCheck {
   /** 1, 5 and 15 minutes */
   load?: [number, number, number];
   containersRunning?: number;
+  /** devenv's containers there, by stack and role (labels devenv.stack, devenv.role) */
+  workloads?: Workload[];
+}
+
+/** The containers of one role of one stack on a host. */
+export interface Workload {
+  stack: string;
+  role: string;
+  running: number;
+  /** made but not running: exited, created, paused, restarting */
+  stopped: number;
+}
+
+/** devenv's containers on a host by stack and role, in order; a container without devenv's stack label is not one. */
+export function workloadsOf(containers: readonly { Labels?: Record<string, string>; State?: string }[]): Workload[] {
+  const byKey = new Map<string, Workload>();
+  for (const container of containers) {
+    const stack = container.Labels?.[labelKeys.stack];
+    if (!stack) continue;
+    const role = container.Labels?.[labelKeys.role] || '-';
+    const key = `${stack}\u0000${role}`;
+    const workload = byKey.get(key) ?? { stack, role, running: 0, stopped: 0 };
+    if (container.State === 'running') workload.running++;
+    else workload.stopped++;
+    byKey.set(key, workload);
+  }
+  return [...byKey.values()].sort((a, b) => a.stack.localeCompare(b.stack) || a.role.localeCompare(b.role));
 }
 
 /** One host's whole check may take this long: a host that hangs after the handshake is "not answering" too. */
@@ -40,13 +69,18 @@ async function checkHost(home: string, host: Host): Promise<HostCheck> {
   const row = { name: host.name, address: host.address, docker: host.docker };
   try {
     const docker = await hostDocker(home, host);
-    const [info, facts] = await Promise.all([docker.info(), hostExec(home, host, factsCommand)]);
+    const [info, facts, containers] = await Promise.all([
+      docker.info(),
+      hostExec(home, host, factsCommand),
+      docker.listContainers({ all: true, filters: { label: [labelKeys.stack] } }),
+    ]);
     const parsed = facts.code === 0 ? parseHostFacts(facts.stdout) : undefined;
     return {
       ...row,
       reachable: true,
       dockerVersion: info.ServerVersion,
       containersRunning: info.ContainersRunning,
+      workloads: workloadsOf(containers),
       ...parsed,
       ...(!parsed && { problem: `its disk and load could not be read: ${facts.stderr.trim() || facts.stdout.trim()}` }),
     };

@@ -11,7 +11,7 @@ import { contextFromEnvironment } from '../lib/paths.ts';
 import { dockerClient } from './docker-client.ts';
 import { parseDockerEndpoint, type Host } from './hosts.ts';
 import { fleetFiles, fleetPrivateKey, pinnedHostKey } from './fleet-files.ts';
-import { knownHostsName, matchesPin, type PublicKey } from './known-hosts.ts';
+import { knownHostsName, matchesPin, parsePublicKey, type PublicKey } from './known-hosts.ts';
 
 /** How long a host has to finish the SSH handshake before it counts as not answering. */
 export const sshReadyTimeoutMs = 5000;
@@ -40,11 +40,11 @@ export function hostKeyRefusal(host: Host, target: SshTarget, knownHosts: string
   return pinned
     ? new UserError(
         `${where} presented an SSH host key other than the one pinned in ${knownHosts}, so devenv refuses it`,
-        `if ${host.name} was remade on purpose, delete its line from that file and run \`devenv hosts local N\` to pin its new key; otherwise find out what answers at ${target.address}`,
+        `if ${host.name} was remade on purpose, delete its line from that file and pin its new key (\`devenv hosts local N\` for a local host, \`devenv hosts setup\` for another); otherwise find out what answers at ${target.address}`,
       )
     : new UserError(
         `${where} has no SSH host key pinned in ${knownHosts}, so devenv refuses it`,
-        'run `devenv hosts local N`, which pins the key of each host it makes',
+        'pin it with `devenv hosts setup ssh://user@address` (`devenv hosts local N` pins the hosts it makes)',
       );
 }
 
@@ -54,15 +54,50 @@ export function hostKeyRefusal(host: Host, target: SshTarget, knownHosts: string
  * thrown error, so the caller's promise rejects with our one line instead of
  * "Host denied (verification failed)".
  */
-function pinnedKeyVerifier(host: Host, target: SshTarget, home: string, pinned: PublicKey | undefined) {
+function pinnedKeyVerifier(
+  host: Host,
+  target: SshTarget,
+  home: string,
+  pinned: PublicKey | undefined,
+  onUnpinnedKey: ((key: PublicKey) => void) | undefined,
+) {
   return (presented: Buffer): boolean => {
     if (pinned && matchesPin(pinned, presented)) return true;
+    const key = pinned ? undefined : presentedKey(presented);
+    if (key && onUnpinnedKey) {
+      onUnpinnedKey(key);
+      return true;
+    }
     throw hostKeyRefusal(host, target, fleetFiles(home).knownHosts, pinned !== undefined);
   };
 }
 
+/** A key's wire form as known_hosts writes it: its type is the first string inside. */
+function presentedKey(presented: Buffer): PublicKey | undefined {
+  if (presented.length < 4) return undefined;
+  const length = presented.readUInt32BE(0);
+  const type = presented.subarray(4, 4 + length).toString('latin1');
+  return parsePublicKey(`${type} ${presented.toString('base64')}`);
+}
+
+export interface ExecOptions {
+  /**
+   * For a host met for the first time (`devenv hosts setup`): when no key is
+   * pinned for it, the key it presents is accepted and handed here, for the
+   * caller to show and pin once the login succeeds. A key other than a pinned
+   * one is refused all the same.
+   */
+  onUnpinnedKey?: (key: PublicKey) => void;
+  /** the command's output as it comes, both streams (a long install's progress) */
+  onOutput?: (text: string) => void;
+}
+
 /** ssh2's settings for one host: the fleet key to log in, the pinned key to check the host. */
-async function connectConfig(home: string, host: Host): Promise<ConnectConfig & { host: string; port: number }> {
+async function connectConfig(
+  home: string,
+  host: Host,
+  onUnpinnedKey?: (key: PublicKey) => void,
+): Promise<ConnectConfig & { host: string; port: number }> {
   const target = sshTarget(host);
   const [privateKey, pinned] = await Promise.all([
     fleetPrivateKey(home),
@@ -73,7 +108,7 @@ async function connectConfig(home: string, host: Host): Promise<ConnectConfig & 
     port: target.port,
     username: target.user,
     privateKey,
-    hostVerifier: pinnedKeyVerifier(host, target, home, pinned),
+    hostVerifier: pinnedKeyVerifier(host, target, home, pinned, onUnpinnedKey),
     readyTimeout: sshReadyTimeoutMs,
   };
 }
@@ -109,8 +144,13 @@ export interface CommandResult {
 }
 
 /** Runs a shell command on the host as the SSH user, to its end (for what Docker's API does not say: disk, load). */
-export async function hostExec(home: string, host: Host, command: string): Promise<CommandResult> {
-  const config = await connectConfig(home, host);
+export async function hostExec(
+  home: string,
+  host: Host,
+  command: string,
+  options: ExecOptions = {},
+): Promise<CommandResult> {
+  const config = await connectConfig(home, host, options.onUnpinnedKey);
   const client = new ssh2.Client();
   try {
     return await new Promise<CommandResult>((resolve, reject) => {
@@ -121,8 +161,16 @@ export async function hostExec(home: string, host: Host, command: string): Promi
           const stdout: Buffer[] = [];
           const stderr: Buffer[] = [];
           let code = 1;
-          channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-          channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          // A decoder per stream: a character split across two chunks comes out whole.
+          const decoders = [new TextDecoder(), new TextDecoder()] as const;
+          channel.on('data', (chunk: Buffer) => {
+            stdout.push(chunk);
+            options.onOutput?.(decoders[0].decode(chunk, { stream: true }));
+          });
+          channel.stderr.on('data', (chunk: Buffer) => {
+            stderr.push(chunk);
+            options.onOutput?.(decoders[1].decode(chunk, { stream: true }));
+          });
           channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 1));
           channel.on('close', () =>
             resolve({
@@ -168,10 +216,23 @@ export function engineOf(host: Host | undefined): Promise<Docker> {
   return engines.get(key)!;
 }
 
+/** What kind of failure an SSH connection (or the Docker engine behind it) ended in. */
+export type SshFailure = 'refused' | 'no-answer' | 'auth' | 'engine' | 'other';
+
+export function sshFailure(error: unknown): SshFailure {
+  const { code, level, message = '' } = (error ?? {}) as { code?: string; level?: string; message?: string };
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
+    return 'no-answer';
+  if (level === 'client-authentication' || /authentication methods failed/i.test(message)) return 'auth';
+  if (code === 'ECONNRESET' || /socket hang up|dial-stdio|Cannot connect to the Docker daemon/i.test(message))
+    return 'engine';
+  return 'other';
+}
+
 /** Why a host could not be asked, in one line a person can act on. */
 export function unreachableReason(error: unknown, host: Host): string {
   if (error instanceof UserError) return error.message;
-  const { code, level, message = '' } = (error ?? {}) as { code?: string; level?: string; message?: string };
   let address = host.address;
   let user = 'the user';
   try {
@@ -179,14 +240,21 @@ export function unreachableReason(error: unknown, host: Host): string {
     address = `${target.address}:${target.port}`;
     user = target.user;
   } catch {}
-  if (code === 'ECONNREFUSED') return `nothing listens for SSH at ${address} (sshd is not running there)`;
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
-    return `no answer from ${address} within ${sshReadyTimeoutMs / 1000} s (is the host up?)`;
-  if (level === 'client-authentication' || /authentication methods failed/i.test(message))
-    return `${user}@${address} did not accept the fleet key`;
-  if (code === 'ECONNRESET' || /socket hang up|dial-stdio|Cannot connect to the Docker daemon/i.test(message))
-    return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
-  return (message.split('\n')[0] ?? '').trim() || 'it did not answer, for a reason nobody said';
+  switch (sshFailure(error)) {
+    case 'refused':
+      return `nothing listens for SSH at ${address} (sshd is not running there)`;
+    case 'no-answer':
+      return `no answer from ${address} within ${sshReadyTimeoutMs / 1000} s (is the host up?)`;
+    case 'auth':
+      return `${user}@${address} did not accept the fleet key`;
+    case 'engine':
+      return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
+    default:
+      return (
+        ((error as { message?: string } | undefined)?.message ?? '').split('\n')[0]?.trim() ||
+        'it did not answer, for a reason nobody said'
+      );
+  }
 }
 
 export interface UnreachableHost {

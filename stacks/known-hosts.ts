@@ -1,7 +1,8 @@
 // The fleet's known_hosts, in OpenSSH's own format (so `ssh -o
 // UserKnownHostsFile=...` reads the same pins): one line per host, its address,
-// its key's type and the key in base64. Pure: reading a pin, and the file's text
-// with a pin set or dropped.
+// its key's type and the key in base64. Pure: reading a pin, the file's text
+// with a pin set or dropped, and a key's fingerprint as OpenSSH shows it.
+import { createHash } from 'node:crypto';
 
 export interface PublicKey {
   /** ssh-ed25519 */
@@ -45,4 +46,10 @@ export function withPin(knownHosts: string, name: string, key: PublicKey | undef
 /** Whether the key a server presented (its wire form) is the pinned one. */
 export function matchesPin(pinned: PublicKey, presented: Buffer): boolean {
   return presented.toString('base64') === pinned.base64;
+}
+
+/** The key's fingerprint as `ssh-keygen -lf` and ssh's first-contact prompt show it: SHA256:<base64, unpadded>. */
+export function fingerprint(key: PublicKey): string {
+  const digest = createHash('sha256').update(Buffer.from(key.base64, 'base64')).digest('base64');
+  return `SHA256:${digest.replace(/=+$/, '')}`;
 }

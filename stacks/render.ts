@@ -253,6 +253,7 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
             where.host,
             production.roles,
             placed,
+            fleet,
           ),
         ]),
       );

@@ -1,12 +1,14 @@
-// devenv hosts local|list|check: a fleet's hosts, and a fleet to try on this
-// machine. Start-up imports every definition, so this file stays small: the
+// devenv hosts setup|forget|local|list|check: a fleet's hosts, set up over SSH
+// or made on this machine to try. Start-up imports every definition, so this file stays small: the
 // hosts/ modules, which load ssh2 and the Docker client, load when a command runs.
 import { Option } from 'commander';
 import { UserError } from '../../lib/errors.ts';
 import type { FleetFiles } from '../../stacks/fleet-files.ts';
-import type { HostCheck } from '../../hosts/check.ts';
+import type { HostCheck, Workload } from '../../hosts/check.ts';
 import type { LocalFleet, LocalFleetChanges } from '../../hosts/local-fleet.ts';
 import type { UsedFleet } from '../../hosts/use.ts';
+import type { SetupResult } from '../../hosts/setup.ts';
+import type { Host } from '../../stacks/hosts.ts';
 import { defineCommand, defineGroup } from '../define-command.ts';
 import { wholeNumber } from '../options.ts';
 import { textTable } from '../text-table.ts';
@@ -18,10 +20,41 @@ export type LocalResult =
   | (LocalFleet & { changes: LocalFleetChanges; files: FleetFiles })
   | { removed: string[]; files: FleetFiles };
 
-export function fleetText(fleet: LocalFleet): string {
-  if (fleet.hosts.length === 0) return 'no local fleet (make one with `devenv hosts local 2`)';
-  const rows = fleet.hosts.map((host) => [host.name, host.address, host.docker, host.container, host.state]);
+/** The local fleet and, in `hosts list`, the hosts set up with `devenv hosts setup`. */
+export type HostsList = LocalFleet & { setUp?: Host[] };
+
+export function fleetText(fleet: HostsList): string {
+  const setUp = fleet.setUp ?? [];
+  if (fleet.hosts.length === 0 && setUp.length === 0)
+    return fleet.setUp
+      ? 'no hosts (make a local fleet with `devenv hosts local 2`, or set one up with `devenv hosts setup ssh://root@address`)'
+      : 'no local fleet (make one with `devenv hosts local 2`)';
+  const rows = [
+    ...fleet.hosts.map((host) => [host.name, host.address, host.docker, host.container, host.state]),
+    ...setUp.map((host) => [host.name, host.address, host.docker, '-', 'set up']),
+  ];
   return textTable(['HOST', 'ADDRESS', 'DOCKER', 'CONTAINER', 'STATE'], rows);
+}
+
+export function setupText(result: SetupResult): string {
+  const reached = `Docker ${result.dockerVersion} answers at ${result.docker}`;
+  return [
+    result.changes.length === 0
+      ? `nothing changed: ${result.name} was set up already (${reached}).`
+      : `set up ${result.name}: ${result.changes.join('; ')}.\n${reached}.`,
+    `its host key: ${result.hostKey.fingerprint} (${result.hostKey.type}); the log: ${result.log}`,
+  ].join('\n');
+}
+
+/** What devenv runs on a host, a stack at a time: `prod: db, web×2; princess: web 0/1` (running of all, when some are stopped). */
+export function workloadText(workloads: readonly Workload[] | undefined): string {
+  if (!workloads || workloads.length === 0) return '-';
+  const stacks = new Map<string, string[]>();
+  for (const { stack, role, running, stopped } of workloads) {
+    const count = stopped > 0 ? ` ${running}/${running + stopped}` : running > 1 ? `×${running}` : '';
+    stacks.set(stack, [...(stacks.get(stack) ?? []), `${role}${count}`]);
+  }
+  return [...stacks].map(([stack, roles]) => `${stack}: ${roles.join(', ')}`).join('; ');
 }
 
 function localText(result: LocalResult): string {
@@ -58,11 +91,12 @@ export function checkText(checks: HostCheck[]): string {
           check.freeDiskBytes === undefined ? '-' : gib(check.freeDiskBytes),
           check.load?.join(' ') ?? '-',
           String(check.containersRunning ?? '-'),
+          workloadText(check.workloads),
           check.problem ?? '',
         ]
-      : [check.name, check.address, 'no', '-', '-', '-', '-', check.problem ?? ''],
+      : [check.name, check.address, 'no', '-', '-', '-', '-', '-', check.problem ?? ''],
   );
-  return textTable(['HOST', 'ADDRESS', 'REACHABLE', 'DOCKER', 'FREE', 'LOAD', 'RUNNING', 'PROBLEM'], rows);
+  return textTable(['HOST', 'ADDRESS', 'REACHABLE', 'DOCKER', 'FREE', 'LOAD', 'RUNNING', 'DEVENV', 'PROBLEM'], rows);
 }
 
 export function usedText({ stack, fleet, before }: UsedFleet): string {
@@ -90,8 +124,38 @@ export function usedText({ stack, fleet, before }: UsedFleet): string {
 
 export const hostsCommand = defineGroup({
   name: 'hosts',
-  description: "a fleet's hosts, each with its own Docker engine reached over SSH: a local fleet to try, list, check",
+  description:
+    "a fleet's hosts, each with its own Docker engine reached over SSH: set one up, a local fleet to try, list, check",
   commands: [
+    defineCommand({
+      name: 'setup',
+      description:
+        'make a Debian host reachable over SSH ready for a fleet: pin its host key on first contact, install ' +
+        "Debian's docker.io if missing, make the deploy user (docker group, the fleet key) and start Docker; " +
+        'log in as root or a user with passwordless sudo; run again, it changes nothing',
+      arguments: { '<ssh-endpoint>': 'how to log in to the host to set it up: ssh://root@address[:port]' },
+      options: [
+        new Option('--name <name>', "the host's name in the fleet (default: from its address)"),
+        new Option('--as <user>', 'the user devenv logs in as afterwards, made if missing').default('deploy'),
+      ],
+      json: 'print what was done as JSON',
+      run: async ([endpoint]: [string], opts: { name?: string; as?: string }, ctx) =>
+        (await import('../../hosts/setup.ts')).setupHost(ctx.home, { endpoint, ...opts }, await reporter()),
+      text: setupText,
+    }),
+    defineCommand({
+      name: 'forget',
+      description:
+        'drop a host set up with `hosts setup` from the list, and its pinned host key (the host is left as it is)',
+      arguments: { '<name>': "the host's name" },
+      json: 'print the host forgotten as JSON',
+      run: async ([name]: [string], _, ctx) => {
+        const forgotten = await (await import('../../hosts/set-up-hosts.ts')).forgetSetUpHost(ctx.home, name);
+        if (!forgotten) throw new UserError(`no host named ${name} was set up`, 'see them with `devenv hosts list`');
+        return forgotten;
+      },
+      text: (host: Host) => `forgot ${host.name} (${host.docker}) and its pinned host key`,
+    }),
     defineCommand({
       name: 'local',
       description:
@@ -143,25 +207,45 @@ export const hostsCommand = defineGroup({
     }),
     defineCommand({
       name: 'list',
-      description: "the local fleet's hosts as this machine's Docker engine holds them (no host is asked anything)",
-      json: 'print the fleet as JSON',
-      run: async () => (await localFleetModule()).listLocalFleet(),
+      description:
+        "the local fleet's hosts as this machine's Docker engine holds them, and the hosts set up with `hosts setup` (no host is asked anything)",
+      json: 'print the fleet as JSON (the set-up hosts in setUp)',
+      run: async (_, __, ctx): Promise<HostsList> => {
+        const [fleet, setUp] = await Promise.all([
+          (await localFleetModule()).listLocalFleet(),
+          import('../../hosts/set-up-hosts.ts').then(({ readSetUpHosts }) => readSetUpHosts(ctx.home)),
+        ]);
+        return { ...fleet, setUp };
+      },
       text: fleetText,
     }),
     defineCommand({
       name: 'check',
       description:
-        'ask each host over SSH: reachable (or why not), Docker version, free disk for Docker, load, containers running; exit 1 if one is unreachable',
+        'ask each host over SSH (the local fleet and the hosts set up): reachable (or why not), Docker version, free ' +
+        "disk for Docker, load, containers running and devenv's by stack and role; exit 1 if one is unreachable",
+      arguments: { '[names...]': 'only these hosts' },
       json: 'print one object per host as JSON',
-      run: async (_, __, ctx) => {
-        const [{ listLocalFleet }, { checkHosts }] = await Promise.all([
+      run: async ([names]: [string[]], _, ctx) => {
+        const [{ listLocalFleet }, { readSetUpHosts }, { checkHosts }] = await Promise.all([
           localFleetModule(),
+          import('../../hosts/set-up-hosts.ts'),
           import('../../hosts/check.ts'),
         ]);
-        const fleet = await listLocalFleet();
-        if (fleet.hosts.length === 0)
-          throw new UserError('there is no local fleet to check', 'make one with `devenv hosts local 2`');
-        return checkHosts(ctx.home, fleet);
+        const hosts = [...(await listLocalFleet()).hosts, ...(await readSetUpHosts(ctx.home))];
+        if (hosts.length === 0)
+          throw new UserError(
+            'there are no hosts to check',
+            'make a local fleet with `devenv hosts local 2`, or set a host up with `devenv hosts setup ssh://root@address`',
+          );
+        const unknown = names.filter((name) => !hosts.some((host) => host.name === name));
+        if (unknown.length > 0)
+          throw new UserError(
+            `no host is named ${unknown.join(', ')}`,
+            `the hosts are ${hosts.map((host) => host.name).join(', ')}`,
+          );
+        const asked = names.length === 0 ? hosts : hosts.filter((host) => names.includes(host.name));
+        return checkHosts(ctx.home, { hosts: asked, placement: {} });
       },
       text: checkText,
       ok: (checks) => checks.every((check) => check.reachable),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHostFacts } from '../../hosts/check.ts';
+import { workloadText } from '../../cli/commands/hosts-command.ts';
+import { parseHostFacts, workloadsOf } from '../../hosts/check.ts';
 import { unreachableReason } from '../../stacks/host-engine.ts';
 import { UserError } from '../../lib/errors.ts';
 
@@ -35,5 +36,25 @@ describe('host check', () => {
       assert.match(reason, expected);
       assert.ok(!reason.includes('\n'), reason);
     }
+  });
+
+  it("counts devenv's containers on a host by stack and role, and leaves others out", () => {
+    const container = (State: string, Labels: Record<string, string>) => ({ State, Labels });
+    const workloads = workloadsOf([
+      container('running', { 'devenv.stack': 'prod', 'devenv.role': 'web' }),
+      container('running', { 'devenv.stack': 'prod', 'devenv.role': 'web' }),
+      container('exited', { 'devenv.stack': 'princess', 'devenv.role': 'web' }),
+      container('running', { 'devenv.stack': 'prod', 'devenv.role': 'db' }),
+      container('running', { 'devenv.stack': 'local-fleet' }),
+      container('running', { 'com.example': 'not ours' }),
+    ]);
+    assert.deepEqual(workloads, [
+      { stack: 'local-fleet', role: '-', running: 1, stopped: 0 },
+      { stack: 'princess', role: 'web', running: 0, stopped: 1 },
+      { stack: 'prod', role: 'db', running: 1, stopped: 0 },
+      { stack: 'prod', role: 'web', running: 2, stopped: 0 },
+    ]);
+    assert.equal(workloadText(workloads), 'local-fleet: -; princess: web 0/1; prod: db, web×2');
+    assert.equal(workloadText([]), '-');
   });
 });

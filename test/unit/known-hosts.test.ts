@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { knownHostsName, matchesPin, parsePublicKey, pinnedKey, withPin } from '../../stacks/known-hosts.ts';
+import {
+  fingerprint,
+  knownHostsName,
+  matchesPin,
+  parsePublicKey,
+  pinnedKey,
+  withPin,
+} from '../../stacks/known-hosts.ts';
 
 const keyA = { type: 'ssh-ed25519', base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIMaoQoGG/Lm59Fxti1kILSW4TkRS1PETZmPVjcuEWV7Q' };
 const keyB = { type: 'ssh-ed25519', base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIOh5azp/CbNCxRVMxrqdHwjw8Y1VjoDdxuu1KN+NnwOA' };
@@ -9,6 +16,11 @@ describe('known_hosts', () => {
   it('names a host by its address, with the port in brackets off 22 (as OpenSSH does)', () => {
     assert.equal(knownHostsName('10.213.0.11'), '10.213.0.11');
     assert.equal(knownHostsName('10.213.0.11', 2222), '[10.213.0.11]:2222');
+  });
+
+  it("shows a key's fingerprint as ssh-keygen -l does", () => {
+    // ssh-keygen -lf on keyA's .pub line printed this.
+    assert.equal(fingerprint(keyA), 'SHA256:DfwZJ2Lt+B5TJVpbdJJ5l+StT7MoBbVsPelXJRwSQ9k');
   });
 
   it('reads a .pub line, and refuses what is not a public key', () => {
