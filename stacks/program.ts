@@ -88,7 +88,9 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
         ),
       ]),
     );
-    // Across a fleet a host runs an image once it has it from the registry, by digest.
+    // Across a fleet a host runs an image once it has it from the registry, by digest. Named by
+    // the image's tag, not as next or previous: mid-roll, a replica that keeps its image keeps
+    // the same resource, whose digest is known, so the engine does not plan to replace it.
     const hostImages = new Map<string, HostImage>();
     const imageOn = (ref: string, host: string | undefined): pulumi.Input<string> => {
       const built = images.get(ref)!;
@@ -96,7 +98,7 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
       const key = `${ref} ${host}`;
       if (!hostImages.has(key)) {
         const image = rendered.images.find((i) => i.ref === ref)!;
-        const name = image.previous ? `image-${image.name}-previous` : `image-${image.name}`;
+        const name = `image-${image.name}-${ref.slice(ref.lastIndexOf(':') + 1)}`;
         hostImages.set(
           key,
           new HostImage(onHost(name, host), { image: built.imageName, engine: hostOf(host)! }, parentOf(host)),

@@ -402,7 +402,11 @@ export function rollingStep(
 ): RenderedStack {
   const containers = next.containers.map((container) => {
     const now = running[container.name];
-    return container.replica <= replicasOnNew || now === undefined ? container : { ...container, image: now };
+    if (container.replica <= replicasOnNew || now === undefined) return container;
+    // Across a fleet the label names the image as tagged here: it follows the image, or the replica would be replaced.
+    const labels =
+      labelKeys.image in container.labels ? { ...container.labels, [labelKeys.image]: now } : container.labels;
+    return { ...container, image: now, labels };
   });
   const declared = new Set(next.images.map((image) => image.ref));
   const kept = new Map<string, RenderedImage>();

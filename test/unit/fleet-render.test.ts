@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Fleet } from '../../stacks/hosts.ts';
 import { production } from '../../stacks/production.ts';
-import { render, urlsOf } from '../../stacks/render.ts';
+import { render, rollingStep, urlsOf } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
 
 const hashes = {
@@ -85,6 +85,24 @@ describe('render onto a fleet', () => {
       container('prod-proxy').env.WEB_UPSTREAM,
       replicas.map((c) => `${c.host!.address}:${c.ports[0]!.host}`).join(' '),
     );
+  });
+
+  it('lets every host of the fleet into the database, and no one more on one host', () => {
+    assert.equal(container('prod-db').env.CLIENT_HOSTS, '10.9.0.11 10.9.0.12 10.9.0.13');
+    assert.equal(render(production(), inputs()).containers.find((c) => c.role === 'db')!.env.CLIENT_HOSTS, '');
+  });
+
+  it('mid-roll, a replica not yet rolled keeps its image and the label naming it, so it is not replaced', () => {
+    const previous = 'devenv/web:ffffffffffffffff';
+    const running = Object.fromEntries(
+      rendered.containers.filter((c) => c.role === 'web').map((c) => [c.name, previous]),
+    );
+    const step = rollingStep(rendered, running, 1);
+    const [first, second] = step.containers.filter((c) => c.role === 'web');
+    assert.equal(first!.image, 'devenv/web:0123456789abcdef');
+    assert.equal(first!.labels['devenv.image'], 'devenv/web:0123456789abcdef');
+    assert.equal(second!.image, previous);
+    assert.equal(second!.labels['devenv.image'], previous);
   });
 
   it('makes each volume on every host its role runs on, and the URLs point at the hosts', () => {
