@@ -177,7 +177,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
     return applyStack(ctx, stage, shipment.user, { sources: sources(extra) }, progress);
   };
   const lostHosts = async () => {
-    const hosts = state.rendered?.hosts;
+    const hosts = state.rendered?.hosts ?? state.fleet?.hosts;
     return hosts ? (await import('../stacks/host-engine.ts')).unreachableHosts(hosts) : [];
   };
   const rollback = async () => {
@@ -196,7 +196,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
       { sources: sources({ rolling: { running: state.running, replicasOnNew: 0 } }), leaveHosts: lost },
       () => {},
     );
-    say(`${stage} runs what it ran before the deploy${lost.length > 0 ? ` (but on ${lost.join(', ')})` : ''}`);
+    say(`${stage} runs what it ran before the deploy${lost.length > 0 ? ` (except on ${lost.join(', ')}, which did not answer)` : ''}`);
   };
   const steps: StageStep[] = [
     {
@@ -429,7 +429,7 @@ async function runStage(
       try {
         await plan.rollback();
         state = 'rolled-back';
-        rollbackNote = `; rolled back, ${stage} runs what it ran before`;
+        rollbackNote = `; rolled back, ${stage} runs what it ran before${lost.length > 0 ? ` on every host but ${lost.map(({ host }) => host.name).join(', ')}` : ''}`;
       } catch (rollbackError) {
         rollbackNote = `; the rollback failed too: ${(rollbackError as Error).message.split('\n')[0]}`;
         say(`ROLLBACK FAILED: ${(rollbackError as Error).message}`);

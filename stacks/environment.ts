@@ -15,7 +15,7 @@ import { fingerprint, recordConverged } from './fast-path.ts';
 import { recordedSources } from './releases.ts';
 import { tierOfStack } from './tiers.ts';
 import { candidateBases, portRange } from './ports.ts';
-import { program } from './program.ts';
+import { hostComponentType, hostResourceUrns, program } from './program.ts';
 import {
   automationSdkVersion,
   changeCount,
@@ -176,7 +176,7 @@ export async function applySteps(
   const left = new Set(options.leaveHosts ?? []);
   const hosts = opened.rendered.hosts?.filter((host) => !left.has(host.name));
   if (hosts) await refuseUnreachableHosts(stackName, hosts);
-  const targets = left.size > 0 ? await resourcesOffHosts(opened.stack, left) : undefined;
+  const excluded = left.size > 0 ? await resourcesOnHosts(opened.stack, opened.rendered, left) : undefined;
   const applied: Applied[] = [];
   for (const [index, sources] of steps.entries()) {
     const rendered =
@@ -199,7 +199,7 @@ export async function applySteps(
       progress,
       options.signal,
       resourcePlace(rendered),
-      targets,
+      excluded,
     ).finally(() => hooks.after?.(index));
     await recordConverged(
       ctx.home,
@@ -238,20 +238,17 @@ async function refuseUnreachableHosts(stack: string, hosts: readonly Host[]): Pr
 }
 
 /**
- * The resources of the stack's state that are not on the given hosts (the
- * components named after them and their children): the targets of an update
- * that leaves those hosts alone.
+ * Everything on the given hosts, to leave out of an update: the components named
+ * after them and their children, in the state (what an interrupted step left)
+ * and in the program about to run (what the update would make there).
  */
-async function resourcesOffHosts(stack: Stack, hosts: ReadonlySet<string>): Promise<string[]> {
+async function resourcesOnHosts(stack: Stack, rendered: RenderedStack, hosts: ReadonlySet<string>): Promise<string[]> {
   const { deployment } = await stack.exportStack();
-  const resources = (deployment?.resources ?? []) as { urn: string; type: string; parent?: string }[];
-  const hostComponents = new Set(
-    resources.filter((r) => r.type === 'devenv:fleet:Host' && hosts.has(r.urn.split('::').pop()!)).map((r) => r.urn),
-  );
-  return resources
-    .filter((r) => r.type !== 'pulumi:pulumi:Stack' && !r.type.startsWith('pulumi:providers:'))
-    .filter((r) => !hostComponents.has(r.urn) && !(r.parent && hostComponents.has(r.parent)))
-    .map((r) => r.urn);
+  const resources = (deployment?.resources ?? []) as { urn: string; parent?: string }[];
+  const planned = [...hosts].flatMap((host) => hostResourceUrns(stack.name, rendered, host));
+  const components = new Set(planned.filter((urn) => urn.includes(`::${hostComponentType}::`)));
+  const inState = resources.filter((r) => r.parent && components.has(r.parent)).map((r) => r.urn);
+  return [...new Set([...planned, ...inState])];
 }
 
 /** Across a fleet, a resource named in a failure says which host it is on. */
@@ -277,7 +274,7 @@ async function upWaitingForLock(
   progress: (line: string) => void,
   signal?: AbortSignal,
   place: (resource: string) => string = (resource) => resource,
-  targets?: string[],
+  excluded?: string[],
 ) {
   const deadline = Date.now() + lockWaitMs;
   const log = engineLog(ctx, stack.name);
@@ -298,7 +295,8 @@ async function upWaitingForLock(
         },
         onOutput: (text) => output.write(text),
         ...(signal && { signal }),
-        ...(targets && { target: targets }),
+        // What depends on a left-out resource (the proxy, on the replicas there) is left as it is too.
+        ...(excluded && { exclude: excluded, excludeDependents: true }),
       });
     } catch (error) {
       const locked = stackLocked(error as Error);

@@ -49,13 +49,35 @@ export function imageInputs(image: RenderedImage, logDir: string): ImageInputs {
  * the host, so `preview` shows the changes host by host; Pulumi names carry the
  * host where one name is made on several engines (the network, the volumes).
  */
+export const hostComponentType = 'devenv:fleet:Host';
+const dynamicType = 'pulumi-nodejs:dynamic:Resource';
+const project = 'devenv';
+
 function hostParents(rendered: RenderedStack): Map<string, pulumi.ComponentResource> {
   return new Map(
-    (rendered.hosts ?? []).map((host) => [host.name, new pulumi.ComponentResource('devenv:fleet:Host', host.name)]),
+    (rendered.hosts ?? []).map((host) => [host.name, new pulumi.ComponentResource(hostComponentType, host.name)]),
   );
 }
 
 const onHost = (name: string, host: string | undefined) => (host === undefined ? name : `${name}@${host}`);
+const hostImageName = (ref: string, name: string) => `image-${name}-${ref.slice(ref.lastIndexOf(':') + 1)}`;
+
+/** The URNs the program gives a host's resources: its component and, under it, its network, volumes, images and containers. */
+export function hostResourceUrns(stack: string, rendered: RenderedStack, host: string): string[] {
+  const urn = (type: string, name: string) => `urn:pulumi:${stack}::${project}::${type}::${name}`;
+  const child = (name: string) => urn(`${hostComponentType}$${dynamicType}`, name);
+  const containers = rendered.containers.filter((c) => c.host?.name === host);
+  const images = [...new Set(containers.map((c) => c.image))].map((ref) =>
+    hostImageName(ref, rendered.images.find((image) => image.ref === ref)!.name),
+  );
+  return [
+    urn(hostComponentType, host),
+    child(onHost(rendered.network, host)),
+    ...rendered.volumes.filter((v) => v.host === host).map((v) => child(onHost(v.name, host))),
+    ...images.map((name) => child(onHost(name, host))),
+    ...containers.map((c) => child(c.name)),
+  ];
+}
 
 export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
   return async () => {
@@ -97,8 +119,7 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
       if (host === undefined) return built.imageName;
       const key = `${ref} ${host}`;
       if (!hostImages.has(key)) {
-        const image = rendered.images.find((i) => i.ref === ref)!;
-        const name = `image-${image.name}-${ref.slice(ref.lastIndexOf(':') + 1)}`;
+        const name = hostImageName(ref, rendered.images.find((i) => i.ref === ref)!.name);
         hostImages.set(
           key,
           new HostImage(onHost(name, host), { image: built.imageName, engine: hostOf(host)! }, parentOf(host)),
