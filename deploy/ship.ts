@@ -196,7 +196,9 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
       { sources: sources({ rolling: { running: state.running, replicasOnNew: 0 } }), leaveHosts: lost },
       () => {},
     );
-    say(`${stage} runs what it ran before the deploy${lost.length > 0 ? ` (except on ${lost.join(', ')}, which did not answer)` : ''}`);
+    say(
+      `${stage} runs what it ran before the deploy${lost.length > 0 ? ` (except on ${lost.join(', ')}, which did not answer)` : ''}`,
+    );
   };
   const steps: StageStep[] = [
     {

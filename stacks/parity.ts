@@ -47,6 +47,7 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
   differ('replicas', left.length, right.length, 'replicas');
   differ('image', x.image, y.image);
   differ('command', x.command, y.command, x.liveEdit || y.liveEdit ? 'live edit' : undefined);
+  const placed = new Set([...(x.placedEnv ?? []), ...(y.placedEnv ?? [])]);
   for (const key of [...new Set([...Object.keys(x.env), ...Object.keys(y.env)])].sort()) {
     const liveEdit = (x.liveEdit || y.liveEdit) && (liveEditEnvKeys as readonly string[]).includes(key);
     differ(
@@ -59,14 +60,18 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
           ? 'tier name'
           : liveEdit
             ? 'live edit'
-            : undefined,
+            : placed.has(key)
+              ? 'placement'
+              : undefined,
     );
   }
+  // Across a fleet every port is published on its host, for the other hosts.
+  const acrossHosts = x.host !== undefined || y.host !== undefined;
   differ(
     'container ports',
     x.ports.map((p) => `${p.name}:${p.container}`),
     y.ports.map((p) => `${p.name}:${p.container}`),
-    left.length !== right.length ? 'replicas' : undefined,
+    left.length !== right.length ? 'replicas' : acrossHosts ? 'placement' : undefined,
   );
   differ(
     'host ports',

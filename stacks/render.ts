@@ -49,6 +49,8 @@ export interface RenderedContainer {
   hostNamespaces: boolean;
   /** the fleet host whose Docker engine runs it; absent: this machine's engine */
   host?: Host;
+  /** across a fleet: the env keys whose values were rendered from the placement (addresses of other roles) */
+  placedEnv?: string[];
 }
 
 export interface RenderedStack {
@@ -104,6 +106,8 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
  * hosts of a fleet it is the address of the target's host and the port
  * published there.
  */
+/** A value that names other roles' addresses: rendered differently on one host and across a fleet. */
+const placementDependent = /\{\{(reach|upstreams|fleet):/;
 const fleetAddresses = /\{\{fleet:addresses\}\}/g;
 const reachPlaceholder = /\{\{(reach|upstreams):([a-z0-9]+)\.([a-z0-9]+)\}\}/g;
 
@@ -312,7 +316,10 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
           ...(where.host && { [labelKeys.image]: images.find((image) => image.name === role.image.name)!.ref }),
         },
         hostNamespaces: host !== undefined,
-        ...(where.host && { host: where.host }),
+        ...(where.host && {
+          host: where.host,
+          placedEnv: Object.keys(role.env).filter((key) => placementDependent.test(role.env[key]!)),
+        }),
       };
     });
   });

@@ -9,14 +9,20 @@ import { deployer } from '../roles/deployer.ts';
 import type { Role } from '../roles/role.ts';
 import { UserError } from '../lib/errors.ts';
 import { resolveUser } from '../lib/user.ts';
+import type { Host } from './hosts.ts';
+import { unreachableReason } from './host-engine.ts';
 
 export interface StatusOptions {
   user?: string;
   stack?: string;
+  /** the stack's fleet (recorded in its config): every host is asked; absent: this machine's engine */
+  hosts?: readonly Host[];
 }
 
 export interface ContainerStatus {
   name: string;
+  /** the fleet host it runs on; absent: this machine */
+  host?: string;
   role: string;
   state: string;
   health: 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -28,23 +34,44 @@ export interface StatusResult {
   stack: string;
   healthy: boolean;
   containers: ContainerStatus[];
+  /** the fleet's hosts that did not answer, each with why */
+  unreachable: { host: string; reason: string }[];
+}
+
+/** The stack's containers on one engine; a fleet host that does not answer is said, not thrown. */
+async function listedOn(
+  stack: string,
+  engine: { host?: Host; docker: Docker },
+): Promise<{ containers: Docker.ContainerInfo[]; unreachable?: { host: string; reason: string } }> {
+  try {
+    const containers = await engine.docker.listContainers({
+      all: true,
+      filters: { label: [`${labelKeys.stack}=${stack}`] },
+    });
+    return { containers };
+  } catch (error) {
+    if (!engine.host)
+      throw new UserError(
+        `cannot ask the Docker engine: ${(error as Error).message}`,
+        'run `devenv doctor` to see what is missing',
+      );
+    return { containers: [], unreachable: { host: engine.host.name, reason: unreachableReason(error, engine.host) } };
+  }
 }
 
 export async function status(options: StatusOptions): Promise<StatusResult> {
   const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
-  const docker = dockerClient();
-  const listed = await docker
-    .listContainers({ all: true, filters: { label: [`${labelKeys.stack}=${stack}`] } })
-    .catch((error: Error) => {
-      throw new UserError(
-        `cannot ask the Docker engine: ${error.message}`,
-        'run `devenv doctor` to see what is missing',
-      );
-    });
+  const engines = options.hosts
+    ? await (await import('./host-engine.ts')).stackEngines(options.hosts)
+    : [{ docker: dockerClient() }];
+  const found = await Promise.all(engines.map((engine) => listedOn(stack, engine)));
+  const unreachable = found.flatMap((f) => (f.unreachable ? [f.unreachable] : []));
+  const listed = found.flatMap((f, i) => f.containers.map((c) => ({ c, engine: engines[i]! })));
   const roles = [...production().roles, deployer];
   const containers = (
     await Promise.all(
-      listed.map(async (c): Promise<ContainerStatus> => {
+      listed.map(async ({ c, engine }): Promise<ContainerStatus> => {
+        const docker = engine.docker;
         const reported = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1];
         const health =
           reported === 'health: starting'
@@ -52,21 +79,27 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
             : ((reported as ContainerStatus['health'] | undefined) ?? 'none');
         return {
           name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+          ...(engine.host && { host: engine.host.name }),
           role: c.Labels[labelKeys.role] ?? '?',
           state: c.State,
           health,
           urls: c.Ports.filter((p) => p.PublicPort).map((p) =>
-            endpointUrl(portName(roles, c.Labels[labelKeys.role] ?? '', p.PrivatePort), p.PublicPort),
+            endpointUrl(
+              portName(roles, c.Labels[labelKeys.role] ?? '', p.PrivatePort),
+              p.PublicPort,
+              engine.host?.address,
+            ),
           ),
-          image: c.Image,
+          image: c.Labels[labelKeys.image] ?? c.Image,
         };
       }),
     )
   ).sort((a, b) => a.name.localeCompare(b.name));
   const healthy =
     containers.length > 0 &&
+    unreachable.length === 0 &&
     containers.every((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'));
-  return { stack, healthy, containers };
+  return { stack, healthy, containers, unreachable };
 }
 
 /** The name a role gives a container port (its URL's scheme), as render names it. */

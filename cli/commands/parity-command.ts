@@ -16,8 +16,12 @@ export const parityCommand = defineCommand({
   },
   options: [userOption('whose dev stack is the default A')],
   json: 'print the differences as JSON',
-  run: async ([a, b]: [string?, string?], opts: { user?: string }) =>
-    (await parityModule()).parityCheck({ ...(a && { a }), ...(b && { b }), ...(opts.user && { user: opts.user }) }),
+  run: async ([a, b]: [string?, string?], opts: { user?: string }, ctx) =>
+    (await parityModule()).parityCheck(ctx, {
+      ...(a && { a }),
+      ...(b && { b }),
+      ...(opts.user && { user: opts.user }),
+    }),
   text: async (result: ParityResult) => (await parityModule()).parityText(result),
   ok: (result) => result.ok,
 });
