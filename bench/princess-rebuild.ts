@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot } from '../lib/paths.ts';
-import { connect } from '../data/postgres.ts';
+import { contextFromEnvironment, projectRoot } from '../lib/paths.ts';
+import { connect, databaseAddress } from '../data/postgres.ts';
 
 const args = process.argv.slice(2);
 const membersAt = args.indexOf('--members');
@@ -22,7 +22,7 @@ if (!(Number.isInteger(repeat) && repeat >= 1))
   throw new Error(`--repeat takes a whole number of rounds, got ${args[repeatAt + 1]}`);
 
 async function sql(stack: string, database: string, text: string): Promise<void> {
-  const client = await connect(stack, database);
+  const client = await connect(await databaseAddress(contextFromEnvironment(), stack), database);
   try {
     await client.query(text);
   } finally {
@@ -91,7 +91,8 @@ async function main(): Promise<void> {
         '-o',
         'pipefail',
         '-c',
-        'docker exec -e PGPASSWORD=shop prod-db pg_dump -h 127.0.0.1 -U shop -Fc shop | docker exec -i -e PGPASSWORD=shop princess-db pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw',
+        // Each side logs in with the password its container was given (each tier has its own).
+        `docker exec prod-db sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" exec pg_dump -h 127.0.0.1 -U shop -Fc shop' | docker exec -i princess-db sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" exec pg_restore -h 127.0.0.1 -U shop --no-owner -d shop_raw'`,
       ]),
     );
     // Without FORCE: autovacuum may be analysing the restored tables, and only plain

@@ -1,6 +1,7 @@
 // PostgreSQL of a running stack, reached the two ways devenv needs: a client on
-// the db role's port published on 127.0.0.1, and the server's own tools
-// (pg_dump, psql) run inside its container, piped into each other.
+// the db role's published port (on 127.0.0.1, or across a fleet on the address
+// of the db's host), and the server's own tools (pg_dump, psql) run inside its
+// container, piped into each other.
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { resourceName } from '../stacks/naming.ts';
@@ -8,22 +9,59 @@ import { hostPort } from '../stacks/ports.ts';
 import { db } from '../roles/db.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
 import { UserError } from '../lib/errors.ts';
+import type { Context } from '../lib/paths.ts';
+import { readFleet } from '../stacks/fleet-config.ts';
+import type { Host } from '../stacks/hosts.ts';
 
-const credentials = { user: db.env.POSTGRES_USER!, password: db.env.POSTGRES_PASSWORD! };
+const user = db.env.POSTGRES_USER!;
 
 /** The published db port of a fixed-port stack (prod, princess). */
 export function databasePort(stack: string): number {
   return hostPort(fixedPortBase(stack), db.publish.postgres!);
 }
 
-/** How to reach the shop's database role on a port published on 127.0.0.1 (plain data, so a worker thread can take it). */
-export function clientConfig(port: number, database: string): pg.ClientConfig {
-  return { host: '127.0.0.1', port, database, ...credentials, connectionTimeoutMillis: 5000 };
+/** Where a stack's database answers: its published port, on 127.0.0.1 or its fleet host's address. */
+export interface DatabaseAddress {
+  stack: string;
+  host: string;
+  port: number;
+  /** the tier's own (stacks/secrets.ts) */
+  password: string;
+  /** across a fleet: the host whose engine runs the db */
+  engine?: Host;
 }
 
-/** A client of the shop's database role on a port published on 127.0.0.1. */
-export async function openClient(port: number, database: string): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(port, database));
+/** The database of a fixed-port stack (prod, princess), on the host its recorded fleet places it. */
+export async function databaseAddress(ctx: Context, stack: string): Promise<DatabaseAddress> {
+  // The Pulumi SDK loads only here: the password is a secret in the stack's config.
+  const { readStackSecrets } = await import('../stacks/environment.ts');
+  const [fleet, secrets] = await Promise.all([readFleet(ctx, stack), readStackSecrets(ctx, stack)]);
+  const placed = fleet?.placement.db?.[0];
+  const engine = fleet?.hosts.find((candidate) => candidate.name === placed);
+  return {
+    stack,
+    host: engine?.address ?? '127.0.0.1',
+    port: databasePort(stack),
+    password: secrets.dbPassword,
+    ...(engine && { engine }),
+  };
+}
+
+/** How to reach the shop's database role on a published port (plain data, so a worker thread can take it). */
+export function clientConfig(where: Omit<DatabaseAddress, 'stack'>, database: string): pg.ClientConfig {
+  return {
+    host: where.host,
+    port: where.port,
+    database,
+    user,
+    password: where.password,
+    connectionTimeoutMillis: 5000,
+  };
+}
+
+/** A client of the shop's database role on a published port. */
+export async function openClient(where: Omit<DatabaseAddress, 'stack'>, database: string): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(where, database));
   // A connection lost while idle (the server restarted) would otherwise be an
   // unhandled 'error' event that kills the process; the next query reports it.
   client.on('error', () => {});
@@ -31,13 +69,13 @@ export async function openClient(port: number, database: string): Promise<pg.Cli
   return client;
 }
 
-export async function connect(stack: string, database: string): Promise<pg.Client> {
+export async function connect(where: DatabaseAddress, database: string): Promise<pg.Client> {
   try {
-    return await openClient(databasePort(stack), database);
+    return await openClient(where, database);
   } catch (error) {
     throw new UserError(
-      `cannot reach ${stack}'s database ${database}: ${(error as Error).message}`,
-      `bring it up with \`devenv ${stack} up\``,
+      `cannot reach ${where.stack}'s database ${database} at ${where.host}:${where.port}: ${(error as Error).message}`,
+      `bring it up with \`devenv ${where.stack} up\``,
     );
   }
 }
@@ -65,9 +103,23 @@ export async function dropDatabase(admin: pg.Client, database: string): Promise<
   await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)}`);
 }
 
-/** A PostgreSQL tool run inside the stack's db container, stdin and stdout as pipes. */
+/** A stack's database container, and the Docker engine it runs on (DOCKER_HOST; absent: this machine's). */
+export interface DbContainer {
+  stack: string;
+  /** unix://... of a fleet host's engine (hostEngineSocket) */
+  dockerHost?: string;
+}
+
+/** The docker CLI's options to reach the container's engine. */
+const engineOf = (where: DbContainer) => (where.dockerHost ? { env: { DOCKER_HOST: where.dockerHost } } : {});
+
+/**
+ * A PostgreSQL tool run inside the stack's db container, stdin and stdout as
+ * pipes. It logs in with the password the container was given: the secret is
+ * never on a command line here.
+ */
 export function inDbContainer(
-  stack: string,
+  where: DbContainer,
   tool: 'pg_dump' | 'psql' | 'pg_restore',
   args: string[],
   settings: readonly string[] = [],
@@ -78,31 +130,33 @@ export function inDbContainer(
     [
       'exec',
       '-i',
-      '-e',
-      `PGPASSWORD=${credentials.password}`,
       ...options,
-      resourceName(stack, 'db'),
+      resourceName(where.stack, 'db'),
+      'sh',
+      '-c',
+      'PGPASSWORD="$POSTGRES_PASSWORD" exec "$0" "$@"',
       tool,
       '-h',
       '127.0.0.1',
       '-U',
-      credentials.user,
+      user,
       ...args,
     ],
     {
       buffer: { stdout: tool !== 'pg_dump', stderr: true },
       stdin: 'pipe',
+      ...engineOf(where),
     },
   );
 }
 
 /** pg_dump of one section of a database's schema only, inside the snapshot when one is given. */
 function dumpSchemaSection(
-  from: { stack: string; database: string; snapshot?: string },
+  from: DbContainer & { database: string; snapshot?: string },
   section: 'pre-data' | 'post-data',
   format: readonly string[] = [],
 ): ResultPromise {
-  return inDbContainer(from.stack, 'pg_dump', [
+  return inDbContainer(from, 'pg_dump', [
     '--schema-only',
     `--section=${section}`,
     ...format,
@@ -123,11 +177,11 @@ function lastErrorLine(error: unknown): string | undefined {
 
 /** The tables, types and sequences of a database's schema (pg_dump's pre-data section), piped into psql of another stack's database. */
 export async function copyTableSchema(
-  from: { stack: string; database: string; snapshot?: string },
-  to: { stack: string; database: string },
+  from: DbContainer & { database: string; snapshot?: string },
+  to: DbContainer & { database: string },
 ): Promise<void> {
   const dump = dumpSchemaSection(from, 'pre-data');
-  const restore = inDbContainer(to.stack, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
+  const restore = inDbContainer(to, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', to.database]);
   dump.stdout!.pipe(restore.stdin!);
   const [dumped, restored] = await Promise.allSettled([dump, restore]);
   for (const [step, result] of [
@@ -158,8 +212,8 @@ export interface PostDataArchive {
 }
 
 export async function dumpPostData(
-  from: { stack: string; database: string; snapshot?: string },
-  to: { stack: string; database: string },
+  from: DbContainer & { database: string; snapshot?: string },
+  to: DbContainer & { database: string },
 ): Promise<PostDataArchive> {
   const archive = `/tmp/devenv-post-data-${process.pid}-${Date.now()}`;
   const container = resourceName(to.stack, 'db');
@@ -167,23 +221,29 @@ export async function dumpPostData(
     throw new Error(`restoring the post-data schema failed in ${step}: ${lastErrorLine(error)}`);
   };
   const remove = async (): Promise<void> =>
-    void (await execa('docker', ['exec', container, 'sh', '-c', `rm -f ${archive}.*`], { reject: false }));
+    void (await execa('docker', ['exec', container, 'sh', '-c', `rm -f ${archive}.*`], {
+      reject: false,
+      ...engineOf(to),
+    }));
   try {
     const dump = dumpSchemaSection(from, 'post-data', ['--format=custom']);
-    const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}.dump`], { stdin: 'pipe' });
+    const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}.dump`], {
+      stdin: 'pipe',
+      ...engineOf(to),
+    });
     dump.stdout!.pipe(write.stdin!);
     const [dumped, written] = await Promise.allSettled([dump, write]);
     if (dumped.status === 'rejected') fail('pg_dump', dumped.reason);
     if (written.status === 'rejected') fail('copying the archive', written.reason);
-    const listed = await execa('docker', ['exec', container, 'pg_restore', '--list', `${archive}.dump`]).catch(
-      (error: unknown) => fail('pg_restore --list', error),
-    );
+    const listed = await execa('docker', ['exec', container, 'pg_restore', '--list', `${archive}.dump`], {
+      ...engineOf(to),
+    }).catch((error: unknown) => fail('pg_restore --list', error));
     const entries = listed.stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith(';'));
     const restore = async (chosen: readonly string[], jobs: number): Promise<void> => {
       if (chosen.length === 0) return;
       // Index builds sort in memory rather than spill to disk past the server's default 32 MB (these sessions only).
       const restoring = inDbContainer(
-        to.stack,
+        to,
         'pg_restore',
         [
           `--jobs=${jobs}`,

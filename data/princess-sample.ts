@@ -5,7 +5,9 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { subsetQueries } from './subset.ts';
 import { UserError } from '../lib/errors.ts';
-import { connect, openClient } from './postgres.ts';
+import { connect, databaseAddress, openClient } from './postgres.ts';
+import type { Context } from '../lib/paths.ts';
+import { devSecrets } from '../stacks/secrets.ts';
 
 export interface SampleResult {
   percent: number;
@@ -14,10 +16,13 @@ export interface SampleResult {
   alreadyLoaded: boolean;
 }
 
-export async function loadPrincessSample(devDatabaseUrl: string, percent: number): Promise<SampleResult> {
+export async function loadPrincessSample(ctx: Context, devDatabaseUrl: string, percent: number): Promise<SampleResult> {
   const queries = subsetQueries(percent);
-  const dev = await openClient(Number(new URL(devDatabaseUrl).port), 'shop');
-  const princess = await connect('princess', 'shop').catch((error: UserError) => {
+  const dev = await openClient(
+    { host: '127.0.0.1', port: Number(new URL(devDatabaseUrl).port), password: devSecrets.dbPassword },
+    'shop',
+  );
+  const princess = await connect(await databaseAddress(ctx, 'princess'), 'shop').catch((error: UserError) => {
     void dev.end();
     throw new UserError(
       `princess-sample needs princess: ${error.message}`,

@@ -50,14 +50,18 @@ import { startHeldOneOff } from '../stacks/one-off.ts';
 import { dockerClient, inspectIfPresent } from '../stacks/docker-client.ts';
 import { renderStack, urlsOf, type RenderedStack } from '../stacks/render.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
+import { readFleet } from '../stacks/fleet-config.ts';
+import type { Host } from '../stacks/hosts.ts';
 import { UserError } from '../lib/errors.ts';
 import { paths, projectRoot, type Context } from '../lib/paths.ts';
 import {
   clientConfig,
   connect,
   copyTableSchema,
-  databasePort,
+  databaseAddress,
   dropDatabase,
+  type DatabaseAddress,
+  type DbContainer,
   dumpPostData,
   endSessions,
   type PostDataArchive,
@@ -221,13 +225,15 @@ function candidateImage(princess: RenderedStack) {
  * constraints). Not during the copy, which has both cores busy: its 0.7 CPU
  * seconds would lengthen the copy. It connects only when told.
  */
-async function startRehearsal(princess: RenderedStack) {
+async function startRehearsal(princess: RenderedStack, image: CandidateImage, password: string) {
   const held = await startHeldOneOff({
     stack: 'princess',
     role: 'rehearse',
-    image: candidateImage(princess).ref,
+    image: image.ref,
+    // Across a fleet, on princess's db host: the db answers by name on that host's network.
+    ...(image.host && { engine: image.host }),
     command: ['node', 'migrate-now.ts', '--when-told'],
-    env: { DATABASE_URL: `postgres://shop:shop@db:5432/${nextDatabase}` },
+    env: { DATABASE_URL: `postgres://shop:${password}@db:5432/${nextDatabase}` },
     network: networkName('princess'),
   });
   return {
@@ -261,13 +267,14 @@ interface ContactsCheck {
  * the snapshot to confirm the finds after the copy.
  */
 function startContactsCheck(
+  prodDatabase: DatabaseAddress,
   snapshot: string,
   personal: readonly PersonalColumn[],
   filter: SharedContactFilter,
 ): ContactsCheck {
   let client: pg.Client | undefined;
   const nameWords = (async () => {
-    client = await connect('prod', liveDatabase);
+    client = await connect(prodDatabase, liveDatabase);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
     return readNameWords(client, personal);
@@ -419,6 +426,12 @@ async function princessServes(princess: RenderedStack): Promise<void> {
 interface Rebuild {
   prod: pg.Client;
   princess: RenderedStack;
+  /** where prod's and princess's databases answer (across a fleet, on their hosts) */
+  databases: { prod: DatabaseAddress; princess: DatabaseAddress };
+  /** their db containers, for the server's own tools (across a fleet, on their hosts' engines) */
+  engines: { prod: DbContainer; princess: DbContainer };
+  /** the candidate build's web image, once built (and, across a fleet, on princess's db host) */
+  candidate?: CandidateImage;
   snapshot: string;
   personal: PersonalColumn[];
   keys: ReturnType<typeof primaryKeys>;
@@ -441,22 +454,48 @@ interface RebuildOutcome {
  * that cannot end was lost already: cleaning up must not hide the error that
  * ended the rebuild.
  */
-async function heldConnection(held: AsyncDisposableStack, stack: 'prod' | 'princess', database: string) {
-  const client = await connect(stack, database);
+async function heldConnection(held: AsyncDisposableStack, where: DatabaseAddress, database: string) {
+  const client = await connect(where, database);
   held.defer(() => client.end().catch(() => {}));
   return client;
 }
 
 /** Built first (a tag the engine has is never rebuilt): a build that fails stops the rebuild before any copying, and the rehearsal needs the image. */
-async function buildCandidateImage(ctx: Context, princess: RenderedStack): Promise<void> {
+/** A stack's db container; across a fleet, on its host's engine through a socket held until the rebuild ends. */
+async function dbContainer(held: AsyncDisposableStack, ctx: Context, where: DatabaseAddress): Promise<DbContainer> {
+  if (!where.engine) return { stack: where.stack };
+  const { hostEngineSocket } = await import('../stacks/host-engine.ts');
+  const socket = await hostEngineSocket(ctx.home, where.engine);
+  held.defer(() => socket.close());
+  return { stack: where.stack, dockerHost: `unix://${socket.path}` };
+}
+
+/** The image the rehearsal runs, and where: this machine's tag, or across a fleet its digest on princess's db host. */
+interface CandidateImage {
+  ref: string;
+  host?: Host;
+}
+
+async function buildCandidateImage(ctx: Context, princess: RenderedStack): Promise<CandidateImage> {
   const image = candidateImage(princess);
-  if (await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect())) return;
-  // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
-  const [{ imageInputs }, { ensureImage }] = await Promise.all([
-    import('../stacks/program.ts'),
-    import('../stacks/providers/image.ts'),
+  if (!(await inspectIfPresent(() => dockerClient().getImage(image.ref).inspect()))) {
+    // The build path loads Pulumi's SDK, a second and a half of start-up a rebuild whose image exists does without.
+    const [{ imageInputs }, { ensureImage }] = await Promise.all([
+      import('../stacks/program.ts'),
+      import('../stacks/providers/image.ts'),
+    ]);
+    await ensureImage(imageInputs(image, paths.logs(ctx)));
+  }
+  const host = princess.containers.find((c) => c.role === 'db')?.host;
+  if (!host) return { ref: image.ref };
+  const [{ pullOnHost, pushImage, readRegistry }, { engineOf }] = await Promise.all([
+    import('../stacks/registry.ts'),
+    import('../stacks/host-engine.ts'),
   ]);
-  await ensureImage(imageInputs(image, paths.logs(ctx)));
+  const registry = await readRegistry(ctx.home);
+  const { ref } = await pushImage(registry, image.ref);
+  await pullOnHost(registry, { name: host.name, docker: await engineOf(host) }, ref);
+  return { ref, host };
 }
 
 /** The new database beside princess's, with prod's table definitions (constraints come after the rows); dropped unless princess switches to it. */
@@ -469,11 +508,11 @@ async function freshDatabase(run: Rebuild, admin: pg.Client, switched: () => boo
     if (!switched()) await dropDatabase(admin, nextDatabase).catch(() => {});
   });
   await copyTableSchema(
-    { stack: 'prod', database: liveDatabase, snapshot: run.snapshot },
-    { stack: 'princess', database: nextDatabase },
+    { ...run.engines.prod, database: liveDatabase, snapshot: run.snapshot },
+    { ...run.engines.princess, database: nextDatabase },
   );
   const [next, princess, princessWriter, princessColumns] = await Promise.all(
-    [0, 1, 2, 3].map(() => heldConnection(run.held, 'princess', nextDatabase)),
+    [0, 1, 2, 3].map(() => heldConnection(run.held, run.databases.princess, nextDatabase)),
   );
   return {
     next: next!,
@@ -500,8 +539,8 @@ async function copyThroughScrubber(run: Rebuild, plan: CopyPlan, scan: Omit<Leak
   const mustChange = run.personal.filter((c) => c.kind !== 'text').map((c) => `${c.table}.${c.column}`);
   const textColumns = run.personal.filter((c) => c.kind === 'text').map((c) => `${c.table}.${c.column}`);
   const setup = {
-    prod: clientConfig(databasePort('prod'), liveDatabase),
-    next: clientConfig(databasePort('princess'), nextDatabase),
+    prod: clientConfig(run.databases.prod, liveDatabase),
+    next: clientConfig(run.databases.princess, nextDatabase),
     snapshot: run.snapshot,
     key: plan.key,
     knownNameTokens: plan.tokens,
@@ -514,14 +553,16 @@ async function copyThroughScrubber(run: Rebuild, plan: CopyPlan, scan: Omit<Leak
   const copy = copyInParallel(setup, plan.parts, plan.workers, (table, rows) => outputs.get(table)?.(rows));
   run.held.defer(() => copy.stop());
   const archive = dumpPostData(
-    { stack: 'prod', database: liveDatabase, snapshot: run.snapshot },
-    { stack: 'princess', database: nextDatabase },
+    { ...run.engines.prod, database: liveDatabase, snapshot: run.snapshot },
+    { ...run.engines.princess, database: nextDatabase },
   );
   const postData = restoreAsTablesLand(copy, plan.tables, archive, readTableEntries(run.prod));
   run.held.defer(() => postData.remove());
   // Filled while the copy runs; the workers wait for it at their first free text.
   const contacts =
-    textColumns.length > 0 ? startContactsCheck(run.snapshot, run.personal, plan.contactFilter) : undefined;
+    textColumns.length > 0
+      ? startContactsCheck(run.databases.prod, run.snapshot, run.personal, plan.contactFilter)
+      : undefined;
   if (contacts) run.held.defer(() => contacts.end());
   const probes = loadProbes(
     { prod: run.prod, princess: scan.princess },
@@ -570,7 +611,7 @@ async function constraintsThenMigrations(
   await copy.finished;
   // A check beside it failed: the rebuild stops, and no container is started for it.
   signal.throwIfAborted();
-  const rehearsal = await startRehearsal(run.princess);
+  const rehearsal = await startRehearsal(run.princess, run.candidate!, run.databases.princess.password);
   run.held.defer(() => rehearsal.cancel());
   await run.timed('constraints', () => postData.finish());
   await resetSequences(next);
@@ -627,9 +668,21 @@ export async function rebuildPrincess(
   {
     await using held = new AsyncDisposableStack();
     // Princess as this checkout describes it: the candidate build's image, the site's URL.
-    const princess = await renderStack('princess', projectRoot, fixedPortBase('princess'));
-    const prod = await heldConnection(held, 'prod', liveDatabase);
-    const admin = await heldConnection(held, 'princess', 'postgres');
+    const [princessFleet, databases] = await Promise.all([
+      readFleet(ctx, 'princess'),
+      Promise.all([databaseAddress(ctx, 'prod'), databaseAddress(ctx, 'princess')]).then(([prod, princess]) => ({
+        prod,
+        princess,
+      })),
+    ]);
+    const princess = await renderStack(
+      'princess',
+      projectRoot,
+      fixedPortBase('princess'),
+      princessFleet && { fleet: princessFleet },
+    );
+    const prod = await heldConnection(held, databases.prod, liveDatabase);
+    const admin = await heldConnection(held, databases.princess, 'postgres');
     const timed = async <T>(phase: string, step: () => Promise<T>): Promise<T> => {
       const stepStarted = performance.now();
       try {
@@ -653,11 +706,28 @@ export async function rebuildPrincess(
       contactFilter: createContactFilter(await countContacts(prod, personal)),
       workers: options.workers ?? onePerCore,
     };
-    const run: Rebuild = { prod, princess, snapshot: result.snapshot, personal, keys, held, result, timed };
+    const engines = {
+      prod: await dbContainer(held, ctx, databases.prod),
+      princess: await dbContainer(held, ctx, databases.princess),
+    };
+    const run: Rebuild = {
+      prod,
+      princess,
+      databases,
+      engines,
+      snapshot: result.snapshot,
+      personal,
+      keys,
+      held,
+      result,
+      timed,
+    };
     let switched = false;
 
     await report.phase(`The candidate build's web image ${candidateImage(princess).ref}`, () =>
-      timed('image', () => buildCandidateImage(ctx, princess)),
+      timed('image', async () => {
+        run.candidate = await buildCandidateImage(ctx, princess);
+      }),
     );
     const { next, scan } = await report.phase(
       `Fresh database ${nextDatabase} on princess, schema from prod's snapshot`,

@@ -36,6 +36,7 @@ import {
 import type { UnreachableHost } from '../stacks/host-engine.ts';
 import { readFleet } from '../stacks/fleet-config.ts';
 import type { Fleet, Host } from '../stacks/hosts.ts';
+import type { StackSecrets } from '../stacks/secrets.ts';
 import { defaultThresholds, parseThresholds, watchVerdict, windowStats } from './watch.ts';
 
 import { markDeploy, saveGraph, sitePrefix } from '../stacks/graphite.ts';
@@ -162,6 +163,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
     replicas: 0,
     onHosts: undefined as HostImages | undefined,
     fleet: undefined as Fleet | undefined,
+    secrets: undefined as StackSecrets | undefined,
     rolledAt: 0,
     startedAt: Date.now(),
     touched: false,
@@ -170,6 +172,7 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
     imageRoot: state.root,
     hostPaths: hostPaths(ctx),
     ...(state.fleet && { fleet: state.fleet }),
+    ...(state.secrets && { secrets: state.secrets }),
     ...extra,
   });
   const apply = async (progress: (line: string) => void, extra: Partial<StackSources>) => {
@@ -206,6 +209,8 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
       run: async () => {
         state.root = await exportRelease(ctx, shipment.repo, shipment.commit);
         state.fleet = await readFleet(ctx, stage);
+        // The migrations run with the web role's env, the database password in it.
+        state.secrets = await (await import('../stacks/environment.ts')).readStackSecrets(ctx, stage);
         say(`release ${shipment.commit} in ${state.root}`);
       },
     },

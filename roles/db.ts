@@ -5,7 +5,13 @@ export const db: Role = {
   name: 'db',
   image: { name: 'db' },
   // Across a fleet, the other hosts' roles connect from their hosts' addresses.
-  env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: 'shop', POSTGRES_DB: 'shop', CLIENT_HOSTS: '{{fleet:addresses}}' },
+  // The password is the tier's own secret (prod's and princess's made at random; dev's is "shop").
+  env: {
+    POSTGRES_USER: 'shop',
+    POSTGRES_PASSWORD: '{{secret:dbPassword}}',
+    POSTGRES_DB: 'shop',
+    CLIENT_HOSTS: '{{fleet:addresses}}',
+  },
   ports: { postgres: 5432 },
   // On 127.0.0.1 only: psql for developers, and princess rebuilds read prod through it.
   publish: { postgres: 2 },

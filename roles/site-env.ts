@@ -3,7 +3,7 @@
 // container: the role's name and port on a host's own network (db:5432), or,
 // across hosts of a fleet, the host's address and the port published there.
 export const siteEnv: Record<string, string> = {
-  DATABASE_URL: 'postgres://shop:shop@{{reach:db.postgres}}/shop',
+  DATABASE_URL: 'postgres://shop:{{secret:dbPassword}}@{{reach:db.postgres}}/shop',
   MEMCACHED: '{{reach:cache.memcached}}',
   STATSD: '{{reach:statsd.statsd}}',
   STATSD_PREFIX: 'shop',

@@ -14,6 +14,7 @@ import { dockerClient } from './docker-client.ts';
 import { fingerprint, recordConverged } from './fast-path.ts';
 import { recordedSources } from './releases.ts';
 import { tierOfStack } from './tiers.ts';
+import { devSecrets, ensureSecrets, tierHasSecrets, type StackSecrets } from './secrets.ts';
 import { candidateBases, portRange } from './ports.ts';
 import { hostComponentType, hostResourceUrns, program } from './program.ts';
 import {
@@ -32,6 +33,7 @@ export interface Environment {
   stack: Stack;
   rendered: RenderedStack;
   portBase: number;
+  secrets: StackSecrets;
 }
 
 export interface OpenOptions {
@@ -96,16 +98,10 @@ async function portBase(stack: Stack, user: string, notice: (line: string) => vo
   );
 }
 
-export async function openEnvironment(
-  ctx: Context,
-  stackName: string,
-  user: string,
-  options: OpenOptions = {},
-  notice: (line: string) => void = () => {},
-): Promise<Environment> {
-  tierOfStack(stackName); // an unknown stack name is refused before the engine starts
+/** The stack on the Pulumi engine, selected (made the first time), with no program yet. */
+async function openStack(ctx: Context, stackName: string): Promise<Stack> {
   const pulumi = await probePulumi(ctx);
-  const stack = await selectStack(
+  return selectStack(
     {
       home: ctx.home,
       ...(pulumi.root && { pulumiRoot: pulumi.root }),
@@ -119,14 +115,33 @@ export async function openEnvironment(
       throw new Error('the program is set once the stack is rendered');
     },
   );
+}
+
+/** A tier's secrets from its stack's config (made the first time): for what reaches its database directly. */
+export async function readStackSecrets(ctx: Context, stackName: string): Promise<StackSecrets> {
+  const tier = tierOfStack(stackName);
+  if (!tierHasSecrets(tier)) return devSecrets;
+  return ensureSecrets(await openStack(ctx, stackName), tier);
+}
+
+export async function openEnvironment(
+  ctx: Context,
+  stackName: string,
+  user: string,
+  options: OpenOptions = {},
+  notice: (line: string) => void = () => {},
+): Promise<Environment> {
+  const tier = tierOfStack(stackName); // an unknown stack name is refused before the engine starts
+  const stack = await openStack(ctx, stackName);
   const base = await portBase(stack, user, notice);
-  const sources = options.sources ?? (await recordedSources(ctx, stackName));
+  const secrets = await ensureSecrets(stack, tier);
+  const sources = { ...(options.sources ?? (await recordedSources(ctx, stackName))), secrets };
   const rendered = withEnvOverrides(
     await renderStack(stackName, projectRoot, base, sources),
     options.envOverrides ?? {},
   );
   stack.workspace.program = program(rendered, { logDir: paths.logs(ctx) });
-  return { stack, rendered, portBase: base };
+  return { stack, rendered, portBase: base, secrets };
 }
 
 export interface Applied {
@@ -183,12 +198,10 @@ export async function applySteps(
       index === 0
         ? opened.rendered
         : withEnvOverrides(
-            await renderStack(
-              stackName,
-              projectRoot,
-              opened.portBase,
-              sources ?? (await recordedSources(ctx, stackName)),
-            ),
+            await renderStack(stackName, projectRoot, opened.portBase, {
+              ...(sources ?? (await recordedSources(ctx, stackName))),
+              secrets: opened.secrets,
+            }),
             options.envOverrides ?? {},
           );
     opened.stack.workspace.program = program(rendered, { logDir: paths.logs(ctx) });

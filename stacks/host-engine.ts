@@ -4,6 +4,10 @@
 // commands through ssh2. Both log in with the fleet key and refuse a host whose
 // host key is not the one pinned in <home>/fleet/known_hosts: an address that
 // answers is not proof of which machine answers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import ssh2, { type ConnectConfig } from 'ssh2';
 import { UserError } from '../lib/errors.ts';
@@ -198,6 +202,50 @@ export interface StackEngine {
 export async function stackEngines(hosts: readonly Host[] | undefined): Promise<StackEngine[]> {
   if (!hosts) return [{ docker: dockerClient() }];
   return Promise.all(hosts.map(async (host) => ({ host, docker: await engineOf(host) })));
+}
+
+/**
+ * A unix socket on this machine that is the host's Docker engine: each
+ * connection to it is an SSH session running `docker system dial-stdio` there
+ * (as docker-modem does), so the docker CLI reaches a fleet host with
+ * DOCKER_HOST=unix://<path>, with the fleet key and the pinned host key.
+ */
+export async function hostEngineSocket(
+  home: string,
+  host: Host,
+): Promise<{ path: string; close: () => Promise<void> }> {
+  const config = await connectConfig(home, host);
+  const dir = await mkdtemp(join(tmpdir(), 'devenv-engine-'));
+  const path = join(dir, 'docker.sock');
+  const clients = new Set<InstanceType<typeof ssh2.Client>>();
+  const server = createServer((local) => {
+    const client = new ssh2.Client();
+    clients.add(client);
+    const end = () => {
+      local.destroy();
+      client.end();
+      clients.delete(client);
+    };
+    local.on('error', end);
+    client.once('error', end);
+    client.once('ready', () =>
+      client.exec('docker system dial-stdio', (error, channel) => {
+        if (error) return end();
+        local.pipe(channel).pipe(local);
+        channel.once('close', end);
+      }),
+    );
+    client.connect(config);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+  return {
+    path,
+    close: async () => {
+      for (const client of clients) client.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const engines = new Map<string, Promise<Docker>>();

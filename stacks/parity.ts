@@ -48,12 +48,14 @@ function compareRole(role: string, left: RenderedContainer[], right: RenderedCon
   differ('image', x.image, y.image);
   differ('command', x.command, y.command, x.liveEdit || y.liveEdit ? 'live edit' : undefined);
   const placed = new Set([...(x.placedEnv ?? []), ...(y.placedEnv ?? [])]);
+  // A secret differs between tiers by design: the values are compared with it masked.
+  const shown = (c: RenderedContainer, key: string) => c.secretEnv?.[key] ?? c.env[key];
   for (const key of [...new Set([...Object.keys(x.env), ...Object.keys(y.env)])].sort()) {
     const liveEdit = (x.liveEdit || y.liveEdit) && (liveEditEnvKeys as readonly string[]).includes(key);
     differ(
       `env.${key}`,
-      x.env[key],
-      y.env[key],
+      shown(x, key),
+      shown(y, key),
       (dataSourceEnvKeys as readonly string[]).includes(key)
         ? 'data source'
         : key === tierNameEnvKey

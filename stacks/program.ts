@@ -80,6 +80,9 @@ export function hostResourceUrns(stack: string, rendered: RenderedStack, host: s
 }
 
 export function program(rendered: RenderedStack, options: ProgramOptions): pulumi.automation.PulumiFn {
+  // A stand-in for a secret must never reach a container: its database would take it for the password.
+  if (rendered.withoutSecrets)
+    throw new Error(`${rendered.stack} was rendered without its secrets: it cannot be applied`);
   return async () => {
     const { stack } = rendered;
     keepDataOnDestroy(new Set(rendered.volumes.filter((v) => v.data).map((v) => onHost(v.name, v.host))));
@@ -152,7 +155,10 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           name: spec.name,
           image: imageOn(spec.image, host),
           ...(spec.command && { command: spec.command }),
-          envs: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+          // An env holding a secret is a secret: Pulumi keeps it encrypted in the state.
+          envs: spec.secretEnv
+            ? pulumi.secret(Object.entries(spec.env).map(([key, value]) => `${key}=${value}`))
+            : Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
           // On the host's network a port is not published: the process listens on it itself.
           ports: spec.hostNamespaces
             ? []
@@ -186,7 +192,11 @@ export function program(rendered: RenderedStack, options: ProgramOptions): pulum
           restart: 'unless-stopped',
           ...(spec.host && { engine: spec.host }),
         },
-        { dependsOn: dependencies, ...parentOf(host) },
+        {
+          dependsOn: dependencies,
+          ...parentOf(host),
+          ...(spec.secretEnv && { additionalSecretOutputs: ['envs'] }),
+        },
       );
       byRole.set(spec.role, [...(byRole.get(spec.role) ?? []), container]);
     }

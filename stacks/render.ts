@@ -10,6 +10,7 @@ import { tierOfStack, type Tier } from './tiers.ts';
 import { contextHash } from './context-hash.ts';
 import { fleetProblems, replicaHosts, type Fleet, type Host } from './hosts.ts';
 import { opsStack } from './ops.ts';
+import { devSecrets, secretStandIn, tierHasSecrets, type StackSecrets } from './secrets.ts';
 import type { HostBind, Role } from '../roles/role.ts';
 
 export interface RenderedImage {
@@ -51,6 +52,8 @@ export interface RenderedContainer {
   host?: Host;
   /** across a fleet: the env keys whose values were rendered from the placement (addresses of other roles) */
   placedEnv?: string[];
+  /** the env keys holding a secret (kept encrypted in the state), each with its value with the secret masked */
+  secretEnv?: Record<string, string>;
 }
 
 export interface RenderedStack {
@@ -64,6 +67,8 @@ export interface RenderedStack {
   containers: RenderedContainer[];
   /** the fleet's hosts the stack uses; absent: this machine's engine alone */
   hosts?: Host[];
+  /** rendered without the tier's secrets (to compare or to list URLs): it must not be applied */
+  withoutSecrets?: true;
 }
 
 export interface RenderInputs {
@@ -78,6 +83,8 @@ export interface RenderInputs {
   hostPaths?: HostPaths;
   /** the hosts the stack runs on and where each role goes; absent: all on this machine's engine */
   fleet?: Fleet;
+  /** the tier's secrets (a tier that has them, rendered without: a stand-in, and it cannot be applied) */
+  secrets?: StackSecrets;
 }
 
 export interface HostPaths {
@@ -106,6 +113,18 @@ function resolvePublished(value: string, roles: Role[], portBase: number): strin
  * hosts of a fleet it is the address of the target's host and the port
  * published there.
  */
+/** `{{secret:dbPassword}}`: one of the tier's secrets. */
+const secretPlaceholder = /\{\{secret:([A-Za-z]+)\}\}/g;
+
+/** The value with each secret put in (null: left as its placeholder, to compare values without seeing them). */
+function resolveSecrets(value: string, secrets: StackSecrets | undefined | null): string {
+  return value.replace(secretPlaceholder, (whole, name: string) => {
+    if (!(name in devSecrets)) throw new Error(`${whole}: no secret is called ${name}`);
+    if (secrets === null) return whole;
+    return secrets ? secrets[name as keyof StackSecrets] : secretStandIn;
+  });
+}
+
 /** A value that names other roles' addresses: rendered differently on one host and across a fleet. */
 const placementDependent = /\{\{(reach|upstreams|fleet):/;
 const fleetAddresses = /\{\{fleet:addresses\}\}/g;
@@ -186,6 +205,7 @@ export function imageBuild(projectRoot: string, image: Role['image']): { context
 
 export function render(production: Composition, inputs: RenderInputs): RenderedStack {
   const { stack, tier, fleet } = inputs;
+  const secrets = tierHasSecrets(tier) ? inputs.secrets : devSecrets;
   if (fleet) {
     if (tier.ports.kind !== 'fixed')
       throw new Error(`${stack}: only tiers with fixed ports (princess, prod) run on a fleet`);
@@ -249,18 +269,22 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
     return Array.from({ length: replicas }, (_, i): RenderedContainer => {
       const replica = i + 1;
       const where = placed.get(role.name)![i]!;
-      const roleEnv = Object.fromEntries(
-        Object.entries(role.env).map(([key, value]) => [
-          key,
-          resolveReach(
-            resolvePublished(value, production.roles, inputs.portBase),
-            where.host,
-            production.roles,
-            placed,
-            fleet,
-          ),
-        ]),
-      );
+      const envWith = (given: StackSecrets | undefined | null) =>
+        Object.fromEntries(
+          Object.entries(role.env).map(([key, value]) => [
+            key,
+            resolveReach(
+              resolveSecrets(resolvePublished(value, production.roles, inputs.portBase), given),
+              where.host,
+              production.roles,
+              placed,
+              fleet,
+            ),
+          ]),
+        );
+      const roleEnv = envWith(secrets);
+      const secretKeys = Object.keys(role.env).filter((key) => role.env[key]!.includes('{{secret:'));
+      const masked = secretKeys.length > 0 ? envWith(null) : {};
       // Replicas sit behind the proxy; only a single replica publishes its ports itself, except across a fleet.
       const published = where.host
         ? Object.entries(where.published).map(([name, port]) => ({
@@ -316,6 +340,9 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
           ...(where.host && { [labelKeys.image]: images.find((image) => image.name === role.image.name)!.ref }),
         },
         hostNamespaces: host !== undefined,
+        ...(secretKeys.length > 0 && {
+          secretEnv: Object.fromEntries(secretKeys.map((key) => [key, masked[key]!])),
+        }),
         ...(where.host && {
           host: where.host,
           placedEnv: Object.keys(role.env).filter((key) => placementDependent.test(role.env[key]!)),
@@ -340,6 +367,7 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
     volumes,
     containers,
     ...(fleet && { hosts: fleet.hosts.filter((host) => used.has(host.name)) }),
+    ...(!secrets && { withoutSecrets: true as const }),
   };
 }
 
@@ -373,6 +401,8 @@ export interface StackSources {
   hostPaths?: HostPaths;
   /** the hosts the stack runs on (recorded in the stack's config); absent: this machine's engine */
   fleet?: Fleet;
+  /** the tier's secrets, read from the stack's config by whoever opened the stack */
+  secrets?: StackSecrets;
 }
 
 /** A stack by name (dev-<user>, princess, prod, ops) rendered from its description as it is now. */
@@ -393,6 +423,7 @@ export async function renderStack(
     portBase,
     ...(sources.hostPaths && { hostPaths: sources.hostPaths }),
     ...(sources.fleet && { fleet: sources.fleet }),
+    ...(sources.secrets && { secrets: sources.secrets }),
   });
   return sources.rolling ? rollingStep(next, sources.rolling.running, sources.rolling.replicasOnNew) : next;
 }

@@ -18,7 +18,7 @@ export const generateCommand = defineCommand({
     new Option('--seed <n>', 'the generator seed').argParser((v) => Number(v)).default(1),
   ],
   json: 'print the row counts as JSON',
-  run: async (_, opts: { members: number; seed: number }) =>
-    (await generateModule()).generateProd({ members: opts.members, seed: opts.seed }),
+  run: async (_, opts: { members: number; seed: number }, ctx) =>
+    (await generateModule()).generateProd(ctx, { members: opts.members, seed: opts.seed }),
   text: async (result: GenerateResult) => (await generateModule()).generateText(result),
 });

@@ -3,7 +3,8 @@
 // princess rebuilds, the scrubber and the leak scan have something true to work on.
 import { loadProductionData, NotEmptyError } from '../../data/load.ts';
 import { UserError } from '../../lib/errors.ts';
-import { connect } from '../../data/postgres.ts';
+import { connect, databaseAddress } from '../../data/postgres.ts';
+import type { Context } from '../../lib/paths.ts';
 import { consoleReporter, countOutput } from '../../lib/report.ts';
 
 export interface GenerateOptions {
@@ -19,13 +20,13 @@ export interface GenerateResult {
   rowsPerSecond: number;
 }
 
-export async function generateProd(options: GenerateOptions): Promise<GenerateResult> {
+export async function generateProd(ctx: Context, options: GenerateOptions): Promise<GenerateResult> {
   if (!Number.isInteger(options.members) || options.members < 10_000 || options.members > 1_000_000) {
     throw new UserError(`--members must be a whole number from 10000 to 1000000, got ${options.members}`);
   }
   if (!Number.isInteger(options.seed)) throw new UserError(`--seed must be a whole number, got ${options.seed}`);
   const started = performance.now();
-  const client = await connect('prod', 'shop');
+  const client = await connect(await databaseAddress(ctx, 'prod'), 'shop');
   const result = { rows: {} as Record<string, number> };
   try {
     result.rows = await consoleReporter().phase(

@@ -29,7 +29,7 @@ export async function up(ctx: Context, given: UpOptions): Promise<UpResult> {
   if (!princessSample) return result;
   const url = result.urls['db.postgres'];
   if (!url) throw new UserError(`${result.stack} publishes no database port to load the sample into`);
-  const sample = await loadPrincessSample(url, princessSample.percent);
+  const sample = await loadPrincessSample(ctx, url, princessSample.percent);
   return { ...result, sample };
 }
 

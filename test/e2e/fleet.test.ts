@@ -98,6 +98,21 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     }
     assert.match(await fetchText(prodSite), /Served by/);
 
+    // prod's database password: made for prod, handed to its containers, a secret everywhere else.
+    const pulumi = (args: string[]) =>
+      execa(join(repo, 'bin', 'pulumi'), args, { cwd: repo, env: { DEVENV_HOME: stacks.home }, reject: false });
+    const password = (await pulumi(['config', 'get', 'devenv:dbPassword', '-s', 'prod'])).stdout.trim();
+    assert.match(password, /^[A-Za-z0-9_-]{32}$/);
+    const princessPassword = (await pulumi(['config', 'get', 'devenv:dbPassword', '-s', 'princess'])).stdout.trim();
+    assert.notEqual(princessPassword, password, 'each tier has its own');
+    const db = (await hostDocker(stacks.home, hosts[0]!)).getContainer('prod-db');
+    assert.ok((await db.inspect()).Config.Env.includes(`POSTGRES_PASSWORD=${password}`));
+    const inHome = await execa('grep', ['-rlF', '--', password, stacks.home], { reject: false });
+    assert.equal(inHome.stdout, '', 'no file of the devenv home holds it in plain text (state, config, logs)');
+    const inRepo = await execa('git', ['grep', '--untracked', '-lF', '--', password], { cwd: repo, reject: false });
+    assert.equal(inRepo.stdout, '', 'nor the repository');
+    assert.match(await readFile(join(stacks.home, 'workspace', 'Pulumi.prod.yaml'), 'utf8'), /devenv:dbPassword:\s+secure:/);
+
     const again = await devenv(['prod', 'up', '--json']);
     assert.equal(again.exitCode, 0, again.all);
     assert.equal((JSON.parse(again.stdout) as { changes: number }).changes, 0, 'a second up changes nothing');
@@ -111,6 +126,18 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     const parity = await devenv(['parity', '--user', 'ada']);
     assert.equal(parity.exitCode, 0, parity.all);
     assert.match(parity.stdout, /\(placement\)/);
+  });
+
+  it('rebuilds princess on host-2 from prod on host-1, through the scrubber, with nothing leaked', async () => {
+    const generated = await devenv(['prod', 'generate', '--members', '10000', '--seed', '3']);
+    assert.equal(generated.exitCode, 0, generated.all);
+    const rebuilt = await devenv(['princess', 'rebuild', '--json']);
+    assert.equal(rebuilt.exitCode, 0, rebuilt.all);
+    const result = JSON.parse(rebuilt.stdout) as { leaks: { hits: number }; tables: { table: string; rows: number }[] };
+    assert.equal(result.leaks.hits, 0);
+    assert.equal(result.tables.find((t) => t.table === 'members')?.rows, 10_000);
+    const princessSite = `http://${hosts[1]!.address}:${hostPort(fixedPortBase('princess'), proxy.publish.http!)}/`;
+    assert.match(await fetchText(princessSite), /class="price"/, 'princess serves the scrubbed copy');
   });
 
   it('rolls a code deploy across the three hosts under load, with no failed request at the edge', async () => {

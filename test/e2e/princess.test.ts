@@ -11,6 +11,9 @@ import { fetchText, removeLabelled, throwawayHome } from '../support/engines.ts'
 import { cli, devenvBin, type Cli } from '../support/devenv-cli.ts';
 import { defaultRulesFile } from '../../data/rebuild.ts';
 import { princess, prod } from '../support/fixed-stacks.ts';
+import { databaseAddress, openClient, type DatabaseAddress } from '../../data/postgres.ts';
+import type { Context } from '../../lib/paths.ts';
+import { devSecrets } from '../../stacks/secrets.ts';
 
 interface Rebuild {
   rows: number;
@@ -24,18 +27,29 @@ interface Status {
 
 const princessSite = princess.site;
 
-async function query<T extends pg.QueryResultRow>(port: number, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'shop', password: 'shop', database: 'shop' });
-  await client.connect();
+/** The test's devenv home, where each stack's database password is kept (a secret in its config). */
+let testHome: Context | undefined;
+const addresses = new Map<string, Promise<DatabaseAddress>>();
+
+async function query<T extends pg.QueryResultRow>(
+  stack: 'prod' | 'princess' | { port: number },
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  // A dev stack's database has the dev password; prod's and princess's their own.
+  const where =
+    typeof stack === 'object'
+      ? { host: '127.0.0.1', port: stack.port, password: devSecrets.dbPassword }
+      : await (addresses.get(stack) ?? addresses.set(stack, databaseAddress(testHome!, stack)).get(stack)!);
+  const client = await openClient(where, 'shop');
   try {
     return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
 }
-const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>(prod.dbPort, sql, params);
-const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
-  query<T>(princess.dbPort, sql, params);
+const prodDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>('prod', sql, params);
+const princessDb = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => query<T>('princess', sql, params);
 
 /** prod's constraints and indexes, each as its definition. */
 async function prodSchema(): Promise<string[]> {
@@ -61,6 +75,7 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
 
   before(async () => {
     home = await throwawayHome();
+    testHome = home.ctx;
     await writeFile(join(home.home, 'scrub.key'), 'c0ffee'.repeat(6) + '\n');
     devenv = cli({ DEVENV_HOME: home.home });
     rules = await readFile(defaultRulesFile, 'utf8');
@@ -301,7 +316,7 @@ describe('prod and princess', { timeout: 40 * 60_000 }, () => {
     assert.ok(up.sample.rows.orders! > 0 && up.sample.rows.messages! > 0);
     const port = Number(new URL(up.urls['db.postgres']!).port);
     const [checks] = await query<Record<string, string>>(
-      port,
+      { port },
       `SELECT
       (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = o.buyer_id)) AS buyers,
       (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = o.item_id)) AS items,

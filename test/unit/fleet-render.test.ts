@@ -7,6 +7,7 @@ import type { Fleet } from '../../stacks/hosts.ts';
 import { production } from '../../stacks/production.ts';
 import { render, rollingStep, urlsOf } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
+import { program } from '../../stacks/program.ts';
 
 const hashes = {
   web: '0123456789abcdef',
@@ -38,6 +39,7 @@ const inputs = (withFleet?: Fleet) => ({
   projectRoot: '/repo',
   imageHashes: hashes,
   portBase: 18100,
+  secrets: { dbPassword: 'hunter2' },
   ...(withFleet && { fleet: withFleet }),
 });
 
@@ -76,8 +78,8 @@ describe('render onto a fleet', () => {
 
   it('renders the site’s addresses from the placement: by name on one host, host:port across hosts', () => {
     const dbPort = container('prod-db').ports.find((p) => p.name === 'postgres')!.host;
-    assert.equal(container('prod-web-1').env.DATABASE_URL, 'postgres://shop:shop@db:5432/shop');
-    assert.equal(container('prod-web-2').env.DATABASE_URL, `postgres://shop:shop@10.9.0.11:${dbPort}/shop`);
+    assert.equal(container('prod-web-1').env.DATABASE_URL, 'postgres://shop:hunter2@db:5432/shop');
+    assert.equal(container('prod-web-2').env.DATABASE_URL, `postgres://shop:hunter2@10.9.0.11:${dbPort}/shop`);
     assert.match(container('prod-worker').env.STATSD!, /^10\.9\.0\.11:181\d\d$/);
     assert.equal(container('prod-statsd').env.GRAPHITE, 'graphite:2003');
     const replicas = rendered.containers.filter((c) => c.role === 'web');
@@ -119,11 +121,26 @@ describe('render onto a fleet', () => {
   it('renders a tier without a fleet as before: names on the stack’s network, nothing on a host', () => {
     const local = render(production(), inputs());
     const web = local.containers.find((c) => c.role === 'web')!;
-    assert.equal(web.env.DATABASE_URL, 'postgres://shop:shop@db:5432/shop');
+    assert.equal(web.env.DATABASE_URL, 'postgres://shop:hunter2@db:5432/shop');
     assert.equal(web.env.MEMCACHED, 'cache:11211');
     assert.equal(local.containers.find((c) => c.role === 'proxy')!.env.WEB_UPSTREAM, 'web:8080');
     assert.ok(local.containers.every((c) => c.host === undefined));
     assert.equal(local.hosts, undefined);
+  });
+
+  it('puts the tier’s secret in the env that needs it, marked; rendered without it, the stack cannot be applied', () => {
+    assert.equal(container('prod-db').env.POSTGRES_PASSWORD, 'hunter2');
+    assert.deepEqual(container('prod-db').secretEnv, { POSTGRES_PASSWORD: '{{secret:dbPassword}}' });
+    assert.deepEqual(container('prod-web-1').secretEnv, {
+      DATABASE_URL: 'postgres://shop:{{secret:dbPassword}}@db:5432/shop',
+    });
+    const { secrets: _, ...withoutSecrets } = inputs();
+    const blind = render(production(), withoutSecrets);
+    assert.equal(blind.withoutSecrets, true);
+    assert.equal(blind.containers.find((c) => c.role === 'db')!.env.POSTGRES_PASSWORD, '(secret)');
+    assert.throws(() => program(blind, { logDir: '/tmp' }), /rendered without its secrets/);
+    const dev = render(production(), { ...withoutSecrets, stack: 'dev-ada', tier: tiers.dev });
+    assert.equal(dev.containers.find((c) => c.role === 'db')!.env.POSTGRES_PASSWORD, 'shop');
   });
 
   it('refuses a fleet for a tier with per-developer ports, and an unsound placement, naming the problem', () => {

@@ -51,6 +51,7 @@ describe('parity', () => {
     const dev = rendered('dev-ada', 'dev', 20100);
     const web = dev.containers.find((c) => c.role === 'web')!;
     web.env = { ...web.env, DATABASE_URL: 'postgres://elsewhere/shop' };
+    web.secretEnv = { DATABASE_URL: 'postgres://elsewhere/shop' };
     web.memoryMb = 1024;
     web.dependsOn = ['db'];
     dev.containers = dev.containers.filter((c) => c.role !== 'cache');
