@@ -11,6 +11,7 @@ import { defaultPlacement, type Fleet } from '../stacks/hosts.ts';
 import { production } from '../stacks/production.ts';
 import { tierOfStackOrRefuse } from '../stacks/tiers.ts';
 import { listLocalFleet } from './local-fleet.ts';
+import { localFleetNetwork } from './local-fleet-plan.ts';
 
 export type FleetChoice = { kind: 'file'; path: string } | { kind: 'local' } | { kind: 'none' };
 
@@ -52,6 +53,8 @@ async function localFleetFor(stack: string): Promise<Fleet> {
   return {
     hosts: local.hosts.map(({ name, docker, address }) => ({ name, docker, address })),
     placement: defaultPlacement(productionRoles(), names, dataHost),
+    // The hosts see this machine at their network's gateway.
+    controller: localFleetNetwork.gateway,
   };
 }
 

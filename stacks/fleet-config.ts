@@ -15,7 +15,9 @@ const isStringList = (value: unknown): value is string[] =>
 /** A fleet from config or a file a person wrote, or what is wrong with its shape (its soundness is fleetProblems'). */
 export function fleetFromData(data: unknown): Fleet | string {
   if (typeof data !== 'object' || data === null) return 'a fleet is a map with hosts and placement';
-  const { hosts, placement } = data as { hosts?: unknown; placement?: unknown };
+  const { hosts, placement, replicas, controller } = data as Record<string, unknown>;
+  if (controller !== undefined && typeof controller !== 'string')
+    return "a fleet's controller is the address its hosts see this machine at, a string";
   if (!Array.isArray(hosts)) return 'a fleet needs a list of hosts';
   const parsed: Host[] = [];
   for (const [index, host] of hosts.entries()) {
@@ -31,7 +33,16 @@ export function fleetFromData(data: unknown): Fleet | string {
     if (!isStringList(names)) return `the placement of ${role} must be a list of host names`;
     roles[role] = names;
   }
-  return { hosts: parsed, placement: roles };
+  const base = { hosts: parsed, placement: roles, ...(controller !== undefined && { controller }) };
+  if (replicas === undefined) return base;
+  if (typeof replicas !== 'object' || replicas === null || Array.isArray(replicas))
+    return 'the replicas of a fleet are a map: role → how many';
+  const counts: Record<string, number> = {};
+  for (const [role, count] of Object.entries(replicas)) {
+    if (typeof count !== 'number') return `the replicas of ${role} must be a number`;
+    counts[role] = count;
+  }
+  return { ...base, replicas: counts };
 }
 
 /** The stack's recorded fleet; a record that is not a sound fleet is refused in one line. */

@@ -22,6 +22,13 @@ export interface Fleet {
   hosts: Host[];
   /** role → the hosts it runs on; a role's replicas go round them in turn */
   placement: Record<string, string[]>;
+  /** replicas of a role on this fleet, where they differ from the tier's (e.g. one web replica per host) */
+  replicas?: Record<string, number>;
+  /**
+   * the address the hosts see devenv's own machine at, which reaches the
+   * databases directly (the princess rebuild, `prod generate`): let in beside the hosts
+   */
+  controller?: string;
 }
 
 /** The fleet of a tier that names none: one host, the local engine, every role on it. */
@@ -88,6 +95,11 @@ export function fleetProblems(fleet: Fleet, roles: readonly string[]): string[] 
   for (const role of roles) {
     const placed = fleet.placement[role];
     if (!placed || placed.length === 0) problems.push(`role ${role} is placed on no host`);
+  }
+  for (const [role, count] of Object.entries(fleet.replicas ?? {})) {
+    if (!roles.includes(role)) problems.push(`the replicas name an unknown role "${role}"`);
+    if (!Number.isInteger(count) || count < 1 || count > 20)
+      problems.push(`role ${role} is given ${count} replicas: a whole number from 1 to 20`);
   }
   for (const [role, hosts] of Object.entries(fleet.placement)) {
     if (!roles.includes(role)) problems.push(`the placement names an unknown role "${role}"`);

@@ -143,8 +143,10 @@ function resolveReach(
   placed: Map<string, Placed[]>,
   fleet: Fleet | undefined,
 ): string {
-  // `{{fleet:addresses}}`: every host's address (a database lets them in), nothing on one host.
-  const withFleet = value.replace(fleetAddresses, () => (fleet?.hosts ?? []).map((host) => host.address).join(' '));
+  // `{{fleet:addresses}}`: every host's address and devenv's own machine's (a database lets them in), nothing on one host.
+  const withFleet = value.replace(fleetAddresses, () =>
+    [...(fleet?.hosts ?? []).map((host) => host.address), ...(fleet?.controller ? [fleet.controller] : [])].join(' '),
+  );
   return withFleet.replace(reachPlaceholder, (whole, kind: string, roleName: string, port: string) => {
     const role = roles.find((r) => r.name === roleName);
     const containerPort = role?.ports[port];
@@ -224,7 +226,7 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
       ...imageBuild(inputs.projectRoot, image),
     };
   });
-  const replicasOf = (role: Role) => tier.replicas[role.name] ?? role.replicas;
+  const replicasOf = (role: Role) => fleet?.replicas?.[role.name] ?? tier.replicas[role.name] ?? role.replicas;
   const offsets = fleet && fleetOffsets(production.roles, replicasOf);
   const hostByName = new Map(fleet?.hosts.map((host) => [host.name, host]));
   const placed = new Map(

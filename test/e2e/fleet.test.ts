@@ -111,7 +111,10 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     assert.equal(inHome.stdout, '', 'no file of the devenv home holds it in plain text (state, config, logs)');
     const inRepo = await execa('git', ['grep', '--untracked', '-lF', '--', password], { cwd: repo, reject: false });
     assert.equal(inRepo.stdout, '', 'nor the repository');
-    assert.match(await readFile(join(stacks.home, 'workspace', 'Pulumi.prod.yaml'), 'utf8'), /devenv:dbPassword:\s+secure:/);
+    assert.match(
+      await readFile(join(stacks.home, 'workspace', 'Pulumi.prod.yaml'), 'utf8'),
+      /devenv:dbPassword:\s+secure:/,
+    );
 
     const again = await devenv(['prod', 'up', '--json']);
     assert.equal(again.exitCode, 0, again.all);

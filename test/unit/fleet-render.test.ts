@@ -91,6 +91,11 @@ describe('render onto a fleet', () => {
 
   it('lets every host of the fleet into the database, and no one more on one host', () => {
     assert.equal(container('prod-db').env.CLIENT_HOSTS, '10.9.0.11 10.9.0.12 10.9.0.13');
+    const controlled = render(production(), inputs({ ...fleet, controller: '10.9.0.1' }));
+    assert.equal(
+      controlled.containers.find((c) => c.role === 'db')!.env.CLIENT_HOSTS,
+      '10.9.0.11 10.9.0.12 10.9.0.13 10.9.0.1',
+    );
     assert.equal(render(production(), inputs()).containers.find((c) => c.role === 'db')!.env.CLIENT_HOSTS, '');
   });
 
@@ -141,6 +146,14 @@ describe('render onto a fleet', () => {
     assert.throws(() => program(blind, { logDir: '/tmp' }), /rendered without its secrets/);
     const dev = render(production(), { ...withoutSecrets, stack: 'dev-ada', tier: tiers.dev });
     assert.equal(dev.containers.find((c) => c.role === 'db')!.env.POSTGRES_PASSWORD, 'shop');
+  });
+
+  it('gives a role the replicas its fleet asks for: one web replica per host', () => {
+    const two = render(production(), inputs({ ...fleet, replicas: { web: 2 } }));
+    assert.deepEqual(
+      two.containers.filter((c) => c.role === 'web').map((c) => c.host?.name),
+      ['host-1', 'host-2'],
+    );
   });
 
   it('refuses a fleet for a tier with per-developer ports, and an unsound placement, naming the problem', () => {
