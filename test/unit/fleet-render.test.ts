@@ -7,16 +7,9 @@ import type { Fleet } from '../../stacks/hosts.ts';
 import { production } from '../../stacks/production.ts';
 import { render, rollingStep, urlsOf } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
+import { imageHashes } from '../support/rendering.ts';
 import { program } from '../../stacks/program.ts';
 
-const hashes = {
-  web: '0123456789abcdef',
-  db: 'db00000000000000',
-  cache: 'ca00000000000000',
-  statsd: '5a00000000000000',
-  graphite: '9a00000000000000',
-  proxy: 'b000000000000000',
-};
 const fleet: Fleet = {
   hosts: [
     { name: 'host-1', docker: 'ssh://deploy@10.9.0.11', address: '10.9.0.11' },
@@ -37,7 +30,7 @@ const inputs = (withFleet?: Fleet) => ({
   stack: 'prod',
   tier: tiers.prod,
   projectRoot: '/repo',
-  imageHashes: hashes,
+  imageHashes,
   portBase: 18100,
   secrets: { dbPassword: 'hunter2' },
   ...(withFleet && { fleet: withFleet }),

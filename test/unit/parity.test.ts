@@ -4,18 +4,11 @@ import assert from 'node:assert/strict';
 import { production } from '../../stacks/production.ts';
 import { render } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
+import { imageHashes } from '../support/rendering.ts';
 import { breaksParity, parity } from '../../stacks/parity.ts';
 
-const hashes = {
-  web: '0123456789abcdef',
-  db: 'db00000000000000',
-  cache: 'ca00000000000000',
-  statsd: '5a00000000000000',
-  graphite: '9a00000000000000',
-  proxy: 'b000000000000000',
-};
 const rendered = (stack: string, tier: keyof typeof tiers, portBase: number) =>
-  render(production(), { stack, tier: tiers[tier], projectRoot: '/repo', imageHashes: hashes, portBase });
+  render(production(), { stack, tier: tiers[tier], projectRoot: '/repo', imageHashes, portBase });
 
 describe('parity', () => {
   it('dev vs prod differs only where the allow-list says', () => {
@@ -67,7 +60,7 @@ describe('parity', () => {
       stack: 'prod',
       tier: { ...tiers.prod, replicas: { web: 5 } },
       projectRoot: '/repo',
-      imageHashes: hashes,
+      imageHashes,
       portBase: 18100,
     });
     const differences = parity(prod, five);

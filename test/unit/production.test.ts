@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { composeStack, production } from '../../stacks/production.ts';
 import { render } from '../../stacks/render.ts';
 import { tiers } from '../../stacks/tiers.ts';
+import { imageHashes } from '../support/rendering.ts';
 import type { Role } from '../../roles/role.ts';
 
 const role = (name: string, dependsOn: string[] = [], extra: Partial<Role> = {}): Role => ({
@@ -52,19 +53,11 @@ describe('composeStack', () => {
 });
 
 describe('render', () => {
-  const hashes = {
-    web: '0123456789abcdef',
-    db: 'db00000000000000',
-    cache: 'ca00000000000000',
-    statsd: '5a00000000000000',
-    graphite: '9a00000000000000',
-    proxy: 'b000000000000000',
-  };
   const inputs = (stack: string, tier: keyof typeof tiers) => ({
     stack,
     tier: tiers[tier],
     projectRoot: '/repo',
-    imageHashes: hashes,
+    imageHashes,
     portBase: 20100,
   });
 
