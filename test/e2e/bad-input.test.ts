@@ -2,7 +2,7 @@
 // nothing half-made.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chown, readdir } from 'node:fs/promises';
+import { chown, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../lib/paths.ts';
@@ -83,4 +83,64 @@ describe('user names that cannot be stack names', () => {
       assert.match(result.stderr, /cannot be a user name/);
     });
   }
+});
+
+describe('a fleet that is not sound', () => {
+  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  const run = (args: string[]) => execa(devenv, args, { env: { DEVENV_HOME: home.home }, reject: false });
+  const configFile = () => join(home.home, 'workspace', 'Pulumi.prod.yaml');
+  const write = async (name: string, fleet: unknown) => {
+    const file = join(home.home, name);
+    await writeFile(file, JSON.stringify(fleet));
+    return file;
+  };
+  const hosts = [
+    { name: 'edge-1', docker: 'ssh://deploy@10.0.0.1', address: '10.0.0.1' },
+    { name: 'app-1', docker: 'ssh://deploy@10.0.0.2', address: '10.0.0.2' },
+  ];
+  const placement = {
+    proxy: ['edge-1'],
+    web: ['app-1'],
+    worker: ['app-1'],
+    db: ['edge-1'],
+    cache: ['edge-1'],
+    statsd: ['edge-1'],
+    graphite: ['edge-1'],
+  };
+
+  before(async () => {
+    home = await throwawayHome();
+  });
+  after(async () => {
+    await home.remove();
+  });
+
+  it('is refused in one line naming the problem, and nothing is recorded', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ hosts, placement: { ...placement, db: ['data-9'] } }, /role db is placed on an unknown host "data-9"/],
+      [{ hosts, placement: { ...placement, search: ['app-1'] } }, /the placement names an unknown role "search"/],
+      [{ hosts, placement: { ...placement, web: [] } }, /role web is placed on no host/],
+      [
+        { hosts: [...hosts, { name: 'app-2', docker: 'ssh://deploy@10.0.0.3', address: '10.0.0.2' }], placement },
+        /hosts app-1 and app-2 have one address, 10\.0\.0\.2/,
+      ],
+      [{ hosts: [{ name: 'edge-1', docker: 'tcp://10.0.0.1:2375', address: '10.0.0.1' }], placement }, /without TLS/],
+      [{ hosts: 'edge-1' }, /needs a list of hosts/],
+    ];
+    for (const [index, [fleet, reason]] of cases.entries()) {
+      const result = await run(['hosts', 'use', 'prod', await write(`fleet-${index}.json`, fleet)]);
+      assert.equal(result.exitCode, 1, result.stderr);
+      assert.equal(result.stderr.trim().split('\n')[0]!.startsWith('devenv: '), true, result.stderr);
+      assert.match(result.stderr, reason);
+    }
+    const dev = await run(['hosts', 'use', 'dev-ada', '--local']);
+    assert.match(dev.stderr, /^devenv: dev-ada runs on this machine's engine only/);
+    const neither = await run(['hosts', 'use', 'prod']);
+    assert.match(neither.stderr, /give one of: a fleet FILE, --local or --none/);
+    await assert.rejects(readFile(configFile(), 'utf8'), /ENOENT/, 'no stack config was written');
+
+    const sound = await run(['hosts', 'use', 'prod', await write('fleet-ok.json', { hosts, placement })]);
+    assert.equal(sound.exitCode, 0, sound.stderr);
+    assert.match(await readFile(configFile(), 'utf8'), /devenv:fleet:/);
+  });
 });
