@@ -387,6 +387,7 @@ async function runStage(
     entryIds: shipment.entryIds,
     changes,
     diffStat,
+    hosts: (await readFleet(ctx, stage))?.hosts.map((host) => host.name) ?? [],
     pid: process.pid,
   });
   const journal: Journal = openJournal(ops, shipment.user, deploy.id, log);

@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS deploys (
   finished_at timestamptz
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_deploy_at_a_time ON deploys ((true)) WHERE state = 'running';
+-- the fleet hosts a deploy's stage ran on (none: the deploying machine's engine)
+ALTER TABLE deploys ADD COLUMN IF NOT EXISTS hosts text[] NOT NULL DEFAULT '{}';
 CREATE TABLE IF NOT EXISTS deploy_log (
   id bigserial PRIMARY KEY,
   deploy_id bigint NOT NULL REFERENCES deploys,
@@ -90,6 +92,8 @@ export interface DeployRecord {
   entryIds: number[];
   changes: string;
   diffStat: string;
+  /** the fleet hosts the stage ran on; empty: the deploying machine's engine */
+  hosts: string[];
   driver: string;
   state: DeployState;
   error: string | null;
@@ -108,6 +112,8 @@ export interface StartDeploy {
   entryIds: number[];
   changes: string;
   diffStat: string;
+  /** the fleet hosts the stage runs on; empty: the deploying machine's engine */
+  hosts: string[];
   pid: number;
 }
 
@@ -132,7 +138,7 @@ export class Refused extends Error {
   }
 }
 
-const deployColumns = `id::int, train, stage, commit, previous_commit, users, entry_ids::int[], changes, diff_stat, driver, state, error,
+const deployColumns = `id::int, train, stage, commit, previous_commit, users, entry_ids::int[], changes, diff_stat, hosts, driver, state, error,
   started_at, finished_at, extract(epoch FROM coalesce(finished_at, now()) - started_at)::float AS seconds`;
 
 function deployFromRow(row: Record<string, unknown>): DeployRecord {
@@ -146,6 +152,7 @@ function deployFromRow(row: Record<string, unknown>): DeployRecord {
     entryIds: row.entry_ids as number[],
     changes: row.changes as string,
     diffStat: row.diff_stat as string,
+    hosts: row.hosts as string[],
     driver: row.driver as string,
     state: row.state as DeployState,
     error: row.error as string | null,
@@ -336,8 +343,8 @@ export async function openStore(databaseUrl: string): Promise<Store> {
           }
         }
         const { rows } = await client.query(
-          `INSERT INTO deploys (train, stage, commit, previous_commit, users, entry_ids, changes, diff_stat, driver, pid)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${deployColumns}`,
+          `INSERT INTO deploys (train, stage, commit, previous_commit, users, entry_ids, changes, diff_stat, driver, pid, hosts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${deployColumns}`,
           [
             head.train,
             start.ask.stage,
@@ -349,6 +356,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
             start.diffStat,
             start.ask.driver.kind === 'cli' ? start.by : `${start.by} on the deploy page`,
             start.pid,
+            start.hosts,
           ],
         );
         const deploy = deployFromRow(rows[0]);

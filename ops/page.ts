@@ -101,7 +101,7 @@ async function refreshHistory() {
     const details = el('details');
     details.append(el('summary', d.commit.slice(0, 10) + (d.changes ? ': ' + d.changes.split('\\n')[0] : '')), el('pre', [d.changes, d.diffStat].filter(Boolean).join('\\n\\n')));
     what.append(details);
-    row.append(el('td', '#' + d.id), el('td', d.stage), el('td', d.train), el('td', d.users.join(', ') + ' (by ' + d.driver + ')'), what,
+    row.append(el('td', '#' + d.id), el('td', d.stage + (d.hosts && d.hosts.length ? ' on ' + d.hosts.join(', ') : '')), el('td', d.train), el('td', d.users.join(', ') + ' (by ' + d.driver + ')'), what,
       el('td', d.seconds === null ? 'running' : d.seconds + ' s'), el('td', d.state + (d.error ? ': ' + d.error : ''), d.state));
     return row;
   }));

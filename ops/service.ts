@@ -356,6 +356,14 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
       entryIds: field(input.entryIds, 'entryIds', (v): v is number[] => Array.isArray(v) && v.every(Number.isInteger)),
       changes: field(input.changes ?? '', 'changes', isString),
       diffStat: field(input.diffStat ?? '', 'diffStat', isString),
+      hosts: field(
+        input.hosts ?? [],
+        'hosts',
+        (v): v is string[] =>
+          Array.isArray(v) &&
+          v.length <= 100 &&
+          v.every((h) => typeof h === 'string' && /^[a-z][a-z0-9-]{0,30}$/.test(h)),
+      ),
       pid: field(input.pid, 'pid', (v): v is number => Number.isInteger(v)),
     };
     return send(response, 201, await ctx.store.startDeploy(start));

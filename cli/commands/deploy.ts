@@ -26,7 +26,8 @@ export function historyText(deploys: DeployRecord[]): string {
     .map((d) => {
       const took = d.seconds === null ? 'running' : `${d.seconds} s`;
       const what = d.changes.split('\n')[0] ?? '';
-      return `#${String(d.id).padEnd(4)} ${d.startedAt.slice(0, 19).replace('T', ' ')}  ${d.stage.padEnd(8)} ${d.train.padEnd(6)} ${short(d.commit)}  ${took.padEnd(8)} ${d.state.padEnd(11)} ${d.users.join(',')}  ${what}${d.error ? `\n       ${d.error}` : ''}`;
+      const on = d.hosts.length > 0 ? `\n       on ${d.hosts.join(', ')}` : '';
+      return `#${String(d.id).padEnd(4)} ${d.startedAt.slice(0, 19).replace('T', ' ')}  ${d.stage.padEnd(8)} ${d.train.padEnd(6)} ${short(d.commit)}  ${took.padEnd(8)} ${d.state.padEnd(11)} ${d.users.join(',')}  ${what}${on}${d.error ? `\n       ${d.error}` : ''}`;
     })
     .join('\n');
 }

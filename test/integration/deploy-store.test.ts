@@ -80,6 +80,8 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
       entryIds: (await store.state()).entries.map((e) => e.id),
       changes: '',
       diffStat: '',
+      // prod on a fleet of two, princess on this machine's engine
+      hosts: stage === 'prod' ? ['host-1', 'host-2'] : [],
       pid,
     });
 
@@ -113,6 +115,7 @@ describe("the deploy service's store and service on a real PostgreSQL", { timeou
     const pid = driver.pid!;
     await driver; // a process that ran and ended: its pid is gone
     const deploy = await adasDeploy('prod', pid);
+    assert.deepEqual((await store.deploy(deploy.id))?.hosts, ['host-1', 'host-2'], 'the history names its hosts');
     const state = await store.state();
     assert.equal(state.running, null, 'read back, a deploy with no driver holds nothing');
     assert.equal((await store.deploy(deploy.id))?.state, 'failed');
