@@ -154,6 +154,11 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     assert.ok(report.sent > 500, `the load ran through the roll (${report.sent} requests)`);
     assert.equal(report.failed, 0, `failed requests: ${report.failures.join('; ')}`);
     assert.deepEqual(await markers(), ['fleet-1']);
+    const history = JSON.parse((await devenv(['deploy', 'history', '--json'])).stdout) as {
+      stage: string;
+      hosts: string[];
+    }[];
+    assert.deepEqual(history.find((d) => d.stage === 'prod')?.hosts, ['host-1', 'host-2', 'host-3']);
     // Each replica was drained at the proxy before it was replaced.
     const { log } = JSON.parse(deployed.stdout) as { log: string };
     assert.equal((await readFile(log, 'utf8')).match(/drained at the proxy/g)?.length, 3);
