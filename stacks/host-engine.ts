@@ -217,15 +217,15 @@ export async function hostEngineSocket(
   const config = await connectConfig(home, host);
   const dir = await mkdtemp(join(tmpdir(), 'devenv-engine-'));
   const path = join(dir, 'docker.sock');
-  const clients = new Set<InstanceType<typeof ssh2.Client>>();
+  const open = new Set<() => void>();
   const server = createServer((local) => {
     const client = new ssh2.Client();
-    clients.add(client);
     const end = () => {
       local.destroy();
       client.end();
-      clients.delete(client);
+      open.delete(end);
     };
+    open.add(end);
     local.on('error', end);
     client.once('error', end);
     client.once('ready', () =>
@@ -241,7 +241,8 @@ export async function hostEngineSocket(
   return {
     path,
     close: async () => {
-      for (const client of clients) client.end();
+      // The server closes once its connections are gone: each is ended, not waited for.
+      for (const end of [...open]) end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(dir, { recursive: true, force: true });
     },

@@ -44,8 +44,13 @@ export async function runOneOff(spec: OneOffSpec): Promise<OneOffRun> {
   }
 }
 
-/** Starts the command held: it does nothing until told to go. */
+/**
+ * Starts the command held: it does nothing until told to go. On a fleet host it
+ * is only made when told: docker-modem cannot hold an attached stdin open over
+ * SSH (the hijacked connection never answers), so there is nothing to start ahead.
+ */
 export async function startHeldOneOff(spec: OneOffSpec): Promise<HeldOneOff> {
+  if (spec.engine) return { go: () => runOneOff(spec), cancel: async () => {} };
   const container = await createOneOff(spec, true);
   let stdin: Duplex | undefined;
   try {
