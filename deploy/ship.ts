@@ -257,9 +257,14 @@ function codeStage(ctx: Context, stage: Stage, shipment: Shipment, say: Say, mar
           // Across a fleet the proxy balances a list of replicas: each is drained before it is replaced.
           const fleet = rendered.hosts !== undefined;
           await applySteps(ctx, stage, shipment.user, steps, {}, progress, {
+            // A batch of every replica (one replica, or --parallel as many) has nothing to fail over to: not drained.
             ...(fleet && {
-              before: (index: number) => drainAtProxy(rendered, batches[index]!, say),
-              after: () => drainAtProxy(rendered, [], say),
+              before: async (index: number) =>
+                batches[index]!.length < state.replicas
+                  ? drainAtProxy(rendered, batches[index]!, say)
+                  : say(`no other web replica to take the traffic: ${named(batches[index]!)} replaced undrained`),
+              after: async (index: number) =>
+                batches[index]!.length < state.replicas ? drainAtProxy(rendered, [], say) : undefined,
             }),
             done: (index) =>
               say(
