@@ -149,8 +149,9 @@ function resolveReach(
   );
   return withFleet.replace(reachPlaceholder, (whole, kind: string, roleName: string, port: string) => {
     const role = roles.find((r) => r.name === roleName);
-    const containerPort = role?.ports[port];
-    if (!role || containerPort === undefined) throw new Error(`${whole}: role ${roleName} has no port "${port}"`);
+    if (!role) throw new Error(`${whole}: there is no role ${roleName} in the stack`);
+    const containerPort = role.ports[port];
+    if (containerPort === undefined) throw new Error(`${whole}: role ${roleName} has no port "${port}"`);
     const replicas = placed.get(roleName)!;
     const onHostNetwork = `${roleName}:${containerPort}`;
     const across = (replica: Placed) => `${replica.host!.address}:${replica.published[port]}`;

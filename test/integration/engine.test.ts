@@ -32,7 +32,13 @@ describe('Pulumi engine with the Docker providers', { timeout: 15 * 60_000 }, ()
 
   // The proxy alone, with a scratch volume so that destroy is shown to remove volumes too.
   const roles = composeStack([
-    { ...proxy, dependsOn: [], volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }] },
+    // No web role here: the upstream is a name nginx resolves per request, never asked.
+    {
+      ...proxy,
+      env: { WEB_UPSTREAM: 'web:8080' },
+      dependsOn: [],
+      volumes: [{ name: 'scratch', path: '/var/tmp/scratch', data: false }],
+    },
   ]);
   const health = `http://127.0.0.1:${port}/__proxy/health`;
   async function deploy(upstream: string) {
