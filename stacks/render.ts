@@ -370,7 +370,8 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
     volumes,
     containers,
     ...(fleet && { hosts: fleet.hosts.filter((host) => used.has(host.name)) }),
-    ...(!secrets && { withoutSecrets: true as const }),
+    // Only a stack whose env holds a secret needs one to be applied.
+    ...(!secrets && containers.some((c) => c.secretEnv) && { withoutSecrets: true as const }),
   };
 }
 
