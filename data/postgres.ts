@@ -111,7 +111,7 @@ export interface DbContainer {
 }
 
 /** The docker CLI's options to reach the container's engine. */
-const engineOf = (where: DbContainer) => (where.dockerHost ? { env: { DOCKER_HOST: where.dockerHost } } : {});
+const dockerCliEngine = (where: DbContainer) => (where.dockerHost ? { env: { DOCKER_HOST: where.dockerHost } } : {});
 
 /**
  * A PostgreSQL tool run inside the stack's db container, stdin and stdout as
@@ -145,7 +145,7 @@ export function inDbContainer(
     {
       buffer: { stdout: tool !== 'pg_dump', stderr: true },
       stdin: 'pipe',
-      ...engineOf(where),
+      ...dockerCliEngine(where),
     },
   );
 }
@@ -223,20 +223,20 @@ export async function dumpPostData(
   const remove = async (): Promise<void> =>
     void (await execa('docker', ['exec', container, 'sh', '-c', `rm -f ${archive}.*`], {
       reject: false,
-      ...engineOf(to),
+      ...dockerCliEngine(to),
     }));
   try {
     const dump = dumpSchemaSection(from, 'post-data', ['--format=custom']);
     const write = execa('docker', ['exec', '-i', container, 'sh', '-c', `cat > ${archive}.dump`], {
       stdin: 'pipe',
-      ...engineOf(to),
+      ...dockerCliEngine(to),
     });
     dump.stdout!.pipe(write.stdin!);
     const [dumped, written] = await Promise.allSettled([dump, write]);
     if (dumped.status === 'rejected') fail('pg_dump', dumped.reason);
     if (written.status === 'rejected') fail('copying the archive', written.reason);
     const listed = await execa('docker', ['exec', container, 'pg_restore', '--list', `${archive}.dump`], {
-      ...engineOf(to),
+      ...dockerCliEngine(to),
     }).catch((error: unknown) => fail('pg_restore --list', error));
     const entries = listed.stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith(';'));
     const restore = async (chosen: readonly string[], jobs: number): Promise<void> => {

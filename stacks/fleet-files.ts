@@ -1,11 +1,11 @@
 // What devenv keeps to reach a fleet, in <home>/fleet/: the key pair it logs in
 // with (made once; the private key mode 0600) and the pinned host keys
 // (known_hosts, OpenSSH's format).
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { UserError } from '../lib/errors.ts';
-import { writeFileAtomic } from '../lib/files.ts';
+import { readIfPresent, writeFileAtomic } from '../lib/files.ts';
 import { pinnedKey, withPin, type PublicKey } from './known-hosts.ts';
 
 export interface FleetFiles {
@@ -23,15 +23,6 @@ export function fleetFiles(home: string): FleetFiles {
     publicKey: join(dir, 'id_ed25519.pub'),
     knownHosts: join(dir, 'known_hosts'),
   };
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /**

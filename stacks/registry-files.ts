@@ -5,12 +5,12 @@
 // first time; edit it for another address). The registry container reads them
 // through its bind of the home; nothing of it goes into git or a Pulumi stack.
 import { createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../lib/errors.ts';
-import { writeFileAtomic } from '../lib/files.ts';
+import { readIfPresent, writeFileAtomic } from '../lib/files.ts';
 import { registry as registryRole } from '../roles/registry.ts';
 import { hostPort } from './ports.ts';
 import { fixedPortBase } from './tiers.ts';
@@ -79,15 +79,6 @@ export function parseRegistryConfig(text: string | undefined): RegistryConfig | 
   if (typeof hostAddress !== 'string' || !isIPv4(hostAddress) || hostAddress === '0.0.0.0')
     return `hostAddress ${JSON.stringify(hostAddress)} is not one IPv4 address of this machine`;
   return { port: port as number, hostAddress };
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 export async function readRegistryConfig(home: string): Promise<RegistryConfig> {
