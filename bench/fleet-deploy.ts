@@ -67,9 +67,6 @@ async function main(): Promise<void> {
           controller: '10.213.0.1',
         }),
       );
-      // From one web replica to several the replicas' names change (prod-web, prod-web-1, ...) and the new ones
-      // would take the old one's port before it is gone: each size starts from prod taken down (its data kept).
-      await devenv(['prod', 'down']);
       await devenv(['hosts', 'use', 'prod', fleetFile]);
       await devenv(['prod', 'up']);
       const layout = join(repo, 'site', 'layout.ts');

@@ -165,26 +165,41 @@ function resolveReach(
 
 /**
  * Across a fleet every port of every role is published on its host, since any
- * of them may be reached from another host: at the role's own offset when it
- * has one and a single replica, else at the next offsets from 10 (after the
- * range a single host uses), one per replica. Fixed tiers' bases are 100 apart.
+ * of them may be reached from another host: a single, unnumbered replica at its
+ * role's own offset when it has one, every other port at an offset from 10
+ * (after the range a single host uses). The offsets depend only on the roles and
+ * the replica's number, never on how many replicas run: scaling a role adds
+ * replicas and moves none, so no new container asks for a port an old one
+ * still holds. Fixed tiers' bases are 100 apart.
  */
 export const fleetPortSpan = 100;
 const firstFleetOffset = 10;
 
-function fleetOffsets(roles: Role[], replicasOf: (role: Role) => number): Map<string, number> {
+function fleetOffsets(
+  roles: Role[],
+  replicasOf: (role: Role) => number,
+  numbered: (role: Role) => boolean,
+): Map<string, number> {
+  const slots = roles.flatMap((role) =>
+    Object.keys(role.ports)
+      .filter((port) => numbered(role) || role.publish[port] === undefined)
+      .map((port) => `${role.name}.${port}`),
+  );
   const offsets = new Map<string, number>();
-  let next = firstFleetOffset;
-  for (const role of roles) {
-    const replicas = replicasOf(role);
+  let highest = 0;
+  for (const role of roles)
     for (const port of Object.keys(role.ports))
-      for (let replica = 1; replica <= replicas; replica++) {
-        const own = replicas === 1 ? role.publish[port] : undefined;
-        offsets.set(`${role.name}.${port}.${replica}`, own ?? next++);
+      for (let replica = 1; replica <= replicasOf(role); replica++) {
+        const slot = slots.indexOf(`${role.name}.${port}`);
+        const offset =
+          slot === -1 ? role.publish[port]! : firstFleetOffset + (replica - 1) * slots.length + slot;
+        highest = Math.max(highest, offset);
+        offsets.set(`${role.name}.${port}.${replica}`, offset);
       }
-  }
-  if (next > fleetPortSpan)
-    throw new Error(`a fleet needs ${next} host ports per stack, more than the ${fleetPortSpan} a tier has`);
+  if (highest >= fleetPortSpan)
+    throw new Error(
+      `a fleet needs host ports up to offset ${highest} per stack, more than the ${fleetPortSpan} a tier has: run fewer replicas`,
+    );
   return offsets;
 }
 
@@ -228,7 +243,12 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
     };
   });
   const replicasOf = (role: Role) => fleet?.replicas?.[role.name] ?? tier.replicas[role.name] ?? role.replicas;
-  const offsets = fleet && fleetOffsets(production.roles, replicasOf);
+  // On a fleet a role the tier or the fleet scales is numbered even as one replica, so that
+  // scaling it never renames its first replica (a new name is a new container, made before the old goes).
+  const numbered = (role: Role) =>
+    replicasOf(role) > 1 ||
+    (fleet !== undefined && (role.name in tier.replicas || role.name in (fleet.replicas ?? {})));
+  const offsets = fleet && fleetOffsets(production.roles, replicasOf, numbered);
   const hostByName = new Map(fleet?.hosts.map((host) => [host.name, host]));
   const placed = new Map(
     production.roles.map((role) => {
@@ -295,13 +315,13 @@ export function render(production: Composition, inputs: RenderInputs): RenderedS
             container: role.ports[name]!,
             host: port,
             ...(udp.has(name) && { protocol: 'udp' as const }),
-            ...((replicas > 1 || role.publish[name] === undefined) && { fleetOnly: true as const }),
+            ...((numbered(role) || role.publish[name] === undefined) && { fleetOnly: true as const }),
           }))
         : replicas === 1
           ? ports
           : [];
       return {
-        name: replicas === 1 ? resourceName(stack, role.name) : resourceName(stack, role.name, replica),
+        name: numbered(role) ? resourceName(stack, role.name, replica) : resourceName(stack, role.name),
         role: role.name,
         replica,
         image: images.find((image) => image.name === role.image.name)!.ref,

@@ -59,14 +59,21 @@ describe('render onto a fleet', () => {
     );
     const webPorts = rendered.containers.filter((c) => c.role === 'web').map((c) => c.ports[0]!.host);
     assert.ok(webPorts.every((port) => port >= 18110 && port < 18200));
-    assert.deepEqual(
-      webPorts.slice(1).map((port, i) => port - webPorts[i]!),
-      [1, 1],
-    );
+    const strides = webPorts.slice(1).map((port, i) => port - webPorts[i]!);
+    assert.equal(new Set(strides).size, 1, 'replicas are evenly spaced');
     const statsd = container('prod-statsd').ports.find((p) => p.name === 'statsd')!;
     assert.equal(statsd.protocol, 'udp');
     const hostPorts = rendered.containers.flatMap((c) => c.ports.map((p) => `${c.host!.name}:${p.host}`));
     assert.equal(new Set(hostPorts).size, hostPorts.length, 'no host:port is published twice');
+  });
+
+  it('scaling web on a fleet adds replicas and moves nothing: the first keeps its name and every port stays', () => {
+    const published = (stack: ReturnType<typeof render>) =>
+      new Map(stack.containers.map((c) => [c.name, c.ports.map((p) => `${c.host!.name}:${p.host}`).join(' ')]));
+    const one = published(render(production(), inputs({ ...fleet, replicas: { web: 1 } })));
+    const three = published(rendered);
+    assert.ok(one.has('prod-web-1'), 'one replica of a scaled role is still numbered');
+    for (const [name, ports] of one) assert.equal(three.get(name), ports, `${name} keeps its ports`);
   });
 
   it('renders the site’s addresses from the placement: by name on one host, host:port across hosts', () => {
