@@ -49,9 +49,22 @@ export function secretHash(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** The host names this service answers as: loopback, by address or by name. */
-export function ownHosts(port: number): string[] {
-  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+/**
+ * The host names this service answers as: loopback, by address or by name, and
+ * the address a fleet's hosts reach this machine at.
+ */
+export function ownHosts(port: number, fleetAddress?: string): string[] {
+  return [
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `[::1]:${port}`,
+    ...(fleetAddress ? [`${fleetAddress}:${port}`] : []),
+  ];
+}
+
+/** Whether a connection came in on loopback (Node names IPv4 loopback ::ffff:127.0.0.1 on a dual-stack socket). */
+export function isLoopback(localAddress: string | undefined): boolean {
+  return localAddress === '127.0.0.1' || localAddress === '::1' || localAddress === '::ffff:127.0.0.1';
 }
 
 /**
@@ -61,8 +74,9 @@ export function ownHosts(port: number): string[] {
 export function originRefusal(
   headers: { host?: string | undefined; origin?: string | undefined },
   port: number,
+  fleetAddress?: string,
 ): Refusal | undefined {
-  const own = ownHosts(port);
+  const own = ownHosts(port, fleetAddress);
   if (!headers.host || !own.includes(headers.host.toLowerCase())) {
     return { status: 403, reason: `Host "${headers.host ?? ''}" is not this service's (${own[0]}): refused` };
   }

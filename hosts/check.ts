@@ -1,10 +1,10 @@
-// How each host of a fleet is doing, asked over SSH the way devenv reaches it:
+// How each host of a fleet is doing, asked the way devenv reaches it (SSH or TLS):
 // reachable or not (and why, in one line), its Docker engine's version, the
 // disk left for Docker's data, load average, containers running, and what
 // devenv runs there (containers by the stack and role their labels name). Hosts
 // are asked side by side, and one that does not answer never stops the others.
 import { labelKeys } from '../stacks/docker-client.ts';
-import type { Fleet, Host } from '../stacks/hosts.ts';
+import { parseDockerEndpoint, type DockerEndpoint, type Fleet, type Host } from '../stacks/hosts.ts';
 import { hostDocker, hostExec, unreachableReason } from '../stacks/host-engine.ts';
 
 export interface HostCheck {
@@ -69,12 +69,14 @@ async function checkHost(home: string, host: Host): Promise<HostCheck> {
   const row = { name: host.name, address: host.address, docker: host.docker };
   try {
     const docker = await hostDocker(home, host);
+    // Disk and load are read with a shell on the host: only a host reached over SSH has one to offer.
+    const overSsh = (parseDockerEndpoint(host.docker) as DockerEndpoint).kind === 'ssh';
     const [info, facts, containers] = await Promise.all([
       docker.info(),
-      hostExec(home, host, factsCommand),
+      overSsh ? hostExec(home, host, factsCommand) : undefined,
       docker.listContainers({ all: true, filters: { label: [labelKeys.stack] } }),
     ]);
-    const parsed = facts.code === 0 ? parseHostFacts(facts.stdout) : undefined;
+    const parsed = facts?.code === 0 ? parseHostFacts(facts.stdout) : undefined;
     return {
       ...row,
       reachable: true,
@@ -82,10 +84,11 @@ async function checkHost(home: string, host: Host): Promise<HostCheck> {
       containersRunning: info.ContainersRunning,
       workloads: workloadsOf(containers),
       ...parsed,
-      ...(!parsed && { problem: `its disk and load could not be read: ${facts.stderr.trim() || facts.stdout.trim()}` }),
+      ...(facts &&
+        !parsed && { problem: `its disk and load could not be read: ${facts.stderr.trim() || facts.stdout.trim()}` }),
     };
   } catch (error) {
-    return { ...row, reachable: false, problem: unreachableReason(error, host) };
+    return { ...row, reachable: false, problem: unreachableReason(error, host, home) };
   }
 }
 

@@ -184,7 +184,12 @@ export interface HostPlacement {
 export async function createHostContainer(
   docker: Docker,
   spec: LocalHostSpec,
-  inputs: { image: string; authorizedKey: string },
+  inputs: {
+    image: string;
+    authorizedKey: string;
+    /** ca.pem, server-cert.pem, server-key.pem: the host's engine also serves TCP 2376 with TLS */
+    tlsDir?: string;
+  },
   placement: HostPlacement,
 ): Promise<Docker.Container> {
   return docker.createContainer({
@@ -197,7 +202,7 @@ export async function createHostContainer(
     HostConfig: {
       CapAdd: [...hostCapabilities],
       SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw', ...(inputs.tlsDir ? [`${inputs.tlsDir}:/etc/docker/tls:ro`] : [])],
       Mounts: [{ Type: 'volume', Source: spec.volume, Target: '/var/lib/docker' }],
       RestartPolicy: { Name: 'unless-stopped' },
       NetworkMode: placement.network,

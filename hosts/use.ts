@@ -9,6 +9,7 @@ import type { Context } from '../lib/paths.ts';
 import { fleetFromData, readFleet, recordFleet } from '../stacks/fleet-config.ts';
 import { defaultPlacement, type Fleet } from '../stacks/hosts.ts';
 import { production } from '../stacks/production.ts';
+import { readRegistryConfig, registryFiles } from '../stacks/registry-files.ts';
 import { tierOfStackOrRefuse } from '../stacks/tiers.ts';
 import { listLocalFleet } from './local-fleet.ts';
 import { localFleetNetwork } from './local-fleet-plan.ts';
@@ -53,9 +54,26 @@ async function localFleetFor(stack: string): Promise<Fleet> {
   return {
     hosts: local.hosts.map(({ name, docker, address }) => ({ name, docker, address })),
     placement: defaultPlacement(productionRoles(), names, dataHost),
-    // The hosts see this machine at their network's gateway.
+    // The hosts see this machine at their network's gateway (the registry's hostAddress by default).
     controller: localFleetNetwork.gateway,
   };
+}
+
+/**
+ * The address the hosts see this machine at is one fact: the registry and the
+ * deploy service listen there (registry.json's hostAddress), and the databases
+ * let it in (the fleet's controller). A fleet that names none takes the
+ * registry's; one that names another is refused.
+ */
+async function withController(home: string, fleet: Fleet): Promise<Fleet> {
+  const { hostAddress } = await readRegistryConfig(home);
+  if (fleet.controller === undefined) return { ...fleet, controller: hostAddress };
+  if (fleet.controller !== hostAddress)
+    throw new UserError(
+      `the fleet's controller ${fleet.controller} is not the address the registry and the deploy service listen on for the hosts (${hostAddress}, hostAddress in ${registryFiles(home).config})`,
+      'make them one: change the fleet, or hostAddress (then `devenv ops up`)',
+    );
+  return fleet;
 }
 
 export async function useFleet(ctx: Context, stack: string, choice: FleetChoice): Promise<UsedFleet> {
@@ -63,12 +81,13 @@ export async function useFleet(ctx: Context, stack: string, choice: FleetChoice)
   if (tier.name !== 'prod' && tier.name !== 'princess')
     throw new UserError(`${stack} runs on this machine's engine only`, 'prod and princess can run on a fleet');
   const before = await readFleet(ctx, stack).catch(() => undefined);
-  const fleet =
+  const chosen =
     choice.kind === 'none'
       ? undefined
       : choice.kind === 'local'
         ? await localFleetFor(stack)
         : await fleetFromFile(choice.path);
-  await recordFleet(ctx, stack, fleet, productionRoles());
-  return { stack, fleet, before };
+  const recorded = chosen && (await withController(ctx.home, chosen));
+  await recordFleet(ctx, stack, recorded, productionRoles());
+  return { stack, fleet: recorded, before };
 }

@@ -2,7 +2,8 @@
 // page. Its buttons start the same `devenv deploy` a developer runs (in this
 // container, which shares the host's view), acting for the group at the head.
 // Every state change names a person by a credential (see auth.ts): a CLI token,
-// or the page session a one-time login link starts; reads stay open on loopback.
+// or the page session a one-time login link starts; reads stay open on loopback,
+// and off loopback (a fleet's hosts) every request names its person.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { deployPage } from './page.ts';
 import { userPattern } from '../lib/user.ts';
 import {
   contentTypeRefusal,
+  isLoopback,
   newSecret,
   originRefusal,
   presentedSecrets,
@@ -32,6 +34,8 @@ export interface ServiceContext {
   root: string;
   /** the devenv home shared with the host: logs, and the machine's admin key */
   home: string;
+  /** the address a fleet's hosts reach this machine at, which the service answers on too */
+  fleetAddress?: string;
 }
 
 /**
@@ -235,8 +239,18 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   const deployMatch = /^\/api\/deploys\/(\d+)(\/[a-z]+)?$/.exec(path);
 
   if (method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
-  const foreign = originRefusal({ host: request.headers.host, origin: request.headers.origin }, ctx.port);
+  const foreign = originRefusal(
+    { host: request.headers.host, origin: request.headers.origin },
+    ctx.port,
+    ctx.fleetAddress,
+  );
   if (foreign) throw new NotAllowed(foreign.status, foreign.reason);
+  // Off loopback (from a fleet's hosts) even a read names its person, and the admin key is not taken at all.
+  if (!isLoopback(request.socket.localAddress)) {
+    if (path.startsWith('/api/tokens'))
+      throw new NotAllowed(403, "tokens are made and revoked on the deploy service's own machine only");
+    if (path !== '/login') await personOf(ctx, request, cliOrPage);
+  }
 
   if (method === 'GET' && path === '/') return send(response, 200, deployPage(), 'text/html');
   if (method === 'GET' && path === '/dashboard')

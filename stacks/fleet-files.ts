@@ -68,3 +68,40 @@ export async function pinHostKeys(home: string, pins: ReadonlyMap<string, Public
   await mkdir(fleetFiles(home).dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(fleetFiles(home).knownHosts, text, { mode: 0o644 });
 }
+
+/**
+ * A host reached over TCP is reached with TLS both ways, with the files Docker's
+ * own client keeps in DOCKER_CERT_PATH: the CA that signed the host's
+ * certificate, and devenv's client certificate and key, which the host's
+ * dockerd (--tlsverify) checks against its CA. They live in
+ * <home>/fleet/tls/<host name>/; devenv never makes them (the host's CA does).
+ */
+export interface HostTlsFiles {
+  dir: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function hostTlsFiles(home: string, hostName: string): HostTlsFiles {
+  const dir = join(fleetFiles(home).dir, 'tls', hostName);
+  return { dir, ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+}
+
+/** The host's TLS files, read; a missing one is a one-line error saying where they go. */
+export async function hostTls(home: string, hostName: string): Promise<{ ca: string; cert: string; key: string }> {
+  const files = hostTlsFiles(home, hostName);
+  const [ca, cert, key] = await Promise.all([files.ca, files.cert, files.key].map((path) => readIfPresent(path)));
+  if (ca === undefined || cert === undefined || key === undefined)
+    throw new UserError(
+      `host ${hostName} is reached over TCP with TLS, and ${files.dir} lacks ${[
+        ca === undefined && 'ca.pem',
+        cert === undefined && 'cert.pem',
+        key === undefined && 'key.pem',
+      ]
+        .filter(Boolean)
+        .join(', ')}`,
+      `put the host's CA (ca.pem) and devenv's client certificate and key (cert.pem, key.pem) there, as DOCKER_CERT_PATH holds them; key.pem mode 0600`,
+    );
+  return { ca, cert, key };
+}

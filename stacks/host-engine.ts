@@ -5,7 +5,8 @@
 // host key is not the one pinned in <home>/fleet/known_hosts: an address that
 // answers is not proof of which machine answers.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -13,8 +14,8 @@ import ssh2, { type ConnectConfig } from 'ssh2';
 import { UserError } from '../lib/errors.ts';
 import { contextFromEnvironment } from '../lib/paths.ts';
 import { dockerClient } from './docker-client.ts';
-import { parseDockerEndpoint, type Host } from './hosts.ts';
-import { fleetFiles, fleetPrivateKey, pinnedHostKey } from './fleet-files.ts';
+import { localEngineEndpoint, parseDockerEndpoint, type DockerEndpoint, type Host } from './hosts.ts';
+import { fleetFiles, fleetPrivateKey, hostTls, hostTlsFiles, pinnedHostKey } from './fleet-files.ts';
 import { knownHostsName, matchesPin, parsePublicKey, type PublicKey } from './known-hosts.ts';
 
 /** How long a host has to finish the SSH handshake before it counts as not answering. */
@@ -134,11 +135,36 @@ function quietModemUrlWarning(): void {
   }) as typeof process.emitWarning;
 }
 
-/** A dockerode client for the host's own Docker engine, over SSH with the pinned host key. */
+/** The host's endpoint, parsed; one that does not parse is a one-line error naming the host. */
+function endpointOf(host: Host): DockerEndpoint {
+  const endpoint = parseDockerEndpoint(host.docker);
+  if (typeof endpoint === 'string') throw new UserError(`host ${host.name}: ${endpoint}`);
+  return endpoint;
+}
+
+/**
+ * A dockerode client for the host's own Docker engine: over SSH with the pinned
+ * host key, over TCP with TLS both ways (the host's CA and devenv's client
+ * certificate, from <home>/fleet/tls/<host>/), or at a socket on this machine.
+ */
 export async function hostDocker(home: string, host: Host): Promise<Docker> {
-  quietModemUrlWarning();
-  const { host: address, port, username, ...sshOptions } = await connectConfig(home, host);
-  return new Docker({ protocol: 'ssh', host: address, port, ...(username && { username }), sshOptions });
+  const endpoint = endpointOf(host);
+  switch (endpoint.kind) {
+    case 'socket':
+      return new Docker({ socketPath: endpoint.path });
+    case 'tcp':
+      return new Docker({
+        protocol: 'https',
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(await hostTls(home, host.name)),
+      });
+    case 'ssh': {
+      quietModemUrlWarning();
+      const { host: address, port, username, ...sshOptions } = await connectConfig(home, host);
+      return new Docker({ protocol: 'ssh', host: address, port, ...(username && { username }), sshOptions });
+    }
+  }
 }
 
 export interface CommandResult {
@@ -205,37 +231,60 @@ export async function stackEngines(hosts: readonly Host[] | undefined): Promise<
 }
 
 /**
- * A unix socket on this machine that is the host's Docker engine: each
- * connection to it is an SSH session running `docker system dial-stdio` there
- * (as docker-modem does), so the docker CLI reaches a fleet host with
- * DOCKER_HOST=unix://<path>, with the fleet key and the pinned host key.
+ * A unix socket on this machine that is the host's Docker engine, so the docker
+ * CLI reaches any host with DOCKER_HOST=unix://<path>: over SSH each connection
+ * to it is an SSH session running `docker system dial-stdio` there (as
+ * docker-modem does), with the fleet key and the pinned host key; over TCP each
+ * is a TLS connection with the host's CA and devenv's client certificate. A
+ * host whose engine is a socket here is that socket.
  */
 export async function hostEngineSocket(
   home: string,
   host: Host,
 ): Promise<{ path: string; close: () => Promise<void> }> {
-  const config = await connectConfig(home, host);
+  const endpoint = endpointOf(host);
+  if (endpoint.kind === 'socket') return { path: endpoint.path, close: async () => {} };
+  const connect: (local: Socket, end: () => void) => () => void =
+    endpoint.kind === 'tcp'
+      ? await (async () => {
+          const credentials = await hostTls(home, host.name);
+          return (local: Socket, end: () => void) => {
+            const remote = tlsConnect({ host: endpoint.host, port: endpoint.port, ...credentials });
+            remote.once('error', end);
+            remote.once('secureConnect', () => local.pipe(remote).pipe(local));
+            remote.once('close', end);
+            return () => remote.destroy();
+          };
+        })()
+      : await (async () => {
+          const config = await connectConfig(home, host);
+          return (local: Socket, end: () => void) => {
+            const client = new ssh2.Client();
+            client.once('error', end);
+            client.once('ready', () =>
+              client.exec('docker system dial-stdio', (error, channel) => {
+                if (error) return end();
+                local.pipe(channel).pipe(local);
+                channel.once('close', end);
+              }),
+            );
+            client.connect(config);
+            return () => client.end();
+          };
+        })();
   const dir = await mkdtemp(join(tmpdir(), 'devenv-engine-'));
   const path = join(dir, 'docker.sock');
   const open = new Set<() => void>();
   const server = createServer((local) => {
-    const client = new ssh2.Client();
+    let closeRemote = () => {};
     const end = () => {
       local.destroy();
-      client.end();
+      closeRemote();
       open.delete(end);
     };
     open.add(end);
     local.on('error', end);
-    client.once('error', end);
-    client.once('ready', () =>
-      client.exec('docker system dial-stdio', (error, channel) => {
-        if (error) return end();
-        local.pipe(channel).pipe(local);
-        channel.once('close', end);
-      }),
-    );
-    client.connect(config);
+    closeRemote = connect(local, end);
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
   return {
@@ -258,10 +307,14 @@ const engines = new Map<string, Promise<Docker>>();
  * host for the life of the process.
  */
 export function engineOf(host: Host | undefined): Promise<Docker> {
-  const endpoint = host && parseDockerEndpoint(host.docker);
-  if (!host || (typeof endpoint === 'object' && endpoint.kind === 'socket')) return Promise.resolve(dockerClient());
+  if (!host || host.docker === localEngineEndpoint) return Promise.resolve(dockerClient());
   const key = `${host.name} ${host.docker}`;
-  if (!engines.has(key)) engines.set(key, hostDocker(contextFromEnvironment().home, host));
+  if (!engines.has(key)) {
+    const made = hostDocker(contextFromEnvironment().home, host);
+    // A client that could not be made (a missing key or certificate) is asked for again next time, not kept.
+    made.catch(() => engines.delete(key));
+    engines.set(key, made);
+  }
   return engines.get(key)!;
 }
 
@@ -279,9 +332,58 @@ export function sshFailure(error: unknown): SshFailure {
   return 'other';
 }
 
+/** What kind of failure a TLS connection to a host's engine ended in. */
+export type TlsFailure = 'refused' | 'no-answer' | 'host-not-trusted' | 'client-refused' | 'other';
+
+export function tlsFailure(error: unknown): TlsFailure {
+  const { code = '', message = '' } = (error ?? {}) as { code?: string; message?: string };
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
+    return 'no-answer';
+  // The server's alert when it refuses the client's certificate (ERR_SSL_..._ALERT_BAD_CERTIFICATE), or the
+  // reset it ends the handshake with: asked first, since the alert's code names a certificate too.
+  if (/ALERT/.test(code) || /alert|certificate required/i.test(message) || code === 'ECONNRESET')
+    return 'client-refused';
+  // Node's names for a server certificate its CA does not vouch for, or that names another address.
+  if (/CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER/.test(code)) return 'host-not-trusted';
+  return 'other';
+}
+
+function firstLine(error: unknown): string {
+  return (
+    ((error as { message?: string } | undefined)?.message ?? '').split('\n')[0]?.trim() ||
+    'it did not answer, for a reason nobody said'
+  );
+}
+
+/** Why a host reached over TCP with TLS could not be asked, in one line. */
+function tlsUnreachableReason(
+  error: unknown,
+  host: Host,
+  endpoint: { host: string; port: number },
+  home: string,
+): string {
+  const address = `${endpoint.host}:${endpoint.port}`;
+  const files = hostTlsFiles(home, host.name);
+  switch (tlsFailure(error)) {
+    case 'refused':
+      return `nothing listens at ${address} (is dockerd listening there with --tlsverify?)`;
+    case 'no-answer':
+      return `no answer from ${address} (is the host up?)`;
+    case 'host-not-trusted':
+      return `${address} presented a certificate that ${files.ca} does not vouch for (${(error as { code?: string }).code})`;
+    case 'client-refused':
+      return `the engine at ${address} refused devenv's client certificate (${files.cert}): is it signed by the CA its dockerd trusts (--tlscacert)?`;
+    default:
+      return firstLine(error);
+  }
+}
+
 /** Why a host could not be asked, in one line a person can act on. */
-export function unreachableReason(error: unknown, host: Host): string {
+export function unreachableReason(error: unknown, host: Host, home = contextFromEnvironment().home): string {
   if (error instanceof UserError) return error.message;
+  const endpoint = parseDockerEndpoint(host.docker);
+  if (typeof endpoint === 'object' && endpoint.kind === 'tcp') return tlsUnreachableReason(error, host, endpoint, home);
   let address = host.address;
   let user = 'the user';
   try {
@@ -299,10 +401,7 @@ export function unreachableReason(error: unknown, host: Host): string {
     case 'engine':
       return `sshd answers at ${address}, but the host's Docker engine does not (is dockerd running?)`;
     default:
-      return (
-        ((error as { message?: string } | undefined)?.message ?? '').split('\n')[0]?.trim() ||
-        'it did not answer, for a reason nobody said'
-      );
+      return firstLine(error);
   }
 }
 

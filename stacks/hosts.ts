@@ -31,11 +31,14 @@ export interface Fleet {
   controller?: string;
 }
 
+/** This machine's own Docker engine, as an endpoint. */
+export const localEngineEndpoint = 'unix:///var/run/docker.sock';
+
 /** The fleet of a tier that names none: one host, the local engine, every role on it. */
 export const localHostName = 'local';
 export function localFleet(roles: readonly string[]): Fleet {
   return {
-    hosts: [{ name: localHostName, docker: 'unix:///var/run/docker.sock', address: '127.0.0.1' }],
+    hosts: [{ name: localHostName, docker: localEngineEndpoint, address: '127.0.0.1' }],
     placement: Object.fromEntries(roles.map((role) => [role, [localHostName]])),
   };
 }

@@ -191,8 +191,7 @@ function fleetOffsets(
     for (const port of Object.keys(role.ports))
       for (let replica = 1; replica <= replicasOf(role); replica++) {
         const slot = slots.indexOf(`${role.name}.${port}`);
-        const offset =
-          slot === -1 ? role.publish[port]! : firstFleetOffset + (replica - 1) * slots.length + slot;
+        const offset = slot === -1 ? role.publish[port]! : firstFleetOffset + (replica - 1) * slots.length + slot;
         highest = Math.max(highest, offset);
         offsets.set(`${role.name}.${port}.${replica}`, offset);
       }

@@ -18,7 +18,17 @@ chmod 0644 /etc/ssh/authorized_keys/deploy
 # A host stopped with SIGKILL leaves dockerd's pid file behind, and dockerd refuses to start over it.
 rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 
-dockerd --cgroup-parent "$DOCKERD_CGROUP_PARENT" --data-root /var/lib/docker &
+# Given TLS files in /etc/docker/tls (ca.pem, server-cert.pem, server-key.pem), the
+# engine also serves TCP 2376, to clients with a certificate that CA signed: a
+# fleet may then name the host tcp://address:2376 instead of ssh://.
+tls=()
+if [ -s /etc/docker/tls/server-cert.pem ]; then
+  tls=(-H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify
+       --tlscacert /etc/docker/tls/ca.pem --tlscert /etc/docker/tls/server-cert.pem
+       --tlskey /etc/docker/tls/server-key.pem)
+fi
+
+dockerd --cgroup-parent "$DOCKERD_CGROUP_PARENT" --data-root /var/lib/docker "${tls[@]}" &
 dockerd_pid=$!
 /usr/sbin/sshd -D -e &
 sshd_pid=$!

@@ -126,6 +126,10 @@ describe('a fleet that is not sound', () => {
       ],
       [{ hosts: [{ name: 'edge-1', docker: 'tcp://10.0.0.1:2375', address: '10.0.0.1' }], placement }, /without TLS/],
       [{ hosts: 'edge-1' }, /needs a list of hosts/],
+      [
+        { hosts, placement, controller: '10.0.0.9' },
+        /the fleet's controller 10\.0\.0\.9 is not the address the registry and the deploy service listen on/,
+      ],
     ];
     for (const [index, [fleet, reason]] of cases.entries()) {
       const result = await run(['hosts', 'use', 'prod', await write(`fleet-${index}.json`, fleet)]);

@@ -8,14 +8,16 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { fetchText } from '../support/engines.ts';
+import { devenvBin } from '../support/devenv-cli.ts';
 import { startLoad } from '../support/load.ts';
 import { withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
-import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
+import { dockerClient, execIn, labelKeys } from '../../stacks/docker-client.ts';
 import { hostDocker } from '../../stacks/host-engine.ts';
-import { localHostSpec } from '../../hosts/local-fleet-plan.ts';
+import { localFleetNetwork, localHostSpec } from '../../hosts/local-fleet-plan.ts';
 import { fleetHost } from '../../hosts/local-fleet-plan.ts';
 import { hostPort } from '../../stacks/ports.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
+import { deployer } from '../../roles/deployer.ts';
 import { proxy } from '../../roles/proxy.ts';
 import { waitFor } from '../../lib/wait.ts';
 
@@ -131,6 +133,65 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     assert.match(parity.stdout, /\(placement\)/);
   });
 
+  it("the deploy service answers the fleet's hosts with a person's token only: an anonymous request changes nothing", async () => {
+    assert.equal((await devenv(['queue', 'leave', '--user', 'ada'])).exitCode, 0, 'ada has a token');
+    const token = (await readFile(join(stacks.home, 'ops', 'tokens', 'ada.token'), 'utf8')).trim();
+    const service = `${localFleetNetwork.gateway}:${hostPort(fixedPortBase('ops'), deployer.publish.http!)}`;
+    /** One HTTP request from inside host-1, with bash's /dev/tcp: the status line and the body. */
+    const fromHost = async (method: string, path: string, headers: Record<string, string>, body = '') => {
+      const request = [
+        // HTTP/1.0: the answer comes whole, not in chunks, and the connection closes after it.
+        `${method} ${path} HTTP/1.0`,
+        `Host: ${service}`,
+        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n');
+      const [address, port] = service.split(':');
+      const { code, stdout, stderr } = await execIn(hostContainer(1), [
+        'bash',
+        '-c',
+        `exec 3<>/dev/tcp/${address}/${port} && printf '%s' "$0" >&3 && cat <&3`,
+        request,
+      ]);
+      assert.equal(code, 0, stderr);
+      return { status: Number(stdout.split(' ')[1]), body: stdout.slice(stdout.indexOf('\r\n\r\n') + 4) };
+    };
+    const held = async () =>
+      (
+        JSON.parse((await fromHost('GET', '/api/queue', { authorization: `Bearer ${token}` })).body) as {
+          hold: unknown;
+        }
+      ).hold;
+    // The service listens on the fleet's address once that bridge exists (made after the ops stack): waited for.
+    await waitFor(
+      async () =>
+        (await fromHost('GET', '/healthz', {}).catch(() => ({ status: 0 }))).status === 200 ? true : undefined,
+      {
+        intervalMs: 1000,
+        timeoutMs: 30_000,
+        timedOut: () => new Error(`the deploy service never answered host-1 at ${service}`),
+      },
+    );
+    const hold = JSON.stringify({ reason: 'from a host' });
+    const json = { 'content-type': 'application/json' };
+    assert.equal((await fromHost('GET', '/api/queue', {})).status, 401, 'off loopback even a read names its person');
+    assert.equal((await fromHost('POST', '/api/queue/hold', json, hold)).status, 401);
+    assert.equal(
+      (await fromHost('POST', '/api/queue/hold', { ...json, authorization: 'Bearer not-a-token' }, hold)).status,
+      401,
+    );
+    assert.equal((await fromHost('GET', '/api/tokens', {})).status, 403, 'no admin from a host');
+    assert.equal(await held(), null, 'nothing changed');
+    const byAda = await fromHost('POST', '/api/queue/hold', { ...json, authorization: `Bearer ${token}` }, hold);
+    assert.equal(byAda.status, 200, byAda.body);
+    assert.match(JSON.stringify(await held()), /"ada"/);
+    const released = await fromHost('POST', '/api/queue/release', { ...json, authorization: `Bearer ${token}` }, '{}');
+    assert.equal(released.status, 200, released.body);
+  });
+
   it('rebuilds princess on host-2 from prod on host-1, through the scrubber, with nothing leaked', async () => {
     // The key pseudonyms are made with, as a team keeps it in its devenv home.
     await writeFile(join(stacks.home, 'scrub.key'), `${'5eed'.repeat(12)}\n`);
@@ -219,5 +280,32 @@ describe('prod and princess on a fleet of three hosts', { timeout: 40 * 60_000 }
     });
     assert.equal(preview.exitCode, 0, preview.stderr);
     assert.doesNotMatch(preview.stdout, /to (create|update|replace|delete)/);
+  });
+
+  it('prod up killed mid-way (devenv and its engine, at once) leaves nothing the next up cannot converge', async () => {
+    const down = await devenv(['prod', 'down']);
+    assert.equal(down.exitCode, 0, down.all);
+    // Its own process group, so the kill takes the Pulumi engine and the providers too, as a crash would.
+    const doomed = execa(devenvBin, ['prod', 'up'], {
+      cwd: repo,
+      env: { DEVENV_HOME: stacks.home },
+      reject: false,
+      all: true,
+      detached: true,
+    });
+    let progress = '';
+    doomed.all!.on('data', (chunk: Buffer) => (progress += chunk.toString()));
+    await waitFor(async () => (/create\s+prod-web-\d/.test(progress) ? true : undefined), {
+      intervalMs: 100,
+      timeoutMs: 300_000,
+      timedOut: () => new Error(`prod up never started a web replica:\n${progress}`),
+    });
+    process.kill(-doomed.pid!, 'SIGKILL');
+    await doomed;
+    const converged = await devenv(['prod', 'up']);
+    assert.equal(converged.exitCode, 0, converged.all);
+    const second = await devenv(['prod', 'up', '--json']);
+    assert.equal((JSON.parse(second.stdout) as { changes: number }).changes, 0, second.all);
+    assert.deepEqual(await markers(), ['fleet-1']);
   });
 });

@@ -2,7 +2,10 @@
 // way the local fleet makes them (hosts/local-fleet.ts), but on a network, with
 // names and labels of their own, so that they never touch `devenv hosts local`'s
 // fixed names. Each host's SSH key is pinned in the given home, and the home's
-// registry CA is installed on it.
+// registry CA is installed on it. With `tls`, each host's engine also serves TCP
+// 2376 with TLS, and the hosts are named by that endpoint.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import {
   createHostContainer,
@@ -14,9 +17,11 @@ import {
 import { fleetHost, type LocalHostSpec } from '../../hosts/local-fleet-plan.ts';
 import { silentReporter } from '../../lib/report.ts';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
-import { ensureFleetKey, pinHostKeys } from '../../stacks/fleet-files.ts';
+import { ensureFleetKey, hostTlsFiles, pinHostKeys } from '../../stacks/fleet-files.ts';
+import { issue, makeCa, type TestCa } from './tls.ts';
 import type { Host } from '../../stacks/hosts.ts';
 import { knownHostsName, type PublicKey } from '../../stacks/known-hosts.ts';
+import { ensureRegistryFiles } from '../../stacks/registry-files.ts';
 import { removeLabelled } from './engines.ts';
 
 export interface OwnHostsOptions {
@@ -25,6 +30,8 @@ export interface OwnHostsOptions {
   /** a /24 of its own: 10.214.0 makes 10.214.0.0/24, gateway .1, hosts from .11 */
   subnetPrefix: string;
   count: number;
+  /** the hosts' engines also serve TCP 2376 with TLS, and the hosts are reached there (certificates made here) */
+  tls?: true;
 }
 
 export interface OwnHosts {
@@ -37,8 +44,24 @@ export interface OwnHosts {
   remove(): Promise<void>;
 }
 
+/**
+ * The host's server certificate (bound into it at /etc/docker/tls) and devenv's
+ * client certificate for it, where devenv looks for them: both signed by the CA.
+ */
+async function serverTls(home: string, ca: TestCa, spec: LocalHostSpec): Promise<string> {
+  const dir = join(home, 'test-hosts-tls', spec.name);
+  await mkdir(dir, { recursive: true });
+  await copyFile(ca.cert, join(dir, 'ca.pem'));
+  await issue(ca, { cert: join(dir, 'server-cert.pem'), key: join(dir, 'server-key.pem') }, { server: spec.address });
+  const client = hostTlsFiles(home, spec.name);
+  await mkdir(client.dir, { recursive: true });
+  await copyFile(ca.cert, client.ca);
+  await issue(ca, client, 'client');
+  return dir;
+}
+
 export async function makeOwnHosts(home: string, options: OwnHostsOptions): Promise<OwnHosts> {
-  const { stack, subnetPrefix, count } = options;
+  const { stack, subnetPrefix, count, tls } = options;
   const docker = dockerClient();
   const labels = { [labelKeys.managed]: 'true', [labelKeys.stack]: stack, [labelKeys.role]: 'host' };
   const network = `${stack}-net`;
@@ -71,12 +94,21 @@ export async function makeOwnHosts(home: string, options: OwnHostsOptions): Prom
       Labels: labels,
     });
     const authorizedKey = await ensureFleetKey(home);
+    // The hosts trust the registry's CA, made here when `devenv ops up` has not made it yet (as the local fleet does).
+    await ensureRegistryFiles(home);
     const image = await ensureHostImage(home, silentReporter);
     const pins = new Map<string, PublicKey>();
+    const ca = tls && (await makeCa(join(home, 'test-hosts-ca')));
     await Promise.all(
       specs.map(async (spec) => {
         await docker.createVolume({ Name: spec.volume, Labels: labels });
-        const container = await createHostContainer(docker, spec, { image, authorizedKey }, { network, labels });
+        const tlsDir = ca ? await serverTls(home, ca, spec) : undefined;
+        const container = await createHostContainer(
+          docker,
+          spec,
+          { image, authorizedKey, ...(tlsDir && { tlsDir }) },
+          { network, labels },
+        );
         await container.start();
         pins.set(knownHostsName(spec.address), await readHostKey(docker, spec));
       }),
@@ -84,7 +116,10 @@ export async function makeOwnHosts(home: string, options: OwnHostsOptions): Prom
     await pinHostKeys(home, pins);
     await Promise.all(specs.map((spec) => waitUntilReachable(home, docker, spec)));
     await Promise.all(specs.map((spec) => trustRegistry(home, docker, spec)));
-    return { hosts: specs.map(fleetHost), docker, gateway, remove };
+    const hosts = specs.map((spec) =>
+      tls ? { ...fleetHost(spec), docker: `tcp://${spec.address}:2376` } : fleetHost(spec),
+    );
+    return { hosts, docker, gateway, remove };
   } catch (error) {
     await remove();
     throw error;

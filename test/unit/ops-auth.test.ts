@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   contentTypeRefusal,
+  isLoopback,
   originRefusal,
   presentedSecrets,
   secretHash,
@@ -23,6 +24,17 @@ describe('originRefusal', () => {
     );
     assert.equal(originRefusal({}, 18200)!.status, 403);
     assert.equal(originRefusal({ host: '127.0.0.1:18100' }, 18200)!.status, 403);
+  });
+
+  it("accepts the address a fleet's hosts reach the service at, only when it is the fleet's", () => {
+    assert.equal(originRefusal({ host: '10.213.0.1:18200' }, 18200, '10.213.0.1'), undefined);
+    assert.equal(originRefusal({ host: '10.213.0.1:18200' }, 18200)!.status, 403);
+    assert.equal(originRefusal({ host: '10.213.0.2:18200' }, 18200, '10.213.0.1')!.status, 403);
+  });
+
+  it('tells a loopback connection from one off loopback', () => {
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopback(address), true, address);
+    for (const address of ['10.213.0.1', '::ffff:10.213.0.1', undefined]) assert.equal(isLoopback(address), false);
   });
 
   it("refuses another site's Origin, and the opaque null of a sandboxed page", () => {
