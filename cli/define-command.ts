@@ -57,9 +57,11 @@ export function defineCommand(
       // commander calls the action with the arguments, then the options, then the command.
       command.action(async (...params: unknown[]) => {
         const args = params.slice(0, -2);
-        const [opts, self] = params.slice(-2) as [{ json?: boolean }, Command];
-        // A parent with a --json of its own (deploy) takes it from its subcommand's line: read both.
-        const json = Boolean(opts.json ?? (self.optsWithGlobals() as { json?: boolean }).json);
+        const [own, self] = params.slice(-2) as [{ json?: boolean }, Command];
+        // A parent with an option of its own (deploy's --json, chat's --user) takes it from its
+        // subcommand's line: what the subcommand was not given is read from its parents.
+        const opts = { ...self.optsWithGlobals(), ...own } as { json?: boolean };
+        const json = Boolean(opts.json);
         if ('stream' in spec) {
           const write = (item: unknown, text: string) =>
             process.stdout.write(`${json ? JSON.stringify(item) : text}\n`);

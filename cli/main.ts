@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { explain } from '../lib/errors.ts';
 import { contextFromEnvironment, paths } from '../lib/paths.ts';
+import { chatCommand } from './commands/chat-command.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
 import { downCommand } from './commands/down-command.ts';
@@ -48,6 +49,7 @@ for (const command of [
   prodCommand,
   opsCommand,
   queueCommand,
+  chatCommand,
   onboardCommand,
   deployCommand,
   princessCommand,

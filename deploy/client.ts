@@ -136,6 +136,7 @@ export function opsClient(ctx: Context) {
     },
     leave: (user: string) =>
       call<{ left: boolean; queue: QueueView }>('POST', '/api/queue/leave', {}, { as: 'person', user }),
+    good: (user: string) => call<QueueView>('POST', '/api/queue/good', {}, { as: 'person', user }),
     hold: (user: string, reason: string) =>
       call<QueueView>('POST', '/api/queue/hold', { reason }, { as: 'person', user }),
     release: (user: string) =>

@@ -1,4 +1,4 @@
-// What a person does with the deploy queue (join, leave, hold, release, look): on the deploy
+// What a person does with the deploy queue (join, leave, good, hold, release, look): on the deploy
 // service. Code pushers ride together (up to five); a config push rides alone.
 import type { Train } from './queue.ts';
 import { UserError } from '../lib/errors.ts';
@@ -64,4 +64,12 @@ export async function release(ctx: Context, options: { user?: string }): Promise
   const { user } = await resolveUser(options.user);
   const { released, queue } = await opsClient(ctx).release(user);
   return result(queue, released ? 'the queue is released' : 'the queue was not held');
+}
+
+export async function good(ctx: Context, options: { user?: string }): Promise<QueueResult> {
+  const { user } = await resolveUser(options.user);
+  return result(
+    await opsClient(ctx).good(user),
+    `${user} checked their change on princess: prod need not wait for them`,
+  );
 }

@@ -49,6 +49,8 @@ export interface QueueState {
   entries: QueueEntry[];
   hold: Hold | null;
   running: RunningDeploy | null;
+  /** the riders of the group on its way to prod who said they checked their change on princess (`.good`) */
+  goods?: readonly string[];
 }
 
 /**
@@ -81,6 +83,21 @@ export interface DeployAsk {
   train: Train;
   /** who asks: a developer at the CLI, or the page (which acts for the head group) */
   driver: { kind: 'cli'; user: string; uncommitted: string[] } | { kind: 'page' };
+  /** a person at the CLI sends prod without waiting for every rider's `.good` */
+  force?: boolean;
+}
+
+/**
+ * The riders prod still waits for: each checks their change on princess and
+ * says `.good` (or `devenv queue good`). The person who sends prod (at the CLI or
+ * with the page's button) vouches for their own change by doing so.
+ */
+export function awaitingGood(group: Group, goods: readonly string[], sender: string): string[] {
+  return group.entries.map((entry) => entry.user).filter((user) => user !== sender && !goods.includes(user));
+}
+
+export function goodRefusal(waitingFor: readonly string[]): string {
+  return `prod waits for .good from ${waitingFor.join(', ')}: each checks their change on princess and says .good in #deploy (or runs \`devenv queue good\`); a person may send it anyway with \`devenv deploy --to prod --force\``;
 }
 
 /** Why a deploy may not start now, as one sentence with what to do; undefined when it may. */

@@ -6,7 +6,7 @@
 // what ran before. Every step is written to the deploy service's history.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { refusal, type DeployAsk, type Stage, type Train } from './queue.ts';
+import { awaitingGood, refusal, type DeployAsk, type Stage, type Train } from './queue.ts';
 import type { DeployRecord, DeployState } from './store.ts';
 import { renderStack, urlsOf, type RenderedStack, type StackSources } from '../stacks/render.ts';
 import { fixedPortBase } from '../stacks/tiers.ts';
@@ -53,6 +53,8 @@ export interface DeployOptions {
   watchSeconds: number;
   /** web replicas replaced at once in prod's roll @default 1 */
   parallel?: number;
+  /** prod goes without waiting for every rider's `.good` (a person at the CLI vouches for the group) */
+  force?: boolean;
   cwd: string;
 }
 
@@ -114,7 +116,7 @@ async function shipmentOf(ops: OpsClient, options: DeployOptions): Promise<{ shi
     commit,
     entryIds: head.entries.map((e) => e.id),
     users: head.entries.map((e) => e.user),
-    ask: { train: options.train, driver },
+    ask: { train: options.train, driver, ...(options.force && { force: true }) },
     watchSeconds: options.watchSeconds,
     parallel: options.parallel ?? 1,
     user,
@@ -384,6 +386,8 @@ async function runStage(
 ): Promise<StageOutcome> {
   const previous = await readRelease(ctx, stage);
   const { changes, diffStat } = await changesSince(shipment.repo, previous?.commit ?? null, shipment.commit);
+  // Sent past missing .goods: the log says whose, and who sent it.
+  const forcedPast = stage === 'prod' && shipment.ask.force ? await missingGoods(ops, shipment) : [];
   const deploy = await ops.startDeploy(shipment.user, {
     stage,
     ...shipment.ask,
@@ -400,6 +404,7 @@ async function runStage(
   say(
     `deploy #${deploy.id}: ${shipment.train} train to ${stage}, ${short(shipment.commit)} for ${shipment.users.join(', ')}`,
   );
+  if (forcedPast.length > 0) say(`sent without .good from ${forcedPast.join(', ')}: --force by ${shipment.user}`);
   const markLive = () =>
     markDeploy(ctx, stage, {
       stage,
@@ -457,6 +462,44 @@ async function runStage(
   return { stage, deploy: finished, steps };
 }
 
+/** How long a deploy through both stages waits for the riders' `.good` once princess runs the release. */
+const goodWaitMs = 30 * 60_000;
+
+/**
+ * Princess runs the release: each other rider checks their change there and
+ * says `.good` (in #deploy, or `devenv queue good`) before prod goes. Waited for
+ * here, saying once who is missing; at the end of the wait prod is left
+ * undeployed, princess keeping the release, and the person told what to run.
+ */
+/** The riders prod still waits for, as the service sees the queue now. */
+async function missingGoods(ops: OpsClient, shipment: Shipment): Promise<string[]> {
+  const queue = await ops.queue();
+  const head = queue.groups[0];
+  return head ? awaitingGood(head, queue.goods ?? [], shipment.user) : [];
+}
+
+async function waitForGoods(ops: OpsClient, shipment: Shipment): Promise<void> {
+  const report = consoleReporter();
+  const missing = () => missingGoods(ops, shipment);
+  let waitingFor = await missing();
+  if (waitingFor.length === 0) return;
+  await report.phase(
+    `Waiting for .good from ${waitingFor.join(', ')} (in #deploy, or \`devenv queue good\`), up to ${goodWaitMs / 60_000} min`,
+    async () => {
+      const deadline = Date.now() + goodWaitMs;
+      while (waitingFor.length > 0) {
+        if (Date.now() >= deadline)
+          throw new UserError(
+            `prod did not go: ${waitingFor.join(', ')} did not say .good within ${goodWaitMs / 60_000} min; princess runs ${short(shipment.commit)}`,
+            'once they have checked their change on princess, run `devenv deploy --to prod` (or send it anyway with --force)',
+          );
+        await sleep(2000);
+        waitingFor = await missing();
+      }
+    },
+  );
+}
+
 export async function deploy(ctx: Context, options: DeployOptions): Promise<DeployResult> {
   const ops = opsClient(ctx);
   const { shipment } = await shipmentOf(ops, options);
@@ -465,7 +508,11 @@ export async function deploy(ctx: Context, options: DeployOptions): Promise<Depl
   const log = join(paths.logs(ctx), `deploy-${Date.now()}-${process.pid}.log`);
   const stages = options.to ? [options.to] : (['princess', 'prod'] as const);
   const outcomes: StageOutcome[] = [];
-  for (const stage of stages) outcomes.push(await runStage(ctx, ops, stage, shipment, log));
+  for (const stage of stages) {
+    // Through both stages, prod waits here for the other riders' .good (a lone `--to prod` is refused instead).
+    if (stage === 'prod' && outcomes.length > 0 && !options.force) await waitForGoods(ops, shipment);
+    outcomes.push(await runStage(ctx, ops, stage, shipment, log));
+  }
   return { ok: true, train: shipment.train, commit: shipment.commit, users: shipment.users, stages: outcomes, log };
 }
 

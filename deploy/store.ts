@@ -7,6 +7,8 @@ import {
   driverGone,
   groupsOf,
   refusal,
+  awaitingGood,
+  goodRefusal,
   type DeployAsk,
   type QueueEntry,
   type QueueState,
@@ -71,6 +73,13 @@ CREATE TABLE IF NOT EXISTS credentials (
   expires_at timestamptz,
   last_used_at timestamptz,
   revoked_at timestamptz
+);
+-- who of a group said they checked their change on princess (.good), by the group's first deploy
+CREATE TABLE IF NOT EXISTS goods (
+  group_id bigint NOT NULL,
+  user_name text NOT NULL,
+  said_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (group_id, user_name)
 );
 CREATE TABLE IF NOT EXISTS repositories (
   user_name text NOT NULL,
@@ -167,6 +176,8 @@ export interface Store {
   join(user: string, train: Train, commit: string, repo: string): Promise<QueueEntry>;
   leave(user: string): Promise<boolean>;
   hold(by: string, reason: string): Promise<void>;
+  /** the person checked their change on princess: prod need not wait for them */
+  markGood(user: string): Promise<void>;
   release(): Promise<boolean>;
   startDeploy(start: StartDeploy): Promise<DeployRecord>;
   log(id: number, lines: string[]): Promise<void>;
@@ -185,12 +196,16 @@ export interface Store {
   revoke(user: string): Promise<number>;
   registerRepository(user: string, path: string): Promise<void>;
   repositoryRegistered(user: string, path: string): Promise<boolean>;
+  /** the checkout the person's CLI registered last, if any */
+  latestRepository(user: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
 export async function openStore(databaseUrl: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 6 });
-  await pool.query(schema);
+  // The deploy service and the deploy bot open the store side by side: two CREATE TABLE IF NOT EXISTS
+  // of one table at once collide in PostgreSQL's catalog, so the schema is made under a lock of its own.
+  await pool.query(`BEGIN; SELECT pg_advisory_xact_lock(4243); ${schema}; COMMIT;`);
 
   const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
@@ -217,9 +232,14 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     const running = await db.query(
       `SELECT id::int, stage, train, users, started_at, pid, heartbeat_at FROM deploys WHERE state = 'running'`,
     );
+    const goods = await db.query(
+      `SELECT user_name FROM goods WHERE group_id IN
+         (SELECT group_id FROM entries WHERE state = 'waiting' AND group_id IS NOT NULL) ORDER BY said_at`,
+    );
     const h = hold.rows[0];
     const r = running.rows[0];
     return {
+      goods: goods.rows.map((row) => row.user_name as string),
       entries: entries.rows.map((row) => ({
         id: row.id,
         user: row.user_name,
@@ -311,6 +331,27 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         return true;
       }),
 
+    markGood: (user) =>
+      transaction(async (client) => {
+        const { rows } = await client.query(
+          `SELECT id::int, group_id::int FROM entries WHERE user_name = $1 AND state = 'waiting'`,
+          [user],
+        );
+        const entry = rows[0] as { id: number; group_id: number | null } | undefined;
+        if (!entry)
+          throw new Refused(`${user} is not in the queue: .good is for a rider whose change runs on princess`);
+        const onPrincess = await client.query(
+          `SELECT 1 FROM deploys WHERE stage = 'princess' AND state = 'succeeded' AND $1 = ANY(entry_ids)`,
+          [entry.id],
+        );
+        if (entry.group_id === null || onPrincess.rowCount === 0)
+          throw new Refused(`princess does not run ${user}'s change yet: check it there once it does, then say .good`);
+        await client.query(`INSERT INTO goods (group_id, user_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+          entry.group_id,
+          user,
+        ]);
+      }),
+
     hold: async (by, reason) => {
       await pool.query(
         `INSERT INTO hold (id, held_by, reason) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET held_by = $1, reason = $2, held_at = now()`,
@@ -330,6 +371,10 @@ export async function openStore(databaseUrl: string): Promise<Store> {
         const headIds = head.entries.map((e) => e.id);
         if (headIds.join(',') !== [...start.entryIds].sort((a, b) => a - b).join(',')) {
           throw new Refused('the head of the queue changed while the deploy was being prepared: run it again');
+        }
+        if (start.ask.stage === 'prod' && !start.ask.force) {
+          const waitingFor = awaitingGood(head, state.goods ?? [], start.by);
+          if (waitingFor.length > 0) throw new Refused(goodRefusal(waitingFor));
         }
         if (start.ask.stage === 'prod' && head.train === 'code') {
           const rehearsed = await client.query(
@@ -464,11 +509,21 @@ export async function openStore(databaseUrl: string): Promise<Store> {
       ).rowCount ?? 0,
 
     registerRepository: async (user, path) => {
-      await pool.query(`INSERT INTO repositories (user_name, path) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-        user,
-        path,
-      ]);
+      // Registered again, it becomes the person's latest checkout: the one the deploy bot joins them with.
+      await pool.query(
+        `INSERT INTO repositories (user_name, path) VALUES ($1, $2)
+         ON CONFLICT (user_name, path) DO UPDATE SET registered_at = now()`,
+        [user, path],
+      );
     },
+
+    latestRepository: async (user) =>
+      (
+        await pool.query(
+          `SELECT path FROM repositories WHERE user_name = $1 ORDER BY registered_at DESC, path LIMIT 1`,
+          [user],
+        )
+      ).rows[0]?.path as string | undefined,
 
     repositoryRegistered: async (user, path) =>
       ((await pool.query(`SELECT 1 FROM repositories WHERE user_name = $1 AND path = $2`, [user, path])).rowCount ??

@@ -159,6 +159,7 @@ function askOf(input: Record<string, unknown>, person: Person): DeployAsk {
   return {
     stage,
     train,
+    ...(input.force === true && { force: true }),
     driver: {
       kind: 'cli',
       user: person.user,
@@ -346,6 +347,12 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
       field(input.reason, 'reason', (v): v is string => isString(v) && v.trim().length > 0 && v.length <= 200),
     );
     console.log(`deployer: ${person.user} held the queue`);
+    return send(response, 200, await queueView(ctx));
+  }
+  if (method === 'POST' && path === '/api/queue/good') {
+    const person = await personOf(ctx, request, cliOrPage);
+    await ctx.store.markGood(person.user);
+    console.log(`deployer: ${person.user} said .good`);
     return send(response, 200, await queueView(ctx));
   }
   if (method === 'POST' && path === '/api/queue/release') {

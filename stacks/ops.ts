@@ -1,16 +1,19 @@
 // The ops stack: the deploy service and its own PostgreSQL, beside production
-// rather than part of it (deploys must not depend on what they deploy), and the
-// registry the fleet's hosts pull images from (stacks/registry.ts).
+// rather than part of it (deploys must not depend on what they deploy), the
+// registry the fleet's hosts pull images from (stacks/registry.ts), and the
+// deploy channel: an IRC server and the deploy bot (chat/).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { db } from '../roles/db.ts';
 import { deployer } from '../roles/deployer.ts';
 import { registry } from '../roles/registry.ts';
+import { chatbot } from '../roles/chatbot.ts';
+import { ircd } from '../roles/ircd.ts';
 import { composeStack, type Composition } from './production.ts';
 
-/** The folders of the checkout whose code the deploy service runs (ops/server.ts and what it imports). */
-const serviceCode = ['ops', 'deploy', 'lib', 'site'];
+/** The folders of the checkout whose code the deploy service and the deploy bot run (ops/server.ts, chat/bot-main.ts and what they import). */
+const serviceCode = ['ops', 'chat', 'deploy', 'lib', 'site'];
 
 /**
  * The deployer runs the checkout's code, mounted rather than baked into an
@@ -35,5 +38,12 @@ export function opsStack(): Composition {
     env: { POSTGRES_USER: 'deploys', POSTGRES_PASSWORD: 'deploys', POSTGRES_DB: 'deploys' },
     resources: { memoryMb: 256 },
   };
-  return composeStack([deployDb, { ...deployer, env: { ...deployer.env, OPS_CODE: opsCodeHash() } }, registry]);
+  const code = opsCodeHash();
+  return composeStack([
+    deployDb,
+    { ...deployer, env: { ...deployer.env, OPS_CODE: code } },
+    registry,
+    ircd,
+    { ...chatbot, env: { ...chatbot.env, OPS_CODE: code } },
+  ]);
 }

@@ -49,6 +49,10 @@ export const deployCommand = defineCommand({
     new Option('--parallel <n>', 'web replicas replaced at once in the prod roll (each drained at the proxy first)')
       .argParser(wholeNumber('--parallel', 1, 64, 'replicas'))
       .default(1),
+    new Option(
+      '--force',
+      "send prod without waiting for every rider's .good (you vouch for the group; the deploy log says so)",
+    ),
     userOption('who deploys (must ride in the head group)'),
     new Option('--driver <driver>').choices(['cli', 'page']).default('cli').hideHelp(),
   ],
@@ -61,6 +65,7 @@ export const deployCommand = defineCommand({
       train?: 'code' | 'config';
       watch: number;
       parallel: number;
+      force?: boolean;
       user?: string;
       driver: 'cli' | 'page';
     },
@@ -73,6 +78,7 @@ export const deployCommand = defineCommand({
       driver: opts.driver,
       watchSeconds: opts.watch,
       parallel: opts.parallel,
+      force: opts.force === true,
       cwd: process.cwd(),
       ...(opts.to && { to: opts.to }),
       ...(opts.user && { user: opts.user }),

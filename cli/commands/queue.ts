@@ -19,6 +19,7 @@ export function queueText(outcome: QueueResult): string {
       ? [`running: deploy #${queue.running.id} to ${queue.running.stage} (${queue.running.users.join(', ')})`]
       : []),
     ...queue.groups.map(groupLine),
+    ...(queue.goods && queue.goods.length > 0 ? [`said .good: ${queue.goods.join(', ')}`] : []),
     `page: ${outcome.page}`,
   ].join('\n');
 }
@@ -61,6 +62,15 @@ export const queueCommand = defineGroup({
       json,
       run: async (_, opts: { user?: string }, ctx) =>
         (await queueActions()).leave(ctx, { ...(opts.user && { user: opts.user }) }),
+      text: queueText,
+    }),
+    defineCommand({
+      name: 'good',
+      description: 'say you checked your change on princess (as .good in #deploy): prod waits for every rider',
+      options: [userOption('who checked')],
+      json,
+      run: async (_, opts: { user?: string }, ctx) =>
+        (await queueActions()).good(ctx, { ...(opts.user && { user: opts.user }) }),
       text: queueText,
     }),
     defineCommand({

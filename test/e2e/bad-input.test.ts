@@ -148,3 +148,28 @@ describe('a fleet that is not sound', () => {
     assert.match(await readFile(configFile(), 'utf8'), /devenv:fleet:/);
   });
 });
+
+describe("the deploy channel's nick map", () => {
+  let home: Awaited<ReturnType<typeof throwawayHome>>;
+  const run = (args: string[]) => execa(devenv, args, { env: { DEVENV_HOME: home.home }, reject: false });
+
+  before(async () => {
+    home = await throwawayHome();
+  });
+  after(async () => {
+    await home.remove();
+  });
+
+  it('refuses a nick with control characters or spaces in one line, and writes nothing', async () => {
+    for (const nick of ['ada\u0007', 'ada lovelace', '1ada', '']) {
+      const result = await run(['chat', 'nick', nick, '--user', 'ada']);
+      assert.equal(result.exitCode, 1, result.stderr);
+      assert.match(result.stderr, /^devenv: ".*" is not an IRC nick/);
+      assert.doesNotMatch(result.stderr, /\u0007/, 'a control character is never echoed');
+    }
+    await assert.rejects(readFile(join(home.home, 'ops', 'nicks.yaml'), 'utf8'), /ENOENT/);
+    const mapped = await run(['chat', 'nick', 'Ada_', '--user', 'ada']);
+    assert.equal(mapped.exitCode, 0, mapped.stderr);
+    assert.match(await readFile(join(home.home, 'ops', 'nicks.yaml'), 'utf8'), /^Ada_: ada$/m);
+  });
+});

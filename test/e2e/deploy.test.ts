@@ -14,6 +14,7 @@ import { devenvBin } from '../support/devenv-cli.ts';
 import { percentile, startLoad } from '../support/load.ts';
 import { opsPage, princess, prod, withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
 import { projectRoot } from '../../lib/paths.ts';
+import { waitFor } from '../../lib/wait.ts';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 
 const prodSite = prod.site;
@@ -116,10 +117,20 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
   it('ships a code change to princess, then prod one replica at a time, with no request dropped', async () => {
     const commit = await release('e2e-1');
     for (const user of ['ada', 'bob']) assert.equal((await devenv(['queue', 'join', '--user', user])).exitCode, 0);
-    const load = startLoad(prodSite, 50, { maxRequests: 50 * 300, maxSeconds: 300 });
-    const deployed = await devenv(['deploy', '--user', 'bob', '--watch', '5', '--json']);
+    const load = startLoad(prodSite, 50, { maxRequests: 50 * 300, maxSeconds: 400 });
+    const deploying = devenv(['deploy', '--user', 'bob', '--watch', '5', '--json']);
+    // Bob sends it; prod waits for Ada, the other rider, to check her change on princess and say so.
+    const early = await devenv(['queue', 'good', '--user', 'ada']);
+    assert.match(early.stderr, /princess does not run ada's change yet/, 'a .good before princess is refused');
+    await waitFor(async () => ((await devenv(['queue', 'good', '--user', 'ada'])).exitCode === 0 ? true : undefined), {
+      intervalMs: 2000,
+      timeoutMs: 300_000,
+      timedOut: () => new Error('princess never ran the group’s release'),
+    });
+    const deployed = await deploying;
     const report = await load.stop();
     assert.equal(deployed.exitCode, 0, deployed.all);
+    assert.match(deployed.stderr, /Waiting for \.good from ada/);
     const result = JSON.parse(deployed.stdout) as DeployResult;
     assert.equal(result.commit, commit);
     assert.deepEqual(
@@ -299,6 +310,9 @@ describe('deploys', { timeout: 45 * 60_000 }, () => {
         .filter({ hasText: commit.slice(0, 10) })
         .first();
       await princessRow.filter({ hasText: 'succeeded' }).waitFor({ timeout: 240_000 });
+      // Prod waits for ada, whose change it is, to have checked it on princess.
+      const good = await devenv(['queue', 'good', '--user', 'ada']);
+      assert.equal(good.exitCode, 0, good.all);
       await page.locator('#press-prod:enabled').click({ timeout: 30_000 });
       await page.locator('#log').filter({ hasText: '== Roll prod' }).waitFor({ timeout: 240_000 });
       const prodRow = page

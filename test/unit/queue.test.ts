@@ -1,7 +1,16 @@
 // The deploy queue's rules: groups, the head, and when a deploy may start.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { driverGone, groupsOf, refusal, type QueueEntry, type QueueState, type Train } from '../../deploy/queue.ts';
+import {
+  awaitingGood,
+  driverGone,
+  goodRefusal,
+  groupsOf,
+  refusal,
+  type QueueEntry,
+  type QueueState,
+  type Train,
+} from '../../deploy/queue.ts';
 
 let nextId = 1;
 const entry = (user: string, train: Train = 'code', groupId: number | null = null): QueueEntry => ({
@@ -139,5 +148,20 @@ describe('driverGone', () => {
       undefined,
     );
     assert.match(driverGone(running, now + 120_000, () => true)!, /stopped reporting 130 s ago/);
+  });
+});
+
+describe('awaitingGood', () => {
+  it('prod waits for each rider but the one who sends it, until they said .good', () => {
+    const group = groupsOf([entry('ada', 'code', 9), entry('bob', 'code', 9), entry('cy', 'code', 9)])[0]!;
+    assert.deepEqual(awaitingGood(group, [], 'ada'), ['bob', 'cy']);
+    assert.deepEqual(awaitingGood(group, ['cy'], 'ada'), ['bob']);
+    assert.deepEqual(awaitingGood(group, ['bob', 'cy'], 'ada'), []);
+    assert.deepEqual(
+      awaitingGood(group, ['ada'], 'deployer'),
+      ['bob', 'cy'],
+      'the page acts for the group, not as a rider',
+    );
+    assert.match(goodRefusal(['bob']), /^prod waits for \.good from bob: .*--force/);
   });
 });
