@@ -30,7 +30,7 @@ export function deployPage(): string {
   #history { grid-column: 1 / -1; }`,
   )}
 <body>
-<header><h1>Deploys <a href="/dashboard" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Graphs of princess and prod, with deploy lines</a></h1></header>
+<header><h1>Deploys <a href="/dashboard" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Graphs of princess and prod, with deploy lines</a> <a href="/logs" style="margin-left: 16px; font-size: 14px; font-weight: normal; color: #cfe3ff;">Live logs</a></h1></header>
 <main>
   <section id="queue">
     <h2>Queue</h2>
@@ -50,7 +50,7 @@ export function deployPage(): string {
   </section>
   <section id="history">
     <h2>History</h2>
-    <table><thead><tr><th>#</th><th>stage</th><th>train</th><th>who</th><th>what</th><th>took</th><th>result</th></tr></thead><tbody id="history-rows"></tbody></table>
+    <table><thead><tr><th>#</th><th>stage</th><th>train</th><th>who</th><th>what</th><th>took</th><th>result</th><th></th></tr></thead><tbody id="history-rows"></tbody></table>
   </section>
 </main>
 <script type="module">
@@ -101,8 +101,13 @@ async function refreshHistory() {
     const details = el('details');
     details.append(el('summary', d.commit.slice(0, 10) + (d.changes ? ': ' + d.changes.split('\\n')[0] : '')), el('pre', [d.changes, d.diffStat].filter(Boolean).join('\\n\\n')));
     what.append(details);
+    // The log lines of princess and prod from the deploy's start to its end (or now).
+    const logs = el('a', 'logs');
+    logs.href = '/logs?from=' + encodeURIComponent(d.startedAt) + '&until=' + encodeURIComponent(d.finishedAt || new Date().toISOString());
+    const logsCell = el('td');
+    logsCell.append(logs);
     row.append(el('td', '#' + d.id), el('td', d.stage + (d.hosts && d.hosts.length ? ' on ' + d.hosts.join(', ') : '')), el('td', d.train), el('td', d.users.join(', ') + ' (by ' + d.driver + ')'), what,
-      el('td', d.seconds === null ? 'running' : d.seconds + ' s'), el('td', d.state + (d.error ? ': ' + d.error : ''), d.state));
+      el('td', d.seconds === null ? 'running' : d.seconds + ' s'), el('td', d.state + (d.error ? ': ' + d.error : ''), d.state), logsCell);
     return row;
   }));
   return deploys;

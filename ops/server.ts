@@ -5,12 +5,14 @@
 // interface of the machine.
 import { createServer as createTcpServer } from 'node:net';
 import { openStore } from '../deploy/store.ts';
+import { liveLogs } from './live-logs.ts';
 import { createDeployService } from './service.ts';
 import { contextFromEnvironment } from '../lib/paths.ts';
 import { readRegistryConfig } from '../stacks/registry-files.ts';
 
 const port = Number(process.env.PORT_HTTP ?? 8080);
-const home = contextFromEnvironment().home;
+const context = contextFromEnvironment();
+const home = context.home;
 const store = await openStore(process.env.DATABASE_URL ?? 'postgres://deploys:deploys@127.0.0.1:5432/deploys');
 const fleetAddress = (await readRegistryConfig(home)).hostAddress;
 const server = await createDeployService({
@@ -19,6 +21,7 @@ const server = await createDeployService({
   root: process.env.DEVENV_ROOT ?? process.cwd(),
   home,
   fleetAddress,
+  logs: liveLogs(context),
 });
 server.listen(port, '127.0.0.1', () => console.log(`deployer: serving on http://127.0.0.1:${port}/`));
 

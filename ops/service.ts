@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { groupsOf, stages, trains, type DeployAsk, type Stage, type Train } from '../deploy/queue.ts';
 import { Refused, type DeployState, type StartDeploy, type Store } from '../deploy/store.ts';
 import { deployPage } from './page.ts';
+import { logsPage } from './logs-page.ts';
+import type { LiveLogs } from './live-logs.ts';
+import { expectedLogsFile, expectedPatterns } from '../stacks/log-lines.ts';
 import { userPattern } from '../lib/user.ts';
 import {
   contentTypeRefusal,
@@ -36,6 +39,8 @@ export interface ServiceContext {
   home: string;
   /** the address a fleet's hosts reach this machine at, which the service answers on too */
   fleetAddress?: string;
+  /** princess's and prod's logs, live, for the log page */
+  logs?: LiveLogs;
 }
 
 /**
@@ -228,6 +233,40 @@ async function press(ctx: ServiceContext, stage: Stage, person: Person): Promise
   return { status: 504, value: { error: 'the deploy did not start within 60 s', log: logPath } };
 }
 
+function liveLogsOf(ctx: ServiceContext): LiveLogs {
+  if (!ctx.logs) throw new Refused('this deploy service does not follow logs', 404);
+  return ctx.logs;
+}
+
+/** The expected noise, as the service's checkout lists it. */
+async function expectedPatternsOf(ctx: ServiceContext): Promise<string[]> {
+  return expectedPatterns(await readFile(join(ctx.root, expectedLogsFile), 'utf8').catch(() => ''));
+}
+
+/**
+ * Server-sent events: each line an event, and `missed` with a count when this
+ * client could not keep up (its socket's buffer was full): the lines meanwhile
+ * are dropped for it, not kept, so a slow client costs the service nothing.
+ */
+function streamLogs(ctx: ServiceContext, request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  response.write(': princess and prod, live\n\n');
+  const subscription = liveLogsOf(ctx).subscribe({
+    send: (line) => response.write(`data: ${JSON.stringify(line)}\n\n`),
+    missed: (count) => response.write(`event: missed\ndata: ${JSON.stringify({ count })}\n\n`),
+  });
+  response.on('drain', () => subscription.drained());
+  const beat = setInterval(() => response.write(': still here\n\n'), 15_000);
+  request.on('close', () => {
+    clearInterval(beat);
+    subscription.close();
+  });
+}
+
 /** Who may do what: a CLI token everywhere, the page's session on its own buttons, a press credential on its deploy. */
 const cliOnly = { bearer: ['cli'] as CredentialKind[], session: false };
 const cliOrPage = { bearer: ['cli'] as CredentialKind[], session: true };
@@ -256,6 +295,16 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
   if (method === 'GET' && path === '/') return send(response, 200, deployPage(), 'text/html');
   if (method === 'GET' && path === '/dashboard')
     return send(response, 200, (await import('./dashboard.ts')).dashboardPage(), 'text/html');
+  if (method === 'GET' && path === '/logs') return send(response, 200, logsPage(), 'text/html');
+  if (method === 'GET' && path === '/api/logs/patterns')
+    return send(response, 200, { patterns: await expectedPatternsOf(ctx) });
+  if (method === 'GET' && path === '/api/logs/stream') return streamLogs(ctx, request, response);
+  if (method === 'GET' && path === '/api/logs') {
+    const [from, until] = [url.searchParams.get('from') ?? '', url.searchParams.get('until') ?? ''];
+    if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(until)))
+      throw new BadRequest('from and until must be times (ISO 8601), as the history gives them');
+    return send(response, 200, await liveLogsOf(ctx).between(from, until, 5000));
+  }
   if (method === 'GET' && path === '/api/queue') return send(response, 200, await queueView(ctx));
   if (method === 'GET' && path === '/api/deploys') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 500);

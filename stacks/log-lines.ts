@@ -74,3 +74,22 @@ export function keepLine(filter: LineFilter, line: LogLine): boolean {
 export function mergeByTime(groups: LogLine[][]): LogLine[] {
   return groups.flat().sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
+
+/** The repo's list of the expected noise in the stacks' logs (a regular expression a line). */
+export const expectedLogsFile = 'site/expected-logs.txt';
+
+/** The expected noise's patterns from that file's text: blank lines and # comments skipped, invalid lines dropped. */
+export function expectedPatterns(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .filter((line) => {
+      try {
+        new RegExp(line);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}

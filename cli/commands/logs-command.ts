@@ -13,6 +13,7 @@ export const logsCommand = defineCommand({
     new Option('--stack <name>', 'any stack by name'),
     new Option('--grep <regex>', 'show only lines matching (case-insensitive)'),
     new Option('--except <regex>', 'hide lines matching: the expected noise'),
+    new Option('--unexpected', 'hide the expected noise listed in site/expected-logs.txt'),
     new Option('-f, --follow', 'keep streaming new lines until interrupted'),
     new Option('--tail <n>', 'lines per container from the end')
       .argParser(wholeNumber('--tail', 0, 1_000_000, 'a whole number of lines'))
@@ -21,7 +22,15 @@ export const logsCommand = defineCommand({
   json: 'one JSON object per line',
   stream: async (
     [roles]: [string[]],
-    opts: { user?: string; stack?: string; grep?: string; except?: string; follow?: boolean; tail: number },
+    opts: {
+      user?: string;
+      stack?: string;
+      grep?: string;
+      except?: string;
+      unexpected?: boolean;
+      follow?: boolean;
+      tail: number;
+    },
     write,
   ) => {
     const { logs, logLineText } = await import('./logs.ts');
@@ -31,6 +40,7 @@ export const logsCommand = defineCommand({
         roles,
         tail: opts.tail,
         follow: Boolean(opts.follow),
+        unexpected: Boolean(opts.unexpected),
         ...(opts.user && { user: opts.user }),
         ...(opts.stack && { stack: opts.stack }),
         ...(opts.grep !== undefined && { grep: opts.grep }),

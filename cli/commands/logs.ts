@@ -5,7 +5,19 @@ import type Docker from 'dockerode';
 import { dockerClient, labelKeys } from '../../stacks/docker-client.ts';
 import { devStackName } from '../../stacks/tiers.ts';
 import { UserError } from '../../lib/errors.ts';
-import { FrameSplitter, keepLine, mergeByTime, type LineFilter, type LogLine } from '../../stacks/log-lines.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  expectedLogsFile,
+  expectedPatterns,
+  FrameSplitter,
+  keepLine,
+  mergeByTime,
+  type LineFilter,
+  type LogLine,
+} from '../../stacks/log-lines.ts';
+import { repositoryOf } from '../../lib/git.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { resolveUser } from '../../lib/user.ts';
 
 export interface LogsOptions {
@@ -14,6 +26,8 @@ export interface LogsOptions {
   roles: string[];
   grep?: string;
   except?: string;
+  /** hide the expected noise listed in the repo's site/expected-logs.txt */
+  unexpected?: boolean;
   follow?: boolean;
   /** lines per container from the end @default 200 */
   tail?: number;
@@ -50,12 +64,20 @@ async function containersOf(stack: string, roles: string[]): Promise<{ name: str
   return all.filter((c) => roles.length === 0 || roles.includes(c.role)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The expected noise the checkout lists; a checkout without the file hides nothing more. */
+async function expectedNoise(): Promise<string[]> {
+  const root = await repositoryOf(process.cwd()).catch(() => projectRoot);
+  return expectedPatterns(await readFile(join(root, expectedLogsFile), 'utf8').catch(() => ''));
+}
+
 export async function logs(options: LogsOptions, write: (line: LogLine) => void): Promise<LogsResult> {
   const filter: LineFilter = {};
   const grep = regex('--grep', options.grep);
   const except = regex('--except', options.except);
   if (grep) filter.grep = grep;
-  if (except) filter.except = except;
+  const noise = options.unexpected ? await expectedNoise() : [];
+  const hidden = [...(except ? [except.source] : []), ...noise];
+  if (hidden.length > 0) filter.except = new RegExp(hidden.map((source) => `(?:${source})`).join('|'), 'i');
   const stack = options.stack ?? devStackName((await resolveUser(options.user)).user);
   const containers = await containersOf(stack, options.roles);
   const prefix = (name: string) => name.slice(stack.length + 1);

@@ -1,7 +1,17 @@
 // devenv logs: Docker's log frames into lines, Supergrep's filter, merging.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameSplitter, keepLine, mergeByTime, type LogLine } from '../../stacks/log-lines.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  expectedLogsFile,
+  expectedPatterns,
+  FrameSplitter,
+  keepLine,
+  mergeByTime,
+  type LogLine,
+} from '../../stacks/log-lines.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { demuxFrames } from '../../stacks/docker-client.ts';
 
 function frame(stream: 1 | 2, text: string): Buffer {
@@ -78,5 +88,34 @@ describe('demuxFrames', () => {
       stdout: `${digest}more`,
       stderr: 'warning\n',
     });
+  });
+});
+
+describe('the expected noise', () => {
+  it('reads a pattern a line, skipping comments, blanks and what is not a regular expression', () => {
+    assert.deepEqual(expectedPatterns('# the noise\n\n^GET \n  (unclosed\nok$\n'), ['^GET', 'ok$']);
+  });
+
+  it("the repo's list hides the stacks' routine lines and none of the unexpected", async () => {
+    const patterns = expectedPatterns(await readFile(join(projectRoot, expectedLogsFile), 'utf8')).map(
+      (source) => new RegExp(source, 'i'),
+    );
+    const expected = (text: string) => patterns.some((pattern) => pattern.test(text));
+    for (const routine of [
+      'GET / 200 2.8ms',
+      'GET /items/12 404 0.9ms',
+      '2026-12-03T19:02:25+00:00 172.30.0.1 "GET / HTTP/1.1" 200 1043 rt=0.001 ut=0.001 up=172.30.0.8:8080 us=200 rid=252e',
+      'Fontconfig error: No writable cache directories',
+      '2026-12-03 19:00:36.598 UTC [1] LOG:  database system is ready to accept connections',
+      '3 Dec 19:00:38 - server is up INFO',
+    ])
+      assert.equal(expected(routine), true, routine);
+    for (const unexpected of [
+      'GET / 500 3.1ms',
+      '2026-12-03T19:02:25+00:00 172.30.0.1 "GET / HTTP/1.1" 502 150 rt=0.001 ut=- up=172.30.0.8:8080 us=502 rid=1',
+      'Error: connect ECONNREFUSED 10.213.0.11:18102',
+      '2026-12-03 19:00:36.598 UTC [88] ERROR:  relation "members" does not exist',
+    ])
+      assert.equal(expected(unexpected), false, unexpected);
   });
 });

@@ -1,16 +1,27 @@
+// Around a deploy, as a team meets it: the deploy channel and the live log page,
+// on the real ops, princess and prod stacks.
+//
 // The deploy channel: the ops stack's IRC server (ngircd) and the deploy bot,
 // met with a real IRC client library as people meet them. Two people join the
 // queue from the channel, the bot forms one group and announces each step of
 // their deploy, prod waits for both riders' .good; a hold stops the next deploy
 // and is posted in #warroom; an unknown nick and bad commands get one answer and
 // change nothing; the bot survives its server's restart and says what it missed.
+//
+// The live log page, in headless Chromium: a line prod's web writes appears
+// within 2 s; the filter hides and shows lines, says when a pattern is invalid
+// and stops one that takes too long; "unexpected only" hides the expected noise;
+// a deploy's link in the history shows the lines of its time.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import IRC from 'irc-framework';
-import { withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
-import { dockerClient } from '../../stacks/docker-client.ts';
+import { chromium } from 'playwright-core';
+import { fetchText } from '../support/engines.ts';
+import { opsPage, prod, withFixedStacks, type FixedStacks } from '../support/fixed-stacks.ts';
+import { dockerClient, execIn } from '../../stacks/docker-client.ts';
+import { projectRoot } from '../../lib/paths.ts';
 import { hostPort } from '../../stacks/ports.ts';
 import { fixedPortBase } from '../../stacks/tiers.ts';
 import { ircd } from '../../roles/ircd.ts';
@@ -78,18 +89,25 @@ async function connect(nick: string): Promise<Person> {
   };
 }
 
+let stacks: FixedStacks;
+const devenv = (args: string[]) => stacks.devenv(args);
+
+before(async () => {
+  stacks = await withFixedStacks(['ops', 'princess', 'prod']);
+});
+after(async () => {
+  await stacks?.remove();
+});
+
 describe('the deploy channel', { timeout: 30 * 60_000 }, () => {
-  let stacks: FixedStacks;
   let ada: Person;
   let bob: Person;
-  const devenv = (args: string[]) => stacks.devenv(args);
   const queue = async () =>
     JSON.parse((await devenv(['queue', 'status', '--json'])).stdout) as {
       queue: { groups: { entries: { user: string }[] }[]; hold: unknown; goods?: string[] };
     };
 
   before(async () => {
-    stacks = await withFixedStacks(['ops', 'princess', 'prod']);
     // Each person's CLI registers their checkout once; the bot joins them with what it has committed.
     for (const user of ['ada', 'bob']) {
       assert.equal((await devenv(['queue', 'join', '--user', user])).exitCode, 0);
@@ -100,10 +118,9 @@ describe('the deploy channel', { timeout: 30 * 60_000 }, () => {
     ada = await connect('ada_irc');
     bob = await connect('bob_irc');
   });
-  after(async () => {
+  after(() => {
     ada?.quit();
     bob?.quit();
-    await stacks?.remove();
   });
 
   it('devenv chat says where the channel is and who you are there', async () => {
@@ -209,5 +226,118 @@ describe('the deploy channel', { timeout: 30 * 60_000 }, () => {
     await ada.hears(/^ {2}group 1 \(code\): bob$/, { since });
     bob.say('.leave');
     await ada.hears(/^bob left the queue$/, { since });
+  });
+});
+
+describe('the live log page', { timeout: 10 * 60_000 }, () => {
+  const artifacts = join(projectRoot, 'test-artifacts');
+  /** Writes a line to prod's first web replica's output, as the site itself would. */
+  const writeInProd = async (text: string) => {
+    const { code, stderr } = await execIn(dockerClient().getContainer('prod-web-1'), [
+      'sh',
+      '-c',
+      'printf "%s\\n" "$0" > /proc/1/fd/1',
+      text,
+    ]);
+    assert.equal(code, 0, stderr);
+  };
+
+  it('streams prod’s lines within 2 s; filters them, says what is wrong with a filter, hides the expected', async () => {
+    await mkdir(artifacts, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${opsPage}logs`);
+      const rows = page.locator('#lines .line');
+      // The page follows prod once it subscribed: the site's own request lines show it.
+      await waitFor(
+        async () => {
+          await fetchText(prod.site);
+          return (await rows.filter({ hasText: 'GET / 200' }).count()) > 0 || undefined;
+        },
+        { intervalMs: 500, timeoutMs: 30_000, timedOut: () => new Error('no request line of prod reached the page') },
+      );
+
+      const marker = `a line of prod ${process.pid}`;
+      const written = Date.now();
+      await writeInProd(marker);
+      await rows.filter({ hasText: marker }).waitFor({ timeout: 5000 });
+      const seconds = (Date.now() - written) / 1000;
+      console.log(`a line of prod's web reached the page in ${seconds.toFixed(2)} s`);
+      assert.ok(seconds < 2, `within 2 s, took ${seconds} s`);
+      assert.match((await rows.filter({ hasText: marker }).textContent()) ?? '', /prod web-1 \| /);
+
+      // The filter: only what matches, then everything again.
+      await page.fill('#filter', 'line of prod');
+      await waitFor(async () => ((await page.locator('#lines .line:not(.hidden)').count()) === 1 ? true : undefined), {
+        intervalMs: 100,
+        timeoutMs: 5000,
+        timedOut: () => new Error('the filter did not hide the other lines'),
+      });
+      assert.equal(
+        await page
+          .locator('#lines .line:not(.hidden)')
+          .textContent()
+          .then((t) => t?.includes(marker)),
+        true,
+      );
+      await page.fill('#filter', '');
+      await waitFor(async () => ((await page.locator('#lines .line.hidden').count()) === 0 ? true : undefined), {
+        intervalMs: 100,
+        timeoutMs: 5000,
+        timedOut: () => new Error('clearing the filter did not show the lines again'),
+      });
+
+      // An invalid pattern is said; one that would never end is stopped.
+      await page.fill('#filter', 'web-(');
+      await page.locator('#problem').filter({ hasText: 'not a regular expression' }).waitFor({ timeout: 5000 });
+      await writeInProd(`${'a'.repeat(32)}!`);
+      await rows.filter({ hasText: 'aaaaaaaaaaaaaaaa!' }).waitFor({ timeout: 5000 });
+      await page.fill('#filter', '(a+)+$');
+      await page.locator('#problem').filter({ hasText: 'the filter takes too long' }).waitFor({ timeout: 5000 });
+      assert.equal(await page.evaluate(() => 1 + 1), 2, 'the page still answers');
+      await page.fill('#filter', '');
+
+      // Unexpected only: the request lines (expected noise) go, the marker stays.
+      await page.check('#unexpected');
+      await waitFor(
+        async () =>
+          (await rows.filter({ hasText: 'GET / 200', visible: true }).count()) === 0 ? true : undefined,
+        { intervalMs: 100, timeoutMs: 5000, timedOut: () => new Error('the expected lines stayed') },
+      );
+      assert.equal(await rows.filter({ hasText: marker }).isVisible(), true);
+      await page.screenshot({ path: join(artifacts, 'logs-page.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("a deploy's link in the history shows the lines of its time", async () => {
+    const [latest] = (await (await fetch(`${opsPage}api/deploys?limit=1`)).json()) as {
+      startedAt: string;
+      finishedAt: string;
+    }[];
+    assert.ok(latest, 'the channel’s deploy is in the history');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(opsPage);
+      const link = page.locator('#history-rows tr').first().locator('a', { hasText: 'logs' });
+      await page.goto(new URL((await link.getAttribute('href'))!, opsPage).toString());
+      await page
+        .locator('#mode')
+        .filter({ hasText: `Lines from ${latest.startedAt}` })
+        .waitFor();
+      await page.locator('#lines .line').first().waitFor({ timeout: 30_000 });
+      assert.ok((await page.locator('#lines .line').count()) > 0);
+    } finally {
+      await browser.close();
+    }
   });
 });
