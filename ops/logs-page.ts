@@ -99,14 +99,21 @@ async function append(lines) {
   });
   box.append(...rows);
   while (box.childElementCount > maxShown) box.firstElementChild.remove();
-  $('count').textContent = box.childElementCount + ' lines';
+  updateCount();
   if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
+function updateCount() {
+  const box = $('lines');
+  const hidden = box.querySelectorAll('.line.hidden').length;
+  $('count').textContent = hidden === 0 ? box.childElementCount + ' lines' : (box.childElementCount - hidden) + ' of ' + box.childElementCount + ' lines shown';
 }
 
 async function refilter() {
   const rows = [...$('lines').children];
   const keep = await judge(rows.map((row) => ({ text: row.dataset.text })));
   rows.forEach((row, i) => row.classList.toggle('hidden', !keep[i]));
+  updateCount();
 }
 
 function setFilter() {

@@ -85,10 +85,16 @@ async function refreshQueue() {
   $('hold').replaceChildren(...(queue.hold ? [el('div', 'held by ' + queue.hold.by + ': ' + queue.hold.reason, 'hold')] : []));
   $('groups').replaceChildren(...queue.groups.map(describeGroup));
   const head = queue.groups[0];
-  $('head').textContent = head ? 'Head: ' + head.entries.map((e) => e.user).join(', ') + ' (' + head.train + ')' : 'The queue is empty.';
+  // Once princess runs the head group's release, prod waits for each rider's .good (the presser vouches for their own).
+  const goods = queue.goods || [];
+  const waiting = head && head.groupId !== null ? head.entries.map((e) => e.user).filter((u) => u !== person && !goods.includes(u)) : [];
+  $('head').textContent = head
+    ? 'Head: ' + head.entries.map((e) => e.user + (goods.includes(e.user) ? ' (.good)' : '')).join(', ') + ' (' + head.train + ')' +
+      (waiting.length ? '. Production waits for .good from ' + waiting.join(', ') + '.' : '')
+    : 'The queue is empty.';
   const free = person && head && !queue.hold && !queue.running;
   $('press-princess').disabled = !free;
-  $('press-prod').disabled = !free;
+  $('press-prod').disabled = !free || waiting.length > 0;
   return queue;
 }
 

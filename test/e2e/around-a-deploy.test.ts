@@ -304,8 +304,7 @@ describe('the live log page', { timeout: 10 * 60_000 }, () => {
       // Unexpected only: the request lines (expected noise) go, the marker stays.
       await page.check('#unexpected');
       await waitFor(
-        async () =>
-          (await rows.filter({ hasText: 'GET / 200', visible: true }).count()) === 0 ? true : undefined,
+        async () => ((await rows.filter({ hasText: 'GET / 200', visible: true }).count()) === 0 ? true : undefined),
         { intervalMs: 100, timeoutMs: 5000, timedOut: () => new Error('the expected lines stayed') },
       );
       assert.equal(await rows.filter({ hasText: marker }).isVisible(), true);
