@@ -187,6 +187,7 @@ function evaluationCost(evaluations: number): {
 // ---- 2. the site's throughput -----------------------------------------------
 
 const items: ItemRow[] = Array.from({ length: 60 }, (_, i) => ({
+  id: i + 1,
   title: `Handmade item ${i}`,
   priceCents: 500 + i * 37,
   shop: `Shop ${i % 7}`,

@@ -2,6 +2,7 @@
 // against the minutes before the deploy. Pure verdict, thin fetch. Thresholds
 // live with the site (site/watch.yaml), so a release carries its own.
 import { parse } from 'yaml';
+import { graphiteSeries } from '../stacks/graphite.ts';
 
 export interface WindowStats {
   requests: number;
@@ -75,27 +76,6 @@ export function watchVerdict(before: WindowStats, after: WindowStats, t: WatchTh
       reasons.push(`latency p99 ${after.p99Ms.toFixed(0)} ms after the deploy, ${before.p99Ms.toFixed(0)} ms before`);
   }
   return { regressed: reasons.length > 0, reasons, before, after };
-}
-
-type Series = { target: string; datapoints: [number | null, number][] }[];
-
-async function graphiteSeries(
-  graphiteUrl: string,
-  target: string,
-  from: number,
-  until: number,
-): Promise<(number | null)[]> {
-  const url = new URL('render', graphiteUrl);
-  url.search = new URLSearchParams({
-    target,
-    from: String(Math.floor(from / 1000)),
-    until: String(Math.ceil(until / 1000)),
-    format: 'json',
-  }).toString();
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`Graphite answered ${response.status} for ${target}`);
-  const series = (await response.json()) as Series;
-  return series.flatMap((s) => s.datapoints.map(([value]) => value));
 }
 
 /** Requests, errors and p99 latency of the site between two instants (ms since the epoch). */

@@ -1,6 +1,7 @@
 // The dashboard: the standard graphs (requests, errors, latency p50/p99, flag
 // exposures) of princess and prod side by side, each with the stack's deploys
-// as vertical lines, redrawn every 10 s. The pictures come straight from each
+// as vertical lines, redrawn every 10 s, and the A/B tests of prod's flags
+// judged per variant (/api/ab, deploy/ab-report.ts). The pictures come straight from each
 // stack's Graphite (the browser runs where its ports are published); this page
 // only says which. One static document: its script changes image URLs, never
 // markup.
@@ -60,7 +61,12 @@ export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string 
   figure { margin: 0; background: white; border: 1px solid #ddd; border-radius: 6px; padding: 4px; }
   img { width: 100%; height: auto; display: block; }
   figcaption { color: #9d0208; font-size: 13px; min-height: 0; }
-  .note { padding: 0 24px; color: #555; font-size: 13px; }`,
+  .note { padding: 0 24px; color: #555; font-size: 13px; }
+  #ab { padding: 8px 24px 24px; }
+  #ab table { border-collapse: collapse; background: white; margin: 6px 0 16px; font-size: 13px; }
+  #ab th, #ab td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+  #ab td.significant { color: #9d0208; font-weight: 600; }
+  #ab h3 { font-size: 14px; margin: 12px 0 0; }`,
   )}
 <body>
 <header>
@@ -79,6 +85,10 @@ export function dashboardPage(stacks: DashboardStack[] = fixedStacks()): string 
 ${heads}
 ${rows}
 </main>
+<section id="ab">
+  <h2>A/B tests on prod, by variant against the control</h2>
+  <div id="ab-reports"><p class="note">Reading the figures...</p></div>
+</section>
 <script type="module">
 let from = '-1h';
 const images = [...document.querySelectorAll('img[data-src]')];
@@ -106,8 +116,45 @@ for (const button of document.querySelectorAll('.ranges button')) {
   });
 }
 
+const pct = (r) => (r.rate * 100).toFixed(r.rate > 0 && r.rate < 0.01 ? 2 : 1) + '%';
+const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; return td; };
+const pText = (p) => (p < 0.0001 ? 'p < 0.0001' : 'p = ' + p.toFixed(4));
+
+async function drawAb() {
+  const box = document.getElementById('ab-reports');
+  const answer = await fetch('/api/ab?since=' + encodeURIComponent(from), { cache: 'no-store' });
+  const reports = await answer.json();
+  if (!answer.ok) { box.textContent = reports.error; return; }
+  if (reports.length === 0) { box.textContent = 'No flag of site/flags.yaml has two variants.'; return; }
+  box.replaceChildren(...reports.flatMap((report) => {
+    const title = document.createElement('h3');
+    title.textContent = report.flag + (report.enoughData ? '' : ': not enough data yet (' + report.minVisitors + ' visitors a variant)');
+    const table = document.createElement('table');
+    const head = document.createElement('tr');
+    for (const name of ['variant', 'visitors', 'conversion (95%)', 'errors (95%)', 'p50', 'p99', 'against ' + report.control])
+      head.append(Object.assign(document.createElement('th'), { textContent: name }));
+    table.append(head);
+    for (const v of report.variants) {
+      const row = document.createElement('tr');
+      row.dataset.variant = v.variant;
+      const vs = v.versusControl;
+      const significant = vs && report.enoughData && (vs.conversion.p < 0.01 || vs.errors.p < 0.01);
+      row.append(cell(v.variant), cell(String(v.visitors)),
+        cell(pct(v.conversion) + ' (' + pct({ rate: v.conversion.low }) + '-' + pct({ rate: v.conversion.high }) + ')'),
+        cell(pct(v.errorRate) + ' (' + pct({ rate: v.errorRate.low }) + '-' + pct({ rate: v.errorRate.high }) + ')'),
+        cell(v.p50Ms === null ? '-' : v.p50Ms.toFixed(0) + ' ms'), cell(v.p99Ms === null ? '-' : v.p99Ms.toFixed(0) + ' ms'),
+        cell(!vs ? 'control' : !report.enoughData ? 'not enough data yet'
+          : 'conversion ' + pText(vs.conversion.p) + '; errors ' + pText(vs.errors.p), significant ? 'significant' : ''));
+      table.append(row);
+    }
+    return [title, table];
+  }));
+}
+
 draw();
 setInterval(draw, 10_000);
+drawAb().catch((error) => { document.getElementById('ab-reports').textContent = 'The A/B figures could not be read: ' + error.message; });
+setInterval(() => drawAb().catch(() => {}), 10_000);
 </script>
 </body>
 </html>

@@ -16,6 +16,10 @@ import { deployPage } from './page.ts';
 import { logsPage } from './logs-page.ts';
 import type { LiveLogs } from './live-logs.ts';
 import { expectedLogsFile, expectedPatterns } from '../stacks/log-lines.ts';
+import { graphiteTime, sitePrefix } from '../stacks/graphite.ts';
+import { judge, readVariantFigures, runningFlags, type AbReport } from '../deploy/ab-report.ts';
+import { contextFromEnvironment } from '../lib/paths.ts';
+import { fixedStacks } from './dashboard.ts';
 import { userPattern } from '../lib/user.ts';
 import {
   contentTypeRefusal,
@@ -243,6 +247,36 @@ async function expectedPatternsOf(ctx: ServiceContext): Promise<string[]> {
   return expectedPatterns(await readFile(join(ctx.root, expectedLogsFile), 'utf8').catch(() => ''));
 }
 
+/** prod's A/B tests: each flag prod runs with two variants or more, judged since `since`. */
+async function abReports(ctx: ServiceContext, since: string): Promise<AbReport[]> {
+  const now = Date.now();
+  const from = graphiteTime(since, Math.floor(now / 1000));
+  if (from === undefined || from * 1000 >= now)
+    throw new BadRequest(`since "${since}" is not a Graphite time before now`);
+  const flags = await runningFlags({ ...contextFromEnvironment(), home: ctx.home }, 'prod').catch((error: Error) => {
+    throw new Refused(`the flags prod runs cannot be read: ${error.message.split('\n')[0]}`, 503);
+  });
+  const prod = fixedStacks().find((stack) => stack.name === 'prod')!;
+  const tested = flags.filter((flag) => flag.variants.length > 1);
+  return Promise.all(
+    tested.map(async (flag) =>
+      judge(
+        {
+          name: flag.name,
+          stack: 'prod',
+          from: new Date(from * 1000).toISOString(),
+          until: new Date(now).toISOString(),
+        },
+        await Promise.all(
+          flag.variants.map((variant) =>
+            readVariantFigures(prod.graphiteUrl, sitePrefix, flag.name, variant.name, from * 1000, now),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 /**
  * Server-sent events: each line an event, and `missed` with a count when this
  * client could not keep up (its socket's buffer was full): the lines meanwhile
@@ -305,6 +339,8 @@ async function handle(ctx: ServiceContext, request: IncomingMessage, response: S
       throw new BadRequest('from and until must be times (ISO 8601), as the history gives them');
     return send(response, 200, await liveLogsOf(ctx).between(from, until, 5000));
   }
+  if (method === 'GET' && path === '/api/ab')
+    return send(response, 200, await abReports(ctx, url.searchParams.get('since') ?? '-1h'));
   if (method === 'GET' && path === '/api/queue') return send(response, 200, await queueView(ctx));
   if (method === 'GET' && path === '/api/deploys') {
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 500);

@@ -1,5 +1,5 @@
 // The web role's request handling: routes to pages, and around every request
-// one log line and the request metrics.
+// one log line and the request metrics (with the A/B figures of its flags, ab.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,11 +8,13 @@ import type { Pool } from './db.ts';
 import { imageContentType } from './content-type.ts';
 import type { Flags } from './flags.ts';
 import { exposureCounter, requestFlags, Visitors, type FlagSettings, type RequestFlags } from './flag-request.ts';
-import { homePage, type HomeView } from './home-page.ts';
-import { cachedItems } from './items.ts';
+import { requestFigures, visitFigures } from './ab.ts';
+import { homePage, renderItemPage, type HomeView } from './home-page.ts';
+import { cachedItems, loadItem } from './items.ts';
 import { route, type Route } from './router.ts';
 import { fileInside } from './safe-path.ts';
 import type { Statsd } from './statsd.ts';
+import type { Metric } from './statsd-line.ts';
 import { readTeam } from './team.ts';
 import { renderTeamPage } from './team-page.ts';
 
@@ -54,20 +56,28 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
     response.on('close', () => {
       const ms = performance.now() - started;
       const status = response.statusCode;
-      const metrics = [
+      const metrics: Metric[] = [
         { name: 'requests', value: 1, type: 'c' as const },
         { name: `status.${Math.floor(status / 100)}xx`, value: 1, type: 'c' as const },
         { name: 'latency', value: ms, type: 'ms' as const },
       ];
       if (failed || status >= 500) metrics.push({ name: 'errors', value: 1, type: 'c' });
+      metrics.push(...requestFigures(flags.asked(), { failed: failed || status >= 500, ms }));
       context.statsd.send(metrics);
       console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`);
     });
 
-    handle(context, route(method, path), flags).then(
+    const target = route(method, path);
+    handle(context, target, flags).then(
       (respond) => {
-        const cookie = flags.cookie();
-        if (cookie) response.setHeader('set-cookie', cookie);
+        // A visit of the home page or an item page counts in the A/B figures of the flags the visitor gets.
+        const visit =
+          target.page === 'home' || target.page === 'item'
+            ? visitFigures(target.page, flags.all(), request.headers.cookie)
+            : undefined;
+        if (visit && visit.metrics.length > 0) context.statsd.send(visit.metrics);
+        const cookies = [flags.cookie(), ...(visit?.cookies ?? [])].filter((cookie) => cookie !== undefined);
+        if (cookies.length > 0) response.setHeader('set-cookie', cookies);
         respond(response);
       },
       (error: unknown) => {
@@ -87,6 +97,11 @@ async function handle(context: AppContext, target: Route, flags: RequestFlags): 
       return page(
         (context.homePage ?? homePage)({ shopName: context.shopName, servedBy: context.servedBy, items }, flags),
       );
+    }
+    case 'item': {
+      const item = await loadItem(context.pool, target.id);
+      if (!item) return text(404, 'not found\n');
+      return page(renderItemPage({ shopName: context.shopName, servedBy: context.servedBy, item }));
     }
     case 'team': {
       const members = await readTeam(context.teamDir);

@@ -41,6 +41,8 @@ export interface RequestFlags {
   variant(name: string): string;
   /** every flag of the file for this request, without counting exposures (for /flags.json) */
   all(): Record<string, string>;
+  /** the flags this request asked through variant(), with their answers (for the A/B figures) */
+  asked(): Readonly<Record<string, string>>;
   /** the Set-Cookie header when this request made a visitor id and used it */
   cookie(): string | undefined;
   readonly context: FlagContext;
@@ -155,6 +157,7 @@ interface AskOrder {
 }
 
 const longestOrder = 64;
+const noneAsked: Readonly<Record<string, string>> = Object.freeze({});
 
 // One per request, on every route: nothing is read until a flag is asked, a flag
 // is found again by its place in the file, and what a request keeps are outcomes
@@ -178,6 +181,8 @@ class Reader implements RequestFlags {
   #askedHigh: Set<number> | undefined;
   /** the names asked that are not in the file (off) */
   #missing: string[] | undefined;
+  /** the flags of the file asked, by name, with their answers: made on the first ask */
+  #asked: Record<string, string> | undefined;
 
   constructor(
     flags: Flags,
@@ -206,7 +211,10 @@ class Reader implements RequestFlags {
     const visitor = (this.#visitor ??= this.#whoAsks());
     const index = compiled.index;
     const outcome = (visitor.outcomes[index] ??= decide(compiled, visitor.context));
-    if (this.#firstAsk(index)) this.#countExposure?.(this.#flags, outcome);
+    if (this.#firstAsk(index)) {
+      this.#countExposure?.(this.#flags, outcome);
+      (this.#asked ??= {})[name] = outcome.variant;
+    }
     return outcome.variant;
   }
 
@@ -257,6 +265,10 @@ class Reader implements RequestFlags {
     this.#used = true;
     const context = this.context;
     return Object.fromEntries([...this.#flags.keys()].map((name) => [name, evaluate(this.#flags, name, context)]));
+  }
+
+  asked(): Readonly<Record<string, string>> {
+    return this.#asked ?? noneAsked;
   }
 
   cookie(): string | undefined {

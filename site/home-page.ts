@@ -5,6 +5,7 @@ import { html } from './html.ts';
 import { layout } from './layout.ts';
 
 export interface ItemRow {
+  id: number;
   title: string;
   priceCents: number;
   shop: string;
@@ -39,7 +40,7 @@ export function homePage(view: HomeView, flags: Pick<RequestFlags, 'variant'>): 
 export function renderHomePage(page: HomePage): string {
   const rows = page.items.map(
     (item) =>
-      html`<tr><td>${item.title}</td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
+      html`<tr><td><a href="/items/${String(item.id)}">${item.title}</a></td><td class="price">${formatPrice(item.priceCents)}</td><td>${item.shop}</td></tr>`,
   );
   const newBanner = page.newBanner ?? 'off';
   const body = html`${page.saleBanner && html`<p class="banner">Sale this week: everything must go.</p>`}
@@ -51,4 +52,14 @@ ${
     : html`<table><thead><tr><th>Item</th><th>Price</th><th>Shop</th></tr></thead><tbody>${rows}</tbody></table>`
 }`;
   return layout({ shopName: page.shopName, title: page.shopName, body, servedBy: page.servedBy });
+}
+
+/** One item's page: what it is, its price and its shop. */
+export function renderItemPage(view: { shopName: string; servedBy: string; item: ItemRow }): string {
+  const { item } = view;
+  const body = html`<p><a href="/">All items</a></p>
+<h2>${item.title}</h2>
+<p class="price">${formatPrice(item.priceCents)}</p>
+<p>Sold by ${item.shop}.</p>`;
+  return layout({ shopName: view.shopName, title: `${item.title}: ${view.shopName}`, body, servedBy: view.servedBy });
 }

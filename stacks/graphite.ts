@@ -232,6 +232,28 @@ async function requestGraphite(stack: string, url: string, init: RequestInit = {
   }
 }
 
+type Series = { target: string; datapoints: [number | null, number][] }[];
+
+/** The values of a target's series between two instants (ms since the epoch), every series of it one after another. */
+export async function graphiteSeries(
+  graphiteUrl: string,
+  target: string,
+  from: number,
+  until: number,
+): Promise<(number | null)[]> {
+  const url = new URL('render', graphiteUrl);
+  url.search = new URLSearchParams({
+    target,
+    from: String(Math.floor(from / 1000)),
+    until: String(Math.ceil(until / 1000)),
+    format: 'json',
+  }).toString();
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`Graphite answered ${response.status} for ${target}`);
+  const series = (await response.json()) as Series;
+  return series.flatMap((s) => s.datapoints.map(([value]) => value));
+}
+
 /** The PNG of a render request from a stack's Graphite; a Graphite error is thrown, never returned as a picture. */
 export async function fetchGraph(
   ctx: Context,

@@ -1,10 +1,11 @@
-// devenv flags lint|list|show|set: their definitions. Start-up imports every
+// devenv flags lint|list|show|report|set: their definitions. Start-up imports every
 // definition, so this file stays small: flags.ts, which loads the YAML library,
 // loads when a command runs.
 import { Option } from 'commander';
 import { UserError } from '../../lib/errors.ts';
 import { defineCommand, defineGroup } from '../define-command.ts';
 import type { FlagRow, LintResult, ListResult, SetResult } from './flags.ts';
+import type { AbReport } from '../../deploy/ab-report.ts';
 
 const flagsModule = () => import('./flags.ts');
 const fileOption = () => new Option('--file <path>', 'the flags file (default: site/flags.yaml of this checkout)');
@@ -40,6 +41,20 @@ export const flagsCommand = defineGroup({
       run: async ([name]: [string], opts: { file?: string }) =>
         (await flagsModule()).flagsShow(name, { ...(opts.file && { file: opts.file }) }),
       text: async (flag: FlagRow) => (await flagsModule()).showText(flag),
+    }),
+    defineCommand({
+      name: 'report',
+      description:
+        "an A/B test's figures per variant (visitors, conversion, errors, latency) against the control, with p-values",
+      arguments: { '<name>': 'the flag' },
+      options: [
+        new Option('--since <time>', 'from when (a Graphite time: -1h, -30min, -2d, ...)').default('-1h'),
+        new Option('--stack <stack>', 'whose figures and flags').default('prod'),
+      ],
+      json: 'print the report as JSON',
+      run: async ([name]: [string], opts: { since: string; stack: string }, ctx) =>
+        (await import('./flags-report.ts')).flagsReport(ctx, name, { since: opts.since, stack: opts.stack }),
+      text: async (report: AbReport) => (await import('./flags-report.ts')).reportText(report),
     }),
     defineCommand({
       name: 'set',

@@ -12,11 +12,14 @@ test('the home page lists items, escaped, and names the shop', () => {
   const page = renderHomePage({
     shopName: 'devenv shop',
     servedBy: 'web-1',
-    items: [{ title: 'Mug <large>', priceCents: 1099, shop: 'Tea & Co' }],
+    items: [{ id: 7, title: 'Mug <large>', priceCents: 1099, shop: 'Tea & Co' }],
     saleBanner: false,
   });
   assert.match(page, /<h1>devenv shop<\/h1>/);
-  assert.match(page, /<td>Mug &lt;large&gt;<\/td><td class="price">\$10.99<\/td><td>Tea &amp; Co<\/td>/);
+  assert.match(
+    page,
+    /<td><a href="\/items\/7">Mug &lt;large&gt;<\/a><\/td><td class="price">\$10.99<\/td><td>Tea &amp; Co<\/td>/,
+  );
   assert.doesNotMatch(page, /class="banner"/);
 });
 

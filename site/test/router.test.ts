@@ -21,3 +21,9 @@ test('only GET and HEAD', () => {
   assert.deepEqual(route('POST', '/'), { page: 'method-not-allowed' });
   assert.deepEqual(route('DELETE', '/team'), { page: 'method-not-allowed' });
 });
+
+test('an item page by its id; anything else under /items is not found', () => {
+  assert.deepEqual(route('GET', '/items/42'), { page: 'item', id: 42 });
+  for (const path of ['/items/0', '/items/abc', '/items/', '/items/1/2', '/items/1234567890123456'])
+    assert.deepEqual(route('GET', path), { page: 'not-found' }, path);
+});

@@ -1,4 +1,4 @@
-// Around a deploy, as a team meets it: the deploy channel and the live log page,
+// Around a deploy, as a team meets it: the deploy channel, the live log page and A/B results,
 // on the real ops, princess and prod stacks.
 //
 // The deploy channel: the ops stack's IRC server (ngircd) and the deploy bot,
@@ -12,6 +12,11 @@
 // within 2 s; the filter hides and shows lines, says when a pattern is invalid
 // and stops one that takes too long; "unexpected only" hides the expected noise;
 // a deploy's link in the history shows the lines of its time.
+//
+// A/B results: a release in which one variant fails for one visitor in 20, two
+// flags to everyone, 2000 visitors (every other one converting): the report
+// sets the failing variant apart (p < 0.01), not the alike ones, and so does
+// the dashboard's panel.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -229,8 +234,9 @@ describe('the deploy channel', { timeout: 30 * 60_000 }, () => {
   });
 });
 
+const artifacts = join(projectRoot, 'test-artifacts');
+
 describe('the live log page', { timeout: 10 * 60_000 }, () => {
-  const artifacts = join(projectRoot, 'test-artifacts');
   /** Writes a line to prod's first web replica's output, as the site itself would. */
   const writeInProd = async (text: string) => {
     const { code, stderr } = await execIn(dockerClient().getContainer('prod-web-1'), [
@@ -338,5 +344,119 @@ describe('the live log page', { timeout: 10 * 60_000 }, () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('A/B results', { timeout: 15 * 60_000 }, () => {
+  /** Visitor n's id: a valid visitor cookie, the same every run, so the buckets are too. */
+  const visitorId = (n: number) => `e2evisitor${String(n).padStart(6, '0')}`;
+
+  before(async () => {
+    // A release in which checkout_test's variant b fails for one visitor in 20 (by their id, so every run alike).
+    const app = join(stacks.repo, 'site', 'app.ts');
+    const faulty = (await readFile(app, 'utf8')).replace(
+      "    case 'home': {\n",
+      "    case 'home': {\n      if (flags.variant('checkout_test') === 'b' && Number(flags.context.visitorId.slice(-6)) % 20 === 0)\n        throw new Error('checkout_test b fails for this visitor');\n",
+    );
+    assert.match(faulty, /checkout_test b fails/);
+    await writeFile(app, faulty);
+    await stacks.git('commit', '-qam', 'checkout_test: variant b fails for one visitor in 20');
+    assert.equal((await devenv(['queue', 'join', '--user', 'ada'])).exitCode, 0);
+    const code = await devenv(['deploy', '--user', 'ada', '--watch', '0']);
+    assert.equal(code.exitCode, 0, code.all);
+    // Both flags to everyone: checkout_test a/b, new_banner blue/green (alike).
+    for (const args of [
+      ['checkout_test', '--percent', '100', '--variants', 'a=50,b=50'],
+      ['new_banner', '--percent', '100'],
+    ]) {
+      const set = await devenv(['flags', 'set', ...args, '--file', join(stacks.repo, 'site', 'flags.yaml')]);
+      assert.equal(set.exitCode, 0, set.all);
+    }
+    await stacks.git('commit', '-qam', 'checkout_test and new_banner to everyone');
+    assert.equal((await devenv(['queue', 'join', '--config', '--user', 'ada'])).exitCode, 0);
+    const config = await devenv(['deploy', '--config', '--user', 'ada']);
+    assert.equal(config.exitCode, 0, config.all);
+
+    // 2000 visitors see the home page; every other one then an item page (a conversion).
+    const home = await fetchText(prod.site);
+    const item = /href="\/items\/(\d+)"/.exec(home)?.[1];
+    assert.ok(item, 'the home page links its items');
+    const visit = async (n: number) => {
+      const first = await fetch(prod.site, { headers: { cookie: `visitor=${visitorId(n)}` } });
+      await first.arrayBuffer();
+      const seen = first.headers.getSetCookie().find((cookie) => cookie.startsWith('ab_seen='));
+      if (n % 2 === 0 || !seen) return;
+      const then = await fetch(`${prod.site}items/${item}`, {
+        headers: { cookie: `visitor=${visitorId(n)}; ${seen.split(';')[0]}` },
+      });
+      await then.arrayBuffer();
+    };
+    const workers = 8;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        for (let n = w; n < 2000; n += workers) await visit(n);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // statsd's flush, then Graphite's write
+  });
+
+  type Report = {
+    enoughData: boolean;
+    variants: {
+      variant: string;
+      visitors: number;
+      errorRate: { rate: number };
+      conversion: { rate: number };
+      versusControl?: { conversion: { p: number }; errors: { p: number } };
+    }[];
+  };
+  const report = async (flag: string) => {
+    const result = await devenv(['flags', 'report', flag, '--since', '-15min', '--json']);
+    assert.equal(result.exitCode, 0, result.all);
+    return JSON.parse(result.stdout) as Report;
+  };
+
+  it("a variant that fails 5% of its requests stands apart from the control (p < 0.01); alike variants don't", async () => {
+    const checkout = await report('checkout_test');
+    assert.equal(checkout.enoughData, true, JSON.stringify(checkout));
+    const [a, b] = checkout.variants;
+    assert.equal(a!.errorRate.rate, 0);
+    assert.ok(b!.errorRate.rate > 0.03 && b!.errorRate.rate < 0.07, `b fails ${b!.errorRate.rate}`);
+    assert.ok(b!.versusControl!.errors.p < 0.01, `errors p = ${b!.versusControl!.errors.p}`);
+    assert.ok(a!.conversion.rate > 0.4 && a!.conversion.rate < 0.6, `conversion ${a!.conversion.rate}`);
+
+    const banner = await report('new_banner');
+    assert.equal(banner.enoughData, true);
+    const green = banner.variants.find((v) => v.variant === 'green')!;
+    assert.ok(green.versusControl!.errors.p > 0.01, `errors p = ${green.versusControl!.errors.p}`);
+    assert.ok(green.versusControl!.conversion.p > 0.01, `conversion p = ${green.versusControl!.conversion.p}`);
+    const text = await devenv(['flags', 'report', 'checkout_test', '--since', '-15min']);
+    assert.match(text.stdout, /^b +\d+ .*errors \+\d\.\d pts, p < 0\.0001$/m);
+  });
+
+  it('the dashboard shows the variants, the failing one marked', async () => {
+    await mkdir(artifacts, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`${opsPage}dashboard`);
+      await page.locator('#ab-reports tr[data-variant="b"] td.significant').waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('#ab-reports tr[data-variant="green"] td.significant').count(), 0);
+      await page.locator('#ab').screenshot({ path: join(artifacts, 'ab-panel.png') });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('refuses an unknown flag and a time it cannot read in one line, and reads nothing', async () => {
+    const unknown = await devenv(['flags', 'report', 'no_such_flag']);
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.stderr, /^devenv: prod runs no flag "no_such_flag": it is off for everyone there/);
+    const when = await devenv(['flags', 'report', 'checkout_test', '--since', 'yesterday']);
+    assert.equal(when.exitCode, 1);
+    assert.match(when.stderr, /^devenv: --since "yesterday" is not a time before now/);
   });
 });
