@@ -57,30 +57,37 @@ export function requestFigures(
 
 /**
  * A visit to the home page or an item page: the visitor counted for each flag
- * they get (not off) the first time they see the home page, and converted the
- * first time they see an item page after it. `variants` are every flag's answer
- * for the visitor; `cookieHeader` is the request's Cookie header.
+ * the home page asked them (not off) the first time they see it, and converted
+ * for each of those the first time they see an item page after it. `variants`
+ * gives the flags' answers for the visitor (the home page's asked flags, or
+ * every flag for an item page); it is asked only when a count is due, so a
+ * visitor counted already costs no flag evaluation. `cookieHeader` is the
+ * request's Cookie header.
  */
 export function visitFigures(
   page: 'home' | 'item',
-  variants: Readonly<Record<string, string>>,
+  variants: () => Readonly<Record<string, string>>,
   cookieHeader: string | undefined,
 ): { metrics: Metric[]; cookies: string[] } {
-  const inTest = Object.keys(variants).filter((flag) => variants[flag] !== off);
+  const none = { metrics: [], cookies: [] };
   const seen = flagsInCookie(cookieHeader, seenCookie);
   if (page === 'home') {
-    const fresh = inTest.filter((flag) => !seen.includes(flag));
-    if (fresh.length === 0) return { metrics: [], cookies: [] };
+    const asked = variants();
+    const fresh = Object.keys(asked).filter((flag) => asked[flag] !== off && !seen.includes(flag));
+    if (fresh.length === 0) return none;
     return {
-      metrics: fresh.map((flag) => counter(`ab.${flag}.${variants[flag]}.visitors`)),
+      metrics: fresh.map((flag) => counter(`ab.${flag}.${asked[flag]}.visitors`)),
       cookies: [cookieOf(seenCookie, [...seen, ...fresh])],
     };
   }
   const converted = flagsInCookie(cookieHeader, convertedCookie);
-  const fresh = inTest.filter((flag) => seen.includes(flag) && !converted.includes(flag));
-  if (fresh.length === 0) return { metrics: [], cookies: [] };
+  const due = seen.filter((flag) => !converted.includes(flag));
+  if (due.length === 0) return none;
+  const now = variants();
+  const fresh = due.filter((flag) => now[flag] !== undefined && now[flag] !== off);
+  if (fresh.length === 0) return none;
   return {
-    metrics: fresh.map((flag) => counter(`ab.${flag}.${variants[flag]}.conversions`)),
+    metrics: fresh.map((flag) => counter(`ab.${flag}.${now[flag]}.conversions`)),
     cookies: [cookieOf(convertedCookie, [...converted, ...fresh])],
   };
 }

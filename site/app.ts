@@ -72,9 +72,11 @@ export function createApp(context: AppContext): (request: IncomingMessage, respo
       (respond) => {
         // A visit of the home page or an item page counts in the A/B figures of the flags the visitor gets.
         const visit =
-          target.page === 'home' || target.page === 'item'
-            ? visitFigures(target.page, flags.all(), request.headers.cookie)
-            : undefined;
+          target.page === 'home'
+            ? visitFigures('home', () => flags.asked(), request.headers.cookie)
+            : target.page === 'item'
+              ? visitFigures('item', () => flags.all(), request.headers.cookie)
+              : undefined;
         if (visit && visit.metrics.length > 0) context.statsd.send(visit.metrics);
         const cookies = [flags.cookie(), ...(visit?.cookies ?? [])].filter((cookie) => cookie !== undefined);
         if (cookies.length > 0) response.setHeader('set-cookie', cookies);

@@ -18,7 +18,7 @@ test('a request counts for each flag it asked with a variant, with its latency, 
 });
 
 test('a visitor counts once on the home page, and converts once on an item page after it', () => {
-  const variants = { new_banner: 'blue', sale_banner: 'off' };
+  const variants = () => ({ new_banner: 'blue', sale_banner: 'off' });
   const first = visitFigures('home', variants, 'visitor=abc');
   assert.deepEqual(names(first.metrics), ['ab.new_banner.blue.visitors']);
   assert.match(first.cookies[0]!, /^ab_seen=new_banner; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
@@ -34,8 +34,16 @@ test('a visitor counts once on the home page, and converts once on an item page 
   });
 });
 
+test('a visitor counted already costs no flag evaluation', () => {
+  const never = () => {
+    throw new Error('asked');
+  };
+  assert.deepEqual(visitFigures('item', never, 'ab_seen=a; ab_conv=a'), { metrics: [], cookies: [] });
+  assert.deepEqual(visitFigures('item', never, 'visitor=abc'), { metrics: [], cookies: [] });
+});
+
 test('a new flag joins the flags a cookie names; what is not a flag name is skipped', () => {
-  const more = visitFigures('home', { a: 'x', b: 'y' }, 'ab_seen=a|<script>|');
+  const more = visitFigures('home', () => ({ a: 'x', b: 'y' }), 'ab_seen=a|<script>|');
   assert.deepEqual(names(more.metrics), ['ab.b.y.visitors']);
   assert.match(more.cookies[0]!, /^ab_seen=a\|b;/);
   assert.deepEqual(flagsInCookie('x=1; ab_seen= a.b|c-d ;y=2', 'ab_seen'), ['a.b', 'c-d']);
