@@ -352,6 +352,9 @@ describe('A/B results', { timeout: 15 * 60_000 }, () => {
   const visitorId = (n: number) => `e2evisitor${String(n).padStart(6, '0')}`;
 
   before(async () => {
+    // A catalog to visit.
+    const generated = await devenv(['prod', 'generate', '--members', '10000', '--seed', '11']);
+    assert.equal(generated.exitCode, 0, generated.all);
     // A release in which checkout_test's variant b fails for one visitor in 20 (by their id, so every run alike).
     const app = join(stacks.repo, 'site', 'app.ts');
     const faulty = (await readFile(app, 'utf8')).replace(
@@ -378,9 +381,12 @@ describe('A/B results', { timeout: 15 * 60_000 }, () => {
     assert.equal(config.exitCode, 0, config.all);
 
     // 2000 visitors see the home page; every other one then an item page (a conversion).
-    const home = await fetchText(prod.site);
-    const item = /href="\/items\/(\d+)"/.exec(home)?.[1];
-    assert.ok(item, 'the home page links its items');
+    // The home page's items are cached for 30 s: an empty catalog's page may still be served a while.
+    const item = await waitFor(async () => /href="\/items\/(\d+)"/.exec(await fetchText(prod.site))?.[1], {
+      intervalMs: 2000,
+      timeoutMs: 60_000,
+      timedOut: () => new Error('the home page never linked an item'),
+    });
     const visit = async (n: number) => {
       const first = await fetch(prod.site, { headers: { cookie: `visitor=${visitorId(n)}` } });
       await first.arrayBuffer();
