@@ -144,3 +144,21 @@ export async function runningFlags(ctx: Context, stack: string): Promise<readonl
   if (!parsed.ok) throw new Error(`${stack}'s flags file has problems: ${parsed.error}`);
   return flagList(parsed.flags);
 }
+
+/** One flag's report on a stack between two instants (ms since the epoch), its figures read from the stack's Graphite. */
+export async function reportFlag(
+  graphiteUrl: string,
+  prefix: string,
+  stack: string,
+  flag: Flag,
+  from: number,
+  until: number,
+): Promise<AbReport> {
+  const figures = await Promise.all(
+    flag.variants.map((variant) => readVariantFigures(graphiteUrl, prefix, flag.name, variant.name, from, until)),
+  );
+  return judge(
+    { name: flag.name, stack, from: new Date(from).toISOString(), until: new Date(until).toISOString() },
+    figures,
+  );
+}

@@ -11,7 +11,7 @@ import type { Context } from '../lib/paths.ts';
 import { labelKeys } from '../stacks/docker-client.ts';
 import { readFleet } from '../stacks/fleet-config.ts';
 import { stackEngines } from '../stacks/host-engine.ts';
-import { FrameSplitter, mergeByTime } from '../stacks/log-lines.ts';
+import { FrameSplitter, mergeByTime, type LogLine } from '../stacks/log-lines.ts';
 
 export const watchedStacks = ['princess', 'prod'] as const;
 
@@ -61,6 +61,20 @@ export interface LiveLogs {
 
 function cut(text: string): string {
   return text.length > maxLineLength ? `${text.slice(0, maxLineLength)}...` : text;
+}
+
+type Found = Awaited<ReturnType<typeof containersOf>>[number];
+
+/** A line of a followed container as the page gets it (its number given when it is published). */
+function liveLine(found: Found, line: LogLine): Omit<LiveLine, 'seq'> {
+  return {
+    time: line.time,
+    stack: found.stack,
+    ...(found.host && { host: found.host }),
+    container: found.name.slice(found.stack.length + 1),
+    stream: line.stream,
+    text: cut(line.text),
+  };
 }
 
 async function containersOf(ctx: Context): Promise<{ docker: Docker; stack: string; host?: string; name: string }[]> {
@@ -140,8 +154,7 @@ export function liveLogs(ctx: Context): LiveLogs {
   let watchingSince = 0;
   let rescan: NodeJS.Timeout | undefined;
 
-  const follow = async (found: Awaited<ReturnType<typeof containersOf>>[number], key: string) => {
-    const container = found.name.slice(found.stack.length + 1);
+  const follow = async (found: Found, key: string) => {
     const stream = (await found.docker.getContainer(found.name).logs({
       stdout: true,
       stderr: true,
@@ -150,16 +163,8 @@ export function liveLogs(ctx: Context): LiveLogs {
       since: Math.floor((endedAt.get(key) ?? watchingSince) / 1000),
     })) as NodeJS.ReadableStream & { destroy(): void };
     const splitter = new FrameSplitter(found.name);
-    const emit = (lines: ReturnType<FrameSplitter['push']>) => {
-      for (const line of lines)
-        fanout.publish({
-          time: line.time,
-          stack: found.stack,
-          ...(found.host && { host: found.host }),
-          container,
-          stream: line.stream,
-          text: line.text,
-        });
+    const emit = (lines: LogLine[]) => {
+      for (const line of lines) fanout.publish(liveLine(found, line));
     };
     stream.on('data', (chunk: Buffer) => emit(splitter.push(chunk)));
     stream.on('error', () => {});
@@ -204,30 +209,19 @@ export function liveLogs(ctx: Context): LiveLogs {
       const since = Math.floor(Date.parse(from) / 1000);
       const to = Math.ceil(Date.parse(until) / 1000);
       const found = await containersOf(ctx);
-      const groups = await Promise.all(
+      const lines = await Promise.all(
         found.map(async (container) => {
           const buffer = (await container.docker
             .getContainer(container.name)
             .logs({ stdout: true, stderr: true, timestamps: true, since, until: to, follow: false })
             .catch(() => Buffer.alloc(0))) as unknown as Buffer;
-          const splitter = new FrameSplitter(`${container.stack}\u0000${container.host ?? ''}\u0000${container.name}`);
-          return [...splitter.push(buffer), ...splitter.flush()];
+          const splitter = new FrameSplitter(container.name);
+          return [...splitter.push(buffer), ...splitter.flush()].map((line) => liveLine(container, line));
         }),
       );
-      return mergeByTime(groups)
+      return mergeByTime(lines)
         .slice(-limit)
-        .map((line, index) => {
-          const [stack = '', host = '', name = ''] = line.container.split('\u0000');
-          return {
-            seq: index + 1,
-            time: line.time,
-            stack,
-            ...(host && { host }),
-            container: name.slice(stack.length + 1),
-            stream: line.stream,
-            text: cut(line.text),
-          };
-        });
+        .map((line, index) => ({ ...line, seq: index + 1 }));
     },
   };
 }

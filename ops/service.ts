@@ -17,7 +17,7 @@ import { logsPage } from './logs-page.ts';
 import type { LiveLogs } from './live-logs.ts';
 import { expectedLogsFile, expectedPatterns } from '../stacks/log-lines.ts';
 import { graphiteTime, sitePrefix } from '../stacks/graphite.ts';
-import { judge, readVariantFigures, runningFlags, type AbReport } from '../deploy/ab-report.ts';
+import { reportFlag, runningFlags, type AbReport } from '../deploy/ab-report.ts';
 import { contextFromEnvironment } from '../lib/paths.ts';
 import { fixedStacks } from './dashboard.ts';
 import { userPattern } from '../lib/user.ts';
@@ -258,23 +258,7 @@ async function abReports(ctx: ServiceContext, since: string): Promise<AbReport[]
   });
   const prod = fixedStacks().find((stack) => stack.name === 'prod')!;
   const tested = flags.filter((flag) => flag.variants.length > 1);
-  return Promise.all(
-    tested.map(async (flag) =>
-      judge(
-        {
-          name: flag.name,
-          stack: 'prod',
-          from: new Date(from * 1000).toISOString(),
-          until: new Date(now).toISOString(),
-        },
-        await Promise.all(
-          flag.variants.map((variant) =>
-            readVariantFigures(prod.graphiteUrl, sitePrefix, flag.name, variant.name, from * 1000, now),
-          ),
-        ),
-      ),
-    ),
-  );
+  return Promise.all(tested.map((flag) => reportFlag(prod.graphiteUrl, sitePrefix, 'prod', flag, from * 1000, now)));
 }
 
 /**

@@ -71,7 +71,7 @@ export function keepLine(filter: LineFilter, line: LogLine): boolean {
 }
 
 /** Lines of several containers in time order (a stable merge: ties keep their order). */
-export function mergeByTime(groups: LogLine[][]): LogLine[] {
+export function mergeByTime<Line extends { time: string }>(groups: Line[][]): Line[] {
   return groups.flat().sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 

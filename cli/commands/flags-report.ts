@@ -3,7 +3,7 @@
 // the stack runs it now.
 import { UserError } from '../../lib/errors.ts';
 import type { Context } from '../../lib/paths.ts';
-import { judge, readVariantFigures, runningFlags, type AbReport, type VariantReport } from '../../deploy/ab-report.ts';
+import { reportFlag, runningFlags, type AbReport, type VariantReport } from '../../deploy/ab-report.ts';
 import { graphiteTime, graphiteUrlOf, sitePrefix } from '../../stacks/graphite.ts';
 
 export interface ReportOptions {
@@ -34,20 +34,12 @@ export async function flagsReport(ctx: Context, name: string, options: ReportOpt
       `${options.stack} runs no flag "${name}": it is off for everyone there`,
       `its flags: ${flags.map((f) => f.name).join(', ') || 'none'}`,
     );
-  const figures = await Promise.all(
-    flag.variants.map((variant) =>
-      readVariantFigures(graphite, sitePrefix, name, variant.name, from * 1000, now).catch((error: Error) => {
-        throw new UserError(
-          `the Graphite of ${options.stack} could not give ${name}'s figures: ${error.message}`,
-          `is ${options.stack} up? see \`devenv status --stack ${options.stack}\``,
-        );
-      }),
-    ),
-  );
-  return judge(
-    { name, stack: options.stack, from: new Date(from * 1000).toISOString(), until: new Date(now).toISOString() },
-    figures,
-  );
+  return reportFlag(graphite, sitePrefix, options.stack, flag, from * 1000, now).catch((error: Error) => {
+    throw new UserError(
+      `the Graphite of ${options.stack} could not give ${name}'s figures: ${error.message}`,
+      `is ${options.stack} up? see \`devenv status --stack ${options.stack}\``,
+    );
+  });
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(rate < 0.01 && rate > 0 ? 2 : 1)}%`;
